@@ -1,0 +1,52 @@
+# The two commands: `make run` (the whole product locally) and `make test` (every suite).
+# Both build their own virtual environment on first use; nothing needs installing by hand.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+export AWS_DEFAULT_REGION ?= us-east-1
+# Fake credentials: every AWS endpoint the tests and the local stack talk to is on this machine.
+export AWS_ACCESS_KEY_ID ?= testing
+export AWS_SECRET_ACCESS_KEY ?= testing
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test lint types unit integration e2e ddblocal bench clean
+
+$(BIN)/.installed: requirements-dev.txt layers/shared/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+run: $(BIN)/.installed
+	$(PY) -m infra.local $(ARGS)
+
+test: lint types unit integration
+	@echo "make test: every suite passed"
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: $(BIN)/.installed
+	$(BIN)/mypy
+
+unit: $(BIN)/.installed
+	$(PY) -m pytest tests/unit -q
+
+# Every integration test runs on moto and again on DynamoDB Local (installed into .cache/ first),
+# plus the template checks (cfn-lint, SAM translation into moto's CloudFormation).
+integration: $(BIN)/.installed ddblocal
+	$(PY) -m pytest tests/integration -q
+
+ddblocal: $(BIN)/.installed
+	$(PY) -m infra.dynamodb_local install
+
+e2e: $(BIN)/.installed
+	$(PY) -m pytest tests/e2e -q
+
+bench: $(BIN)/.installed ddblocal
+	$(PY) -m bench.run
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache .hypothesis

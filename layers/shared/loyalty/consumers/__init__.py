@@ -1,0 +1,1 @@
+"""Consumers of event sources: the purchase queue (SQS) and the table stream (outbox)."""

@@ -1,0 +1,61 @@
+"""The purchase queue consumer: exactly once per (tenant, order_id), poison straight to the DLQ.
+
+A record either succeeds, is dead-lettered by us with its reason (it can never succeed, so
+retrying it would only delay the DLQ), or raises so that the partial batch response makes SQS
+redeliver it (throttling, contention, an unreachable table)."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from pydantic import ValidationError
+
+from loyalty.errors import LoyaltyError
+from loyalty.models.api import PurchaseMessage, PurchaseRequest
+from loyalty.observability import logger
+from loyalty.operations.context import Context, default_context
+from loyalty.operations.purchases import record_purchase
+from loyalty.settings import get_settings
+from loyalty.store.messaging import DeadLetterQueue
+
+
+@lru_cache(maxsize=1)
+def default_dead_letters() -> DeadLetterQueue:
+    return DeadLetterQueue(get_settings().purchase_dlq_url)
+
+
+def consume_purchase(
+    record: SQSRecord, context: Context | None = None, dead_letters: DeadLetterQueue | None = None
+) -> None:
+    context = context or default_context()
+    dead_letters = dead_letters or default_dead_letters()
+    try:
+        message = PurchaseMessage.model_validate_json(record.body)
+    except ValidationError as error:
+        reason = "malformed-json" if _not_json(record.body) else "validation-error"
+        detail = json.dumps([{"loc": list(item["loc"]), "msg": item["msg"]} for item in error.errors()])
+        return _dead_letter(dead_letters, record, reason, detail)
+    request = PurchaseRequest.model_validate(message.model_dump(exclude={"tenant_id"}))
+    try:
+        outcome = record_purchase(context, message.tenant_id, request)
+    except LoyaltyError as error:  # unknown tenant or member, conflicting replay, wrong currency
+        return _dead_letter(dead_letters, record, error.problem, error.detail)
+    logger.info("purchase consumed", extra={"order_id": request.order_id, "replayed": outcome.replayed})
+    return None
+
+
+def _not_json(body: str) -> bool:
+    try:
+        json.loads(body)
+    except ValueError:
+        return True
+    return False
+
+
+def _dead_letter(dead_letters: DeadLetterQueue, record: SQSRecord, reason: str, detail: str) -> None:
+    logger.warning(
+        "purchase dead-lettered", extra={"reason": reason, "detail": detail, "message_id": record.message_id}
+    )
+    dead_letters.send(record.body, reason, detail, record.message_id)

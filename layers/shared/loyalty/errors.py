@@ -1,0 +1,100 @@
+"""Domain exceptions. Each carries what the HTTP edge needs (status, problem type, title);
+the one mapping to problem+json lives in `loyalty.http.problems`."""
+
+from __future__ import annotations
+
+
+class LoyaltyError(Exception):
+    """Base of every business outcome that is not a success."""
+
+    status = 400
+    problem = "bad-request"
+    title = "Bad request"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFoundError(LoyaltyError):
+    """Missing, or owned by another tenant: the two are indistinguishable by design."""
+
+    status = 404
+    problem = "not-found"
+    title = "Not found"
+
+
+class MemberNotFoundError(NotFoundError):
+    problem = "member-not-found"
+    title = "Member not found"
+
+
+class PurchaseNotFoundError(NotFoundError):
+    problem = "purchase-not-found"
+    title = "Purchase not found"
+
+
+class TenantNotFoundError(NotFoundError):
+    problem = "tenant-not-found"
+    title = "Tenant not found"
+
+
+class ConflictError(LoyaltyError):
+    status = 409
+    problem = "conflict"
+    title = "Conflict"
+
+
+class IdempotencyConflictError(ConflictError):
+    """The natural id was already used with a different request body."""
+
+    problem = "idempotency-conflict"
+    title = "Id already used with a different request"
+
+
+class InsufficientPointsError(ConflictError):
+    problem = "insufficient-points"
+    title = "Not enough available points"
+
+
+class AlreadyExistsError(ConflictError):
+    problem = "already-exists"
+    title = "Already exists"
+
+
+class RefundExceedsPurchaseError(ConflictError):
+    problem = "refund-exceeds-purchase"
+    title = "Refunds would exceed the purchase amount"
+
+
+class InvalidRequestError(LoyaltyError):
+    """Well-formed but unacceptable for this program (e.g. a currency the program does not use)."""
+
+    status = 422
+    problem = "invalid-request"
+    title = "Invalid request"
+
+
+class UnauthorizedError(LoyaltyError):
+    status = 401
+    problem = "unauthorized"
+    title = "Missing or unknown API key"
+
+
+class ForbiddenError(LoyaltyError):
+    status = 403
+    problem = "forbidden"
+    title = "The API key lacks the scope for this call"
+
+
+class PayloadTooLargeError(LoyaltyError):
+    status = 413
+    problem = "payload-too-large"
+    title = "Request body too large"
+
+
+class TransientError(Exception):
+    """Throttling, transaction conflicts or contention that outlived our retries: try again later.
+
+    Not a LoyaltyError: it is never the caller's fault, so the HTTP edge answers 503 and the
+    queue consumer lets SQS redeliver."""

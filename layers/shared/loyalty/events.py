@@ -1,0 +1,70 @@
+"""Events out: which committed items become which EventBridge events (the table stream is the outbox).
+
+Pure mapping from a stream record's new image to an event; publishing is the store's job. Every
+event carries `event_id`, derived from the item's key, so consumers can drop duplicates (the
+stream and EventBridge both deliver at least once)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+SOURCE = "loyalty"
+_NAMESPACE = uuid.UUID("6f1c1d52-5a43-4b8e-9c1e-6a0d3e0f4a11")
+
+ENTRY_EVENTS = {
+    "earn": "points.earned",
+    "clawback": "points.clawed_back",
+    "adjust": "points.adjusted",
+    "redeem": "points.redeemed",
+    "expire": "points.expired",
+}
+
+_ENTRY_DETAIL = (
+    "entry_id",
+    "type",
+    "points",
+    "balance_after",
+    "source",
+    "order_id",
+    "refund_id",
+    "adjustment_id",
+    "reason",
+    "debt_settled",
+    "debt_incurred",
+    "program_version",
+    "expires_on",
+)
+
+
+def event_for_item(item: dict[str, Any]) -> dict[str, Any] | None:
+    """The event a newly inserted item stands for, or None for items nobody outside needs."""
+    sk = str(item.get("SK", ""))
+    if sk == "MEMBER":
+        detail_type = "member.enrolled"
+        detail = {
+            "member_id": item["member_id"],
+            "enrolled_at": item["enrolled_at"],
+            "channel": (item.get("profile") or {}).get("channel"),
+            "referrer_id": (item.get("profile") or {}).get("referrer_id"),
+        }
+        occurred_at = item["enrolled_at"]
+    elif sk.startswith("LEDGER#") and item.get("type") in ENTRY_EVENTS:
+        detail_type = ENTRY_EVENTS[item["type"]]
+        detail = {name: item[name] for name in _ENTRY_DETAIL if name in item}
+        detail["member_id"] = item["member_id"]
+        occurred_at = item["created_at"]
+    else:
+        return None
+    event_id = str(uuid.uuid5(_NAMESPACE, f"{item['PK']}|{sk}"))
+    return {
+        "source": SOURCE,
+        "detail-type": detail_type,
+        "time": occurred_at,
+        "detail": {
+            "event_id": event_id,
+            "tenant_id": item["tenant_id"],
+            "occurred_at": occurred_at,
+            **{key: value for key, value in detail.items() if value is not None},
+        },
+    }

@@ -1,0 +1,1 @@
+"""The HTTP edge: powertools resolvers and routers, auth from the authorizer, problem+json errors."""

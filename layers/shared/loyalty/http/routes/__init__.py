@@ -1,0 +1,1 @@
+"""One powertools Router per resource; functions/*/app.py compose the ones they serve."""

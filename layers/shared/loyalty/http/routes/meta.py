@@ -1,0 +1,35 @@
+"""Health, the published program, and the OpenAPI document of the whole API."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from loyalty.http.auth import require
+from loyalty.http.resolver import respond
+from loyalty.http.routes.docs import responses
+from loyalty.models.program import Program
+from loyalty.operations.context import Outcome, default_context
+
+router = Router()
+
+
+@router.get("/v1/health", responses=responses(200, None, 503), tags=["meta"], security=[])
+def health() -> Response[str]:
+    default_context().tenants.ping()
+    return respond(Outcome(200, {"status": "ok"}))
+
+
+@router.get("/v1/program", responses=responses(200, Program, 404), tags=["program"])
+def read_program() -> Response[str]:
+    principal = require(router, "server")
+    program = default_context().programs.get(principal.tenant_id)
+    return respond(Outcome(200, program.model_dump(mode="json")))
+
+
+@router.get("/v1/openapi.json", tags=["meta"], security=[], include_in_schema=False)
+def openapi_document() -> Response[str]:
+    # Imported here: the full document needs every router, which only this route uses.
+    from loyalty.http.openapi import openapi_json
+
+    return Response(status_code=200, content_type="application/json", body=openapi_json())

@@ -1,0 +1,33 @@
+"""Purchases and refunds over HTTP (the purchase queue calls the same operations)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+from loyalty.http.auth import require
+from loyalty.http.resolver import respond
+from loyalty.http.routes.docs import responses
+from loyalty.models.api import PurchaseRequest, PurchaseResponse, RefundRequest, RefundResponse
+from loyalty.models.common import ID_PATTERN
+from loyalty.operations import purchases
+from loyalty.operations.context import default_context
+
+router = Router()
+
+
+@router.post("/v1/purchases", responses=responses(201, PurchaseResponse, 404, 409), tags=["purchases"])
+def create_purchase(body: PurchaseRequest) -> Response[str]:
+    principal = require(router, "server")
+    return respond(purchases.record_purchase(default_context(), principal.tenant_id, body))
+
+
+@router.post(
+    "/v1/purchases/<order_id>/refunds", responses=responses(201, RefundResponse, 404, 409), tags=["purchases"]
+)
+def refund_purchase(order_id: Annotated[str, Path(pattern=ID_PATTERN)], body: RefundRequest) -> Response[str]:
+    principal = require(router, "server")
+    return respond(purchases.refund_purchase(default_context(), principal.tenant_id, order_id, body))

@@ -1,0 +1,9 @@
+"""One Logger, Tracer and Metrics for the whole package (powertools), shared by every function."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()

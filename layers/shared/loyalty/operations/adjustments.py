@@ -1,0 +1,70 @@
+"""Manual grants and deductions by a program administrator, audited with reason and key."""
+
+from __future__ import annotations
+
+from loyalty.domain.expiry import lot_expiry
+from loyalty.domain.idempotency import request_fingerprint
+from loyalty.domain.ledger import credit, debit
+from loyalty.errors import MemberNotFoundError
+from loyalty.models.api import AdjustmentRequest, AdjustmentResponse
+from loyalty.operations.context import Context, Outcome, Principal, replay, with_retries
+from loyalty.operations.views import balance
+from loyalty.store.ledger_store import OperationRecord, PostingCommit
+
+ADJUSTMENT = "adjustment"
+
+
+def adjust(context: Context, principal: Principal, member_id: str, request: AdjustmentRequest) -> Outcome:
+    """Grant (points > 0) or deduct (points < 0); a deduction beyond `available` is refused (409)."""
+    tenant_id = principal.tenant_id
+    fingerprint = request_fingerprint(ADJUSTMENT, request, member_id=member_id)
+
+    def attempt() -> Outcome:
+        operation = context.ledger.read_operation(tenant_id, ADJUSTMENT, request.adjustment_id)
+        if operation is not None:
+            return replay(operation, fingerprint)
+        wallet = context.ledger.read_wallet(tenant_id, member_id)
+        if wallet is None:
+            raise MemberNotFoundError(f"member {member_id!r} not found")
+        now = context.clock()
+        account = wallet.member.account
+        expires_on = None
+        if request.points > 0:
+            program = context.programs.get(tenant_id)
+            expires_on = lot_expiry(program.expiry, now, program.timezone)
+            posting = credit(account, request.points, expires_on)
+        else:
+            posting = debit(account, wallet.lots, -request.points, shortfall="refuse")
+        body = AdjustmentResponse(
+            adjustment_id=request.adjustment_id,
+            member_id=member_id,
+            points=request.points,
+            reason=request.reason,
+            entry_id=str(posting.seq),
+            balance=balance(posting.after),
+        ).model_dump(mode="json")
+        context.ledger.commit(
+            PostingCommit(
+                tenant_id=tenant_id,
+                member_id=member_id,
+                posting=posting,
+                entry={
+                    "type": "adjust",
+                    "source": "admin",
+                    "adjustment_id": request.adjustment_id,
+                    "reason": request.reason,
+                    "actor": principal.key_id,
+                    "expires_on": expires_on.isoformat() if expires_on and posting.points else None,
+                },
+                operation=OperationRecord(ADJUSTMENT, request.adjustment_id, fingerprint, 201, body),
+                now=now,
+            )
+        )
+        return Outcome(201, body)
+
+    return with_retries(
+        context,
+        attempt,
+        lambda: context.ledger.read_operation(tenant_id, ADJUSTMENT, request.adjustment_id),
+        fingerprint,
+    )

@@ -1,0 +1,116 @@
+"""What every operation needs: the stores, the program cache, a clock and who is calling."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any, Literal
+
+from loyalty.errors import IdempotencyConflictError, TenantNotFoundError, TransientError
+from loyalty.models.program import Program
+from loyalty.settings import get_settings
+from loyalty.store.ledger_store import ConcurrentChangeError, LedgerStore, OperationRecord, ReplayError
+from loyalty.store.tenant_store import TenantStore
+
+Scope = Literal["operator", "admin", "server"]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller, as the authorizer resolved its API key."""
+
+    tenant_id: str
+    scope: Scope
+    key_id: str
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ProgramCache:
+    """Programs cached in a warm Lambda for a short time, so an earn costs one read and one write."""
+
+    def __init__(self, tenants: TenantStore, ttl_seconds: float, clock: Callable[[], float] = time.monotonic):
+        self._tenants = tenants
+        self._ttl = ttl_seconds
+        self._clock = clock
+        self._cache: dict[str, tuple[float, Program]] = {}
+
+    def get(self, tenant_id: str) -> Program:
+        cached = self._cache.get(tenant_id)
+        if cached and cached[0] > self._clock():
+            return cached[1]
+        program = self._tenants.read_program(tenant_id)
+        if program is None:
+            raise TenantNotFoundError(f"tenant {tenant_id!r} not found")
+        self._cache[tenant_id] = (self._clock() + self._ttl, program)
+        return program
+
+    def forget(self, tenant_id: str) -> None:
+        self._cache.pop(tenant_id, None)
+
+
+@dataclass
+class Context:
+    ledger: LedgerStore
+    tenants: TenantStore
+    programs: ProgramCache
+    clock: Callable[[], datetime] = utc_now
+    max_attempts: int = 12
+    sleep: Callable[[float], None] = field(default=time.sleep)
+
+
+@lru_cache(maxsize=1)
+def default_context() -> Context:
+    settings = get_settings()
+    tenants = TenantStore(settings.table_name)
+    return Context(
+        ledger=LedgerStore(settings.table_name),
+        tenants=tenants,
+        programs=ProgramCache(tenants, settings.program_cache_seconds),
+    )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an operation answered: kept in its operation record, so a replay answers the same."""
+
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+def replay(record: OperationRecord, fingerprint: str) -> Outcome:
+    if record.request_hash != fingerprint:
+        raise IdempotencyConflictError(
+            f"{record.kind} id {record.natural_id!r} was already used with a different request"
+        )
+    return Outcome(status=record.status, body=record.body, replayed=True)
+
+
+def with_retries(
+    context: Context,
+    attempt: Callable[[], Outcome],
+    stored: Callable[[], OperationRecord | None],
+    fingerprint: str,
+) -> Outcome:
+    """Run read-decide-commit until it commits, answering replays from the stored record.
+
+    A concurrent change to the same member (optimistic version check) re-runs the attempt with
+    fresh state; contention that outlives every attempt is a TransientError (retry later)."""
+    for number in range(context.max_attempts):
+        try:
+            return attempt()
+        except ReplayError as replayed:
+            record = replayed.record or stored()
+            if record is None:  # the record was written by a transaction that is not visible yet
+                continue
+            return replay(record, fingerprint)
+        except ConcurrentChangeError:
+            context.sleep(random.uniform(0, min(0.25, 0.004 * 2**number)))  # noqa: S311 - jitter, not security
+    raise TransientError("too much contention on this member; retry later")

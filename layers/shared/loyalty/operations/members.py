@@ -1,0 +1,102 @@
+"""Enrolment, the member view and the member's ledger history."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+
+from loyalty.domain.earning import signup_award
+from loyalty.domain.expiry import lot_expiry
+from loyalty.domain.idempotency import request_fingerprint
+from loyalty.domain.ledger import Account, Lot, credit
+from loyalty.errors import AlreadyExistsError, InvalidRequestError, MemberNotFoundError
+from loyalty.models.api import EnrollRequest, LedgerEntryResponse
+from loyalty.operations.context import Context, Outcome, replay, with_retries
+from loyalty.operations.views import member_view
+from loyalty.store.ledger_store import MemberRecord, OperationRecord, PostingCommit
+
+ENROLL = "enroll"
+
+
+def enroll(context: Context, tenant_id: str, request: EnrollRequest) -> Outcome:
+    """Create the member with the program's signup bonus; the member id is the natural id."""
+    program = context.programs.get(tenant_id)
+    fingerprint = request_fingerprint(ENROLL, request)
+    member_id = request.member_id
+
+    def attempt() -> Outcome:
+        existing, operation = context.ledger.read_member_and_operation(
+            tenant_id, member_id, ENROLL, member_id
+        )
+        if operation is not None:
+            return replay(operation, fingerprint)
+        if existing is not None:
+            raise AlreadyExistsError(f"member {member_id!r} already exists")
+        now = context.clock()
+        award = signup_award(program)
+        expires_on = lot_expiry(program.expiry, now, program.timezone)
+        posting = credit(Account(), award.points, expires_on)
+        profile = request.model_dump(mode="json", exclude={"member_id"}, exclude_none=True)
+        record = MemberRecord(tenant_id, member_id, profile, now, posting.after)
+        lots = [Lot(expires_on=expires_on, remaining=posting.points)] if posting.points else []
+        body = member_view(record, posting.after, lots)
+        context.ledger.commit(
+            PostingCommit(
+                tenant_id=tenant_id,
+                member_id=member_id,
+                posting=posting,
+                entry={
+                    "type": "earn",
+                    "source": "signup",
+                    "program_version": program.version,
+                    "expires_on": expires_on.isoformat() if expires_on and posting.points else None,
+                },
+                operation=OperationRecord(ENROLL, member_id, fingerprint, 201, body),
+                now=now,
+                new_member_profile=profile,
+            )
+        )
+        return Outcome(201, body)
+
+    outcome = with_retries(
+        context, attempt, lambda: context.ledger.read_operation(tenant_id, ENROLL, member_id), fingerprint
+    )
+    # The contract: enrolment answers 201, its replay 200 with the same body.
+    return Outcome(200, outcome.body, replayed=True) if outcome.replayed else outcome
+
+
+def read_member(context: Context, tenant_id: str, member_id: str) -> Outcome:
+    wallet = context.ledger.read_wallet(tenant_id, member_id)
+    if wallet is None:
+        raise MemberNotFoundError(f"member {member_id!r} not found")
+    return Outcome(200, member_view(wallet.member, wallet.member.account, wallet.lots))
+
+
+MAX_PAGE = 100
+
+
+def list_transactions(
+    context: Context, tenant_id: str, member_id: str, limit: int, cursor: str | None
+) -> Outcome:
+    before = decode_cursor(cursor) if cursor else None
+    entries, next_seq = context.ledger.list_entries(tenant_id, member_id, min(limit, MAX_PAGE), before)
+    if not entries and before is None:  # enrolment writes a member's first entry: none means no member
+        raise MemberNotFoundError(f"member {member_id!r} not found")
+    items = [LedgerEntryResponse.model_validate(entry).model_dump(mode="json", exclude_none=True) for entry in entries]
+    return Outcome(200, {"items": items, "next_cursor": encode_cursor(next_seq) if next_seq is not None else None})
+
+
+def encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"before": seq}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        before = decoded["before"]
+        if not isinstance(before, int) or isinstance(before, bool) or before < 1:
+            raise ValueError(before)
+        return before
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError) as error:
+        raise InvalidRequestError("cursor is not one this API issued") from error

@@ -1,0 +1,30 @@
+"""Environment, read once through a pydantic model; nothing else reads os.environ."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    table_name: str = Field(min_length=3)
+    event_bus_name: str = "default"
+    purchase_dlq_url: str = ""
+    program_cache_seconds: int = Field(default=60, ge=0)
+    operator_key_sha256: str = ""
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    env = os.environ
+    return Settings(
+        table_name=env.get("TABLE_NAME", "loyalty"),
+        event_bus_name=env.get("EVENT_BUS_NAME", "default"),
+        purchase_dlq_url=env.get("PURCHASE_DLQ_URL", ""),
+        program_cache_seconds=int(env.get("PROGRAM_CACHE_SECONDS", "60")),
+        operator_key_sha256=env.get("OPERATOR_KEY_SHA256", ""),
+    )

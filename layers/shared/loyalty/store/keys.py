@@ -1,0 +1,53 @@
+"""Key builders for the single table: every key of every item is spelled here and only here."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+from loyalty.domain.ledger import NEVER
+
+EXPIRY_SHARDS = 8
+
+
+def tenant_pk(tenant_id: str) -> str:
+    return f"T#{tenant_id}"
+
+
+def member_pk(tenant_id: str, member_id: str) -> str:
+    return f"T#{tenant_id}#M#{member_id}"
+
+
+def operation_pk(tenant_id: str, kind: str, natural_id: str) -> str:
+    return f"T#{tenant_id}#OP#{kind}#{natural_id}"
+
+
+def api_key_pk(key_hash: str) -> str:
+    return f"KEY#{key_hash}"
+
+
+MEMBER_SK = "MEMBER"
+LOT_PREFIX = "MEMBER#LOT#"
+ENTRY_PREFIX = "LEDGER#"
+OPERATION_SK = "OP"
+TENANT_SK = "TENANT"
+PROGRAM_SK = "PROGRAM"
+API_KEY_SK = "KEY"
+
+
+def lot_sk(expires_on: date | None) -> str:
+    return f"{LOT_PREFIX}{(expires_on or NEVER).isoformat()}"
+
+
+def entry_sk(seq: int) -> str:
+    return f"{ENTRY_PREFIX}{seq:012d}"
+
+
+def key_ref_sk(key_id: str) -> str:
+    return f"KEY#{key_id}"
+
+
+def expiry_index_pk(expires_on: date, tenant_id: str, member_id: str) -> str:
+    """Lots due on one date spread over shards, so a busy date is not one hot partition."""
+    digest = hashlib.sha256(f"{tenant_id}/{member_id}".encode()).digest()
+    return f"EXPIRY#{expires_on.isoformat()}#{digest[0] % EXPIRY_SHARDS}"

@@ -1,0 +1,437 @@
+"""Reads and transactional writes of members, lots, ledger entries and operation records."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, cast
+
+from botocore.exceptions import ClientError
+
+from loyalty.domain.ledger import NEVER, Account, Lot, Posting
+from loyalty.errors import TransientError
+from loyalty.store import keys
+from loyalty.store.table import (
+    cancellation,
+    from_item,
+    make_client,
+    names,
+    raise_if_transient,
+    to_item,
+    values,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+@dataclass(frozen=True)
+class MemberRecord:
+    tenant_id: str
+    member_id: str
+    profile: dict[str, Any]
+    enrolled_at: datetime
+    account: Account
+
+
+@dataclass(frozen=True)
+class Wallet:
+    member: MemberRecord
+    lots: list[Lot]
+
+
+@dataclass(frozen=True)
+class OperationRecord:
+    """The idempotency record of one natural id: the request's fingerprint and the response given.
+
+    `state` holds what later operations need of it (a purchase keeps what its refunds need)."""
+
+    kind: str
+    natural_id: str
+    request_hash: str
+    status: int
+    body: dict[str, Any]
+    state: dict[str, Any] = field(default_factory=dict)
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class OperationUpdate:
+    """A change to the state of an earlier operation, guarded by its version (refunds of a purchase)."""
+
+    kind: str
+    natural_id: str
+    expected_version: int
+    state: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PostingCommit:
+    """Everything one ledger operation writes, all or nothing."""
+
+    tenant_id: str
+    member_id: str
+    posting: Posting
+    entry: dict[str, Any]
+    operation: OperationRecord
+    now: datetime
+    new_member_profile: dict[str, Any] | None = None
+    operation_update: OperationUpdate | None = None
+
+
+class ReplayError(Exception):
+    """The natural id was taken by an earlier (or concurrent) operation: answer from its record."""
+
+    def __init__(self, record: OperationRecord | None) -> None:
+        super().__init__("operation already recorded")
+        self.record = record
+
+
+class ConcurrentChangeError(Exception):
+    """Someone changed the member (or the purchase) between our read and our write: re-read, retry."""
+
+
+class LedgerStore:
+    def __init__(self, table_name: str, client: DynamoDBClient | None = None) -> None:
+        self.table_name = table_name
+        self._client = client
+
+    @property
+    def client(self) -> DynamoDBClient:
+        if self._client is None:
+            self._client = make_client()
+        return self._client
+
+    # --- reads --------------------------------------------------------------------------------
+    def read_member(self, tenant_id: str, member_id: str) -> MemberRecord | None:
+        response = self.client.get_item(
+            TableName=self.table_name,
+            Key=to_item({"PK": keys.member_pk(tenant_id, member_id), "SK": keys.MEMBER_SK}),
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return _member(from_item(item)) if item else None
+
+    def read_operation(self, tenant_id: str, kind: str, natural_id: str) -> OperationRecord | None:
+        response = self.client.get_item(
+            TableName=self.table_name,
+            Key=to_item({"PK": keys.operation_pk(tenant_id, kind, natural_id), "SK": keys.OPERATION_SK}),
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return _operation(from_item(item)) if item else None
+
+    def read_member_and_operation(
+        self, tenant_id: str, member_id: str, kind: str, natural_id: str
+    ) -> tuple[MemberRecord | None, OperationRecord | None]:
+        """One round trip for the two things an earn needs before it writes."""
+        member_key = {"PK": keys.member_pk(tenant_id, member_id), "SK": keys.MEMBER_SK}
+        operation_key = {"PK": keys.operation_pk(tenant_id, kind, natural_id), "SK": keys.OPERATION_SK}
+        request: dict[str, Any] = {
+            self.table_name: {"Keys": [to_item(member_key), to_item(operation_key)], "ConsistentRead": True}
+        }
+        found: list[dict[str, Any]] = []
+        for _ in range(10):
+            response = self.client.batch_get_item(RequestItems=request)
+            found.extend(from_item(item) for item in response.get("Responses", {}).get(self.table_name, []))
+            request = dict(response.get("UnprocessedKeys") or {})
+            if not request:
+                break
+        else:
+            raise TransientError("batch read left keys unprocessed")
+        member = next((_member(item) for item in found if item["SK"] == keys.MEMBER_SK), None)
+        operation = next((_operation(item) for item in found if item["SK"] == keys.OPERATION_SK), None)
+        return member, operation
+
+    def read_wallet(self, tenant_id: str, member_id: str) -> Wallet | None:
+        """The member item and every open lot, in one consistent Query (they share a key prefix)."""
+        items = self._query_all(
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+            ExpressionAttributeValues=values(pk=keys.member_pk(tenant_id, member_id), prefix=keys.MEMBER_SK),
+            ConsistentRead=True,
+        )
+        member = next((_member(item) for item in items if item["SK"] == keys.MEMBER_SK), None)
+        if member is None:
+            return None
+        lots = [_lot(item) for item in items if item["SK"].startswith(keys.LOT_PREFIX)]
+        return Wallet(member=member, lots=lots)
+
+    def list_entries(
+        self, tenant_id: str, member_id: str, limit: int, before_seq: int | None
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """Ledger entries newest first; returns the page and the seq to continue below, if any."""
+        upper = keys.entry_sk(before_seq) if before_seq is not None else f"{keys.ENTRY_PREFIX}~"
+        response = self.client.query(
+            TableName=self.table_name,
+            KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
+            ExpressionAttributeValues=values(
+                pk=keys.member_pk(tenant_id, member_id), low=keys.ENTRY_PREFIX, high=upper
+            ),
+            ScanIndexForward=False,
+            Limit=limit + 1,
+        )
+        items = [from_item(item) for item in response.get("Items", [])]
+        if before_seq is not None:
+            items = [item for item in items if item["seq"] < before_seq]
+        page, more = items[:limit], len(items) > limit
+        return [_entry(item) for item in page], (page[-1]["seq"] if more and page else None)
+
+    def _query_all(self, **kwargs: Any) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        while True:
+            response = self.client.query(TableName=self.table_name, **kwargs)
+            items.extend(from_item(item) for item in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return items
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    # --- the one write path of the ledger -------------------------------------------------------
+    def commit(self, commit: PostingCommit) -> None:
+        """Write a posting as one TransactWriteItems.
+
+        The conditions carry the invariants: the member's version is the one we read (so the
+        computed balances are still right and never negative), each lot still holds what we
+        read, the operation's natural id is unused, and a purchase being refunded is unchanged.
+        """
+        operation_index, actions = self._actions(commit)
+        try:
+            self.client.transact_write_items(TransactItems=cast(Any, actions))
+        except ClientError as error:
+            cancelled = cancellation(error)
+            if cancelled is None:
+                raise_if_transient(error)
+                raise
+            if cancelled.failed_condition(operation_index):
+                stored = cancelled.items[operation_index]
+                raise ReplayError(_operation(stored) if stored else None) from error
+            if cancelled.conflict_or_throttle or "ConditionalCheckFailed" in cancelled.codes:
+                raise ConcurrentChangeError(str(cancelled.codes)) from error
+            raise
+
+    def _actions(self, commit: PostingCommit) -> tuple[int, list[dict[str, Any]]]:
+        tenant, member = commit.tenant_id, commit.member_id
+        posting, now = commit.posting, commit.now
+        pk = keys.member_pk(tenant, member)
+        after = posting.after
+        balance = {
+            "available": after.available,
+            "pending": after.pending,
+            "held": after.held,
+            "debt": after.debt,
+            "version": after.version,
+        }
+        actions: list[dict[str, Any]] = []
+        if commit.new_member_profile is not None:
+            actions.append(
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "Item": to_item(
+                            {
+                                "PK": pk,
+                                "SK": keys.MEMBER_SK,
+                                "tenant_id": tenant,
+                                "member_id": member,
+                                "enrolled_at": now.isoformat(),
+                                "profile": commit.new_member_profile,
+                                **balance,
+                            }
+                        ),
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                }
+            )
+        else:
+            taken = max(0, -posting.points)
+            actions.append(
+                {
+                    "Update": {
+                        "TableName": self.table_name,
+                        "Key": to_item({"PK": pk, "SK": keys.MEMBER_SK}),
+                        "UpdateExpression": "SET #available = :available, #pending = :pending, "
+                        "#held = :held, #debt = :debt, #version = :version",
+                        "ConditionExpression": "#version = :expected AND #available >= :taken",
+                        "ExpressionAttributeNames": names(*balance),
+                        "ExpressionAttributeValues": values(
+                            **balance, expected=posting.before.version, taken=taken
+                        ),
+                    }
+                }
+            )
+        actions.append(
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": to_item(
+                        {
+                            "PK": pk,
+                            "SK": keys.entry_sk(posting.seq),
+                            "tenant_id": tenant,
+                            "member_id": member,
+                            "entry_id": str(posting.seq),
+                            "seq": posting.seq,
+                            "points": posting.points,
+                            "balance_after": after.available,
+                            "created_at": now.isoformat(),
+                            "debt_settled": posting.debt_settled or None,
+                            "debt_incurred": posting.debt_incurred or None,
+                            **commit.entry,
+                        }
+                    ),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            }
+        )
+        if posting.lot_credit is not None:
+            actions.append(
+                self._lot_credit(tenant, member, posting.lot_credit.expires_on, posting.lot_credit.points)
+            )
+        for draw in posting.draws:
+            actions.append(self._lot_draw(pk, draw.lot, draw.remaining_after))
+        if commit.operation_update is not None:
+            actions.append(self._operation_update(tenant, commit.operation_update))
+        operation_index = len(actions)
+        actions.append(self._operation_put(tenant, commit.operation, now))
+        return operation_index, actions
+
+    def _lot_credit(self, tenant: str, member: str, expires_on: date | None, points: int) -> dict[str, Any]:
+        index: dict[str, Any] = {}
+        if expires_on is not None:
+            index = {
+                "GSI1PK": keys.expiry_index_pk(expires_on, tenant, member),
+                "GSI1SK": keys.member_pk(tenant, member),
+            }
+        expiry = (expires_on or NEVER).isoformat()
+        assignments = ", ".join(f"#{name} = :{name}" for name in ["expires_on", *index])
+        return {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": to_item({"PK": keys.member_pk(tenant, member), "SK": keys.lot_sk(expires_on)}),
+                # ADD creates the lot or merges into the one with the same expiry date.
+                "UpdateExpression": f"SET {assignments} ADD #remaining :points",
+                "ExpressionAttributeNames": names("expires_on", "remaining", *index),
+                "ExpressionAttributeValues": values(expires_on=expiry, points=points, **index),
+            }
+        }
+
+    def _lot_draw(self, pk: str, lot: Lot, remaining_after: int) -> dict[str, Any]:
+        key = to_item({"PK": pk, "SK": keys.lot_sk(lot.expires_on)})
+        guard = {
+            "ConditionExpression": "#remaining = :before",
+            "ExpressionAttributeNames": names("remaining"),
+        }
+        if remaining_after == 0:
+            return {
+                "Delete": {
+                    "TableName": self.table_name,
+                    "Key": key,
+                    **guard,
+                    "ExpressionAttributeValues": values(before=lot.remaining),
+                }
+            }
+        return {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": key,
+                "UpdateExpression": "SET #remaining = :after",
+                **guard,
+                "ExpressionAttributeValues": values(before=lot.remaining, after=remaining_after),
+            }
+        }
+
+    def _operation_put(self, tenant: str, operation: OperationRecord, now: datetime) -> dict[str, Any]:
+        return {
+            "Put": {
+                "TableName": self.table_name,
+                "Item": to_item(
+                    {
+                        "PK": keys.operation_pk(tenant, operation.kind, operation.natural_id),
+                        "SK": keys.OPERATION_SK,
+                        "kind": operation.kind,
+                        "natural_id": operation.natural_id,
+                        "request_hash": operation.request_hash,
+                        "status": operation.status,
+                        "body": json.dumps(operation.body, separators=(",", ":")),
+                        "state": operation.state or None,
+                        "version": operation.version,
+                        "created_at": now.isoformat(),
+                    }
+                ),
+                "ConditionExpression": "attribute_not_exists(PK)",
+                # On a replay the cancellation reason carries the stored record: no extra read.
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+
+    def _operation_update(self, tenant: str, update: OperationUpdate) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": to_item(
+                    {"PK": keys.operation_pk(tenant, update.kind, update.natural_id), "SK": keys.OPERATION_SK}
+                ),
+                "UpdateExpression": "SET #state = :state, #version = :version",
+                "ConditionExpression": "#version = :expected",
+                "ExpressionAttributeNames": names("state", "version"),
+                "ExpressionAttributeValues": values(
+                    state=update.state, version=update.expected_version + 1, expected=update.expected_version
+                ),
+            }
+        }
+
+
+def _member(item: dict[str, Any]) -> MemberRecord:
+    return MemberRecord(
+        tenant_id=item["tenant_id"],
+        member_id=item["member_id"],
+        profile=dict(item.get("profile") or {}),
+        enrolled_at=datetime.fromisoformat(item["enrolled_at"]),
+        account=Account(
+            available=item["available"],
+            pending=item["pending"],
+            held=item["held"],
+            debt=item["debt"],
+            version=item["version"],
+        ),
+    )
+
+
+def _lot(item: dict[str, Any]) -> Lot:
+    expires_on = date.fromisoformat(item["expires_on"])
+    return Lot(expires_on=None if expires_on == NEVER else expires_on, remaining=item["remaining"])
+
+
+def _operation(item: dict[str, Any]) -> OperationRecord:
+    return OperationRecord(
+        kind=item["kind"],
+        natural_id=item["natural_id"],
+        request_hash=item["request_hash"],
+        status=item["status"],
+        body=json.loads(item["body"]),
+        state=dict(item.get("state") or {}),
+        version=item.get("version", 1),
+    )
+
+
+_ENTRY_FIELDS = (
+    "entry_id",
+    "type",
+    "points",
+    "balance_after",
+    "created_at",
+    "source",
+    "order_id",
+    "refund_id",
+    "adjustment_id",
+    "reason",
+    "debt_settled",
+    "debt_incurred",
+    "program_version",
+    "expires_on",
+    "actor",
+)
+
+
+def _entry(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: item[name] for name in _ENTRY_FIELDS if name in item}

@@ -1,0 +1,97 @@
+"""The DynamoDB client, item (de)serialisation and transaction outcome parsing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from loyalty.errors import TransientError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+# Standard retry mode retries throttling with backoff; TransactionConflict inside a cancelled
+# transaction is not retried by botocore, the operations layer retries those itself.
+CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=3, read_timeout=10)
+
+
+def make_client() -> DynamoDBClient:
+    """A client honouring AWS_ENDPOINT_URL(_DYNAMODB), which is how local stacks point us elsewhere."""
+    return boto3.client("dynamodb", config=CLIENT_CONFIG)
+
+
+def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: _serializer.serialize(value) for key, value in values.items() if value is not None}
+
+
+def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: _plain(_deserializer.deserialize(value)) for key, value in item.items()}
+
+
+def _plain(value: Any) -> Any:
+    # DynamoDB numbers arrive as Decimal; every number we store is an integer (points, versions).
+    if isinstance(value, Decimal):
+        return int(value)
+    return value
+
+
+def values(**named: Any) -> dict[str, Any]:
+    """ExpressionAttributeValues from keyword arguments: values(available=3) -> {":available": ...}."""
+    return {f":{name}": _serializer.serialize(value) for name, value in named.items()}
+
+
+def names(*attributes: str) -> dict[str, str]:
+    return {f"#{attribute}": attribute for attribute in attributes}
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    """Why a TransactWriteItems was cancelled, per item, in the order the items were sent."""
+
+    codes: list[str]
+    items: list[dict[str, Any] | None]
+
+    def failed_condition(self, index: int) -> bool:
+        return self.codes[index] == "ConditionalCheckFailed"
+
+    @property
+    def conflict_or_throttle(self) -> bool:
+        return any(
+            code in {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
+            for code in self.codes
+        )
+
+
+def cancellation(error: ClientError) -> Cancellation | None:
+    if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+        return None
+    reasons: Sequence[Mapping[str, Any]] = error.response.get("CancellationReasons", [])
+    return Cancellation(
+        codes=[str(reason.get("Code", "None")) for reason in reasons],
+        items=[from_item(reason["Item"]) if reason.get("Item") else None for reason in reasons],
+    )
+
+
+TRANSIENT_CODES = {
+    "ThrottlingException",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionInProgressException",
+}
+
+
+def raise_if_transient(error: ClientError) -> None:
+    if error.response.get("Error", {}).get("Code") in TRANSIENT_CODES:
+        raise TransientError(str(error)) from error

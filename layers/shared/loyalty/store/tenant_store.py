@@ -1,0 +1,182 @@
+"""Reads and writes of tenants, their program document and their API keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
+
+from botocore.exceptions import ClientError
+
+from loyalty.errors import AlreadyExistsError, NotFoundError
+from loyalty.models.program import Program
+from loyalty.store import keys
+from loyalty.store.table import cancellation, from_item, make_client, raise_if_transient, to_item
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+@dataclass(frozen=True)
+class ApiKeyRecord:
+    key_id: str
+    tenant_id: str
+    scope: str
+    key_hash: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class TenantRecord:
+    tenant_id: str
+    name: str
+    program: Program
+
+
+class TenantStore:
+    def __init__(self, table_name: str, client: DynamoDBClient | None = None) -> None:
+        self.table_name = table_name
+        self._client = client
+
+    @property
+    def client(self) -> DynamoDBClient:
+        if self._client is None:
+            self._client = make_client()
+        return self._client
+
+    def ping(self) -> None:
+        self.client.get_item(TableName=self.table_name, Key=to_item({"PK": "HEALTH", "SK": "HEALTH"}))
+
+    def read_program(self, tenant_id: str) -> Program | None:
+        response = self.client.get_item(
+            TableName=self.table_name,
+            Key=to_item({"PK": keys.tenant_pk(tenant_id), "SK": keys.PROGRAM_SK}),
+        )
+        item = response.get("Item")
+        if not item:
+            return None
+        stored = from_item(item)
+        return Program.model_validate_json(stored["document"])
+
+    def read_api_key(self, key_hash: str) -> ApiKeyRecord | None:
+        response = self.client.get_item(
+            TableName=self.table_name,
+            Key=to_item({"PK": keys.api_key_pk(key_hash), "SK": keys.API_KEY_SK}),
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        if not item:
+            return None
+        stored = from_item(item)
+        return ApiKeyRecord(
+            key_id=stored["key_id"],
+            tenant_id=stored["tenant_id"],
+            scope=stored["scope"],
+            key_hash=key_hash,
+            name=stored.get("name"),
+        )
+
+    def create_tenant(
+        self, tenant_id: str, name: str, program: Program, api_keys: list[ApiKeyRecord], now: datetime
+    ) -> None:
+        """Tenant, program and first keys in one transaction: a tenant never exists half made."""
+        actions: list[dict[str, Any]] = [
+            self._put(
+                {
+                    "PK": keys.tenant_pk(tenant_id),
+                    "SK": keys.TENANT_SK,
+                    "tenant_id": tenant_id,
+                    "name": name,
+                    "created_at": now.isoformat(),
+                }
+            ),
+            self._put(
+                {
+                    "PK": keys.tenant_pk(tenant_id),
+                    "SK": keys.PROGRAM_SK,
+                    "version": program.version,
+                    "document": program.model_dump_json(),
+                    "updated_at": now.isoformat(),
+                }
+            ),
+        ]
+        for api_key in api_keys:
+            actions.extend(self._key_puts(api_key, now))
+        self._transact(actions, AlreadyExistsError(f"tenant {tenant_id!r} already exists"))
+
+    def create_key(self, api_key: ApiKeyRecord, now: datetime) -> None:
+        self._transact(self._key_puts(api_key, now), AlreadyExistsError("key already exists"))
+
+    def put_api_key(self, api_key: ApiKeyRecord, now: datetime) -> None:
+        """Upsert a key whose value is fixed by configuration (the local stack's demo keys)."""
+        for action in self._key_puts(api_key, now):
+            put = action["Put"]
+            self.client.put_item(TableName=put["TableName"], Item=put["Item"])
+
+    def revoke_key(self, tenant_id: str, key_id: str) -> None:
+        response = self.client.get_item(
+            TableName=self.table_name,
+            Key=to_item({"PK": keys.tenant_pk(tenant_id), "SK": keys.key_ref_sk(key_id)}),
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        if not item:
+            raise NotFoundError(f"key {key_id!r} not found")
+        key_hash = from_item(item)["key_hash"]
+        self._transact(
+            [
+                {
+                    "Delete": {
+                        "TableName": self.table_name,
+                        "Key": to_item({"PK": keys.tenant_pk(tenant_id), "SK": keys.key_ref_sk(key_id)}),
+                        "ConditionExpression": "attribute_exists(PK)",
+                    }
+                },
+                {
+                    "Delete": {
+                        "TableName": self.table_name,
+                        "Key": to_item({"PK": keys.api_key_pk(key_hash), "SK": keys.API_KEY_SK}),
+                    }
+                },
+            ],
+            NotFoundError(f"key {key_id!r} not found"),
+        )
+
+    def _key_puts(self, api_key: ApiKeyRecord, now: datetime) -> list[dict[str, Any]]:
+        common = {
+            "key_id": api_key.key_id,
+            "tenant_id": api_key.tenant_id,
+            "scope": api_key.scope,
+            "name": api_key.name,
+            "created_at": now.isoformat(),
+        }
+        return [
+            self._put({"PK": keys.api_key_pk(api_key.key_hash), "SK": keys.API_KEY_SK, **common}),
+            self._put(
+                {
+                    "PK": keys.tenant_pk(api_key.tenant_id),
+                    "SK": keys.key_ref_sk(api_key.key_id),
+                    "key_hash": api_key.key_hash,
+                    **common,
+                }
+            ),
+        ]
+
+    def _put(self, item: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "Put": {
+                "TableName": self.table_name,
+                "Item": to_item(item),
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        }
+
+    def _transact(self, actions: list[dict[str, Any]], on_condition: Exception) -> None:
+        try:
+            self.client.transact_write_items(TransactItems=cast(Any, actions))
+        except ClientError as error:
+            cancelled = cancellation(error)
+            if cancelled is not None and "ConditionalCheckFailed" in cancelled.codes:
+                raise on_condition from error
+            raise_if_transient(error)
+            raise

@@ -1,0 +1,56 @@
+"""Every integration test runs twice: DynamoDB on moto, and on DynamoDB Local (AWS's emulator).
+
+DynamoDB Local is installed and started by infra/dynamodb_local.py; if it cannot start, the
+tests error out loudly. They are never skipped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from infra.dynamodb_local import DynamoDBLocal
+from tests.support.api import Api, Tenant, create_tenant, make_api
+from tests.support.backends import Aws, aws_environment
+from tests.support.clock import FakeClock
+
+BACKENDS = ["moto", "dynamodb-local"]
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local() -> Iterator[DynamoDBLocal]:
+    server = DynamoDBLocal().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def aws(backend: str, request: pytest.FixtureRequest) -> Iterator[Aws]:
+    endpoint = request.getfixturevalue("dynamodb_local").endpoint if backend == "dynamodb-local" else None
+    with aws_environment(backend, endpoint) as environment:
+        yield environment
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def api(aws: Aws) -> Api:
+    return make_api()
+
+
+@pytest.fixture
+def shop(api: Api) -> Tenant:
+    return create_tenant(api, "acme")
+
+
+@pytest.fixture
+def rival(api: Api) -> Tenant:
+    return create_tenant(api, "rival")

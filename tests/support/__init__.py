@@ -1,0 +1,1 @@
+"""Test support: AWS backends (moto, DynamoDB Local), tables from the template, clocks, clients."""

@@ -1,0 +1,97 @@
+"""The AWS a test runs against: moto in process, with the table on moto or on DynamoDB Local.
+
+SQS and EventBridge are always moto; DynamoDB is whichever backend the test is parametrised with.
+Tables are created from template.yaml's own definition, so tests use exactly the deployed shape.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from moto import mock_aws
+
+from infra.template_model import load_template
+
+
+@dataclass(frozen=True)
+class Aws:
+    backend: str
+    table_name: str
+    dynamodb: Any
+    sqs: Any
+    events: Any
+    purchase_queue_url: str
+    purchase_dlq_url: str
+    bus_name: str
+
+
+def create_tables_from_template(client: Any, name: str) -> None:
+    spec = next(table for table in load_template().tables if table.logical_id == "LoyaltyTable")
+    client.create_table(TableName=name, **spec.create_table_kwargs)
+    client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 50})
+
+
+def create_queues_from_template(sqs: Any, suffix: str) -> dict[str, str]:
+    urls: dict[str, str] = {}
+    template = load_template()
+    for queue in sorted(template.queues, key=lambda queue: queue.redrive_target is not None):
+        attributes = {"VisibilityTimeout": str(queue.visibility_timeout)}
+        if queue.redrive_target:
+            arn = sqs.get_queue_attributes(QueueUrl=urls[queue.redrive_target], AttributeNames=["QueueArn"])
+            attributes["RedrivePolicy"] = (
+                f'{{"deadLetterTargetArn":"{arn["Attributes"]["QueueArn"]}",'
+                f'"maxReceiveCount":"{queue.max_receive_count}"}}'
+            )
+        urls[queue.logical_id] = sqs.create_queue(QueueName=f"{queue.logical_id}-{suffix}", Attributes=attributes)[
+            "QueueUrl"
+        ]
+    return urls
+
+
+@contextmanager
+def aws_environment(backend: str, dynamodb_endpoint: str | None) -> Iterator[Aws]:
+    suffix = uuid.uuid4().hex[:8]
+    saved = dict(os.environ)
+    with mock_aws():
+        if dynamodb_endpoint:
+            os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb_endpoint
+        dynamodb = boto3.client("dynamodb")
+        sqs, events = boto3.client("sqs"), boto3.client("events")
+        table = f"loyalty-{suffix}"
+        create_tables_from_template(dynamodb, table)
+        queues = create_queues_from_template(sqs, suffix)
+        bus = f"loyalty-{suffix}"
+        events.create_event_bus(Name=bus)
+        os.environ.update(
+            TABLE_NAME=table,
+            EVENT_BUS_NAME=bus,
+            PURCHASE_DLQ_URL=queues["PurchaseDeadLetterQueue"],
+            PROGRAM_CACHE_SECONDS="0",
+        )
+        reset_caches()
+        try:
+            yield Aws(backend, table, dynamodb, sqs, events, queues["PurchaseQueue"],
+                      queues["PurchaseDeadLetterQueue"], bus)
+        finally:
+            if dynamodb_endpoint:
+                dynamodb.delete_table(TableName=table)
+            os.environ.clear()
+            os.environ.update(saved)
+            reset_caches()
+
+
+def reset_caches() -> None:
+    """Settings and clients are cached per warm Lambda; a new test is a new cold start."""
+    from loyalty.consumers.outbox import default_bus
+    from loyalty.consumers.purchases import default_dead_letters
+    from loyalty.operations.context import default_context
+    from loyalty.settings import get_settings
+
+    for cached in (get_settings, default_context, default_dead_letters, default_bus):
+        cached.cache_clear()

@@ -1,0 +1,58 @@
+"""Read a member's whole state straight from the table, to check the ledger adds up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from loyalty.store import keys
+from loyalty.store.table import from_item
+
+
+@dataclass(frozen=True)
+class MemberState:
+    available: int
+    pending: int
+    held: int
+    debt: int
+    entries: list[dict[str, object]]
+    lots: list[dict[str, object]]
+
+    @property
+    def entry_sum(self) -> int:
+        return sum(int(entry["points"]) for entry in self.entries)  # type: ignore[call-overload]
+
+    @property
+    def lot_sum(self) -> int:
+        return sum(int(lot["remaining"]) for lot in self.lots)  # type: ignore[call-overload]
+
+
+def member_state(dynamodb, table: str, tenant_id: str, member_id: str) -> MemberState:  # type: ignore[no-untyped-def]
+    items = []
+    kwargs = {
+        "TableName": table,
+        "KeyConditionExpression": "PK = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": keys.member_pk(tenant_id, member_id)}},
+        "ConsistentRead": True,
+    }
+    while True:
+        page = dynamodb.query(**kwargs)
+        items.extend(from_item(item) for item in page["Items"])
+        if "LastEvaluatedKey" not in page:
+            break
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    member = next(item for item in items if item["SK"] == keys.MEMBER_SK)
+    return MemberState(
+        available=member["available"],
+        pending=member["pending"],
+        held=member["held"],
+        debt=member["debt"],
+        entries=[item for item in items if item["SK"].startswith(keys.ENTRY_PREFIX)],
+        lots=[item for item in items if item["SK"].startswith(keys.LOT_PREFIX)],
+    )
+
+
+def assert_adds_up(state: MemberState) -> None:
+    """available + pending = sum of ledger entries = sum of open lots; nothing negative."""
+    assert state.available + state.pending == state.entry_sum == state.lot_sum, state
+    assert min(state.available, state.pending, state.held, state.debt) >= 0, state
+    assert all(int(lot["remaining"]) > 0 for lot in state.lots), state  # type: ignore[call-overload]

@@ -1,0 +1,50 @@
+"""Boundary validation: amounts, ids, unknown fields."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from pydantic import ValidationError
+
+from loyalty.domain.idempotency import request_fingerprint
+from loyalty.models.api import AdjustmentRequest, PurchaseRequest
+
+BASE = {"order_id": "o1", "member_id": "m1", "currency": "CNY"}
+
+
+@pytest.mark.parametrize("amount", ["99999999.99", "0.01", "129.9", "7"])
+def test_amounts_accepted(amount):
+    assert PurchaseRequest.model_validate({**BASE, "amount": amount}).amount == Decimal(amount).quantize(Decimal("0.01"))
+
+
+@pytest.mark.parametrize(
+    "amount", ["0", "-1.00", "1.001", "100000000.00", "NaN", "Infinity", "1e3x", 12.5, True, "", None]
+)
+def test_amounts_refused(amount):
+    with pytest.raises(ValidationError):
+        PurchaseRequest.model_validate({**BASE, "amount": amount})
+
+
+@pytest.mark.parametrize("member_id", ["a#b", "a/b", "ä", "a\x00", "", "x" * 65, " a", "T#other#M#x"])
+def test_ids_that_could_reach_other_keys_are_refused(member_id):
+    with pytest.raises(ValidationError):
+        PurchaseRequest.model_validate({**BASE, "amount": "1", "member_id": member_id})
+
+
+def test_unknown_fields_are_refused():
+    with pytest.raises(ValidationError):
+        PurchaseRequest.model_validate({**BASE, "amount": "1", "balance": 1_000_000})
+
+
+def test_zero_adjustment_is_refused():
+    with pytest.raises(ValidationError):
+        AdjustmentRequest.model_validate({"adjustment_id": "a", "points": 0, "reason": "x"})
+
+
+def test_fingerprint_ignores_amount_spelling_but_not_values():
+    one = PurchaseRequest.model_validate({**BASE, "amount": "10.5"})
+    same = PurchaseRequest.model_validate({**BASE, "amount": "10.50"})
+    other = PurchaseRequest.model_validate({**BASE, "amount": "10.51"})
+    assert request_fingerprint("purchase", one) == request_fingerprint("purchase", same)
+    assert request_fingerprint("purchase", one) != request_fingerprint("purchase", other)
