@@ -19,22 +19,30 @@ def member(api, shop):
 
 CALLS = {
     "purchase": (
-        "POST", "/v1/purchases", "server",
+        "POST",
+        "/v1/purchases",
+        "server",
         {"order_id": "o1", "member_id": "m1", "amount": "88.00", "currency": "CNY"},
         {"order_id": "o1", "member_id": "m1", "amount": "89.00", "currency": "CNY"},
     ),
     "refund": (
-        "POST", "/v1/purchases/o-base/refunds", "server",
+        "POST",
+        "/v1/purchases/o-base/refunds",
+        "server",
         {"refund_id": "r1", "amount": "100.00"},
         {"refund_id": "r1", "amount": "100.01"},
     ),
     "grant": (
-        "POST", "/v1/members/m1/adjustments", "admin",
+        "POST",
+        "/v1/members/m1/adjustments",
+        "admin",
         {"adjustment_id": "a1", "points": 50, "reason": "goodwill"},
         {"adjustment_id": "a1", "points": 51, "reason": "goodwill"},
     ),
     "deduction": (
-        "POST", "/v1/members/m1/adjustments", "admin",
+        "POST",
+        "/v1/members/m1/adjustments",
+        "admin",
         {"adjustment_id": "a2", "points": -50, "reason": "correction"},
         {"adjustment_id": "a2", "points": -50, "reason": "another reason"},
     ),
@@ -80,7 +88,8 @@ def test_enrolment_replay_is_200_with_the_original_body(api, shop, aws):
     assert (first.status, again.status, other.status) == (201, 200, 409)
     assert again.json() == first.json()
     state = member_state(aws.dynamodb, aws.table_name, "acme", "m2")
-    assert state.available == 100 and len(state.entries) == 1
+    assert state.available == 100
+    assert len(state.entries) == 1
 
 
 def test_amount_spelling_does_not_make_a_different_request(api, shop, member):

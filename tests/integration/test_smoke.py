@@ -9,7 +9,9 @@ def test_enrol_buy_and_read_back(api, shop):
 
     # When the member buys for 129.90 CNY
     bought = api.call(
-        "POST", "/v1/purchases", {"order_id": "o1", "member_id": "m1", "amount": "129.90", "currency": "CNY"},
+        "POST",
+        "/v1/purchases",
+        {"order_id": "o1", "member_id": "m1", "amount": "129.90", "currency": "CNY"},
         key=shop.server_key,
     )
 

@@ -232,24 +232,24 @@ def test_stack_creates_the_table_with_the_template_keys_index_and_stream(
     assert kwargs["BillingMode"] == "PAY_PER_REQUEST"
 
 
-def test_model_create_table_kwargs_are_accepted_by_boto3(aws_env: str, model: TemplateModel) -> None:
-    # Given the model's create_table arguments for the loyalty table
+def test_model_create_table_kwargs_are_accepted_by_boto3(stack: StackResources, model: TemplateModel) -> None:
+    # Given the model's create_table arguments for the loyalty table (inside the stack's moto)
     spec = model.table("LoyaltyTable")
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name=aws_env)
-        # When creating a table from them, then enabling the template's TTL attribute
-        client.create_table(TableName="model-table", **spec.create_table_kwargs)  # type: ignore[arg-type]
-        assert spec.ttl_attribute == "ttl_epoch"
-        client.update_time_to_live(
-            TableName="model-table",
-            TimeToLiveSpecification={"Enabled": True, "AttributeName": spec.ttl_attribute},
-        )
-        # Then the table exists with the GSI and the stream
-        table = client.describe_table(TableName="model-table")["Table"]
-        assert [gsi["IndexName"] for gsi in table["GlobalSecondaryIndexes"]] == ["GSI1"]
-        assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
-        ttl = client.describe_time_to_live(TableName="model-table")["TimeToLiveDescription"]
-        assert ttl["AttributeName"] == "ttl_epoch"
+    client = boto3.client("dynamodb", region_name=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
+    # When creating a table from them, then enabling the template's TTL attribute
+    client.create_table(TableName="model-table", **spec.create_table_kwargs)  # type: ignore[arg-type]
+    assert spec.ttl_attribute == "ttl_epoch"
+    client.update_time_to_live(
+        TableName="model-table",
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": spec.ttl_attribute},
+    )
+    # Then the table exists with the GSI and the stream
+    table = client.describe_table(TableName="model-table")["Table"]
+    assert [gsi["IndexName"] for gsi in table["GlobalSecondaryIndexes"]] == ["GSI1"]
+    assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    ttl = client.describe_time_to_live(TableName="model-table")["TimeToLiveDescription"]
+    assert ttl["AttributeName"] == "ttl_epoch"
+    client.delete_table(TableName="model-table")
 
 
 def test_stack_creates_the_purchase_queue_with_redrive_to_its_dlq(stack: StackResources) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from infra.gateway import Gateway, GatewayResponse
 from infra.template_model import load_template
 
-OPERATOR_KEY = "test-operator-key"  # noqa: S105 - a fixture value
+OPERATOR_KEY = "test-operator-key"
 
 
 def operator_environment() -> None:
@@ -23,8 +23,15 @@ class Api:
     gateway: Gateway
 
     def call(
-        self, method: str, path: str, body: Any = None, *, key: str | None = None, raw: str | bytes | None = None,
-        headers: dict[str, str] | None = None, query: str = "",
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        key: str | None = None,
+        raw: str | bytes | None = None,
+        headers: dict[str, str] | None = None,
+        query: str = "",
     ) -> GatewayResponse:
         sent = dict(headers or {})
         if key is not None:
@@ -48,7 +55,9 @@ class Tenant:
 
 
 def create_tenant(api: Api, tenant_id: str) -> Tenant:
-    response = api.call("POST", "/v1/tenants", {"tenant_id": tenant_id, "name": tenant_id.title()}, key=OPERATOR_KEY)
+    response = api.call(
+        "POST", "/v1/tenants", {"tenant_id": tenant_id, "name": tenant_id.title()}, key=OPERATOR_KEY
+    )
     assert response.status == 201, response.body
     body = response.json()
     return Tenant(tenant_id, body["admin_key"], body["server_key"])

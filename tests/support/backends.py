@@ -48,9 +48,9 @@ def create_queues_from_template(sqs: Any, suffix: str) -> dict[str, str]:
                 f'{{"deadLetterTargetArn":"{arn["Attributes"]["QueueArn"]}",'
                 f'"maxReceiveCount":"{queue.max_receive_count}"}}'
             )
-        urls[queue.logical_id] = sqs.create_queue(QueueName=f"{queue.logical_id}-{suffix}", Attributes=attributes)[
-            "QueueUrl"
-        ]
+        urls[queue.logical_id] = sqs.create_queue(
+            QueueName=f"{queue.logical_id}-{suffix}", Attributes=attributes
+        )["QueueUrl"]
     return urls
 
 
@@ -76,8 +76,16 @@ def aws_environment(backend: str, dynamodb_endpoint: str | None) -> Iterator[Aws
         )
         reset_caches()
         try:
-            yield Aws(backend, table, dynamodb, sqs, events, queues["PurchaseQueue"],
-                      queues["PurchaseDeadLetterQueue"], bus)
+            yield Aws(
+                backend,
+                table,
+                dynamodb,
+                sqs,
+                events,
+                queues["PurchaseQueue"],
+                queues["PurchaseDeadLetterQueue"],
+                bus,
+            )
         finally:
             if dynamodb_endpoint:
                 dynamodb.delete_table(TableName=table)

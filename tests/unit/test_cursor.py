@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from loyalty.errors import InvalidRequestError
 from loyalty.operations.members import decode_cursor, encode_cursor
 

@@ -5,9 +5,17 @@ from __future__ import annotations
 from loyalty.events import event_for_item
 
 ENTRY = {
-    "PK": "T#acme#M#m1", "SK": "LEDGER#000000000002", "tenant_id": "acme", "member_id": "m1", "entry_id": "2",
-    "type": "earn", "points": 129, "balance_after": 229, "created_at": "2026-11-23T12:00:00+00:00",
-    "order_id": "o1", "source": "purchase",
+    "PK": "T#acme#M#m1",
+    "SK": "LEDGER#000000000002",
+    "tenant_id": "acme",
+    "member_id": "m1",
+    "entry_id": "2",
+    "type": "earn",
+    "points": 129,
+    "balance_after": 229,
+    "created_at": "2026-11-23T12:00:00+00:00",
+    "order_id": "o1",
+    "source": "purchase",
 }
 
 
@@ -15,7 +23,8 @@ def test_an_earn_entry_is_points_earned_with_a_stable_id():
     event = event_for_item(ENTRY)
     assert event is not None
     assert (event["source"], event["detail-type"]) == ("loyalty", "points.earned")
-    assert event["detail"]["points"] == 129 and event["detail"]["order_id"] == "o1"
+    assert event["detail"]["points"] == 129
+    assert event["detail"]["order_id"] == "o1"
     assert event["detail"]["event_id"] == event_for_item(dict(ENTRY))["detail"]["event_id"]  # type: ignore[index]
 
 
@@ -25,8 +34,14 @@ def test_each_entry_type_maps_to_its_event():
 
 
 def test_member_item_is_member_enrolled_and_other_items_are_silent():
-    member = {"PK": "T#acme#M#m1", "SK": "MEMBER", "tenant_id": "acme", "member_id": "m1",
-              "enrolled_at": "2026-11-23T12:00:00+00:00", "profile": {"channel": "app"}}
+    member = {
+        "PK": "T#acme#M#m1",
+        "SK": "MEMBER",
+        "tenant_id": "acme",
+        "member_id": "m1",
+        "enrolled_at": "2026-11-23T12:00:00+00:00",
+        "profile": {"channel": "app"},
+    }
     assert event_for_item(member)["detail-type"] == "member.enrolled"  # type: ignore[index]
     assert event_for_item({"PK": "T#acme#M#m1", "SK": "MEMBER#LOT#2028-11-30"}) is None
     assert event_for_item({"PK": "T#acme#OP#purchase#o1", "SK": "OP"}) is None

@@ -5,17 +5,18 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from pydantic import ValidationError
-
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.models.api import AdjustmentRequest, PurchaseRequest
+from pydantic import ValidationError
 
 BASE = {"order_id": "o1", "member_id": "m1", "currency": "CNY"}
 
 
 @pytest.mark.parametrize("amount", ["99999999.99", "0.01", "129.9", "7"])
 def test_amounts_accepted(amount):
-    assert PurchaseRequest.model_validate({**BASE, "amount": amount}).amount == Decimal(amount).quantize(Decimal("0.01"))
+    assert PurchaseRequest.model_validate({**BASE, "amount": amount}).amount == Decimal(amount).quantize(
+        Decimal("0.01")
+    )
 
 
 @pytest.mark.parametrize(

@@ -7,15 +7,17 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from loyalty.domain.refunds import clawback_points
 from loyalty.errors import RefundExceedsPurchaseError
 
 
 def claw(earned, amount, before, refund, clawed):
     return clawback_points(
-        points_earned=earned, purchase_amount=Decimal(amount), refunded_before=Decimal(before),
-        refund_amount=Decimal(refund), clawed_before=clawed,
+        points_earned=earned,
+        purchase_amount=Decimal(amount),
+        refunded_before=Decimal(before),
+        refund_amount=Decimal(refund),
+        clawed_before=clawed,
     )
 
 

@@ -83,8 +83,13 @@ def list_transactions(
     entries, next_seq = context.ledger.list_entries(tenant_id, member_id, min(limit, MAX_PAGE), before)
     if not entries and before is None:  # enrolment writes a member's first entry: none means no member
         raise MemberNotFoundError(f"member {member_id!r} not found")
-    items = [LedgerEntryResponse.model_validate(entry).model_dump(mode="json", exclude_none=True) for entry in entries]
-    return Outcome(200, {"items": items, "next_cursor": encode_cursor(next_seq) if next_seq is not None else None})
+    items = [
+        LedgerEntryResponse.model_validate(entry).model_dump(mode="json", exclude_none=True)
+        for entry in entries
+    ]
+    return Outcome(
+        200, {"items": items, "next_cursor": encode_cursor(next_seq) if next_seq is not None else None}
+    )
 
 
 def encode_cursor(seq: int) -> str:
