@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from loyalty.http.resolver import build_resolver
 from loyalty.http.routes import admin
 from loyalty.observability import logger, metrics, tracer

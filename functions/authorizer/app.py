@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from loyalty.observability import logger
 from loyalty.operations.context import default_context
 from loyalty.operations.tenants import authenticate

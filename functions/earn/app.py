@@ -8,6 +8,7 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from loyalty.consumers.purchases import consume_purchase
 from loyalty.http.resolver import build_resolver
 from loyalty.http.routes import purchases

@@ -7,6 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from loyalty.consumers.outbox import publish_record
 from loyalty.observability import logger, tracer
 

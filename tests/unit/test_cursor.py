@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from loyalty.errors import InvalidRequestError
 from loyalty.operations.members import decode_cursor, encode_cursor
 

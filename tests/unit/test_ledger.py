@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+
 from loyalty.domain.ledger import Account, LedgerCorruptionError, Lot, credit, debit
 from loyalty.errors import InsufficientPointsError
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from pydantic import ValidationError
+
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.models.api import AdjustmentRequest, PurchaseRequest
-from pydantic import ValidationError
 
 BASE = {"order_id": "o1", "member_id": "m1", "currency": "CNY"}
 

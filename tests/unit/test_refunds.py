@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from loyalty.domain.refunds import clawback_points
 from loyalty.errors import RefundExceedsPurchaseError
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Mapping
+from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.http import problems
 from loyalty.operations.context import Outcome
@@ -15,23 +17,28 @@ from loyalty.operations.context import Outcome
 MAX_BODY_BYTES = 256 * 1024
 
 
-def _limit_body(app: APIGatewayHttpResolver, next_middleware: Callable[..., Response[str]]) -> Response[str]:
-    body = app.current_event.body or ""
-    size = len(body.encode()) if not app.current_event.is_base64_encoded else len(body) * 3 // 4
-    if size > MAX_BODY_BYTES:
-        return problems.problem(
-            413,
-            "payload-too-large",
-            "Request body too large",
-            f"bodies are limited to {MAX_BODY_BYTES} bytes",
-        )
-    return next_middleware(app)
+class LoyaltyResolver(APIGatewayHttpResolver):
+    """Refuses oversized bodies before routing: powertools runs request validation before any
+    user middleware, and parsing a huge body is the cost the limit exists to avoid."""
+
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        body = event.get("body") or ""
+        size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body.encode())
+        if size > MAX_BODY_BYTES:
+            detail = f"bodies are limited to {MAX_BODY_BYTES} bytes"
+            refused = problems.problem(413, "payload-too-large", "Request body too large", detail)
+            return {
+                "statusCode": 413,
+                "headers": {"Content-Type": problems.PROBLEM_JSON},
+                "body": refused.body,
+                "isBase64Encoded": False,
+            }
+        return super().resolve(event, context)
 
 
 def build_resolver(*routers: Router) -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = LoyaltyResolver(enable_validation=True)
     problems.register(app)
-    app.use(middlewares=[_limit_body])
     for router in routers:
         app.include_router(router)
     app.configure_openapi(

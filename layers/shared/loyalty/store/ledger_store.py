@@ -161,7 +161,7 @@ class LedgerStore:
         self, tenant_id: str, member_id: str, limit: int, before_seq: int | None
     ) -> tuple[list[dict[str, Any]], int | None]:
         """Ledger entries newest first; returns the page and the seq to continue below, if any."""
-        upper = keys.entry_sk(before_seq) if before_seq is not None else f"{keys.ENTRY_PREFIX}~"
+        upper = keys.entry_sk(before_seq - 1) if before_seq is not None else f"{keys.ENTRY_PREFIX}~"
         response = self.client.query(
             TableName=self.table_name,
             KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
@@ -169,11 +169,9 @@ class LedgerStore:
                 pk=keys.member_pk(tenant_id, member_id), low=keys.ENTRY_PREFIX, high=upper
             ),
             ScanIndexForward=False,
-            Limit=limit + 1,
+            Limit=limit + 1,  # one more than asked tells whether another page follows
         )
         items = [from_item(item) for item in response.get("Items", [])]
-        if before_seq is not None:
-            items = [item for item in items if item["seq"] < before_seq]
         page, more = items[:limit], len(items) > limit
         return [_entry(item) for item in page], (page[-1]["seq"] if more and page else None)
 

@@ -62,7 +62,7 @@ class Cancellation:
     items: list[dict[str, Any] | None]
 
     def failed_condition(self, index: int) -> bool:
-        return self.codes[index] == "ConditionalCheckFailed"
+        return index < len(self.codes) and self.codes[index] == "ConditionalCheckFailed"
 
     @property
     def conflict_or_throttle(self) -> bool:
