@@ -21,7 +21,7 @@ $(BIN)/.installed: requirements-dev.txt layers/shared/requirements.txt
 run: $(BIN)/.installed
 	$(PY) -m infra.local $(ARGS)
 
-test: lint types unit integration
+test: lint types unit integration e2e
 	@echo "make test: every suite passed"
 
 lint: $(BIN)/.installed

@@ -1,0 +1,232 @@
+"""DynamoDB Streams event source mappings, locally: table stream records delivered to their functions.
+
+:class:`StreamPoller` reads every shard of a table stream (``dynamodbstreams``), drops the records
+the source's ``FilterCriteria`` exclude, invokes the function with batches in shard order, and on
+a failure retries from the lowest failed sequence number (or the whole batch if the function
+raised), with backoff, up to the template's ``MaximumRetryAttempts``; then the batch's description
+goes to the ``OnFailure`` destination queue, if any. ``BisectBatchOnFunctionError`` is not emulated.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from infra.events import ACCOUNT, dynamodb_stream_event
+from infra.local.aws import Queue, Table
+from infra.local.filters import record_passes
+from infra.local.runtime import Invoker, Worker
+from infra.template_model import FunctionSpec, StreamSource, TemplateModel, load_yaml
+
+log = logging.getLogger("infra.local")
+
+
+class StreamPoller(Worker):
+    idle_pause = 0.5  # between empty reads (the template's batching window is 1 s)
+    describe_every = 5.0
+
+    def __init__(
+        self,
+        invoker: Invoker,
+        spec: FunctionSpec,
+        source: StreamSource,
+        table: Table,
+        streams: Any,
+        failure: tuple[int | None, Queue | None],
+        sqs: Any,
+    ):
+        super().__init__()
+        assert table.stream_arn is not None
+        self.name = f"stream:{table.logical_id}->{spec.logical_id}"
+        self._invoker, self._spec, self._source, self._streams, self._sqs = (
+            invoker,
+            spec,
+            source,
+            streams,
+            sqs,
+        )
+        self._stream_arn = table.stream_arn
+        # A reused table's stream already holds records an earlier run delivered: start at its end.
+        self._first_position = source.starting_position if table.created else "LATEST"
+        self._max_retries, self._on_failure = failure
+        self._iterators: dict[str, str | None] = {}  # shard id -> iterator (None: shard finished)
+        self._last_sequence: dict[str, str] = {}
+        self._described_at = -self.describe_every
+
+    def run_once(self) -> None:
+        if time.monotonic() - self._described_at >= self.describe_every:
+            self._discover()
+        delivered = False
+        for shard_id in list(self._iterators):
+            if self.stopping:
+                return
+            delivered = self._poll_shard(shard_id) or delivered
+        if not delivered:
+            self.wait(self.idle_pause)
+
+    def _discover(self) -> None:
+        first = not self._iterators
+        shards = self._streams.describe_stream(StreamArn=self._stream_arn)["StreamDescription"]["Shards"]
+        for shard in shards:
+            shard_id = shard["ShardId"]
+            parent = shard.get("ParentShardId")
+            if shard_id in self._iterators or self._iterators.get(parent):
+                continue  # known, or its parent still has records to deliver first
+            position = self._first_position if first else "TRIM_HORIZON"
+            if position == "LATEST" and shard.get("SequenceNumberRange", {}).get("EndingSequenceNumber"):
+                self._iterators[shard_id] = None  # a closed shard has nothing after its end
+                continue
+            self._iterators[shard_id] = self._iterator(shard_id, position)
+        self._described_at = time.monotonic()
+
+    def _iterator(self, shard_id: str, position: str) -> str:
+        arguments: dict[str, str] = {"StreamArn": self._stream_arn, "ShardId": shard_id}
+        if shard_id in self._last_sequence:
+            arguments.update(
+                ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=self._last_sequence[shard_id]
+            )
+        else:
+            arguments["ShardIteratorType"] = position
+        return str(self._streams.get_shard_iterator(**arguments)["ShardIterator"])
+
+    def _poll_shard(self, shard_id: str) -> bool:
+        iterator = self._iterators[shard_id]
+        if iterator is None:
+            return False
+        try:
+            response = self._streams.get_records(
+                ShardIterator=iterator, Limit=min(self._source.batch_size, 1000)
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") not in (
+                "ExpiredIteratorException",
+                "TrimmedDataAccessException",
+            ):
+                raise
+            self._iterators[shard_id] = self._iterator(shard_id, "TRIM_HORIZON")
+            return False
+        records = [_lambda_record(record) for record in response.get("Records", [])]
+        self._iterators[shard_id] = response.get("NextShardIterator")
+        if not records:
+            return False
+        wanted = [record for record in records if record_passes(self._source.filter_patterns, record)]
+        if wanted:
+            self._deliver(shard_id, wanted)
+        self._last_sequence[shard_id] = records[-1]["dynamodb"]["SequenceNumber"]
+        return True
+
+    def _deliver(self, shard_id: str, records: list[dict[str, Any]]) -> None:
+        pending, attempts = records, 0
+        while pending and not self.stopping:
+            try:
+                result = self._invoker.invoke(self._spec, dynamodb_stream_event(pending, self._stream_arn))
+                first_failed = self._first_failure(result, pending)
+            except Exception:
+                log.exception("%s: the function failed on a batch of %d records", self.name, len(pending))
+                first_failed = _sequence(pending[0])
+            if first_failed is None:
+                return
+            pending = [record for record in pending if _sequence(record) >= first_failed]
+            attempts += 1
+            if self._max_retries is not None and attempts > self._max_retries:
+                self._discard(shard_id, pending, attempts)
+                return
+            log.warning("%s: retrying %d records (attempt %d)", self.name, len(pending), attempts + 1)
+            self.wait(min(0.5 * 2 ** (attempts - 1), 10.0))
+
+    def _first_failure(self, result: Any, batch: list[dict[str, Any]]) -> int | None:
+        if not self._source.report_batch_item_failures or result is None:
+            return None
+        if not isinstance(result, dict):
+            return _sequence(batch[0])  # an invalid response fails the whole batch
+        failures = result.get("batchItemFailures") or []
+        if not failures:
+            return None
+        known = {_sequence(record) for record in batch}
+        identifiers = [item.get("itemIdentifier") if isinstance(item, dict) else None for item in failures]
+        if any(
+            not str(identifier or "").isdigit() or int(str(identifier)) not in known
+            for identifier in identifiers
+        ):
+            return _sequence(batch[0])  # an invalid identifier fails the whole batch
+        return min(int(str(identifier)) for identifier in identifiers)
+
+    def _discard(self, shard_id: str, records: list[dict[str, Any]], attempts: int) -> None:
+        log.error("%s: giving up on %d records after %d attempts", self.name, len(records), attempts)
+        if self._on_failure is None:
+            return
+        arrivals = [record["dynamodb"].get("ApproximateCreationDateTime", 0) for record in records]
+        region = self._stream_arn.split(":")[3]
+        message = {
+            "requestContext": {
+                "requestId": str(uuid.uuid4()),
+                "functionArn": f"arn:aws:lambda:{region}:{ACCOUNT}:function:{self._spec.logical_id}",
+                "condition": "RetryAttemptsExhausted",
+                "approximateInvokeCount": attempts,
+            },
+            "responseContext": {
+                "statusCode": 200,
+                "executedVersion": "$LATEST",
+                "functionError": "Unhandled",
+            },
+            "version": "1.0",
+            "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "DDBStreamBatchInfo": {
+                "shardId": shard_id,
+                "startSequenceNumber": records[0]["dynamodb"]["SequenceNumber"],
+                "endSequenceNumber": records[-1]["dynamodb"]["SequenceNumber"],
+                "approximateArrivalOfFirstRecord": _iso(min(arrivals)),
+                "approximateArrivalOfLastRecord": _iso(max(arrivals)),
+                "batchSize": len(records),
+                "streamArn": self._stream_arn,
+            },
+        }
+        self._sqs.send_message(QueueUrl=self._on_failure.url, MessageBody=json.dumps(message))
+
+
+def _sequence(record: dict[str, Any]) -> int:
+    return int(record["dynamodb"]["SequenceNumber"])
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _lambda_record(record: Any) -> Any:
+    """A GetRecords record as JSON, as Lambda delivers it: epoch seconds, binary as base64."""
+    if isinstance(record, dict):
+        return {key: _lambda_record(value) for key, value in record.items()}
+    if isinstance(record, list):
+        return [_lambda_record(value) for value in record]
+    if isinstance(record, datetime):
+        return float(int(record.timestamp()))
+    if isinstance(record, bytes | bytearray):
+        return base64.b64encode(record).decode()
+    return record
+
+
+def stream_failure_policy(
+    template: TemplateModel, function_id: str, table_id: str
+) -> tuple[int | None, str | None]:
+    """(MaximumRetryAttempts, logical id of the OnFailure queue) of a function's stream source.
+
+    Read from the raw template because the model does not carry them; -1 or absent means retry
+    until the record leaves the stream, as on Lambda."""
+    resource = load_yaml(template.path).get("Resources", {}).get(function_id, {})
+    for event in (resource.get("Properties", {}).get("Events") or {}).values():
+        properties = event.get("Properties", {}) if event.get("Type") == "DynamoDB" else {}
+        stream = properties.get("Stream")
+        if not (isinstance(stream, dict) and table_id in json.dumps(stream)):
+            continue
+        retries = int(properties.get("MaximumRetryAttempts", -1))
+        destination = properties.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+        target = destination.get("Fn::GetAtt", [None])[0] if isinstance(destination, dict) else None
+        return (None if retries < 0 else retries), (str(target) if target else None)
+    return None, None

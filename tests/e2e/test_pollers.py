@@ -1,0 +1,234 @@
+"""The local event source mappings against moto, with a scripted function: what gets deleted, retried,
+dead-lettered and filtered. (Failures cannot be provoked through a running stack, so these drive the
+pollers directly, with a 1 s visibility timeout instead of the template's 180 s.)"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.server import ThreadedMotoServer
+
+from infra.dynamodb_local import free_port
+from infra.local.aws import Queue, Table, make_queue
+from infra.local.pollers import SqsPoller
+from infra.local.runtime import Invoker
+from infra.local.streams import StreamPoller
+from infra.template_model import FunctionSpec, SqsSource, StreamSource, load_template
+
+SPEC = FunctionSpec("EarnFunction", "functions/earn", "app.lambda_handler", 30, {})
+
+
+class ScriptedInvoker(Invoker):
+    """Answers each invocation with ``script(event)`` and keeps the events it got."""
+
+    def __init__(self, script: Callable[[dict[str, Any]], Any]) -> None:
+        super().__init__()
+        self.script = script
+        self.events: list[dict[str, Any]] = []
+
+    def invoke(self, spec: FunctionSpec, event: dict[str, Any]) -> Any:
+        self.events.append(event)
+        return self.script(event)
+
+
+@pytest.fixture
+def sqs() -> Iterator[Any]:
+    with mock_aws():
+        yield boto3.client("sqs", region_name="us-east-1")
+
+
+@pytest.fixture
+def queues(sqs: Any) -> tuple[Queue, Queue]:
+    dlq = make_queue(sqs, "Dlq", "dlq", {})
+    redrive = json.dumps({"deadLetterTargetArn": dlq.arn, "maxReceiveCount": 2})
+    queue = make_queue(sqs, "Queue", "queue", {"VisibilityTimeout": "1", "RedrivePolicy": redrive})
+    return queue, dlq
+
+
+def bodies(event: dict[str, Any]) -> list[str]:
+    return [record["body"] for record in event["Records"]]
+
+
+def fail_bodies(*failing: str) -> Callable[[dict[str, Any]], Any]:
+    def script(event: dict[str, Any]) -> Any:
+        failed = [record["messageId"] for record in event["Records"] if record["body"] in failing]
+        return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
+
+    return script
+
+
+def depth(sqs: Any, queue: Queue) -> tuple[int, int]:
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    attributes = sqs.get_queue_attributes(QueueUrl=queue.url, AttributeNames=names)["Attributes"]
+    return int(attributes[names[0]]), int(attributes[names[1]])
+
+
+def poller(invoker: Invoker, queue: Queue, sqs: Any, report: bool = True) -> SqsPoller:
+    return SqsPoller(
+        invoker, SPEC, SqsSource("Queue", batch_size=10, report_batch_item_failures=report), queue, sqs
+    )
+
+
+def test_only_reported_failures_come_back_and_go_to_the_dead_letter_queue_after_max_receives(sqs, queues):
+    # Given three messages, one of which the function always reports as failed
+    queue, dlq = queues
+    for body in ("ok-1", "bad", "ok-2"):
+        sqs.send_message(QueueUrl=queue.url, MessageBody=body)
+    invoker = ScriptedInvoker(fail_bodies("bad"))
+    sqs_poller = poller(invoker, queue, sqs)
+
+    # When the poller delivers them as one batch
+    sqs_poller.run_once()
+
+    # Then the successes are deleted and the failure stays in flight
+    assert sorted(bodies(invoker.events[0])) == ["bad", "ok-1", "ok-2"]
+    assert depth(sqs, queue) == (0, 1)
+
+    # And after the visibility timeout it is delivered again, with its receive count
+    time.sleep(1.1)
+    sqs_poller.run_once()
+    assert bodies(invoker.events[1]) == ["bad"]
+    assert invoker.events[1]["Records"][0]["attributes"]["ApproximateReceiveCount"] == "2"
+
+    # And once received maxReceiveCount times, SQS moves it to the dead-letter queue
+    time.sleep(1.1)
+    sqs_poller.run_once()
+    assert len(invoker.events) == 2
+    assert depth(sqs, queue) == (0, 0)
+    dead = sqs.receive_message(QueueUrl=dlq.url)["Messages"]
+    assert [message["Body"] for message in dead] == ["bad"]
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        pytest.param(lambda event: 1 / 0, id="the function raises"),
+        pytest.param(lambda event: {"batchItemFailures": [{"itemIdentifier": "nope"}]}, id="an unknown id"),
+        pytest.param(lambda event: {"batchItemFailures": [{"itemIdentifier": ""}]}, id="an empty id"),
+        pytest.param(lambda event: "not a batch response", id="an invalid response"),
+    ],
+)
+def test_a_batch_that_fails_as_a_whole_keeps_every_message(sqs, queues, script):
+    # Given two messages
+    queue, _ = queues
+    for body in ("a", "b"):
+        sqs.send_message(QueueUrl=queue.url, MessageBody=body)
+
+    # When the function fails the whole batch
+    poller(ScriptedInvoker(script), queue, sqs).run_once()
+
+    # Then nothing is deleted: both come back after the visibility timeout
+    assert depth(sqs, queue) == (0, 2)
+
+
+def test_a_successful_batch_without_partial_responses_is_deleted(sqs, queues):
+    queue, _ = queues
+    sqs.send_message(
+        QueueUrl=queue.url,
+        MessageBody="a",
+        MessageAttributes={"reason": {"DataType": "String", "StringValue": "x"}},
+    )
+    invoker = ScriptedInvoker(lambda event: None)
+
+    poller(invoker, queue, sqs, report=False).run_once()
+
+    assert depth(sqs, queue) == (0, 0)
+    record = invoker.events[0]["Records"][0]
+    assert record["eventSource"] == "aws:sqs"
+    assert record["eventSourceARN"] == queue.arn
+    assert record["messageAttributes"]["reason"]["stringValue"] == "x"
+
+
+# ------------------------------------------------------------------------------------------ streams
+
+
+@pytest.fixture(scope="module")
+def moto_server() -> Iterator[str]:
+    # moto's in-process mock does not route DynamoDB Streams calls; its server (the stack's) does.
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def table(moto_server: str) -> tuple[Any, Any, Table]:
+    def client(service: str) -> Any:
+        return boto3.client(service, region_name="us-east-1", endpoint_url=moto_server)
+
+    dynamodb, streams = client("dynamodb"), client("dynamodbstreams")
+    name = f"loyalty-{uuid.uuid4().hex[:8]}"
+    spec = load_template().tables[0]
+    dynamodb.create_table(TableName=name, **spec.create_table_kwargs)
+    arn = dynamodb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    return dynamodb, streams, Table(spec.logical_id, name, arn, created=True)
+
+
+def put(dynamodb: Any, table: Table, key: str, value: str = "1") -> None:
+    dynamodb.put_item(TableName=table.name, Item={"PK": {"S": key}, "SK": {"S": "X"}, "v": {"S": value}})
+
+
+def keys(event: dict[str, Any]) -> list[str]:
+    return [record["dynamodb"]["Keys"]["PK"]["S"] for record in event["Records"]]
+
+
+INSERTS_ONLY = StreamSource("LoyaltyTable", 100, True, "TRIM_HORIZON", ('{"eventName": ["INSERT"]}',))
+
+
+def test_stream_records_are_filtered_and_retried_from_the_first_reported_failure(table):
+    # Given inserts of a, b and c, and an update of a (which the INSERT filter drops)
+    dynamodb, streams, loyalty_table = table
+    put(dynamodb, loyalty_table, "a")
+    put(dynamodb, loyalty_table, "a", "2")
+    put(dynamodb, loyalty_table, "b")
+    put(dynamodb, loyalty_table, "c")
+    calls: list[list[str]] = []
+
+    def fail_b_once(event: dict[str, Any]) -> Any:
+        calls.append(keys(event))
+        if len(calls) == 1:
+            failed = next(r for r in event["Records"] if r["dynamodb"]["Keys"]["PK"]["S"] == "b")
+            return {"batchItemFailures": [{"itemIdentifier": failed["dynamodb"]["SequenceNumber"]}]}
+        return {"batchItemFailures": []}
+
+    invoker = ScriptedInvoker(fail_b_once)
+    stream_poller = StreamPoller(invoker, SPEC, INSERTS_ONLY, loyalty_table, streams, (None, None), None)
+
+    # When the poller reads the stream
+    stream_poller.run_once()
+
+    # Then the function saw the inserts only, and got b and c again after reporting b as failed
+    assert calls == [["a", "b", "c"], ["b", "c"]]
+    record = invoker.events[0]["Records"][0]
+    assert record["eventName"] == "INSERT"
+    assert record["eventSourceARN"] == loyalty_table.stream_arn
+    assert isinstance(record["dynamodb"]["ApproximateCreationDateTime"], float)
+
+
+def test_stream_records_that_exhaust_their_retries_go_to_the_on_failure_queue(table, moto_server):
+    # Given an insert the function always fails, one retry allowed and an on-failure queue
+    dynamodb, streams, loyalty_table = table
+    sqs = boto3.client("sqs", region_name="us-east-1", endpoint_url=moto_server)
+    destination = make_queue(sqs, "OnFailure", f"on-failure-{uuid.uuid4().hex[:8]}", {})
+    put(dynamodb, loyalty_table, "a")
+    invoker = ScriptedInvoker(lambda event: 1 / 0)
+    stream_poller = StreamPoller(invoker, SPEC, INSERTS_ONLY, loyalty_table, streams, (1, destination), sqs)
+
+    # When the poller reads the stream
+    stream_poller.run_once()
+
+    # Then it tried twice and then described the batch on the on-failure queue
+    assert len(invoker.events) == 2
+    (message,) = sqs.receive_message(QueueUrl=destination.url)["Messages"]
+    info = json.loads(message["Body"])
+    assert info["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert info["DDBStreamBatchInfo"]["batchSize"] == 1
+    assert info["DDBStreamBatchInfo"]["streamArn"] == loyalty_table.stream_arn
