@@ -37,7 +37,7 @@ unit: $(BIN)/.installed
 # Every integration test runs on moto and again on DynamoDB Local (installed into .cache/ first),
 # plus the template checks (cfn-lint, SAM translation into moto's CloudFormation).
 integration: $(BIN)/.installed ddblocal
-	$(PY) -m pytest tests/integration -q
+	$(PY) -m pytest tests/integration -q --durations=10
 
 ddblocal: $(BIN)/.installed
 	$(PY) -m infra.dynamodb_local install

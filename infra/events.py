@@ -154,6 +154,19 @@ def sqs_event(messages: list[QueueMessage], queue_arn: str) -> dict[str, Any]:
     }
 
 
+def lambda_stream_record(record: Any) -> Any:
+    """A GetRecords record as JSON, as Lambda delivers it: epoch seconds, binary as base64."""
+    if isinstance(record, dict):
+        return {key: lambda_stream_record(value) for key, value in record.items()}
+    if isinstance(record, list):
+        return [lambda_stream_record(value) for value in record]
+    if isinstance(record, datetime):
+        return float(int(record.timestamp()))
+    if isinstance(record, bytes | bytearray):
+        return base64.b64encode(record).decode()
+    return record
+
+
 def dynamodb_stream_event(records: list[dict[str, Any]], stream_arn: str) -> dict[str, Any]:
     """Records as GetRecords returns them, plus the eventSourceARN Lambda adds."""
     return {"Records": [{**record, "eventSourceARN": stream_arn} for record in records]}

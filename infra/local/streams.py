@@ -9,7 +9,6 @@ goes to the ``OnFailure`` destination queue, if any. ``BisectBatchOnFunctionErro
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import time
@@ -19,7 +18,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from infra.events import ACCOUNT, dynamodb_stream_event
+from infra.events import ACCOUNT, dynamodb_stream_event, lambda_stream_record
 from infra.local.aws import Queue, Table
 from infra.local.filters import record_passes
 from infra.local.runtime import Invoker, Worker
@@ -112,7 +111,7 @@ class StreamPoller(Worker):
                 raise
             self._iterators[shard_id] = self._iterator(shard_id, "TRIM_HORIZON")
             return False
-        records = [_lambda_record(record) for record in response.get("Records", [])]
+        records = [lambda_stream_record(record) for record in response.get("Records", [])]
         self._iterators[shard_id] = response.get("NextShardIterator")
         if not records:
             return False
@@ -197,19 +196,6 @@ def _sequence(record: dict[str, Any]) -> int:
 
 def _iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _lambda_record(record: Any) -> Any:
-    """A GetRecords record as JSON, as Lambda delivers it: epoch seconds, binary as base64."""
-    if isinstance(record, dict):
-        return {key: _lambda_record(value) for key, value in record.items()}
-    if isinstance(record, list):
-        return [_lambda_record(value) for value in record]
-    if isinstance(record, datetime):
-        return float(int(record.timestamp()))
-    if isinstance(record, bytes | bytearray):
-        return base64.b64encode(record).decode()
-    return record
 
 
 def stream_failure_policy(

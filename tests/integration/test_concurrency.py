@@ -1,0 +1,71 @@
+"""Races on DynamoDB Local: many spenders on one balance, many deliveries of one purchase.
+
+Each thread plays one Lambda execution environment with its own context and client (a process
+runs one invocation at a time, so threads must not share a function's resolver). DynamoDB Local
+serialises transactions and never raises TransactionConflict (that path is covered by injected
+faults in test_purchase_queue.py); the version conditions are what keep the ledger right here."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import pytest
+
+from loyalty.errors import InsufficientPointsError
+from loyalty.models.api import AdjustmentRequest, PurchaseRequest
+from loyalty.operations import adjustments, purchases
+from loyalty.operations.context import Context, Principal, ProgramCache
+from loyalty.store.ledger_store import LedgerStore
+from loyalty.store.tenant_store import TenantStore
+from tests.support.ledger import assert_adds_up, member_state
+
+pytestmark = pytest.mark.parametrize("backend", ["dynamodb-local"], indirect=True)
+ADMIN = Principal(tenant_id="acme", scope="admin", key_id="key_test")
+
+
+def fresh_context(table: str) -> Context:
+    """What a new Lambda container would build: its own clients and caches."""
+    tenants = TenantStore(table)
+    return Context(ledger=LedgerStore(table), tenants=tenants, programs=ProgramCache(tenants, 60))
+
+
+@pytest.fixture
+def member(api, shop):
+    assert api.call("POST", "/v1/members", {"member_id": "m1"}, key=shop.server_key).status == 201
+    body = {"order_id": "o1", "member_id": "m1", "amount": "100.00", "currency": "CNY"}
+    assert api.call("POST", "/v1/purchases", body, key=shop.server_key).status == 201  # 200 points in all
+    return "m1"
+
+
+def test_twenty_threads_spending_at_once_never_overdraw(aws, member):
+    def spend(number: int) -> str:
+        request = AdjustmentRequest(adjustment_id=f"spend-{number}", points=-15, reason="race")
+        try:
+            adjustments.adjust(fresh_context(aws.table_name), ADMIN, member, request)
+        except InsufficientPointsError:
+            return "refused"
+        return "spent"
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        outcomes = list(pool.map(spend, range(20)))
+
+    assert sorted(outcomes) == ["refused"] * 7 + ["spent"] * 13  # 13 x 15 = 195 of 200 points
+    state = member_state(aws.dynamodb, aws.table_name, "acme", member)
+    assert state.available == 5
+    assert_adds_up(state)
+
+
+def test_ten_simultaneous_deliveries_of_one_purchase_credit_once(aws, member):
+    request = PurchaseRequest(order_id="o2", member_id=member, amount=Decimal("50.00"), currency="CNY")
+
+    def deliver(_: int) -> object:
+        return purchases.record_purchase(fresh_context(aws.table_name), "acme", request).body
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        bodies = list(pool.map(deliver, range(10)))
+
+    assert all(body == bodies[0] for body in bodies)
+    state = member_state(aws.dynamodb, aws.table_name, "acme", member)
+    assert state.available == 250
+    assert_adds_up(state)

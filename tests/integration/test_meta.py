@@ -1,0 +1,50 @@
+"""Health, the published program and the OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+
+ROUTES = {
+    ("post", "/v1/members"),
+    ("get", "/v1/members/{member_id}"),
+    ("get", "/v1/members/{member_id}/transactions"),
+    ("post", "/v1/purchases"),
+    ("post", "/v1/purchases/{order_id}/refunds"),
+    ("post", "/v1/members/{member_id}/adjustments"),
+    ("post", "/v1/tenants"),
+    ("post", "/v1/keys"),
+    ("delete", "/v1/keys/{key_id}"),
+    ("get", "/v1/program"),
+    ("get", "/v1/health"),
+}
+
+
+def test_health_needs_no_key(api):
+    response = api.call("GET", "/v1/health")
+    assert (response.status, response.json()) == (200, {"status": "ok"})
+
+
+def test_openapi_document_lists_every_route_with_its_models(api):
+    response = api.call("GET", "/v1/openapi.json")
+    assert response.status == 200
+    document = json.loads(response.body)
+    assert document["openapi"].startswith("3.")
+    listed = {(method, path) for path, item in document["paths"].items() for method in item}
+    assert listed == ROUTES
+    schemas = document["components"]["schemas"]
+    assert {
+        "PurchaseRequest",
+        "PurchaseResponse",
+        "MemberResponse",
+        "RefundRequest",
+        "AdjustmentRequest",
+    } <= set(schemas)
+    assert schemas["PurchaseRequest"]["additionalProperties"] is False
+    assert schemas["PurchaseRequest"]["properties"]["amount"]["type"] == "string"
+
+
+def test_the_program_is_published_to_server_keys(api, shop):
+    program = api.call("GET", "/v1/program", key=shop.server_key).json()
+    assert program["earn"]["points_per_unit"] == 1
+    assert program["currency"] == "CNY"
+    assert program["point_value"] == {"points": 100, "amount": "1.00"}
