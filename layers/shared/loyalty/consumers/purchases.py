@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from loyalty.errors import LoyaltyError
 from loyalty.models.api import PurchaseMessage, PurchaseRequest
-from loyalty.observability import logger
+from loyalty.observability import count, logger
 from loyalty.operations.context import Context, default_context
 from loyalty.operations.purchases import record_purchase
 from loyalty.settings import get_settings
@@ -43,6 +43,10 @@ def consume_purchase(
     except LoyaltyError as error:  # unknown tenant or member, conflicting replay, wrong currency
         return _dead_letter(dead_letters, record, error.problem, error.detail)
     logger.info("purchase consumed", extra={"order_id": request.order_id, "replayed": outcome.replayed})
+    count(
+        "PurchaseReplays" if outcome.replayed else "PointsEarned",
+        1 if outcome.replayed else outcome.body["points_earned"],
+    )
     return None
 
 
@@ -59,3 +63,4 @@ def _dead_letter(dead_letters: DeadLetterQueue, record: SQSRecord, reason: str, 
         "purchase dead-lettered", extra={"reason": reason, "detail": detail, "message_id": record.message_id}
     )
     dead_letters.send(record.body, reason, detail, record.message_id)
+    count("PurchasesDeadLettered")

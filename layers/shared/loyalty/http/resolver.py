@@ -8,7 +8,6 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.http import problems
@@ -41,13 +40,6 @@ def build_resolver(*routers: Router) -> APIGatewayHttpResolver:
     problems.register(app)
     for router in routers:
         app.include_router(router)
-    app.configure_openapi(
-        title="Loyalty API",
-        version="1.0.0",
-        description="Points and membership tiers for shops: see the public contract (API.md).",
-        security_schemes={"bearer": HTTPBearer(description="API key")},
-        security=[{"bearer": []}],
-    )
     return app
 
 

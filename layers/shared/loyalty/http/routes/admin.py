@@ -20,6 +20,7 @@ from loyalty.models.api import (
     TenantCreateRequest,
 )
 from loyalty.models.common import ID_PATTERN
+from loyalty.observability import count
 from loyalty.operations import adjustments, tenants
 from loyalty.operations.context import default_context
 
@@ -53,4 +54,6 @@ def adjust_points(
     member_id: Annotated[str, Path(pattern=ID_PATTERN)], body: AdjustmentRequest
 ) -> Response[str]:
     principal = require(router, "admin")
-    return respond(adjustments.adjust(default_context(), principal, member_id, body))
+    outcome = adjustments.adjust(default_context(), principal, member_id, body)
+    count("PointsAdjusted", 0 if outcome.replayed else abs(body.points))
+    return respond(outcome)

@@ -13,6 +13,7 @@ from loyalty.http.resolver import respond
 from loyalty.http.routes.docs import responses
 from loyalty.models.api import EnrollRequest, MemberResponse, TransactionsPage
 from loyalty.models.common import ID_PATTERN
+from loyalty.observability import count
 from loyalty.operations import members
 from loyalty.operations.context import default_context
 
@@ -23,7 +24,9 @@ MemberId = Annotated[str, Path(pattern=ID_PATTERN)]
 @router.post("/v1/members", responses=responses(201, MemberResponse, 409), tags=["members"])
 def enroll(body: EnrollRequest) -> Response[str]:
     principal = require(router, "server")
-    return respond(members.enroll(default_context(), principal.tenant_id, body))
+    outcome = members.enroll(default_context(), principal.tenant_id, body)
+    count("MembersEnrolled", 0 if outcome.replayed else 1)
+    return respond(outcome)
 
 
 @router.get("/v1/members/<member_id>", responses=responses(200, MemberResponse, 404), tags=["members"])

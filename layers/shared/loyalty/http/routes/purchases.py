@@ -13,6 +13,7 @@ from loyalty.http.resolver import respond
 from loyalty.http.routes.docs import responses
 from loyalty.models.api import PurchaseRequest, PurchaseResponse, RefundRequest, RefundResponse
 from loyalty.models.common import ID_PATTERN
+from loyalty.observability import count
 from loyalty.operations import purchases
 from loyalty.operations.context import default_context
 
@@ -22,7 +23,12 @@ router = Router()
 @router.post("/v1/purchases", responses=responses(201, PurchaseResponse, 404, 409), tags=["purchases"])
 def create_purchase(body: PurchaseRequest) -> Response[str]:
     principal = require(router, "server")
-    return respond(purchases.record_purchase(default_context(), principal.tenant_id, body))
+    outcome = purchases.record_purchase(default_context(), principal.tenant_id, body)
+    if outcome.replayed:
+        count("PurchaseReplays")
+    else:
+        count("PointsEarned", outcome.body["points_earned"])
+    return respond(outcome)
 
 
 @router.post(
@@ -30,4 +36,7 @@ def create_purchase(body: PurchaseRequest) -> Response[str]:
 )
 def refund_purchase(order_id: Annotated[str, Path(pattern=ID_PATTERN)], body: RefundRequest) -> Response[str]:
     principal = require(router, "server")
-    return respond(purchases.refund_purchase(default_context(), principal.tenant_id, order_id, body))
+    outcome = purchases.refund_purchase(default_context(), principal.tenant_id, order_id, body)
+    if not outcome.replayed:
+        count("PointsClawedBack", outcome.body["points_clawed_back"])
+    return respond(outcome)
