@@ -8,10 +8,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.http.resolver import build_resolver
-from loyalty.http.routes import admin
+from loyalty.http.routes import admin, program
 from loyalty.observability import logger, metrics, tracer
 
-app = build_resolver(admin.router)
+app = build_resolver(admin.router, program.router)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -16,6 +16,8 @@ ROUTES = {
     ("delete", "/v1/keys/{key_id}"),
     ("get", "/v1/program"),
     ("get", "/v1/health"),
+    ("put", "/v1/program"),
+    ("get", "/v1/program/versions/{version}"),
 }
 
 
@@ -29,6 +31,8 @@ def test_openapi_document_lists_every_route_with_its_models(api):
     assert response.status == 200
     document = json.loads(response.body)
     assert document["openapi"].startswith("3.")
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    assert document["paths"]["/v1/health"]["get"]["security"] == [{}]  # no key needed
     listed = {(method, path) for path, item in document["paths"].items() for method in item}
     assert listed == ROUTES
     schemas = document["components"]["schemas"]

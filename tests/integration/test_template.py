@@ -40,6 +40,8 @@ EXPECTED_ROUTES = {
     ("AdminFunction", "POST", "/v1/keys", True),
     ("AdminFunction", "DELETE", "/v1/keys/{key_id}", True),
     ("AdminFunction", "POST", "/v1/members/{member_id}/adjustments", True),
+    ("AdminFunction", "PUT", "/v1/program", True),
+    ("AdminFunction", "GET", "/v1/program/versions/{version}", True),
 }
 
 
@@ -317,8 +319,8 @@ def test_model_lists_every_route_with_its_function_and_auth(model: TemplateModel
     # Given the template model
     # When collecting every function's HTTP routes
     routes = [(f.logical_id, r.method, r.path, r.auth) for f in model.functions for r in f.http_routes]
-    # Then they are exactly the 12 routes, health and openapi without authorizer, no duplicates
-    assert len(routes) == 12
+    # Then they are exactly the expected routes, health and openapi without authorizer, no duplicates
+    assert len(routes) == len(EXPECTED_ROUTES)
     assert set(routes) == EXPECTED_ROUTES
     assert model.authorizer_function == "AuthorizerFunction"
     assert model.authorizer_cache_seconds == 60

@@ -62,6 +62,11 @@ class AlreadyExistsError(ConflictError):
     title = "Already exists"
 
 
+class ProgramChangedError(ConflictError):
+    problem = "program-changed"
+    title = "The program changed meanwhile"
+
+
 class RefundExceedsPurchaseError(ConflictError):
     problem = "refund-exceeds-purchase"
     title = "Refunds would exceed the purchase amount"

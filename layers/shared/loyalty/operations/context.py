@@ -41,8 +41,8 @@ class ProgramCache:
         self._clock = clock
         self._cache: dict[str, tuple[float, Program]] = {}
 
-    def get(self, tenant_id: str) -> Program:
-        cached = self._cache.get(tenant_id)
+    def get(self, tenant_id: str, *, fresh: bool = False) -> Program:
+        cached = None if fresh else self._cache.get(tenant_id)
         if cached and cached[0] > self._clock():
             return cached[1]
         program = self._tenants.read_program(tenant_id)

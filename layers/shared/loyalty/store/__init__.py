@@ -6,6 +6,7 @@ Single-table layout (tenant id in every key):
 |----------------------|-----------------------------|-------------------------------------|
 | tenant               | T#{tenant}                  | TENANT                              |
 | program (current)    | T#{tenant}                  | PROGRAM                             |
+| program version      | T#{tenant}                  | PROGRAM#V#{version}  (immutable)    |
 | key reference        | T#{tenant}                  | KEY#{key_id}                        |
 | API key (by hash)    | KEY#{sha256(key)}           | KEY                                 |
 | member + balance     | T#{tenant}#M#{member}       | MEMBER                              |

@@ -39,6 +39,10 @@ def lot_sk(expires_on: date | None) -> str:
     return f"{LOT_PREFIX}{(expires_on or NEVER).isoformat()}"
 
 
+def program_version_sk(version: int) -> str:
+    return f"{PROGRAM_SK}#V#{version:06d}"
+
+
 def entry_sk(seq: int) -> str:
     return f"{ENTRY_PREFIX}{seq:012d}"
 

@@ -8,10 +8,18 @@ from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
-from loyalty.errors import AlreadyExistsError, NotFoundError
+from loyalty.errors import AlreadyExistsError, NotFoundError, ProgramChangedError
 from loyalty.models.program import Program
 from loyalty.store import keys
-from loyalty.store.table import cancellation, from_item, make_client, raise_if_transient, to_item
+from loyalty.store.table import (
+    cancellation,
+    from_item,
+    make_client,
+    names,
+    raise_if_transient,
+    to_item,
+    values,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -47,16 +55,51 @@ class TenantStore:
     def ping(self) -> None:
         self.client.get_item(TableName=self.table_name, Key=to_item({"PK": "HEALTH", "SK": "HEALTH"}))
 
-    def read_program(self, tenant_id: str) -> Program | None:
+    def read_program(self, tenant_id: str, version: int | None = None) -> Program | None:
+        """The current program, or one published version of it (versions are never changed)."""
+        sk = keys.PROGRAM_SK if version is None else keys.program_version_sk(version)
         response = self.client.get_item(
-            TableName=self.table_name,
-            Key=to_item({"PK": keys.tenant_pk(tenant_id), "SK": keys.PROGRAM_SK}),
+            TableName=self.table_name, Key=to_item({"PK": keys.tenant_pk(tenant_id), "SK": sk})
         )
         item = response.get("Item")
         if not item:
             return None
         stored = from_item(item)
         return Program.model_validate_json(stored["document"])
+
+    def publish_program(self, tenant_id: str, program: Program, expected_version: int, now: datetime) -> None:
+        """Publish `program` (whose version is expected_version + 1) as current and as a kept version."""
+        document = program.model_dump_json()
+        self._transact(
+            [
+                {
+                    "Update": {
+                        "TableName": self.table_name,
+                        "Key": to_item({"PK": keys.tenant_pk(tenant_id), "SK": keys.PROGRAM_SK}),
+                        "UpdateExpression": "SET #document = :document, #version = :version, "
+                        "#updated_at = :now",
+                        "ConditionExpression": "#version = :expected",
+                        "ExpressionAttributeNames": names("document", "version", "updated_at"),
+                        "ExpressionAttributeValues": values(
+                            document=document,
+                            version=program.version,
+                            now=now.isoformat(),
+                            expected=expected_version,
+                        ),
+                    }
+                },
+                self._put(
+                    {
+                        "PK": keys.tenant_pk(tenant_id),
+                        "SK": keys.program_version_sk(program.version),
+                        "version": program.version,
+                        "document": document,
+                        "published_at": now.isoformat(),
+                    }
+                ),
+            ],
+            ProgramChangedError("the program changed while this version was being published"),
+        )
 
     def read_api_key(self, key_hash: str) -> ApiKeyRecord | None:
         response = self.client.get_item(
@@ -97,6 +140,15 @@ class TenantStore:
                     "version": program.version,
                     "document": program.model_dump_json(),
                     "updated_at": now.isoformat(),
+                }
+            ),
+            self._put(
+                {
+                    "PK": keys.tenant_pk(tenant_id),
+                    "SK": keys.program_version_sk(program.version),
+                    "version": program.version,
+                    "document": program.model_dump_json(),
+                    "published_at": now.isoformat(),
                 }
             ),
         ]

@@ -14,7 +14,7 @@ from loyalty.operations.context import Outcome, default_context
 router = Router()
 
 
-@router.get("/v1/health", responses=responses(200, None, 503), tags=["meta"], security=[])
+@router.get("/v1/health", responses=responses(200, None, 503), tags=["meta"], security=[{}])
 def health() -> Response[str]:
     default_context().tenants.ping()
     return respond(Outcome(200, {"status": "ok"}))
@@ -27,7 +27,7 @@ def read_program() -> Response[str]:
     return respond(Outcome(200, program.model_dump(mode="json")))
 
 
-@router.get("/v1/openapi.json", tags=["meta"], security=[], include_in_schema=False)
+@router.get("/v1/openapi.json", tags=["meta"], security=[{}], include_in_schema=False)
 def openapi_document() -> Response[str]:
     # Imported here: the full document needs every router, which only this route uses.
     from loyalty.http.openapi import openapi_json
