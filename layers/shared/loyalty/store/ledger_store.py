@@ -33,6 +33,7 @@ class MemberRecord:
     profile: dict[str, Any]
     enrolled_at: datetime
     account: Account
+    counters: dict[str, Any] = field(default_factory=dict)  # rolling figures the rules read (caps, limits)
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class PostingCommit:
     now: datetime
     new_member_profile: dict[str, Any] | None = None
     operation_update: OperationUpdate | None = None
+    counters: dict[str, Any] | None = None  # the member's counters after this operation, when it changes them
 
 
 class ReplayError(Exception):
@@ -212,13 +214,15 @@ class LedgerStore:
         posting, now = commit.posting, commit.now
         pk = keys.member_pk(tenant, member)
         after = posting.after
-        balance = {
+        balance: dict[str, Any] = {
             "available": after.available,
             "pending": after.pending,
             "held": after.held,
             "debt": after.debt,
             "version": after.version,
         }
+        if commit.counters is not None:
+            balance["counters"] = commit.counters
         actions: list[dict[str, Any]] = []
         if commit.new_member_profile is not None:
             actions.append(
@@ -247,8 +251,7 @@ class LedgerStore:
                     "Update": {
                         "TableName": self.table_name,
                         "Key": to_item({"PK": pk, "SK": keys.MEMBER_SK}),
-                        "UpdateExpression": "SET #available = :available, #pending = :pending, "
-                        "#held = :held, #debt = :debt, #version = :version",
+                        "UpdateExpression": "SET " + ", ".join(f"#{name} = :{name}" for name in balance),
                         "ConditionExpression": "#version = :expected AND #available >= :taken",
                         "ExpressionAttributeNames": names(*balance),
                         "ExpressionAttributeValues": values(
@@ -392,6 +395,7 @@ def _member(item: dict[str, Any]) -> MemberRecord:
             debt=item["debt"],
             version=item["version"],
         ),
+        counters=dict(item.get("counters") or {}),
     )
 
 
