@@ -47,12 +47,14 @@ def member_state(dynamodb, table: str, tenant_id: str, member_id: str) -> Member
         held=member["held"],
         debt=member["debt"],
         entries=[item for item in items if item["SK"].startswith(keys.ENTRY_PREFIX)],
-        lots=[item for item in items if item["SK"].startswith(keys.LOT_PREFIX)],
+        lots=[item for item in items if item["SK"].startswith((keys.LOT_PREFIX, keys.PENDING_PREFIX))],
     )
 
 
 def assert_adds_up(state: MemberState) -> None:
     """available + pending = sum of ledger entries = sum of open lots; nothing negative."""
     assert state.available + state.pending == state.entry_sum == state.lot_sum, state
+    pending_in_lots = sum(int(lot["remaining"]) for lot in state.lots if lot.get("available_on"))  # type: ignore[call-overload]
+    assert state.pending == pending_in_lots, state
     assert min(state.available, state.pending, state.held, state.debt) >= 0, state
     assert all(int(lot["remaining"]) > 0 for lot in state.lots), state  # type: ignore[call-overload]

@@ -1,4 +1,4 @@
-"""The ledger's arithmetic: credits, debits over lots, debt."""
+"""The ledger's arithmetic: credits, debits over lots, pending points, debt."""
 
 from __future__ import annotations
 
@@ -6,22 +6,26 @@ from datetime import date
 
 import pytest
 
-from loyalty.domain.ledger import Account, LedgerCorruptionError, Lot, credit, debit
+from loyalty.domain.ledger import Account, LedgerCorruptionError, Lot, LotWrite, credit, debit, mature
 from loyalty.errors import InsufficientPointsError
 
 JAN, FEB = date(2027, 1, 31), date(2027, 2, 28)
+TODAY, LATER = date(2027, 1, 1), date(2027, 1, 8)
 
 
 def test_credit_adds_a_lot_and_bumps_the_version():
     posting = credit(Account(available=10, version=3), 25, JAN)
     assert posting.after == Account(available=35, version=4)
-    assert posting.points == 25
-    assert posting.seq == 4
+    assert (posting.points, posting.seq) == (25, 4)
     assert posting.lot_credit is not None
-    assert (posting.lot_credit.expires_on, posting.lot_credit.points) == (
-        JAN,
-        25,
-    )
+    assert (posting.lot_credit.expires_on, posting.lot_credit.points) == (JAN, 25)
+
+
+def test_pending_credit_is_not_spendable():
+    posting = credit(Account(available=10, version=1), 25, JAN, available_on=LATER)
+    assert (posting.after.available, posting.after.pending) == (10, 25)
+    assert posting.lot_credit is not None
+    assert posting.lot_credit.available_on == LATER
 
 
 def test_credit_settles_debt_first():
@@ -32,29 +36,65 @@ def test_credit_settles_debt_first():
 
 def test_credit_smaller_than_debt_credits_nothing_and_creates_no_lot():
     posting = credit(Account(debt=30, version=1), 10, JAN)
-    assert (posting.after.available, posting.after.debt, posting.points, posting.lot_credit) == (
-        0,
-        20,
-        0,
-        None,
-    )
+    assert (posting.after.available, posting.after.debt, posting.points) == (0, 20, 0)
+    assert posting.lot_credit is None
 
 
 def test_debit_takes_oldest_expiry_first_and_never_expiring_last():
     lots = [Lot(None, 10), Lot(FEB, 10), Lot(JAN, 10)]
-    posting = debit(Account(available=30, version=5), lots, 15)
-    assert [(draw.lot.expires_on, draw.points) for draw in posting.draws] == [(JAN, 10), (FEB, 5)]
-    assert posting.after.available == 15
-    assert posting.points == -15
+    posting = debit(Account(available=30, version=5), lots, 15, today=TODAY)
+    assert [(lot.expires_on, taken) for lot, taken in posting.drawn] == [(JAN, 10), (FEB, 5)]
+    assert (posting.after.available, posting.points) == (15, -15)
+    assert posting.lot_writes == (LotWrite(JAN, None, 10, 0), LotWrite(FEB, None, 10, 5))
 
 
 def test_debit_beyond_available_is_refused():
     with pytest.raises(InsufficientPointsError):
-        debit(Account(available=5, version=1), [Lot(JAN, 5)], 6)
+        debit(Account(available=5, version=1), [Lot(JAN, 5)], 6, today=TODAY)
+
+
+def test_pending_points_cannot_be_spent_before_their_date():
+    lots = [Lot(JAN, 5), Lot(FEB, 20, available_on=LATER)]
+    with pytest.raises(InsufficientPointsError):
+        debit(Account(available=5, pending=20, version=1), lots, 6, today=TODAY)
+
+
+def test_matured_points_are_spendable_and_the_maturation_is_written_with_the_debit():
+    lots = [Lot(FEB, 5), Lot(FEB, 20, available_on=LATER)]
+    posting = debit(Account(available=5, pending=20, version=1), lots, 10, today=LATER)
+    assert (posting.after.available, posting.after.pending) == (15, 0)
+    assert set(posting.lot_writes) == {LotWrite(FEB, LATER, 20, 0), LotWrite(FEB, None, 5, 15)}
+
+
+def test_mature_moves_due_pending_lots_only():
+    account, lots = mature(
+        Account(available=1, pending=30, version=1),
+        [Lot(JAN, 1), Lot(JAN, 10, available_on=LATER), Lot(FEB, 20, available_on=date(2027, 2, 1))],
+        LATER,
+    )
+    assert (account.available, account.pending) == (11, 20)
+    assert sorted((lot.expires_on, lot.remaining, lot.available_on) for lot in lots) == [
+        (JAN, 11, None),
+        (FEB, 20, date(2027, 2, 1)),
+    ]
+
+
+def test_refund_inside_the_return_window_cancels_the_pending_points_first():
+    lots = [Lot(JAN, 50), Lot(FEB, 30, available_on=LATER)]
+    posting = debit(
+        Account(available=50, pending=30, version=2),
+        lots,
+        40,
+        today=TODAY,
+        shortfall="debt",
+        prefer=(LATER, FEB),
+    )
+    assert (posting.after.available, posting.after.pending, posting.after.debt) == (40, 0, 0)
+    assert posting.points == -40
 
 
 def test_clawback_beyond_available_becomes_debt():
-    posting = debit(Account(available=5, version=1), [Lot(JAN, 5)], 12, shortfall="debt")
+    posting = debit(Account(available=5, version=1), [Lot(JAN, 5)], 12, today=TODAY, shortfall="debt")
     assert (posting.after.available, posting.after.debt, posting.points, posting.debt_incurred) == (
         0,
         7,
@@ -65,12 +105,11 @@ def test_clawback_beyond_available_becomes_debt():
 
 def test_lots_that_disagree_with_the_balance_are_refused():
     with pytest.raises(LedgerCorruptionError):
-        debit(Account(available=10, version=1), [Lot(JAN, 9)], 1)
+        debit(Account(available=10, version=1), [Lot(JAN, 9)], 1, today=TODAY)
 
 
-@pytest.mark.parametrize("points", [-1])
-def test_negative_amounts_are_programming_errors(points):
+def test_negative_amounts_are_programming_errors():
     with pytest.raises(ValueError, match="not negative"):
-        credit(Account(), points, None)
+        credit(Account(), -1, None)
     with pytest.raises(ValueError, match="not negative"):
-        debit(Account(), [], points)
+        debit(Account(), [], -1, today=TODAY)

@@ -9,6 +9,11 @@ from zoneinfo import ZoneInfo
 from loyalty.models.program import ExpiryPolicy
 
 
+def local_day(moment: datetime, timezone: str) -> date:
+    """The program's calendar day at `moment`: days, caps and maturities follow the program's zone."""
+    return moment.astimezone(ZoneInfo(timezone)).date()
+
+
 def add_months(day: date, months: int) -> date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1

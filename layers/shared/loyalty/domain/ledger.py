@@ -2,8 +2,10 @@
 
 Invariants every posting keeps (and `check_wallet` verifies):
 - available, pending, held and debt are never negative;
-- available + pending equals the points left in the member's open lots;
+- available equals the points left in available lots, pending those in pending lots;
 - a debit takes points from lots oldest expiry first (lots that never expire last);
+- pending lots (purchase points inside the return window) mature into available lots on their
+  date: a read shows them matured at once, the next debit writes the maturation;
 - a member with debt (clawback the balance could not cover) settles it from the next credits.
 """
 
@@ -33,11 +35,18 @@ class Account:
 
 @dataclass(frozen=True)
 class Lot:
-    """The member's points that share one expiry date (credits with the same date merge, so a
-    member has at most a few dozen lots and any debit fits in one transaction)."""
+    """The member's points that share one expiry date (and, while pending, one maturity date).
+
+    Credits with the same dates merge, so a member has a few dozen lots and any debit fits in one
+    transaction."""
 
     expires_on: date | None
     remaining: int
+    available_on: date | None = None  # set while the points are pending
+
+    @property
+    def key(self) -> tuple[date | None, date | None]:
+        return (self.available_on, self.expires_on)
 
     @property
     def spend_order(self) -> date:
@@ -45,19 +54,20 @@ class Lot:
 
 
 @dataclass(frozen=True)
-class LotDraw:
-    lot: Lot
-    points: int
-
-    @property
-    def remaining_after(self) -> int:
-        return self.lot.remaining - self.points
-
-
-@dataclass(frozen=True)
 class LotCredit:
     expires_on: date | None
     points: int
+    available_on: date | None = None
+
+
+@dataclass(frozen=True)
+class LotWrite:
+    """The new state of one lot item; `before` is what the write expects to find (None: no item)."""
+
+    expires_on: date | None
+    available_on: date | None
+    before: int | None
+    after: int
 
 
 @dataclass(frozen=True)
@@ -68,7 +78,8 @@ class Posting:
     after: Account
     points: int
     lot_credit: LotCredit | None = None
-    draws: tuple[LotDraw, ...] = ()
+    lot_writes: tuple[LotWrite, ...] = ()
+    drawn: tuple[tuple[Lot, int], ...] = ()  # (lot as it was, points taken), for explanations and tests
     debt_settled: int = 0
     debt_incurred: int = 0
 
@@ -77,17 +88,37 @@ class Posting:
         return self.after.version
 
 
-def credit(account: Account, points: int, expires_on: date | None) -> Posting:
-    """Credit `points`; outstanding debt is settled first, only the rest becomes spendable."""
+def credit(
+    account: Account, points: int, expires_on: date | None, *, available_on: date | None = None
+) -> Posting:
+    """Credit `points` (pending until `available_on` when given); debt is settled first."""
     if points < 0:
         raise ValueError("a credit is not negative")
     settled = min(account.debt, points)
     net = points - settled
-    after = replace(
-        account, available=account.available + net, debt=account.debt - settled, version=account.next_seq
-    )
-    lot = LotCredit(expires_on=expires_on, points=net) if net else None
+    if available_on is None:
+        after = replace(account, available=account.available + net)
+    else:
+        after = replace(account, pending=account.pending + net)
+    after = replace(after, debt=account.debt - settled, version=account.next_seq)
+    lot = LotCredit(expires_on=expires_on, points=net, available_on=available_on) if net else None
     return Posting(before=account, after=after, points=net, lot_credit=lot, debt_settled=settled)
+
+
+def mature(account: Account, lots: list[Lot], today: date) -> tuple[Account, list[Lot]]:
+    """Pending lots whose date has come, moved into the available lot of the same expiry."""
+    merged: dict[tuple[date | None, date | None], int] = {}
+    moved = 0
+    for lot in lots:
+        if lot.available_on is not None and lot.available_on <= today:
+            moved += lot.remaining
+            merged[(None, lot.expires_on)] = merged.get((None, lot.expires_on), 0) + lot.remaining
+        else:
+            merged[lot.key] = merged.get(lot.key, 0) + lot.remaining
+    matured = replace(account, available=account.available + moved, pending=account.pending - moved)
+    return matured, [
+        Lot(expires_on=expiry, remaining=left, available_on=on) for (on, expiry), left in merged.items()
+    ]
 
 
 def debit(
@@ -95,34 +126,71 @@ def debit(
     lots: list[Lot],
     points: int,
     *,
+    today: date,
     shortfall: Literal["refuse", "debt"] = "refuse",
+    prefer: tuple[date | None, date | None] | None = None,
 ) -> Posting:
-    """Take `points` from available, oldest-expiring lots first.
+    """Take `points`, oldest-expiring available lots first, after maturing what is due by `today`.
 
-    `shortfall="refuse"` raises when available is not enough (redemptions, deductions);
-    `shortfall="debt"` takes what there is and records the rest as debt (refund clawbacks),
-    so the balance never goes negative and no point given for a refunded order survives.
+    `account` and `lots` are as stored. `shortfall="refuse"` raises when available is not enough
+    (redemptions, deductions); `shortfall="debt"` takes what there is and records the rest as
+    debt (refund clawbacks), so the balance never goes negative. `prefer` names a pending lot to
+    take from first: a refund inside the return window cancels that purchase's pending points.
     """
     if points < 0:
         raise ValueError("a debit is not negative")
     check_wallet(account, lots)
-    if points > account.available and shortfall == "refuse":
-        raise InsufficientPointsError(f"{points} points needed, {account.available} available")
-    taken = min(points, account.available)
-    draws: list[LotDraw] = []
-    left = taken
-    for lot in sorted(lots, key=lambda lot: lot.spend_order):
-        if left == 0:
+    current, current_lots = mature(account, lots, today)
+    if points > current.available and shortfall == "refuse":
+        raise InsufficientPointsError(f"{points} points needed, {current.available} available")
+    left = dict((lot.key, lot.remaining) for lot in current_lots)
+    by_key = {lot.key: lot for lot in current_lots}
+    drawn: list[tuple[Lot, int]] = []
+    wanted, from_pending = points, 0
+    if prefer is not None and prefer[0] is not None and left.get(prefer, 0) > 0:
+        from_pending = min(wanted, left[prefer])
+        left[prefer] -= from_pending
+        drawn.append((by_key[prefer], from_pending))
+        wanted -= from_pending
+    from_available = min(wanted, current.available)
+    remaining = from_available
+    for lot in sorted(
+        (lot for lot in current_lots if lot.available_on is None), key=lambda lot: lot.spend_order
+    ):
+        if remaining == 0:
             break
-        take = min(lot.remaining, left)
+        take = min(lot.remaining, remaining)
         if take:
-            draws.append(LotDraw(lot=lot, points=take))
-            left -= take
-    incurred = points - taken
+            left[lot.key] -= take
+            drawn.append((lot, take))
+            remaining -= take
+    incurred = wanted - from_available
     after = replace(
-        account, available=account.available - taken, debt=account.debt + incurred, version=account.next_seq
+        current,
+        available=current.available - from_available,
+        pending=current.pending - from_pending,
+        debt=current.debt + incurred,
+        version=account.next_seq,
     )
-    return Posting(before=account, after=after, points=-taken, draws=tuple(draws), debt_incurred=incurred)
+    taken = from_pending + from_available
+    return Posting(
+        before=account,
+        after=after,
+        points=-taken,
+        lot_writes=_diff(lots, left),
+        drawn=tuple(drawn),
+        debt_incurred=incurred,
+    )
+
+
+def _diff(stored: list[Lot], final: dict[tuple[date | None, date | None], int]) -> tuple[LotWrite, ...]:
+    before = {lot.key: lot.remaining for lot in stored}
+    writes = []
+    for key in sorted(set(before) | set(final), key=lambda key: (key[0] or NEVER, key[1] or NEVER)):
+        old, new = before.get(key), final.get(key, 0)
+        if old != new and not (old is None and new == 0):
+            writes.append(LotWrite(expires_on=key[1], available_on=key[0], before=old, after=new))
+    return tuple(writes)
 
 
 class LedgerCorruptionError(RuntimeError):
@@ -130,8 +198,10 @@ class LedgerCorruptionError(RuntimeError):
 
 
 def check_wallet(account: Account, lots: list[Lot]) -> None:
-    in_lots = sum(lot.remaining for lot in lots)
-    if in_lots != account.available + account.pending or any(lot.remaining < 0 for lot in lots):
+    available = sum(lot.remaining for lot in lots if lot.available_on is None)
+    pending = sum(lot.remaining for lot in lots if lot.available_on is not None)
+    if (available, pending) != (account.available, account.pending) or any(lot.remaining < 0 for lot in lots):
         raise LedgerCorruptionError(
-            f"lots hold {in_lots} points but available + pending is {account.available + account.pending}"
+            f"lots hold {available} available and {pending} pending points, "
+            f"the account {account.available} and {account.pending}"
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from loyalty.domain.expiry import lot_expiry
+from loyalty.domain.expiry import local_day, lot_expiry
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import credit, debit
 from loyalty.errors import MemberNotFoundError
@@ -28,13 +28,14 @@ def adjust(context: Context, principal: Principal, member_id: str, request: Adju
             raise MemberNotFoundError(f"member {member_id!r} not found")
         now = context.clock()
         account = wallet.member.account
+        program = context.programs.get(tenant_id)
         expires_on = None
         if request.points > 0:
-            program = context.programs.get(tenant_id)
             expires_on = lot_expiry(program.expiry, now, program.timezone)
             posting = credit(account, request.points, expires_on)
         else:
-            posting = debit(account, wallet.lots, -request.points, shortfall="refuse")
+            today = local_day(now, program.timezone)
+            posting = debit(account, wallet.lots, -request.points, today=today, shortfall="refuse")
         body = AdjustmentResponse(
             adjustment_id=request.adjustment_id,
             member_id=member_id,

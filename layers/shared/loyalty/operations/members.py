@@ -7,9 +7,9 @@ import binascii
 import json
 
 from loyalty.domain.earning import signup_award
-from loyalty.domain.expiry import lot_expiry
+from loyalty.domain.expiry import local_day, lot_expiry
 from loyalty.domain.idempotency import request_fingerprint
-from loyalty.domain.ledger import Account, Lot, credit
+from loyalty.domain.ledger import Account, Lot, credit, mature
 from loyalty.errors import AlreadyExistsError, InvalidRequestError, MemberNotFoundError
 from loyalty.models.api import EnrollRequest, LedgerEntryResponse
 from loyalty.operations.context import Context, Outcome, replay, with_retries
@@ -67,10 +67,14 @@ def enroll(context: Context, tenant_id: str, request: EnrollRequest) -> Outcome:
 
 
 def read_member(context: Context, tenant_id: str, member_id: str) -> Outcome:
+    """The member as of now: pending points whose return window has closed show as available at
+    once, before any write has moved them (the next debit writes the maturation)."""
     wallet = context.ledger.read_wallet(tenant_id, member_id)
     if wallet is None:
         raise MemberNotFoundError(f"member {member_id!r} not found")
-    return Outcome(200, member_view(wallet.member, wallet.member.account, wallet.lots))
+    program = context.programs.get(tenant_id)
+    account, lots = mature(wallet.member.account, wallet.lots, local_day(context.clock(), program.timezone))
+    return Outcome(200, member_view(wallet.member, account, lots))
 
 
 MAX_PAGE = 100

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from loyalty.domain.earning import purchase_award
-from loyalty.domain.expiry import lot_expiry
+from loyalty.domain.expiry import local_day, lot_expiry
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import credit, debit
 from loyalty.domain.refunds import clawback_points
@@ -108,7 +110,17 @@ def refund_purchase(context: Context, tenant_id: str, order_id: str, request: Re
         wallet = context.ledger.read_wallet(tenant_id, state["member_id"])
         if wallet is None:
             raise MemberNotFoundError(f"member {state['member_id']!r} not found")
-        posting = debit(wallet.member.account, wallet.lots, points, shortfall="debt")
+        program = context.programs.get(tenant_id)
+        now = context.clock()
+        pending_lot = _pending_lot(state)
+        posting = debit(
+            wallet.member.account,
+            wallet.lots,
+            points,
+            today=local_day(now, program.timezone),
+            shortfall="debt",
+            prefer=pending_lot,
+        )
         refunded_total = amount_str(refunded_before + request.amount)
         body = RefundResponse(
             refund_id=request.refund_id,
@@ -134,7 +146,7 @@ def refund_purchase(context: Context, tenant_id: str, order_id: str, request: Re
                     "refund_id": request.refund_id,
                 },
                 operation=OperationRecord(REFUND, request.refund_id, fingerprint, 201, body),
-                now=context.clock(),
+                now=now,
                 operation_update=OperationUpdate(
                     PURCHASE,
                     order_id,
@@ -155,3 +167,11 @@ def refund_purchase(context: Context, tenant_id: str, order_id: str, request: Re
         lambda: context.ledger.read_operation(tenant_id, REFUND, request.refund_id),
         fingerprint,
     )
+
+
+def _pending_lot(state: dict[str, Any]) -> tuple[date | None, date | None] | None:
+    """The (available_on, expires_on) of the lot holding this purchase's points while pending."""
+    if not state.get("available_on"):
+        return None
+    expires_on = date.fromisoformat(state["expires_on"]) if state.get("expires_on") else None
+    return (date.fromisoformat(state["available_on"]), expires_on)

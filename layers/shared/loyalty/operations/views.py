@@ -15,7 +15,11 @@ def balance(account: Account) -> Balance:
 
 def member_view(member: MemberRecord, account: Account, lots: list[Lot]) -> dict[str, Any]:
     expiring = sorted(
-        (ExpiringPoints(points=lot.remaining, expires_on=lot.expires_on) for lot in lots if lot.expires_on),
+        (
+            ExpiringPoints(points=lot.remaining, expires_on=lot.expires_on)
+            for lot in lots
+            if lot.expires_on and lot.available_on is None
+        ),
         key=lambda item: item.expires_on,
     )
     return MemberResponse(

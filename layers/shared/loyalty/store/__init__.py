@@ -11,6 +11,7 @@ Single-table layout (tenant id in every key):
 | API key (by hash)    | KEY#{sha256(key)}           | KEY                                 |
 | member + balance     | T#{tenant}#M#{member}       | MEMBER                              |
 | lot                  | T#{tenant}#M#{member}       | MEMBER#LOT#{expires_on}             |
+| pending lot          | T#{tenant}#M#{member}       | MEMBER#PENDING#{available_on}#{exp} |
 | ledger entry         | T#{tenant}#M#{member}       | LEDGER#{seq}                        |
 | rolling-window stats | T#{tenant}#M#{member}       | STATS#{period}  (tiers, daily caps) |
 | operation record     | T#{tenant}#OP#{kind}#{id}   | OP                                  |

@@ -28,6 +28,7 @@ def api_key_pk(key_hash: str) -> str:
 
 MEMBER_SK = "MEMBER"
 LOT_PREFIX = "MEMBER#LOT#"
+PENDING_PREFIX = "MEMBER#PENDING#"
 ENTRY_PREFIX = "LEDGER#"
 OPERATION_SK = "OP"
 TENANT_SK = "TENANT"
@@ -35,8 +36,11 @@ PROGRAM_SK = "PROGRAM"
 API_KEY_SK = "KEY"
 
 
-def lot_sk(expires_on: date | None) -> str:
-    return f"{LOT_PREFIX}{(expires_on or NEVER).isoformat()}"
+def lot_sk(expires_on: date | None, available_on: date | None = None) -> str:
+    expiry = (expires_on or NEVER).isoformat()
+    if available_on is not None:
+        return f"{PENDING_PREFIX}{available_on.isoformat()}#{expiry}"
+    return f"{LOT_PREFIX}{expiry}"
 
 
 def program_version_sk(version: int) -> str:

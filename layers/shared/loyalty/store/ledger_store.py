@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
-from loyalty.domain.ledger import NEVER, Account, Lot, Posting
+from loyalty.domain.ledger import NEVER, Account, Lot, LotCredit, LotWrite, Posting
 from loyalty.errors import TransientError
 from loyalty.store import keys
 from loyalty.store.table import (
@@ -156,7 +156,7 @@ class LedgerStore:
         member = next((_member(item) for item in items if item["SK"] == keys.MEMBER_SK), None)
         if member is None:
             return None
-        lots = [_lot(item) for item in items if item["SK"].startswith(keys.LOT_PREFIX)]
+        lots = [_lot(item) for item in items if item["SK"].startswith((keys.LOT_PREFIX, keys.PENDING_PREFIX))]
         return Wallet(member=member, lots=lots)
 
     def list_entries(
@@ -245,17 +245,21 @@ class LedgerStore:
                 }
             )
         else:
-            taken = max(0, -posting.points)
             actions.append(
                 {
                     "Update": {
                         "TableName": self.table_name,
                         "Key": to_item({"PK": pk, "SK": keys.MEMBER_SK}),
                         "UpdateExpression": "SET " + ", ".join(f"#{name} = :{name}" for name in balance),
-                        "ConditionExpression": "#version = :expected AND #available >= :taken",
+                        # The balance we computed holds only if the member is as we read it.
+                        "ConditionExpression": "#version = :expected AND #available = :was_available "
+                        "AND #pending = :was_pending",
                         "ExpressionAttributeNames": names(*balance),
                         "ExpressionAttributeValues": values(
-                            **balance, expected=posting.before.version, taken=taken
+                            **balance,
+                            expected=posting.before.version,
+                            was_available=posting.before.available,
+                            was_pending=posting.before.pending,
                         ),
                     }
                 }
@@ -285,59 +289,80 @@ class LedgerStore:
             }
         )
         if posting.lot_credit is not None:
-            actions.append(
-                self._lot_credit(tenant, member, posting.lot_credit.expires_on, posting.lot_credit.points)
-            )
-        for draw in posting.draws:
-            actions.append(self._lot_draw(pk, draw.lot, draw.remaining_after))
+            actions.append(self._lot_credit(tenant, member, posting.lot_credit))
+        actions.extend(self._lot_write(tenant, member, write) for write in posting.lot_writes)
         if commit.operation_update is not None:
             actions.append(self._operation_update(tenant, commit.operation_update))
         operation_index = len(actions)
         actions.append(self._operation_put(tenant, commit.operation, now))
         return operation_index, actions
 
-    def _lot_credit(self, tenant: str, member: str, expires_on: date | None, points: int) -> dict[str, Any]:
-        index: dict[str, Any] = {}
-        if expires_on is not None:
-            index = {
-                "GSI1PK": keys.expiry_index_pk(expires_on, tenant, member),
-                "GSI1SK": keys.member_pk(tenant, member),
-            }
-        expiry = (expires_on or NEVER).isoformat()
-        assignments = ", ".join(f"#{name} = :{name}" for name in ["expires_on", *index])
+    def _lot_index(self, tenant: str, member: str, expires_on: date | None) -> dict[str, str]:
+        if expires_on is None:
+            return {}
+        return {
+            "GSI1PK": keys.expiry_index_pk(expires_on, tenant, member),
+            "GSI1SK": keys.member_pk(tenant, member),
+        }
+
+    def _lot_key(self, tenant: str, member: str, lot: LotCredit | LotWrite) -> dict[str, Any]:
+        return to_item(
+            {"PK": keys.member_pk(tenant, member), "SK": keys.lot_sk(lot.expires_on, lot.available_on)}
+        )
+
+    def _lot_credit(self, tenant: str, member: str, credit: LotCredit) -> dict[str, Any]:
+        attributes: dict[str, Any] = {
+            "expires_on": (credit.expires_on or NEVER).isoformat(),
+            **self._lot_index(tenant, member, credit.expires_on),
+        }
+        if credit.available_on is not None:
+            attributes["available_on"] = credit.available_on.isoformat()
+        assignments = ", ".join(f"#{name} = :{name}" for name in attributes)
         return {
             "Update": {
                 "TableName": self.table_name,
-                "Key": to_item({"PK": keys.member_pk(tenant, member), "SK": keys.lot_sk(expires_on)}),
-                # ADD creates the lot or merges into the one with the same expiry date.
+                "Key": self._lot_key(tenant, member, credit),
+                # ADD creates the lot or merges into the one with the same dates: no read needed.
                 "UpdateExpression": f"SET {assignments} ADD #remaining :points",
-                "ExpressionAttributeNames": names("expires_on", "remaining", *index),
-                "ExpressionAttributeValues": values(expires_on=expiry, points=points, **index),
+                "ExpressionAttributeNames": names("remaining", *attributes),
+                "ExpressionAttributeValues": values(points=credit.points, **attributes),
             }
         }
 
-    def _lot_draw(self, pk: str, lot: Lot, remaining_after: int) -> dict[str, Any]:
-        key = to_item({"PK": pk, "SK": keys.lot_sk(lot.expires_on)})
-        guard = {
-            "ConditionExpression": "#remaining = :before",
-            "ExpressionAttributeNames": names("remaining"),
-        }
-        if remaining_after == 0:
+    def _lot_write(self, tenant: str, member: str, write: LotWrite) -> dict[str, Any]:
+        """Set a lot to its new state, on condition it still holds what we read."""
+        key = self._lot_key(tenant, member, write)
+        if write.before is None:
+            guard: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(PK)"}
+            guard_values: dict[str, Any] = {}
+        else:
+            guard = {"ConditionExpression": "#remaining = :before"}
+            guard_values = {"before": write.before}
+        if write.after == 0:
             return {
                 "Delete": {
                     "TableName": self.table_name,
                     "Key": key,
                     **guard,
-                    "ExpressionAttributeValues": values(before=lot.remaining),
+                    **({"ExpressionAttributeNames": names("remaining")} if guard_values else {}),
+                    **({"ExpressionAttributeValues": values(**guard_values)} if guard_values else {}),
                 }
             }
+        attributes: dict[str, Any] = {
+            "remaining": write.after,
+            "expires_on": (write.expires_on or NEVER).isoformat(),
+            **self._lot_index(tenant, member, write.expires_on),
+        }
+        if write.available_on is not None:
+            attributes["available_on"] = write.available_on.isoformat()
         return {
             "Update": {
                 "TableName": self.table_name,
                 "Key": key,
-                "UpdateExpression": "SET #remaining = :after",
+                "UpdateExpression": "SET " + ", ".join(f"#{name} = :{name}" for name in attributes),
                 **guard,
-                "ExpressionAttributeValues": values(before=lot.remaining, after=remaining_after),
+                "ExpressionAttributeNames": names(*attributes),
+                "ExpressionAttributeValues": values(**attributes, **guard_values),
             }
         }
 
@@ -401,7 +426,12 @@ def _member(item: dict[str, Any]) -> MemberRecord:
 
 def _lot(item: dict[str, Any]) -> Lot:
     expires_on = date.fromisoformat(item["expires_on"])
-    return Lot(expires_on=None if expires_on == NEVER else expires_on, remaining=item["remaining"])
+    available_on = date.fromisoformat(item["available_on"]) if item.get("available_on") else None
+    return Lot(
+        expires_on=None if expires_on == NEVER else expires_on,
+        remaining=item["remaining"],
+        available_on=available_on,
+    )
 
 
 def _operation(item: dict[str, Any]) -> OperationRecord:
