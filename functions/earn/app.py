@@ -11,10 +11,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.consumers.purchases import consume_purchase
 from loyalty.http.resolver import build_resolver
-from loyalty.http.routes import purchases
+from loyalty.http.routes import activities, purchases
 from loyalty.observability import logger, metrics, tracer
 
-app = build_resolver(purchases.router)
+app = build_resolver(purchases.router, activities.router)
 processor = BatchProcessor(event_type=EventType.SQS)
 
 

@@ -54,3 +54,22 @@ def shop(api: Api) -> Tenant:
 @pytest.fixture
 def rival(api: Api) -> Tenant:
     return create_tenant(api, "rival")
+
+
+@pytest.fixture
+def ledger(aws, clock):
+    """Operations on the test table for tenant `shop` (the sample program), with a clock tests move."""
+    from loyalty.models.program import default_program
+    from loyalty.operations.context import Context, ProgramCache
+    from loyalty.store.ledger_store import LedgerStore
+    from loyalty.store.tenant_store import TenantStore
+
+    tenants = TenantStore(aws.table_name)
+    tenants.create_tenant("shop", "Shop", default_program("Shop"), [], clock())
+    return Context(
+        ledger=LedgerStore(aws.table_name),
+        tenants=tenants,
+        programs=ProgramCache(tenants, 0),
+        clock=clock,
+        sleep=lambda seconds: None,
+    )

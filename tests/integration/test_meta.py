@@ -18,6 +18,8 @@ ROUTES = {
     ("get", "/v1/health"),
     ("put", "/v1/program"),
     ("get", "/v1/program/versions/{version}"),
+    ("post", "/v1/activities"),
+    ("post", "/v1/program/preview"),
 }
 
 

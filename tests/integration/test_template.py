@@ -30,6 +30,8 @@ pytestmark = [
 EXPECTED_ROUTES = {
     ("EarnFunction", "POST", "/v1/purchases", True),
     ("EarnFunction", "POST", "/v1/purchases/{order_id}/refunds", True),
+    ("EarnFunction", "POST", "/v1/activities", True),
+    ("EarnFunction", "POST", "/v1/program/preview", True),
     ("MembersFunction", "POST", "/v1/members", True),
     ("MembersFunction", "GET", "/v1/members/{member_id}", True),
     ("MembersFunction", "GET", "/v1/members/{member_id}/transactions", True),

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
+from loyalty.domain.calendar import local_date
 from loyalty.models.program import ExpiryPolicy
-
-
-def local_day(moment: datetime, timezone: str) -> date:
-    """The program's calendar day at `moment`: days, caps and maturities follow the program's zone."""
-    return moment.astimezone(ZoneInfo(timezone)).date()
 
 
 def add_months(day: date, months: int) -> date:
@@ -24,7 +19,7 @@ def lot_expiry(policy: ExpiryPolicy, earned_at: datetime, timezone: str) -> date
     """The last day (inclusive, program-local) on which the points can be spent."""
     if policy.policy == "never":
         return None
-    local_day = earned_at.astimezone(ZoneInfo(timezone)).date()
+    local_day = local_date(earned_at, timezone)
     if policy.policy == "fixed":
         return date(local_day.year + policy.years_after, policy.month, policy.day)
     until = add_months(local_day, policy.months)

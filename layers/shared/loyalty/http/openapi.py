@@ -11,9 +11,11 @@ def openapi_json() -> str:
     from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
     from loyalty.http.resolver import build_resolver
-    from loyalty.http.routes import admin, members, meta, program, purchases
+    from loyalty.http.routes import activities, admin, members, meta, program, purchases
 
-    app = build_resolver(members.router, purchases.router, admin.router, program.router, meta.router)
+    app = build_resolver(
+        members.router, purchases.router, activities.router, admin.router, program.router, meta.router
+    )
     app.configure_openapi(
         title="Loyalty API",
         version="1.0.0",

@@ -81,7 +81,13 @@ class LedgerEntryResponse(ResponseModel):
     debt_settled: int | None = None
     debt_incurred: int | None = None
     program_version: int | None = None
+    rule_ids: list[str] | None = Field(default=None, description="The rules that produced this entry")
+    capped: bool | None = None
+    activity_id: str | None = None
+    activity_type: str | None = None
+    referee_id: str | None = None
     expires_on: date | None = None
+    available_on: date | None = Field(default=None, description="Pending until this day (return window)")
 
 
 class TransactionsPage(ResponseModel):
@@ -121,6 +127,46 @@ class PurchaseResponse(ResponseModel):
     debt_settled: int
     entry_id: str
     explanation: list[str]
+    rule_ids: list[str]
+    capped: bool
+    reason: str | None = Field(default=None, description="Why nothing (or less) was earned, when so")
+    pending_until: date | None = Field(default=None, description="The points are pending until this day")
+    balance: Balance
+    program_version: int
+
+
+class PreviewResponse(ResponseModel):
+    """What a purchase would earn now, written nowhere: what a shop shows at checkout."""
+
+    points_earned: int
+    explanation: list[str]
+    rule_ids: list[str]
+    capped: bool
+    reason: str | None = None
+    pending_until: date | None = None
+    program_version: int
+
+
+ActivityType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
+
+
+class ActivityRequest(StrictModel):
+    activity_id: NaturalId
+    member_id: NaturalId
+    type: ActivityType
+    occurred_at: AwareDatetime | None = None
+
+
+class ActivityResponse(ResponseModel):
+    activity_id: str
+    member_id: str
+    type: str
+    points_earned: int
+    explanation: list[str]
+    rule_ids: list[str]
+    capped: bool
+    reason: str | None = None
+    entry_id: str
     balance: Balance
     program_version: int
 

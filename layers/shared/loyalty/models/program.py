@@ -1,23 +1,207 @@
 """The program document: the published rules of one tenant's loyalty program.
 
-This is the foundation's subset (base earn rate, signup bonus, expiry policy, point value);
-the rules, tiers and expiry issues extend it. A new tenant starts from `default_program()`.
+It owns the shape and the validation of everything a shop configures without code: base earn
+rate, item, channel and tier multipliers, campaigns, activities, referral, caps, expiry and
+point value. How these rules turn a purchase or an action into points is `loyalty.domain.rules`.
+A new tenant starts from `default_program()`.
 """
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from loyalty.models.common import Amount, CurrencyCode, StrictModel
+from loyalty.models.common import MAX_POINTS, Amount, CurrencyCode, NaturalId, StrictModel
+
+Points = Annotated[int, Field(ge=0, le=MAX_POINTS)]
+ActivityType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Period = Literal["ever", "day", "month"]
+Loc = tuple[int | str, ...]
+
+
+def _no_float(value: object) -> object:
+    # Same reason as money: a JSON float such as 1.1 has already been rounded somewhere.
+    if isinstance(value, float | bool):
+        raise ValueError('multiplier must be a decimal string such as "1.5" (or an integer), not a float')
+    return value
+
+
+Multiplier = Annotated[
+    Decimal,
+    BeforeValidator(_no_float),
+    Field(ge=0, le=100, decimal_places=4),
+    WithJsonSchema({"type": "string", "pattern": r"^\d{1,3}(\.\d{1,4})?$", "examples": ["2", "1.5"]}),
+]
+ONE = Decimal(1)
+
+
+def _server_owned_version(value: object) -> object:
+    # The server owns the version: whatever a client sends (even nonsense) is no reason to refuse
+    # the document, and the PUT handler overwrites it anyway.
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else 1
 
 
 class EarnRules(StrictModel):
-    points_per_unit: int = Field(default=1, ge=0, le=1000, description="Points per 1 unit of currency")
-    rounding: Literal["down"] = "down"
+    points_per_unit: int = Field(
+        default=1, ge=0, le=1000, description="Base rate: points per 1 unit of currency"
+    )
+    rounding: Literal["down", "nearest", "up"] = Field(
+        default="down", description="Applied once, to the award's exact total; nearest rounds halves up"
+    )
+    minimum_purchase: Amount | None = Field(default=None, description="A smaller purchase earns nothing")
+    max_age_days: int | None = Field(
+        default=None,
+        ge=0,
+        le=3650,
+        description="A purchase whose occurred_at is older than this earns nothing",
+    )
+    pending_days: int = Field(
+        default=0, ge=0, le=365, description="Purchase points stay pending this many program-local days"
+    )
+
+
+class ItemMatch(StrictModel):
+    skus: list[NaturalId] | None = Field(default=None, max_length=1000)
+    categories: list[NaturalId] | None = Field(default=None, max_length=1000)
+
+    @model_validator(mode="after")
+    def _something_to_match(self) -> ItemMatch:
+        if not self.skus and not self.categories:
+            raise ValueError("match needs at least one sku or category")
+        return self
+
+    def matches(self, sku: str | None, category: str | None) -> bool:
+        return (sku is not None and sku in (self.skus or ())) or (
+            category is not None and category in (self.categories or ())
+        )
+
+
+class ItemRule(StrictModel):
+    id: NaturalId
+    match: ItemMatch = Field(description="A line matches by its sku or its category")
+    multiplier: Multiplier | None = Field(default=None, description="The line earns base rate x this")
+    bonus_points: Points | None = Field(
+        default=None,
+        description="Fixed points per unit of quantity of the line; not scaled by any multiplier",
+    )
+
+    @model_validator(mode="after")
+    def _does_something(self) -> ItemRule:
+        if self.multiplier is None and self.bonus_points is None:
+            raise ValueError("an item rule needs a multiplier or bonus_points")
+        return self
+
+
+class Tier(StrictModel):
+    id: NaturalId
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    earn_multiplier: Multiplier = ONE
+
+
+class DateWindow(StrictModel):
+    start: date
+    end: date = Field(description="Inclusive")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DateWindow:
+        if self.end < self.start:
+            raise ValueError("end is before start")
+        return self
+
+
+class Recurrence(StrictModel):
+    """Program-local days on which a campaign runs; a day matching any of the parts matches."""
+
+    weekly: list[Weekday] | None = Field(default=None, min_length=1, max_length=7)
+    monthly_days: list[Annotated[int, Field(ge=1, le=31)]] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=31,
+        description="Days of the month; a day beyond the month's end (e.g. 31) means its last day",
+    )
+    dates: list[DateWindow] | None = Field(default=None, min_length=1, max_length=366)
+
+    @model_validator(mode="after")
+    def _something_to_recur(self) -> Recurrence:
+        if self.weekly is None and self.monthly_days is None and self.dates is None:
+            raise ValueError("recurrence needs weekly, monthly_days or dates")
+        return self
+
+
+class CampaignTarget(StrictModel):
+    """Tiers and channels select purchases; skus and categories select the lines a campaign boosts."""
+
+    # An empty list would silently match nothing: leave the field out to mean "any".
+    tiers: list[NaturalId] | None = Field(default=None, min_length=1)
+    channels: list[NaturalId] | None = Field(default=None, min_length=1)
+    categories: list[NaturalId] | None = Field(default=None, min_length=1)
+    skus: list[NaturalId] | None = Field(default=None, min_length=1)
+
+    def matches_line(self, sku: str | None, category: str | None) -> bool:
+        """Lines a campaign boosts: all of them without sku/category targets."""
+        if self.skus is None and self.categories is None:
+            return True
+        return (sku is not None and sku in (self.skus or ())) or (
+            category is not None and category in (self.categories or ())
+        )
+
+
+class Campaign(StrictModel):
+    id: NaturalId
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    starts_at: datetime | None = Field(default=None, description="Without an offset: program-local time")
+    ends_at: datetime | None = Field(default=None, description="Exclusive; without an offset: program-local")
+    recurrence: Recurrence | None = None
+    multiplier: Multiplier | None = Field(default=None, description="At least 1; scales rate-based points")
+    bonus_points: Points | None = Field(default=None, description="Fixed points once per matching purchase")
+    target: CampaignTarget = CampaignTarget()
+
+    @model_validator(mode="after")
+    def _does_something(self) -> Campaign:
+        if self.multiplier is None and self.bonus_points is None:
+            raise ValueError("a campaign needs a multiplier or bonus_points")
+        if self.multiplier is not None and self.multiplier < ONE:
+            raise ValueError("a campaign multiplier is at least 1")
+        return self
+
+
+class ActivityLimit(StrictModel):
+    count: int = Field(ge=1, le=1_000_000)
+    period: Period = Field(description="ever; day or month are program-local")
+
+
+class ActivityRule(StrictModel):
+    points: Points
+    limit: ActivityLimit | None = None
+
+
+class ReferralRule(StrictModel):
+    referrer_points: Points = Field(description="Credited to the referrer")
+    on: Literal["first_purchase"] = "first_purchase"
+
+
+class PeriodCap(StrictModel):
+    points: Points
+    period: Period
+
+
+class Caps(StrictModel):
+    daily_points_per_member: Points | None = Field(default=None, description="All sources, program-local day")
+    per_activity: dict[ActivityType, PeriodCap] = Field(default_factory=dict)
 
 
 class ExpiryPolicy(StrictModel):
@@ -34,13 +218,54 @@ class PointValue(StrictModel):
     amount: Amount = Decimal("1.00")
 
 
+def _activity(points: int, count: int | None = None, period: Period = "ever") -> ActivityRule:
+    return ActivityRule(
+        points=points, limit=None if count is None else ActivityLimit(count=count, period=period)
+    )
+
+
+def standard_activities() -> dict[str, ActivityRule]:
+    return {
+        "test_drive": _activity(200, 1, "ever"),
+        "referral": _activity(300, 5, "month"),
+        "repair": _activity(100, 2, "month"),
+        "maintenance": _activity(100, 1, "month"),
+        "insurance": _activity(300, 1, "month"),
+        "survey": _activity(50, 1, "month"),
+        "review": _activity(20, 3, "day"),
+        "social_share": _activity(10, 1, "day"),
+    }
+
+
 class Program(StrictModel):
-    version: int = Field(default=1, ge=1, description="Owned by the server; ignored on PUT")
+    version: Annotated[int, BeforeValidator(_server_owned_version)] = Field(
+        default=1, description="Owned by the server: any value is accepted on input and replaced"
+    )
     name: str = Field(default="Loyalty program", min_length=1, max_length=200)
     currency: CurrencyCode = "CNY"
     timezone: str = "Asia/Shanghai"
     earn: EarnRules = EarnRules()
+    item_rules: list[ItemRule] = Field(
+        default_factory=list, max_length=200, description="Per line item; the first matching rule applies"
+    )
+    channel_rules: dict[NaturalId, Multiplier] = Field(
+        default_factory=dict, description="Channel (online, store, app, mini_program, ...) -> multiplier"
+    )
+    tiers: list[Tier] = Field(
+        default_factory=lambda: [Tier(id="base", name="Base")],
+        min_length=1,
+        max_length=20,
+        description="The first tier is the base tier of members without one",
+    )
+    campaigns: list[Campaign] = Field(default_factory=list, max_length=100)
+    campaign_stacking: Literal["multiply", "add", "best"] = Field(
+        default="best",
+        description="Overlapping campaigns: multiply multipliers, add their (multiplier - 1), or best only",
+    )
+    activities: dict[ActivityType, ActivityRule] = Field(default_factory=standard_activities)
     signup_bonus: int = Field(default=100, ge=0, le=1_000_000)
+    referral: ReferralRule | None = None
+    caps: Caps = Caps()
     expiry: ExpiryPolicy = ExpiryPolicy()
     point_value: PointValue = PointValue()
 
@@ -53,6 +278,96 @@ class Program(StrictModel):
             raise ValueError(f"unknown time zone {value!r}") from error
         return value
 
+    @model_validator(mode="after")
+    def _consistent(self) -> Program:
+        # Checks that span fields; each problem keeps its own path.
+        zone = ZoneInfo(self.timezone)
+        problems: list[tuple[Loc, str, object]] = []
+        problems += _duplicates("tiers", [tier.id for tier in self.tiers])
+        problems += _duplicates("item_rules", [rule.id for rule in self.item_rules])
+        problems += _duplicates("campaigns", [campaign.id for campaign in self.campaigns])
+        tier_ids = {tier.id for tier in self.tiers}
+        for index, campaign in enumerate(self.campaigns):
+            for position, tier_id in enumerate(campaign.target.tiers or ()):
+                if tier_id not in tier_ids:
+                    loc: Loc = ("campaigns", index, "target", "tiers", position)
+                    problems.append((loc, f"unknown tier {tier_id!r}", tier_id))
+            starts, ends = campaign.starts_at, campaign.ends_at
+            if starts and ends and _aware(ends, zone) <= _aware(starts, zone):
+                problems.append((("campaigns", index, "ends_at"), "ends_at is not after starts_at", ends))
+        for activity_type in self.caps.per_activity:
+            if activity_type not in self.activities:
+                loc = ("caps", "per_activity", activity_type)
+                problems.append((loc, f"unknown activity type {activity_type!r}", activity_type))
+        _refuse(problems)
+        return self
+
+    def tier(self, tier_id: str | None) -> Tier | None:
+        """The member's tier; None for an id the program does not define (or no id at all)."""
+        return next((tier for tier in self.tiers if tier.id == tier_id), None)
+
+
+def _aware(moment: datetime, zone: ZoneInfo) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+
+
+def _duplicates(field: str, ids: list[str]) -> list[tuple[Loc, str, object]]:
+    return [
+        ((field, index, "id"), f"duplicate id {value!r}", value)
+        for index, value in enumerate(ids)
+        if value in ids[:index]
+    ]
+
+
+def _refuse(problems: list[tuple[Loc, str, object]]) -> None:
+    # A ValidationError raised here keeps each problem's own path (prefixed by pydantic with the
+    # path of the program), where a plain ValueError would point at the whole document.
+    if problems:
+        raise ValidationError.from_exception_data(
+            "Program",
+            [
+                InitErrorDetails(
+                    type=PydanticCustomError("program_rule", "{detail}", {"detail": msg}),
+                    loc=loc,
+                    input=value,
+                )
+                for loc, msg, value in problems
+            ],
+        )
+
 
 def default_program(name: str = "Loyalty program") -> Program:
-    return Program(name=name)
+    """A complete sample a new tenant starts from; every part is meant to be edited by the shop."""
+    return Program.model_validate(
+        {
+            "name": name,
+            "currency": "CNY",
+            "timezone": "Asia/Shanghai",
+            "earn": {"points_per_unit": 1, "rounding": "down", "max_age_days": 90, "pending_days": 0},
+            "tiers": [
+                {"id": "base", "name": "Regular", "earn_multiplier": "1"},
+                {"id": "silver", "name": "Silver", "earn_multiplier": "2"},
+            ],
+            "campaigns": [
+                {
+                    # Targeted at the app channels: a sample that shows campaigns without making
+                    # every untargeted purchase depend on the weekday.
+                    "id": "app-wednesday",
+                    "name": "Double points on Wednesdays in the app",
+                    "recurrence": {"weekly": ["wed"]},
+                    "multiplier": "2",
+                    "target": {"channels": ["app", "mini_program"]},
+                }
+            ],
+            "campaign_stacking": "best",
+            "activities": {key: rule.model_dump() for key, rule in standard_activities().items()},
+            "signup_bonus": 100,
+            "referral": {"referrer_points": 500, "on": "first_purchase"},
+            "caps": {
+                "daily_points_per_member": 100_000,
+                "per_activity": {"review": {"points": 200, "period": "month"}},
+            },
+            "expiry": {"policy": "rolling", "months": 24, "end_of_month": True},
+            "point_value": {"points": 100, "amount": "1.00"},
+        }
+    )

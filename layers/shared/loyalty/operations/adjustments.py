@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from loyalty.domain.expiry import local_day, lot_expiry
+from loyalty.domain.calendar import local_date
+from loyalty.domain.expiry import lot_expiry
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import credit, debit
 from loyalty.errors import MemberNotFoundError
@@ -34,7 +35,7 @@ def adjust(context: Context, principal: Principal, member_id: str, request: Adju
             expires_on = lot_expiry(program.expiry, now, program.timezone)
             posting = credit(account, request.points, expires_on)
         else:
-            today = local_day(now, program.timezone)
+            today = local_date(now, program.timezone)
             posting = debit(account, wallet.lots, -request.points, today=today, shortfall="refuse")
         body = AdjustmentResponse(
             adjustment_id=request.adjustment_id,

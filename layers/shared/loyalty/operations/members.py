@@ -6,10 +6,11 @@ import base64
 import binascii
 import json
 
-from loyalty.domain.earning import signup_award
-from loyalty.domain.expiry import local_day, lot_expiry
+from loyalty.domain.calendar import local_date
+from loyalty.domain.expiry import lot_expiry
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import Account, Lot, credit, mature
+from loyalty.domain.rules import evaluate_signup
 from loyalty.errors import AlreadyExistsError, InvalidRequestError, MemberNotFoundError
 from loyalty.models.api import EnrollRequest, LedgerEntryResponse
 from loyalty.operations.context import Context, Outcome, replay, with_retries
@@ -34,7 +35,7 @@ def enroll(context: Context, tenant_id: str, request: EnrollRequest) -> Outcome:
         if existing is not None:
             raise AlreadyExistsError(f"member {member_id!r} already exists")
         now = context.clock()
-        award = signup_award(program)
+        award = evaluate_signup(program)
         expires_on = lot_expiry(program.expiry, now, program.timezone)
         posting = credit(Account(), award.points, expires_on)
         profile = request.model_dump(mode="json", exclude={"member_id"}, exclude_none=True)
@@ -50,6 +51,7 @@ def enroll(context: Context, tenant_id: str, request: EnrollRequest) -> Outcome:
                     "type": "earn",
                     "source": "signup",
                     "program_version": program.version,
+                    "rule_ids": award.rule_ids or None,
                     "expires_on": expires_on.isoformat() if expires_on and posting.points else None,
                 },
                 operation=OperationRecord(ENROLL, member_id, fingerprint, 201, body),
@@ -73,7 +75,7 @@ def read_member(context: Context, tenant_id: str, member_id: str) -> Outcome:
     if wallet is None:
         raise MemberNotFoundError(f"member {member_id!r} not found")
     program = context.programs.get(tenant_id)
-    account, lots = mature(wallet.member.account, wallet.lots, local_day(context.clock(), program.timezone))
+    account, lots = mature(wallet.member.account, wallet.lots, local_date(context.clock(), program.timezone))
     return Outcome(200, member_view(wallet.member, account, lots))
 
 

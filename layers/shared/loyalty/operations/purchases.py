@@ -1,4 +1,6 @@
-"""Purchases earn points; refunds take back a proportional share (as debt when already spent)."""
+"""Purchases earn points under the program's rules; refunds take back a proportional share
+(from the purchase's pending points first, then available, then as debt); a preview answers
+what a purchase would earn without writing anything."""
 
 from __future__ import annotations
 
@@ -6,27 +8,65 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from loyalty.domain.earning import purchase_award
-from loyalty.domain.expiry import local_day, lot_expiry
+from loyalty.domain.calendar import local_date
+from loyalty.domain.counters import after_award, member_facts
+from loyalty.domain.expiry import lot_expiry
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import credit, debit
 from loyalty.domain.refunds import clawback_points
+from loyalty.domain.rules import Award, MemberFacts, evaluate_purchase, evaluate_referral
 from loyalty.errors import InvalidRequestError, MemberNotFoundError, PurchaseNotFoundError
-from loyalty.models.api import PurchaseRequest, PurchaseResponse, RefundRequest, RefundResponse
+from loyalty.models.api import (
+    PreviewResponse,
+    PurchaseRequest,
+    PurchaseResponse,
+    RefundRequest,
+    RefundResponse,
+)
 from loyalty.models.common import amount_str
+from loyalty.models.program import Program
 from loyalty.operations.context import Context, Outcome, replay, with_retries
 from loyalty.operations.views import balance
-from loyalty.store.ledger_store import OperationRecord, OperationUpdate, PostingCommit
+from loyalty.store.ledger_store import (
+    MemberPosting,
+    MemberRecord,
+    OperationRecord,
+    OperationUpdate,
+    PostingCommit,
+)
 
 PURCHASE = "purchase"
 REFUND = "refund"
 
 
-def record_purchase(context: Context, tenant_id: str, request: PurchaseRequest) -> Outcome:
-    """Credit a purchase once per order id, however often the shop or the queue sends it."""
+def _program_for(context: Context, tenant_id: str, request: PurchaseRequest) -> Program:
     program = context.programs.get(tenant_id)
     if request.currency != program.currency:
         raise InvalidRequestError(f"this program earns on {program.currency}, not {request.currency}")
+    return program
+
+
+def preview_purchase(context: Context, tenant_id: str, request: PurchaseRequest) -> Outcome:
+    program = _program_for(context, tenant_id, request)
+    member = context.ledger.read_member(tenant_id, request.member_id)
+    now = context.clock()
+    facts = member_facts(member.counters, program, now) if member else MemberFacts(first_purchase=True)
+    award = evaluate_purchase(program, request, facts, now)
+    body = PreviewResponse(
+        points_earned=award.points,
+        explanation=award.explanation,
+        rule_ids=award.rule_ids,
+        capped=award.capped,
+        reason=award.reason,
+        pending_until=award.pending_until,
+        program_version=program.version,
+    )
+    return Outcome(200, body.model_dump(mode="json"))
+
+
+def record_purchase(context: Context, tenant_id: str, request: PurchaseRequest) -> Outcome:
+    """Credit a purchase once per order id, however often the shop or the queue sends it."""
+    program = _program_for(context, tenant_id, request)
     fingerprint = request_fingerprint(PURCHASE, request)
 
     def attempt() -> Outcome:
@@ -38,9 +78,10 @@ def record_purchase(context: Context, tenant_id: str, request: PurchaseRequest) 
         if member is None:
             raise MemberNotFoundError(f"member {request.member_id!r} not found")
         now = context.clock()
-        award = purchase_award(program, request.amount)
+        facts = member_facts(member.counters, program, now)
+        award = evaluate_purchase(program, request, facts, now)
         expires_on = lot_expiry(program.expiry, now, program.timezone)
-        posting = credit(member.account, award.points, expires_on)
+        posting = credit(member.account, award.points, expires_on, available_on=award.pending_until)
         body = PurchaseResponse(
             order_id=request.order_id,
             member_id=request.member_id,
@@ -49,9 +90,14 @@ def record_purchase(context: Context, tenant_id: str, request: PurchaseRequest) 
             debt_settled=posting.debt_settled,
             entry_id=str(posting.seq),
             explanation=award.explanation,
+            rule_ids=award.rule_ids,
+            capped=award.capped,
+            reason=award.reason,
+            pending_until=award.pending_until,
             balance=balance(posting.after),
             program_version=program.version,
         ).model_dump(mode="json")
+        lot = posting.lot_credit
         state = {
             "member_id": request.member_id,
             "amount": amount_str(request.amount),
@@ -60,21 +106,22 @@ def record_purchase(context: Context, tenant_id: str, request: PurchaseRequest) 
             "refunded_amount": "0.00",
             "points_clawed_back": 0,
             "occurred_at": (request.occurred_at or now).isoformat(),
+            "available_on": lot.available_on.isoformat() if lot and lot.available_on else None,
+            "expires_on": lot.expires_on.isoformat() if lot and lot.expires_on else None,
         }
         context.ledger.commit(
             PostingCommit(
                 tenant_id=tenant_id,
                 member_id=request.member_id,
                 posting=posting,
-                entry={
-                    "type": "earn",
-                    "source": "purchase",
-                    "order_id": request.order_id,
-                    "program_version": program.version,
-                    "expires_on": expires_on.isoformat() if expires_on and posting.points else None,
-                },
+                entry=_entry(
+                    program, award, lot.expires_on if lot else None, lot.available_on if lot else None
+                )
+                | {"source": "purchase", "order_id": request.order_id},
                 operation=OperationRecord(PURCHASE, request.order_id, fingerprint, 201, body, state),
                 now=now,
+                counters=after_award(member.counters, program, now, award.points, purchase=True),
+                also=_referral(context, program, tenant_id, member, facts, request.order_id, now),
             )
         )
         return Outcome(201, body)
@@ -85,6 +132,49 @@ def record_purchase(context: Context, tenant_id: str, request: PurchaseRequest) 
         lambda: context.ledger.read_operation(tenant_id, PURCHASE, request.order_id),
         fingerprint,
     )
+
+
+def _entry(
+    program: Program, award: Award, expires_on: date | None, available_on: date | None
+) -> dict[str, Any]:
+    """The ledger entry's own record of why it happened: program version and rules."""
+    return {
+        "type": "earn",
+        "program_version": program.version,
+        "rule_ids": award.rule_ids or None,
+        "capped": award.capped or None,
+        "reason": award.reason,
+        "expires_on": expires_on.isoformat() if expires_on else None,
+        "available_on": available_on.isoformat() if available_on else None,
+    }
+
+
+def _referral(
+    context: Context,
+    program: Program,
+    tenant_id: str,
+    referee: MemberRecord,
+    facts: MemberFacts,
+    order_id: str,
+    now: Any,
+) -> tuple[MemberPosting, ...]:
+    """The referrer's reward, committed with the referee's first purchase (so it is paid once)."""
+    referrer_id = referee.profile.get("referrer_id")
+    if not referrer_id or referrer_id == referee.member_id or not facts.first_purchase:
+        return ()
+    award = evaluate_referral(program, facts)
+    referrer = context.ledger.read_member(tenant_id, referrer_id) if award.points else None
+    if referrer is None:
+        return ()
+    expires_on = lot_expiry(program.expiry, now, program.timezone)
+    posting = credit(referrer.account, award.points, expires_on)
+    entry = _entry(program, award, expires_on if posting.points else None, None) | {
+        "source": "referral",
+        "referee_id": referee.member_id,
+        "order_id": order_id,
+    }
+    counters = after_award(referrer.counters, program, now, award.points)
+    return (MemberPosting(referrer_id, posting, entry, counters),)
 
 
 def refund_purchase(context: Context, tenant_id: str, order_id: str, request: RefundRequest) -> Outcome:
@@ -112,14 +202,13 @@ def refund_purchase(context: Context, tenant_id: str, order_id: str, request: Re
             raise MemberNotFoundError(f"member {state['member_id']!r} not found")
         program = context.programs.get(tenant_id)
         now = context.clock()
-        pending_lot = _pending_lot(state)
         posting = debit(
             wallet.member.account,
             wallet.lots,
             points,
-            today=local_day(now, program.timezone),
+            today=local_date(now, program.timezone),
             shortfall="debt",
-            prefer=pending_lot,
+            prefer=_pending_lot(state),
         )
         refunded_total = amount_str(refunded_before + request.amount)
         body = RefundResponse(

@@ -68,6 +68,16 @@ class OperationUpdate:
 
 
 @dataclass(frozen=True)
+class MemberPosting:
+    """Another member's balance change committed with the operation (a referrer's reward)."""
+
+    member_id: str
+    posting: Posting
+    entry: dict[str, Any]
+    counters: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
 class PostingCommit:
     """Everything one ledger operation writes, all or nothing."""
 
@@ -80,6 +90,7 @@ class PostingCommit:
     new_member_profile: dict[str, Any] | None = None
     operation_update: OperationUpdate | None = None
     counters: dict[str, Any] | None = None  # the member's counters after this operation, when it changes them
+    also: tuple[MemberPosting, ...] = ()
 
 
 class ReplayError(Exception):
@@ -210,9 +221,24 @@ class LedgerStore:
             raise
 
     def _actions(self, commit: PostingCommit) -> tuple[int, list[dict[str, Any]]]:
-        tenant, member = commit.tenant_id, commit.member_id
-        posting, now = commit.posting, commit.now
+        main = MemberPosting(commit.member_id, commit.posting, commit.entry, commit.counters)
+        actions: list[dict[str, Any]] = []
+        for index, member_posting in enumerate((main, *commit.also)):
+            profile = commit.new_member_profile if index == 0 else None
+            actions.extend(self._posting_actions(commit.tenant_id, member_posting, profile, commit.now))
+        if commit.operation_update is not None:
+            actions.append(self._operation_update(commit.tenant_id, commit.operation_update))
+        operation_index = len(actions)
+        actions.append(self._operation_put(commit.tenant_id, commit.operation, commit.now))
+        return operation_index, actions
+
+    def _posting_actions(
+        self, tenant: str, member_posting: MemberPosting, profile: dict[str, Any] | None, now: datetime
+    ) -> list[dict[str, Any]]:
+        """The member's new balance (or the new member), its ledger entry and its lot changes."""
+        member, posting = member_posting.member_id, member_posting.posting
         pk = keys.member_pk(tenant, member)
+        actions: list[dict[str, Any]] = []
         after = posting.after
         balance: dict[str, Any] = {
             "available": after.available,
@@ -221,10 +247,9 @@ class LedgerStore:
             "debt": after.debt,
             "version": after.version,
         }
-        if commit.counters is not None:
-            balance["counters"] = commit.counters
-        actions: list[dict[str, Any]] = []
-        if commit.new_member_profile is not None:
+        if member_posting.counters is not None:
+            balance["counters"] = member_posting.counters
+        if profile is not None:
             actions.append(
                 {
                     "Put": {
@@ -236,7 +261,7 @@ class LedgerStore:
                                 "tenant_id": tenant,
                                 "member_id": member,
                                 "enrolled_at": now.isoformat(),
-                                "profile": commit.new_member_profile,
+                                "profile": profile,
                                 **balance,
                             }
                         ),
@@ -281,7 +306,7 @@ class LedgerStore:
                             "created_at": now.isoformat(),
                             "debt_settled": posting.debt_settled or None,
                             "debt_incurred": posting.debt_incurred or None,
-                            **commit.entry,
+                            **member_posting.entry,
                         }
                     ),
                     "ConditionExpression": "attribute_not_exists(PK)",
@@ -291,11 +316,7 @@ class LedgerStore:
         if posting.lot_credit is not None:
             actions.append(self._lot_credit(tenant, member, posting.lot_credit))
         actions.extend(self._lot_write(tenant, member, write) for write in posting.lot_writes)
-        if commit.operation_update is not None:
-            actions.append(self._operation_update(tenant, commit.operation_update))
-        operation_index = len(actions)
-        actions.append(self._operation_put(tenant, commit.operation, now))
-        return operation_index, actions
+        return actions
 
     def _lot_index(self, tenant: str, member: str, expires_on: date | None) -> dict[str, str]:
         if expires_on is None:

@@ -1,0 +1,66 @@
+"""The member's rolling counters: what the rules need to know about the member (points earned
+today, activities per period, purchases so far), kept on the member item and updated by the same
+transaction as the credit, so caps and limits hold under retries and races.
+
+Counters of past days and months are dropped as they are written: the map stays small."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from loyalty.domain.calendar import local_date
+from loyalty.domain.rules import MemberFacts, activity_keys
+from loyalty.models.program import Program
+
+
+def _current(key: str, day: date) -> bool:
+    return key.endswith("#ever") or key.endswith(f"#D#{day.isoformat()}") or key.endswith(f"#M#{day:%Y-%m}")
+
+
+def _current_only(counts: Mapping[str, int], day: date) -> dict[str, int]:
+    return {key: value for key, value in counts.items() if _current(key, day)}
+
+
+def member_facts(
+    counters: Mapping[str, Any], program: Program, now: datetime, tier: str | None = None
+) -> MemberFacts:
+    day = local_date(now, program.timezone)
+    return MemberFacts(
+        tier=tier,
+        points_earned_today=int(counters.get("day_points", 0))
+        if counters.get("day") == day.isoformat()
+        else 0,
+        activity_counts=_current_only(counters.get("activity_counts", {}), day),
+        activity_points=_current_only(counters.get("activity_points", {}), day),
+        first_purchase=int(counters.get("purchases", 0)) == 0,
+    )
+
+
+def after_award(
+    counters: Mapping[str, Any],
+    program: Program,
+    now: datetime,
+    points: int,
+    *,
+    purchase: bool = False,
+    activity_type: str | None = None,
+) -> dict[str, Any]:
+    """The counters once `points` are credited for a purchase or an activity (all sources count
+    toward the daily cap; signup bonuses and manual adjustments do not)."""
+    day = local_date(now, program.timezone)
+    facts = member_facts(counters, program, now)
+    counts = dict(facts.activity_counts)
+    earned = dict(facts.activity_points)
+    if activity_type is not None:
+        for key in activity_keys(program, activity_type, now):
+            counts[key] = counts.get(key, 0) + 1
+            earned[key] = earned.get(key, 0) + points
+    return {
+        "day": day.isoformat(),
+        "day_points": facts.points_earned_today + points,
+        "purchases": int(counters.get("purchases", 0)) + (1 if purchase else 0),
+        "activity_counts": counts,
+        "activity_points": earned,
+    }

@@ -1,0 +1,78 @@
+"""Activities a program rewards besides purchases: test drives, reviews, referrals, surveys, ..."""
+
+from __future__ import annotations
+
+from loyalty.domain.counters import after_award, member_facts
+from loyalty.domain.expiry import lot_expiry
+from loyalty.domain.idempotency import request_fingerprint
+from loyalty.domain.ledger import credit
+from loyalty.domain.rules import evaluate_activity
+from loyalty.errors import MemberNotFoundError
+from loyalty.models.api import ActivityRequest, ActivityResponse
+from loyalty.operations.context import Context, Outcome, replay, with_retries
+from loyalty.operations.views import balance
+from loyalty.store.ledger_store import OperationRecord, PostingCommit
+
+ACTIVITY = "activity"
+
+
+def record_activity(context: Context, tenant_id: str, request: ActivityRequest) -> Outcome:
+    """Credit an activity once per activity id, within its limits and caps (a limit reached is a
+    recorded activity that earns nothing, with the reason, not an error)."""
+    program = context.programs.get(tenant_id)
+    fingerprint = request_fingerprint(ACTIVITY, request)
+
+    def attempt() -> Outcome:
+        member, operation = context.ledger.read_member_and_operation(
+            tenant_id, request.member_id, ACTIVITY, request.activity_id
+        )
+        if operation is not None:
+            return replay(operation, fingerprint)
+        if member is None:
+            raise MemberNotFoundError(f"member {request.member_id!r} not found")
+        now = context.clock()
+        award = evaluate_activity(program, request.type, member_facts(member.counters, program, now), now)
+        expires_on = lot_expiry(program.expiry, now, program.timezone)
+        posting = credit(member.account, award.points, expires_on)
+        body = ActivityResponse(
+            activity_id=request.activity_id,
+            member_id=request.member_id,
+            type=request.type,
+            points_earned=award.points,
+            explanation=award.explanation,
+            rule_ids=award.rule_ids,
+            capped=award.capped,
+            reason=award.reason,
+            entry_id=str(posting.seq),
+            balance=balance(posting.after),
+            program_version=program.version,
+        ).model_dump(mode="json")
+        context.ledger.commit(
+            PostingCommit(
+                tenant_id=tenant_id,
+                member_id=request.member_id,
+                posting=posting,
+                entry={
+                    "type": "earn",
+                    "source": "activity",
+                    "activity_id": request.activity_id,
+                    "activity_type": request.type,
+                    "program_version": program.version,
+                    "rule_ids": award.rule_ids or None,
+                    "capped": award.capped or None,
+                    "reason": award.reason,
+                    "expires_on": expires_on.isoformat() if expires_on and posting.points else None,
+                },
+                operation=OperationRecord(ACTIVITY, request.activity_id, fingerprint, 201, body),
+                now=now,
+                counters=after_award(member.counters, program, now, award.points, activity_type=request.type),
+            )
+        )
+        return Outcome(201, body)
+
+    return with_retries(
+        context,
+        attempt,
+        lambda: context.ledger.read_operation(tenant_id, ACTIVITY, request.activity_id),
+        fingerprint,
+    )

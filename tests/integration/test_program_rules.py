@@ -1,0 +1,200 @@
+"""The program's rules applied by the real operations on the real table, with a clock we move:
+pending points, caps across days, activity limits, referral, back-dating, and preview = earn."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from loyalty.errors import InvalidRequestError
+from loyalty.models.api import ActivityRequest, EnrollRequest, PurchaseRequest, RefundRequest
+from loyalty.operations import activities, members, programs, purchases
+from loyalty.operations.context import Principal
+from tests.support.ledger import assert_adds_up, member_state
+
+ADMIN = Principal(tenant_id="shop", scope="admin", key_id="key_test")
+
+
+def publish(ledger, **changes):
+    program = ledger.programs.get("shop", fresh=True)
+    document = program.model_dump(mode="json")
+    for path, value in changes.items():
+        target = document
+        *parents, leaf = path.split("__")
+        for parent in parents:
+            target = target[parent]
+        target[leaf] = value
+    return programs.publish_program(ledger, ADMIN, program.model_validate(document)).body
+
+
+def enrol(ledger, member_id, **profile):
+    return members.enroll(ledger, "shop", EnrollRequest(member_id=member_id, **profile)).body
+
+
+def buy(ledger, order_id, member_id, amount, **extra):
+    request = PurchaseRequest(
+        order_id=order_id, member_id=member_id, amount=Decimal(amount), currency="CNY", **extra
+    )
+    return purchases.record_purchase(ledger, "shop", request).body
+
+
+def view(ledger, member_id):
+    return members.read_member(ledger, "shop", member_id).body
+
+
+def test_pending_points_become_available_when_the_return_window_closes(aws, ledger, clock):
+    publish(ledger, earn__pending_days=7)
+    enrol(ledger, "m1")
+
+    earned = buy(ledger, "o1", "m1", "129.90")
+
+    assert earned["pending_until"] == (clock().date() + timedelta(days=7)).isoformat()
+    assert view(ledger, "m1")["balance"] == {"available": 100, "pending": 129, "held": 0}
+    clock.advance(days=7)
+    assert view(ledger, "m1")["balance"] == {"available": 229, "pending": 0, "held": 0}  # no job ran
+    assert_adds_up(member_state(aws.dynamodb, aws.table_name, "shop", "m1"))
+
+
+def test_a_refund_inside_the_window_cancels_the_pending_points(aws, ledger, clock):
+    publish(ledger, earn__pending_days=7)
+    enrol(ledger, "m1")
+    buy(ledger, "o1", "m1", "200.00")
+
+    refund = purchases.refund_purchase(
+        ledger, "shop", "o1", RefundRequest(refund_id="r1", amount=Decimal("200"))
+    )
+
+    assert (refund.body["points_clawed_back"], refund.body["debt_incurred"]) == (200, 0)
+    assert view(ledger, "m1")["balance"] == {"available": 100, "pending": 0, "held": 0}
+    assert_adds_up(member_state(aws.dynamodb, aws.table_name, "shop", "m1"))
+
+
+def test_spending_after_the_window_writes_the_maturation(aws, ledger, clock):
+    publish(ledger, earn__pending_days=3)
+    enrol(ledger, "m1")
+    buy(ledger, "o1", "m1", "50.00")
+    clock.advance(days=3)
+    from loyalty.models.api import AdjustmentRequest
+    from loyalty.operations import adjustments
+
+    adjustments.adjust(ledger, ADMIN, "m1", AdjustmentRequest(adjustment_id="a1", points=-120, reason="gift"))
+
+    state = member_state(aws.dynamodb, aws.table_name, "shop", "m1")
+    assert (state.available, state.pending) == (30, 0)
+    assert_adds_up(state)
+
+
+def test_the_daily_cap_cuts_an_award_in_the_middle_and_resets_the_next_day(ledger, clock):
+    publish(ledger, caps__daily_points_per_member=150)
+    enrol(ledger, "m1")
+
+    first, second = buy(ledger, "o1", "m1", "100.00"), buy(ledger, "o2", "m1", "100.00")
+    clock.advance(days=1)
+    third = buy(ledger, "o3", "m1", "100.00")
+
+    assert [first["points_earned"], second["points_earned"], third["points_earned"]] == [100, 50, 100]
+    assert (second["capped"], "cap:daily" in second["rule_ids"]) == (True, True)
+    assert any("cap" in line for line in second["explanation"])
+
+
+def test_activity_limits_hold_and_a_limited_activity_is_recorded_with_its_reason(ledger, clock):
+    enrol(ledger, "m1")
+
+    def drive(activity_id):
+        request = ActivityRequest(activity_id=activity_id, member_id="m1", type="test_drive")
+        return activities.record_activity(ledger, "shop", request)
+
+    first, second = drive("td1"), drive("td2")
+
+    assert first.body["points_earned"] > 0
+    assert (second.status, second.body["points_earned"], second.body["reason"]) == (201, 0, "limit_reached")
+    assert drive("td1").body == first.body  # a replay, not a third drive
+    with pytest.raises(InvalidRequestError):
+        activities.record_activity(
+            ledger, "shop", ActivityRequest(activity_id="x", member_id="m1", type="skydive")
+        )
+
+
+def test_the_referrer_earns_once_when_the_referee_first_buys(aws, ledger):
+    enrol(ledger, "alice")
+    enrol(ledger, "bob", referrer_id="alice")
+
+    buy(ledger, "o1", "bob", "10.00")
+    buy(ledger, "o1", "bob", "10.00")  # a replay
+    buy(ledger, "o2", "bob", "10.00")
+
+    assert view(ledger, "alice")["balance"]["available"] == 100 + 500
+    state = member_state(aws.dynamodb, aws.table_name, "shop", "alice")
+    referral = [entry for entry in state.entries if entry.get("source") == "referral"]
+    assert [(entry["points"], entry["referee_id"], entry["order_id"]) for entry in referral] == [
+        (500, "bob", "o1")
+    ]
+    assert_adds_up(state)
+
+
+def test_back_dated_purchases_earn_nothing_with_the_reason(ledger, clock):
+    enrol(ledger, "m1")
+    earned = buy(ledger, "o1", "m1", "10.00", occurred_at=clock() - timedelta(days=91))
+    assert (earned["points_earned"], earned["reason"]) == (0, "too_old")
+
+
+def test_entries_name_the_program_version_and_rules_that_produced_them(aws, ledger):
+    enrol(ledger, "m1")
+    buy(ledger, "o1", "m1", "10.00", channel="app")
+    state = member_state(aws.dynamodb, aws.table_name, "shop", "m1")
+    entry = next(entry for entry in state.entries if entry.get("order_id") == "o1")
+    assert (entry["program_version"], entry["rule_ids"][0]) == (1, "base")
+
+
+purchases_strategy = st.builds(
+    dict,
+    amount=st.integers(1, 2_000_000).map(lambda cents: str(Decimal(cents) / 100)),
+    channel=st.sampled_from([None, "app", "store", "online"]),
+    items=st.one_of(
+        st.none(),
+        st.lists(
+            st.builds(
+                dict,
+                sku=st.sampled_from(["s1", "s2", "s3"]),
+                category=st.sampled_from(["shoes", "toys", "food"]),
+                amount=st.integers(1, 100_000).map(lambda cents: str(Decimal(cents) / 100)),
+                quantity=st.integers(1, 3),
+            ),
+            min_size=1,
+            max_size=4,
+        ),
+    ),
+    days=st.integers(0, 9),
+)
+
+
+@pytest.mark.parametrize("backend", ["dynamodb-local"], indirect=True)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(purchase=purchases_strategy, rounding=st.sampled_from(["down", "nearest", "up"]))
+def test_preview_equals_the_actual_earn(ledger, clock, purchase, rounding):
+    # Given a program variant and a member with some history
+    number = next(_numbers)
+    member = f"p{number}"
+    publish(ledger, earn__rounding=rounding, caps__daily_points_per_member=5000)
+    enrol(ledger, member)
+    clock.advance(days=purchase["days"])
+    body = {key: value for key, value in purchase.items() if key != "days" and value is not None}
+    request = PurchaseRequest.model_validate(
+        {**body, "order_id": f"o{number}", "member_id": member, "currency": "CNY"}
+    )
+    # When the shop previews, then records the purchase
+    preview = purchases.preview_purchase(ledger, "shop", request).body
+    earned = purchases.record_purchase(ledger, "shop", request).body
+    # Then they agree, to the point and the explanation
+    assert (preview["points_earned"], preview["explanation"], preview["rule_ids"]) == (
+        earned["points_earned"],
+        earned["explanation"],
+        earned["rule_ids"],
+    )
+
+
+_numbers = iter(range(10**9))
