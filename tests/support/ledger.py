@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from loyalty.store import keys
+from loyalty.store.ledger_store import lots_from_map
 from loyalty.store.table import from_item
 
 
@@ -47,7 +48,10 @@ def member_state(dynamodb, table: str, tenant_id: str, member_id: str) -> Member
         held=member["held"],
         debt=member["debt"],
         entries=[item for item in items if item["SK"].startswith(keys.ENTRY_PREFIX)],
-        lots=[item for item in items if item["SK"].startswith((keys.LOT_PREFIX, keys.PENDING_PREFIX))],
+        lots=[
+            {"expires_on": lot.expires_on, "available_on": lot.available_on, "remaining": lot.remaining}
+            for lot in lots_from_map(member.get("lots") or {})
+        ],
     )
 
 

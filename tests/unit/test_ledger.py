@@ -6,7 +6,16 @@ from datetime import date
 
 import pytest
 
-from loyalty.domain.ledger import Account, LedgerCorruptionError, Lot, LotWrite, credit, debit, mature
+from loyalty.domain.ledger import (
+    Account,
+    LedgerCorruptionError,
+    Lot,
+    credit,
+    debit,
+    expire,
+    mature,
+    next_expiry,
+)
 from loyalty.errors import InsufficientPointsError
 
 JAN, FEB = date(2027, 1, 31), date(2027, 2, 28)
@@ -14,28 +23,27 @@ TODAY, LATER = date(2027, 1, 1), date(2027, 1, 8)
 
 
 def test_credit_adds_a_lot_and_bumps_the_version():
-    posting = credit(Account(available=10, version=3), 25, JAN)
+    posting = credit(Account(available=10, version=3), [Lot(JAN, 10)], 25, JAN)
     assert posting.after == Account(available=35, version=4)
     assert (posting.points, posting.seq) == (25, 4)
-    assert posting.lot_credit is not None
-    assert (posting.lot_credit.expires_on, posting.lot_credit.points) == (JAN, 25)
+    assert posting.lots_after == (Lot(JAN, 35),)  # same expiry date: one lot
 
 
 def test_pending_credit_is_not_spendable():
-    posting = credit(Account(available=10, version=1), 25, JAN, available_on=LATER)
+    posting = credit(Account(available=10, version=1), [Lot(JAN, 10)], 25, JAN, available_on=LATER)
     assert (posting.after.available, posting.after.pending) == (10, 25)
     assert posting.lot_credit is not None
     assert posting.lot_credit.available_on == LATER
 
 
 def test_credit_settles_debt_first():
-    posting = credit(Account(available=0, debt=30, version=1), 50, JAN)
+    posting = credit(Account(available=0, debt=30, version=1), [], 50, JAN)
     assert (posting.after.available, posting.after.debt) == (20, 0)
     assert (posting.points, posting.debt_settled) == (20, 30)
 
 
 def test_credit_smaller_than_debt_credits_nothing_and_creates_no_lot():
-    posting = credit(Account(debt=30, version=1), 10, JAN)
+    posting = credit(Account(debt=30, version=1), [], 10, JAN)
     assert (posting.after.available, posting.after.debt, posting.points) == (0, 20, 0)
     assert posting.lot_credit is None
 
@@ -45,7 +53,7 @@ def test_debit_takes_oldest_expiry_first_and_never_expiring_last():
     posting = debit(Account(available=30, version=5), lots, 15, today=TODAY)
     assert [(lot.expires_on, taken) for lot, taken in posting.drawn] == [(JAN, 10), (FEB, 5)]
     assert (posting.after.available, posting.points) == (15, -15)
-    assert posting.lot_writes == (LotWrite(JAN, None, 10, 0), LotWrite(FEB, None, 10, 5))
+    assert posting.lots_after == (Lot(FEB, 5), Lot(None, 10))
 
 
 def test_debit_beyond_available_is_refused():
@@ -63,7 +71,7 @@ def test_matured_points_are_spendable_and_the_maturation_is_written_with_the_deb
     lots = [Lot(FEB, 5), Lot(FEB, 20, available_on=LATER)]
     posting = debit(Account(available=5, pending=20, version=1), lots, 10, today=LATER)
     assert (posting.after.available, posting.after.pending) == (15, 0)
-    assert set(posting.lot_writes) == {LotWrite(FEB, LATER, 20, 0), LotWrite(FEB, None, 5, 15)}
+    assert posting.lots_after == (Lot(FEB, 15),)
 
 
 def test_mature_moves_due_pending_lots_only():
@@ -110,6 +118,28 @@ def test_lots_that_disagree_with_the_balance_are_refused():
 
 def test_negative_amounts_are_programming_errors():
     with pytest.raises(ValueError, match="not negative"):
-        credit(Account(), -1, None)
+        credit(Account(), [], -1, None)
     with pytest.raises(ValueError, match="not negative"):
         debit(Account(), [], -1, today=TODAY)
+
+
+def test_pending_credit_keeps_its_own_lot_and_the_next_expiry_is_the_earliest_dated_one():
+    posting = credit(Account(available=10, version=1), [Lot(FEB, 10)], 5, JAN, available_on=LATER)
+    assert posting.lots_after == (Lot(FEB, 10), Lot(JAN, 5, available_on=LATER))
+    assert next_expiry(posting.lots_after) == JAN
+    assert next_expiry([Lot(None, 3)]) is None
+
+
+def test_expire_takes_what_is_left_of_lots_past_their_last_day_only():
+    lots = [Lot(JAN, 7), Lot(FEB, 20), Lot(None, 3)]
+    posting = expire(Account(available=30, version=4), lots, date(2027, 2, 1))
+    assert posting is not None
+    assert (posting.points, posting.after.available, posting.seq) == (-7, 23, 5)
+    assert posting.lots_after == (Lot(FEB, 20), Lot(None, 3))
+
+
+def test_a_lot_is_spendable_on_its_last_day_and_nothing_expires_twice():
+    assert expire(Account(available=7, version=1), [Lot(JAN, 7)], JAN) is None
+    after = expire(Account(available=7, version=1), [Lot(JAN, 7)], date(2027, 2, 1))
+    assert after is not None
+    assert expire(after.after, list(after.lots_after), date(2027, 2, 2)) is None

@@ -61,24 +61,14 @@ class LotCredit:
 
 
 @dataclass(frozen=True)
-class LotWrite:
-    """The new state of one lot item; `before` is what the write expects to find (None: no item)."""
-
-    expires_on: date | None
-    available_on: date | None
-    before: int | None
-    after: int
-
-
-@dataclass(frozen=True)
 class Posting:
     """One balance change: the account before and after, its signed ledger amount and lot moves."""
 
     before: Account
     after: Account
     points: int
+    lots_after: tuple[Lot, ...] = ()  # the member's lots once the posting is applied
     lot_credit: LotCredit | None = None
-    lot_writes: tuple[LotWrite, ...] = ()
     drawn: tuple[tuple[Lot, int], ...] = ()  # (lot as it was, points taken), for explanations and tests
     debt_settled: int = 0
     debt_incurred: int = 0
@@ -89,7 +79,12 @@ class Posting:
 
 
 def credit(
-    account: Account, points: int, expires_on: date | None, *, available_on: date | None = None
+    account: Account,
+    lots: list[Lot],
+    points: int,
+    expires_on: date | None,
+    *,
+    available_on: date | None = None,
 ) -> Posting:
     """Credit `points` (pending until `available_on` when given); debt is settled first."""
     if points < 0:
@@ -102,7 +97,18 @@ def credit(
         after = replace(account, pending=account.pending + net)
     after = replace(after, debt=account.debt - settled, version=account.next_seq)
     lot = LotCredit(expires_on=expires_on, points=net, available_on=available_on) if net else None
-    return Posting(before=account, after=after, points=net, lot_credit=lot, debt_settled=settled)
+    merged = {existing.key: existing.remaining for existing in lots}
+    if lot is not None:
+        key = (available_on, expires_on)
+        merged[key] = merged.get(key, 0) + net
+    return Posting(
+        before=account,
+        after=after,
+        points=net,
+        lots_after=_lots(merged),
+        lot_credit=lot,
+        debt_settled=settled,
+    )
 
 
 def mature(account: Account, lots: list[Lot], today: date) -> tuple[Account, list[Lot]]:
@@ -177,20 +183,21 @@ def debit(
         before=account,
         after=after,
         points=-taken,
-        lot_writes=_diff(lots, left),
+        lots_after=_lots(left),
         drawn=tuple(drawn),
         debt_incurred=incurred,
     )
 
 
-def _diff(stored: list[Lot], final: dict[tuple[date | None, date | None], int]) -> tuple[LotWrite, ...]:
-    before = {lot.key: lot.remaining for lot in stored}
-    writes = []
-    for key in sorted(set(before) | set(final), key=lambda key: (key[0] or NEVER, key[1] or NEVER)):
-        old, new = before.get(key), final.get(key, 0)
-        if old != new and not (old is None and new == 0):
-            writes.append(LotWrite(expires_on=key[1], available_on=key[0], before=old, after=new))
-    return tuple(writes)
+def _lots(remaining: dict[tuple[date | None, date | None], int]) -> tuple[Lot, ...]:
+    """Lots in a stable order (pending last, then by expiry), empty ones dropped."""
+    ordered = sorted(remaining.items(), key=lambda pair: (pair[0][0] or date.min, pair[0][1] or NEVER))
+    return tuple(Lot(expires_on=key[1], remaining=left, available_on=key[0]) for key, left in ordered if left)
+
+
+def next_expiry(lots: tuple[Lot, ...] | list[Lot]) -> date | None:
+    """The first day on which some of these points expire: what the expiry index is keyed by."""
+    return min((lot.expires_on for lot in lots if lot.expires_on is not None), default=None)
 
 
 class LedgerCorruptionError(RuntimeError):
@@ -205,3 +212,29 @@ def check_wallet(account: Account, lots: list[Lot]) -> None:
             f"lots hold {available} available and {pending} pending points, "
             f"the account {account.available} and {account.pending}"
         )
+
+
+def expire(account: Account, lots: list[Lot], today: date) -> Posting | None:
+    """Expire what is left of every lot whose last day is before `today` (program-local), pending
+    ones included; None when nothing is due. Maturation due by `today` is written with it."""
+    check_wallet(account, lots)
+    current, current_lots = mature(account, lots, today)
+    due = [lot for lot in current_lots if lot.expires_on is not None and lot.expires_on < today]
+    if not due:
+        return None
+    from_available = sum(lot.remaining for lot in due if lot.available_on is None)
+    from_pending = sum(lot.remaining for lot in due if lot.available_on is not None)
+    kept = {lot.key: lot.remaining for lot in current_lots if lot not in due}
+    after = replace(
+        current,
+        available=current.available - from_available,
+        pending=current.pending - from_pending,
+        version=account.next_seq,
+    )
+    return Posting(
+        before=account,
+        after=after,
+        points=-(from_available + from_pending),
+        lots_after=_lots(kept),
+        drawn=tuple((lot, lot.remaining) for lot in due),
+    )

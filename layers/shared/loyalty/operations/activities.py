@@ -33,7 +33,7 @@ def record_activity(context: Context, tenant_id: str, request: ActivityRequest) 
         now = context.clock()
         award = evaluate_activity(program, request.type, member_facts(member.counters, program, now), now)
         expires_on = lot_expiry(program.expiry, now, program.timezone)
-        posting = credit(member.account, award.points, expires_on)
+        posting = credit(member.account, member.lots, award.points, expires_on)
         body = ActivityResponse(
             activity_id=request.activity_id,
             member_id=request.member_id,

@@ -9,7 +9,7 @@ import json
 from loyalty.domain.calendar import local_date
 from loyalty.domain.expiry import lot_expiry
 from loyalty.domain.idempotency import request_fingerprint
-from loyalty.domain.ledger import Account, Lot, credit, mature
+from loyalty.domain.ledger import Account, credit, mature
 from loyalty.domain.rules import evaluate_signup
 from loyalty.errors import AlreadyExistsError, InvalidRequestError, MemberNotFoundError
 from loyalty.models.api import EnrollRequest, LedgerEntryResponse
@@ -37,11 +37,10 @@ def enroll(context: Context, tenant_id: str, request: EnrollRequest) -> Outcome:
         now = context.clock()
         award = evaluate_signup(program)
         expires_on = lot_expiry(program.expiry, now, program.timezone)
-        posting = credit(Account(), award.points, expires_on)
+        posting = credit(Account(), [], award.points, expires_on)
         profile = request.model_dump(mode="json", exclude={"member_id"}, exclude_none=True)
         record = MemberRecord(tenant_id, member_id, profile, now, posting.after)
-        lots = [Lot(expires_on=expires_on, remaining=posting.points)] if posting.points else []
-        body = member_view(record, posting.after, lots)
+        body = member_view(record, posting.after, list(posting.lots_after))
         context.ledger.commit(
             PostingCommit(
                 tenant_id=tenant_id,

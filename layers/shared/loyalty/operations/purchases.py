@@ -81,7 +81,9 @@ def record_purchase(context: Context, tenant_id: str, request: PurchaseRequest) 
         facts = member_facts(member.counters, program, now)
         award = evaluate_purchase(program, request, facts, now)
         expires_on = lot_expiry(program.expiry, now, program.timezone)
-        posting = credit(member.account, award.points, expires_on, available_on=award.pending_until)
+        posting = credit(
+            member.account, member.lots, award.points, expires_on, available_on=award.pending_until
+        )
         body = PurchaseResponse(
             order_id=request.order_id,
             member_id=request.member_id,
@@ -167,7 +169,7 @@ def _referral(
     if referrer is None:
         return ()
     expires_on = lot_expiry(program.expiry, now, program.timezone)
-    posting = credit(referrer.account, award.points, expires_on)
+    posting = credit(referrer.account, referrer.lots, award.points, expires_on)
     entry = _entry(program, award, expires_on if posting.points else None, None) | {
         "source": "referral",
         "referee_id": referee.member_id,

@@ -9,15 +9,16 @@ Single-table layout (tenant id in every key):
 | program version      | T#{tenant}                  | PROGRAM#V#{version}  (immutable)    |
 | key reference        | T#{tenant}                  | KEY#{key_id}                        |
 | API key (by hash)    | KEY#{sha256(key)}           | KEY                                 |
-| member + balance     | T#{tenant}#M#{member}       | MEMBER                              |
-| lot                  | T#{tenant}#M#{member}       | MEMBER#LOT#{expires_on}             |
-| pending lot          | T#{tenant}#M#{member}       | MEMBER#PENDING#{available_on}#{exp} |
+| member, balance, lots| T#{tenant}#M#{member}       | MEMBER                              |
 | ledger entry         | T#{tenant}#M#{member}       | LEDGER#{seq}                        |
-| rolling-window stats | T#{tenant}#M#{member}       | STATS#{period}  (tiers, daily caps) |
 | operation record     | T#{tenant}#OP#{kind}#{id}   | OP                                  |
 
-The member item and its lots share the prefix MEMBER, so one consistent Query reads a wallet.
-Lots with an expiry date carry GSI1PK = EXPIRY#{date}#{shard}: a sparse, write-sharded index the
-expiry job pages through, never a Scan. An operation record is the idempotency record of one
+The member item holds the balance, the rolling counters the rules read, and the member's lots: a
+map "A#{expires_on}" / "P#{available_on}#{expires_on}" -> points (points sharing one expiry date,
+and while pending one maturity date; a few dozen at most). One consistent read of one item is a
+whole wallet, and the member's version condition guards balance, counters and lots together.
+A member with dated points carries GSI1PK = EXPIRY#{next expiry date}#{shard}: a sparse,
+write-sharded index the expiry job pages through (one item per due member), never a Scan.
+An operation record is the idempotency record of one
 natural id; it is written in the same transaction as the balance change it records.
 """

@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
-from loyalty.domain.ledger import NEVER
-
 EXPIRY_SHARDS = 8
 
 
@@ -27,20 +25,11 @@ def api_key_pk(key_hash: str) -> str:
 
 
 MEMBER_SK = "MEMBER"
-LOT_PREFIX = "MEMBER#LOT#"
-PENDING_PREFIX = "MEMBER#PENDING#"
 ENTRY_PREFIX = "LEDGER#"
 OPERATION_SK = "OP"
 TENANT_SK = "TENANT"
 PROGRAM_SK = "PROGRAM"
 API_KEY_SK = "KEY"
-
-
-def lot_sk(expires_on: date | None, available_on: date | None = None) -> str:
-    expiry = (expires_on or NEVER).isoformat()
-    if available_on is not None:
-        return f"{PENDING_PREFIX}{available_on.isoformat()}#{expiry}"
-    return f"{LOT_PREFIX}{expiry}"
 
 
 def program_version_sk(version: int) -> str:
@@ -56,6 +45,17 @@ def key_ref_sk(key_id: str) -> str:
 
 
 def expiry_index_pk(expires_on: date, tenant_id: str, member_id: str) -> str:
-    """Lots due on one date spread over shards, so a busy date is not one hot partition."""
+    """Members whose next points expire on one date, spread over shards (no hot partition)."""
     digest = hashlib.sha256(f"{tenant_id}/{member_id}".encode()).digest()
-    return f"EXPIRY#{expires_on.isoformat()}#{digest[0] % EXPIRY_SHARDS}"
+    return expiry_index_pk_for_shard(expires_on, digest[0] % EXPIRY_SHARDS)
+
+
+def expiry_index_pk_for_shard(expires_on: date, shard: int) -> str:
+    return f"EXPIRY#{expires_on.isoformat()}#{shard}"
+
+
+def job_pk(job: str) -> str:
+    return f"JOB#{job}"
+
+
+JOB_SK = "STATE"

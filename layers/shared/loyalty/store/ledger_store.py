@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
-from loyalty.domain.ledger import NEVER, Account, Lot, LotCredit, LotWrite, Posting
+from loyalty.domain.ledger import NEVER, Account, Lot, Posting, next_expiry
 from loyalty.errors import TransientError
 from loyalty.store import keys
 from loyalty.store.table import (
@@ -34,6 +34,7 @@ class MemberRecord:
     enrolled_at: datetime
     account: Account
     counters: dict[str, Any] = field(default_factory=dict)  # rolling figures the rules read (caps, limits)
+    lots: list[Lot] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -158,17 +159,29 @@ class LedgerStore:
         return member, operation
 
     def read_wallet(self, tenant_id: str, member_id: str) -> Wallet | None:
-        """The member item and every open lot, in one consistent Query (they share a key prefix)."""
-        items = self._query_all(
-            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
-            ExpressionAttributeValues=values(pk=keys.member_pk(tenant_id, member_id), prefix=keys.MEMBER_SK),
-            ConsistentRead=True,
-        )
-        member = next((_member(item) for item in items if item["SK"] == keys.MEMBER_SK), None)
-        if member is None:
-            return None
-        lots = [_lot(item) for item in items if item["SK"].startswith((keys.LOT_PREFIX, keys.PENDING_PREFIX))]
-        return Wallet(member=member, lots=lots)
+        """The member with its lots: one consistent read of one item."""
+        member = self.read_member(tenant_id, member_id)
+        return Wallet(member=member, lots=member.lots) if member else None
+
+    def due_members(
+        self, expires_on: date, shard: int, start: dict[str, Any] | None = None, limit: int = 100
+    ) -> tuple[list[MemberRecord], dict[str, Any] | None]:
+        """A page of members whose next points expire on `expires_on`, from one index shard.
+
+        The index is eventually consistent: what it returns is a candidate, and the expiring
+        transaction's version condition decides (a stale candidate is re-read and retried)."""
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": "GSI1",
+            "KeyConditionExpression": "GSI1PK = :due",
+            "ExpressionAttributeValues": values(due=keys.expiry_index_pk_for_shard(expires_on, shard)),
+            "Limit": limit,
+        }
+        if start:
+            request["ExclusiveStartKey"] = start
+        response = self.client.query(**request)
+        members = [_member(from_item(item)) for item in response.get("Items", [])]
+        return members, response.get("LastEvaluatedKey")
 
     def list_entries(
         self, tenant_id: str, member_id: str, limit: int, before_seq: int | None
@@ -249,43 +262,44 @@ class LedgerStore:
         }
         if member_posting.counters is not None:
             balance["counters"] = member_posting.counters
+        balance["lots"] = lots_map(posting.lots_after)
+        due = next_expiry(posting.lots_after)
+        index = {"GSI1PK": keys.expiry_index_pk(due, tenant, member), "GSI1SK": pk} if due else {}
         if profile is not None:
+            item = {
+                "PK": pk,
+                "SK": keys.MEMBER_SK,
+                "tenant_id": tenant,
+                "member_id": member,
+                "enrolled_at": now.isoformat(),
+                "profile": profile,
+                **balance,
+                **index,
+            }
             actions.append(
                 {
                     "Put": {
                         "TableName": self.table_name,
-                        "Item": to_item(
-                            {
-                                "PK": pk,
-                                "SK": keys.MEMBER_SK,
-                                "tenant_id": tenant,
-                                "member_id": member,
-                                "enrolled_at": now.isoformat(),
-                                "profile": profile,
-                                **balance,
-                            }
-                        ),
+                        "Item": to_item(item),
                         "ConditionExpression": "attribute_not_exists(PK)",
                     }
                 }
             )
         else:
+            assignments = {**balance, **index}
+            update = "SET " + ", ".join(f"#{name} = :{name}" for name in assignments)
+            if not index:  # no dated points left: out of the expiry index (it is sparse)
+                update += " REMOVE #GSI1PK, #GSI1SK"
             actions.append(
                 {
                     "Update": {
                         "TableName": self.table_name,
                         "Key": to_item({"PK": pk, "SK": keys.MEMBER_SK}),
-                        "UpdateExpression": "SET " + ", ".join(f"#{name} = :{name}" for name in balance),
-                        # The balance we computed holds only if the member is as we read it.
-                        "ConditionExpression": "#version = :expected AND #available = :was_available "
-                        "AND #pending = :was_pending",
-                        "ExpressionAttributeNames": names(*balance),
-                        "ExpressionAttributeValues": values(
-                            **balance,
-                            expected=posting.before.version,
-                            was_available=posting.before.available,
-                            was_pending=posting.before.pending,
-                        ),
+                        "UpdateExpression": update,
+                        # The balance and lots we computed hold only if the member is as we read it.
+                        "ConditionExpression": "#version = :expected",
+                        "ExpressionAttributeNames": names(*assignments, "GSI1PK", "GSI1SK"),
+                        "ExpressionAttributeValues": values(**assignments, expected=posting.before.version),
                     }
                 }
             )
@@ -313,79 +327,7 @@ class LedgerStore:
                 }
             }
         )
-        if posting.lot_credit is not None:
-            actions.append(self._lot_credit(tenant, member, posting.lot_credit))
-        actions.extend(self._lot_write(tenant, member, write) for write in posting.lot_writes)
         return actions
-
-    def _lot_index(self, tenant: str, member: str, expires_on: date | None) -> dict[str, str]:
-        if expires_on is None:
-            return {}
-        return {
-            "GSI1PK": keys.expiry_index_pk(expires_on, tenant, member),
-            "GSI1SK": keys.member_pk(tenant, member),
-        }
-
-    def _lot_key(self, tenant: str, member: str, lot: LotCredit | LotWrite) -> dict[str, Any]:
-        return to_item(
-            {"PK": keys.member_pk(tenant, member), "SK": keys.lot_sk(lot.expires_on, lot.available_on)}
-        )
-
-    def _lot_credit(self, tenant: str, member: str, credit: LotCredit) -> dict[str, Any]:
-        attributes: dict[str, Any] = {
-            "expires_on": (credit.expires_on or NEVER).isoformat(),
-            **self._lot_index(tenant, member, credit.expires_on),
-        }
-        if credit.available_on is not None:
-            attributes["available_on"] = credit.available_on.isoformat()
-        assignments = ", ".join(f"#{name} = :{name}" for name in attributes)
-        return {
-            "Update": {
-                "TableName": self.table_name,
-                "Key": self._lot_key(tenant, member, credit),
-                # ADD creates the lot or merges into the one with the same dates: no read needed.
-                "UpdateExpression": f"SET {assignments} ADD #remaining :points",
-                "ExpressionAttributeNames": names("remaining", *attributes),
-                "ExpressionAttributeValues": values(points=credit.points, **attributes),
-            }
-        }
-
-    def _lot_write(self, tenant: str, member: str, write: LotWrite) -> dict[str, Any]:
-        """Set a lot to its new state, on condition it still holds what we read."""
-        key = self._lot_key(tenant, member, write)
-        if write.before is None:
-            guard: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(PK)"}
-            guard_values: dict[str, Any] = {}
-        else:
-            guard = {"ConditionExpression": "#remaining = :before"}
-            guard_values = {"before": write.before}
-        if write.after == 0:
-            return {
-                "Delete": {
-                    "TableName": self.table_name,
-                    "Key": key,
-                    **guard,
-                    **({"ExpressionAttributeNames": names("remaining")} if guard_values else {}),
-                    **({"ExpressionAttributeValues": values(**guard_values)} if guard_values else {}),
-                }
-            }
-        attributes: dict[str, Any] = {
-            "remaining": write.after,
-            "expires_on": (write.expires_on or NEVER).isoformat(),
-            **self._lot_index(tenant, member, write.expires_on),
-        }
-        if write.available_on is not None:
-            attributes["available_on"] = write.available_on.isoformat()
-        return {
-            "Update": {
-                "TableName": self.table_name,
-                "Key": key,
-                "UpdateExpression": "SET " + ", ".join(f"#{name} = :{name}" for name in attributes),
-                **guard,
-                "ExpressionAttributeNames": names(*attributes),
-                "ExpressionAttributeValues": values(**attributes, **guard_values),
-            }
-        }
 
     def _operation_put(self, tenant: str, operation: OperationRecord, now: datetime) -> dict[str, Any]:
         return {
@@ -442,17 +384,28 @@ def _member(item: dict[str, Any]) -> MemberRecord:
             version=item["version"],
         ),
         counters=dict(item.get("counters") or {}),
+        lots=lots_from_map(item.get("lots") or {}),
     )
 
 
-def _lot(item: dict[str, Any]) -> Lot:
-    expires_on = date.fromisoformat(item["expires_on"])
-    available_on = date.fromisoformat(item["available_on"]) if item.get("available_on") else None
-    return Lot(
-        expires_on=None if expires_on == NEVER else expires_on,
-        remaining=item["remaining"],
-        available_on=available_on,
-    )
+def lots_map(lots: tuple[Lot, ...] | list[Lot]) -> dict[str, int]:
+    """Lots as stored on the member item: "A#{expires_on}" or "P#{available_on}#{expires_on}" -> points."""
+    stored: dict[str, int] = {}
+    for lot in lots:
+        expiry = (lot.expires_on or NEVER).isoformat()
+        key = f"P#{lot.available_on.isoformat()}#{expiry}" if lot.available_on else f"A#{expiry}"
+        stored[key] = lot.remaining
+    return stored
+
+
+def lots_from_map(stored: dict[str, Any]) -> list[Lot]:
+    lots = []
+    for key, remaining in stored.items():
+        parts = key.split("#")
+        expires_on = date.fromisoformat(parts[-1])
+        available_on = date.fromisoformat(parts[1]) if parts[0] == "P" else None
+        lots.append(Lot(None if expires_on == NEVER else expires_on, int(remaining), available_on))
+    return lots
 
 
 def _operation(item: dict[str, Any]) -> OperationRecord:

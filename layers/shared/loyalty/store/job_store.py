@@ -1,0 +1,48 @@
+"""Checkpoints of scheduled jobs, so a run that stopped or a schedule that missed days resumes
+exactly where the last run left off."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from loyalty.store import keys
+from loyalty.store.table import from_item, make_client, to_item
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+class JobStore:
+    def __init__(self, table_name: str, client: DynamoDBClient | None = None) -> None:
+        self.table_name = table_name
+        self._client = client
+
+    @property
+    def client(self) -> DynamoDBClient:
+        if self._client is None:
+            self._client = make_client()
+        return self._client
+
+    def next_date(self, job: str) -> date | None:
+        """The first date the job has not finished, or None if it never ran."""
+        response = self.client.get_item(
+            TableName=self.table_name,
+            Key=to_item({"PK": keys.job_pk(job), "SK": keys.JOB_SK}),
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return date.fromisoformat(from_item(item)["next_date"]) if item else None
+
+    def advance(self, job: str, next_date: date) -> None:
+        """Move the checkpoint forward only: a late, slower run never moves it back."""
+        try:
+            self.client.update_item(
+                TableName=self.table_name,
+                Key=to_item({"PK": keys.job_pk(job), "SK": keys.JOB_SK}),
+                UpdateExpression="SET next_date = :next",
+                ConditionExpression="attribute_not_exists(next_date) OR next_date < :next",
+                ExpressionAttributeValues=to_item({":next": next_date.isoformat()}),
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return  # another run already went further

@@ -1,0 +1,36 @@
+"""The expiry schedule over the local stack: a run "as if" EventBridge fired it at a later time
+empties a member's expired points, balance and ledger agreeing, with points.expired on the bus."""
+
+from __future__ import annotations
+
+from tests.e2e.helpers import eventually
+
+
+def test_a_later_expiry_run_empties_expired_points(stack, member):
+    # Given a member whose signup points are spendable through the end of the month, 24 months on
+    expires_on = stack.call("GET", f"/v1/members/{member}").json()["expiring"][0]["expires_on"]
+
+    # When the expiry schedule runs a month after that day
+    year, month = int(expires_on[:4]), int(expires_on[5:7])
+    later = f"{year + (month == 12)}-{month % 12 + 1:02d}-15T00:00:00Z"
+    run = stack.call("POST", "/_local/schedules/expiry/run", {"time": later}, key=None)
+
+    # Then the points are gone, the ledger says why, and an event went out
+    assert run.status_code == 200, run.text
+    assert run.json()["members_expired"] >= 1
+    view = stack.call("GET", f"/v1/members/{member}").json()
+    assert (view["balance"]["available"], view["expiring"]) == (0, [])
+    entries = stack.call("GET", f"/v1/members/{member}/transactions").json()["items"]
+    assert (entries[0]["type"], entries[0]["points"], sum(entry["points"] for entry in entries)) == (
+        "expire",
+        -100,
+        0,
+    )
+
+    def expired_event():
+        events = stack.call("GET", "/_local/events?limit=1000", key=None).json()["events"]
+        return [
+            e for e in events if e["detail-type"] == "points.expired" and e["detail"]["member_id"] == member
+        ]
+
+    assert eventually(expired_event)

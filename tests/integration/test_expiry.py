@@ -1,0 +1,152 @@
+"""The expiry run on the real table: exactly what is left of each lot past its day expires, once,
+in the program's time zone, catching up on missed days, at a cost proportional to the work."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from loyalty.domain.ledger import Lot
+from loyalty.models.api import AdjustmentRequest, EnrollRequest, PurchaseRequest
+from loyalty.operations import adjustments, members, purchases
+from loyalty.operations.context import Principal
+from loyalty.operations.expiry import run_expiry
+from loyalty.store import keys
+from loyalty.store.job_store import JobStore
+from loyalty.store.ledger_store import lots_map
+from loyalty.store.table import to_item
+from tests.support.ledger import assert_adds_up, member_state
+
+ADMIN = Principal(tenant_id="shop", scope="admin", key_id="key_test")
+# The clock starts 2026-11-23 12:00 UTC; the sample program keeps points 24 months, to the end of
+# the month, in Asia/Shanghai: they are spendable through 2028-11-30 (local).
+LAST_DAY = date(2028, 11, 30)
+
+
+def shanghai(day: date, hour: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC) - timedelta(hours=8)
+
+
+@pytest.fixture
+def jobs(aws):
+    return JobStore(aws.table_name)
+
+
+def enrol_and_buy(ledger, member_id, amount="50.00"):
+    members.enroll(ledger, "shop", EnrollRequest(member_id=member_id))
+    request = PurchaseRequest(
+        order_id=f"o-{member_id}", member_id=member_id, amount=Decimal(amount), currency="CNY"
+    )
+    purchases.record_purchase(ledger, "shop", request)
+
+
+def test_points_expire_the_day_after_their_last_day_in_the_programs_zone(aws, ledger, jobs):
+    enrol_and_buy(ledger, "m1")
+
+    on_last_day = run_expiry(ledger, jobs, shanghai(LAST_DAY, 23))
+    assert on_last_day.members_expired == 0
+    after = run_expiry(ledger, jobs, shanghai(LAST_DAY + timedelta(days=1), 0))
+
+    assert (after.members_expired, after.points_expired) == (1, 150)
+    state = member_state(aws.dynamodb, aws.table_name, "shop", "m1")
+    assert (state.available, state.lots) == (0, [])
+    assert [entry["type"] for entry in state.entries][-1] == "expire"
+    assert_adds_up(state)
+
+
+def test_running_again_for_the_same_time_changes_nothing(aws, ledger, jobs):
+    enrol_and_buy(ledger, "m1")
+    moment = shanghai(LAST_DAY + timedelta(days=2), 9)
+    run_expiry(ledger, jobs, moment)
+    before = member_state(aws.dynamodb, aws.table_name, "shop", "m1")
+
+    again = run_expiry(ledger, jobs, moment)
+
+    assert again.members_expired == 0
+    assert member_state(aws.dynamodb, aws.table_name, "shop", "m1") == before
+
+
+def test_spent_points_do_not_expire_only_what_is_left(aws, ledger, jobs):
+    enrol_and_buy(ledger, "m1")
+    adjustments.adjust(
+        ledger, ADMIN, "m1", AdjustmentRequest(adjustment_id="spend", points=-120, reason="gift")
+    )
+
+    report = run_expiry(ledger, jobs, shanghai(LAST_DAY + timedelta(days=1), 1))
+
+    assert report.points_expired == 30
+    assert_adds_up(member_state(aws.dynamodb, aws.table_name, "shop", "m1"))
+
+
+def test_a_missed_schedule_catches_up_and_a_stopped_run_resumes(aws, ledger, jobs, clock):
+    enrol_and_buy(ledger, "early")
+    clock.advance(days=40)  # earned in January 2027: spendable through 2029-01-31
+    enrol_and_buy(ledger, "later")
+    run_expiry(ledger, jobs, shanghai(LAST_DAY - timedelta(days=3), 12))  # checkpoint before both
+
+    stopped = run_expiry(ledger, jobs, shanghai(date(2029, 2, 2), 12), should_stop=lambda: True)
+    assert stopped.members_expired == 0
+    resumed = run_expiry(ledger, jobs, shanghai(date(2029, 2, 2), 12))
+
+    assert resumed.members_expired == 2  # both dates, weeks apart, in one run
+    for member in ("early", "later"):
+        assert member_state(aws.dynamodb, aws.table_name, "shop", member).available == 0
+
+
+@pytest.mark.parametrize("backend", ["dynamodb-local"], indirect=True)
+def test_the_run_reads_items_in_proportion_to_the_members_due(aws, ledger, jobs):
+    # Given 20,000 lots on 10,000 members, of which 200 lots (100 members) are due
+    due_day, later = date(2027, 3, 31), date(2028, 3, 31)
+    requests: list[dict[str, Any]] = []
+    for number in range(10_000):
+        member = f"s{number}"
+        first = due_day if number < 100 else later
+        lots = [
+            Lot(first, 5),
+            Lot(first - timedelta(days=31), 5) if number < 100 else Lot(date(2028, 6, 30), 5),
+        ]
+        item = {
+            "PK": keys.member_pk("shop", member),
+            "SK": keys.MEMBER_SK,
+            "tenant_id": "shop",
+            "member_id": member,
+            "enrolled_at": "2026-01-01T00:00:00+00:00",
+            "profile": {},
+            "available": 10,
+            "pending": 0,
+            "held": 0,
+            "debt": 0,
+            "version": 1,
+            "lots": lots_map(lots),
+            "GSI1PK": keys.expiry_index_pk(min(lot.expires_on for lot in lots), "shop", member),
+            "GSI1SK": keys.member_pk("shop", member),
+        }
+        requests.append({"PutRequest": {"Item": to_item(item)}})
+    for start in range(0, len(requests), 25):
+        batch = {aws.table_name: requests[start : start + 25]}
+        while batch:
+            batch = aws.dynamodb.batch_write_item(RequestItems=batch).get("UnprocessedItems") or {}
+    jobs.advance("expiry", due_day - timedelta(days=40))
+
+    read = []
+
+    def count_items(parsed: dict[str, Any], model: Any, **_: Any) -> None:
+        if model.name in ("Query", "Scan"):
+            read.append(len(parsed.get("Items", [])))
+        elif model.name == "GetItem":
+            read.append(1 if parsed.get("Item") else 0)
+        elif model.name == "BatchGetItem":
+            read.append(sum(len(items) for items in parsed.get("Responses", {}).values()))
+
+    ledger.ledger.client.meta.events.register("after-call.dynamodb.*", count_items)
+    # When the run passes the due day
+    report = run_expiry(ledger, jobs, shanghai(due_day + timedelta(days=1), 2))
+    ledger.ledger.client.meta.events.unregister("after-call.dynamodb.*", count_items)
+
+    # Then it expired exactly the 200 due lots, reading at most 250 items
+    assert (report.members_expired, report.points_expired) == (100, 1000)
+    print(f"expiry run read {sum(read)} items in {len(read)} calls")
+    assert sum(read) <= 250
