@@ -34,3 +34,27 @@ def test_a_later_expiry_run_empties_expired_points(stack, member):
         ]
 
     assert eventually(expired_event)
+
+
+def test_a_reminders_run_puts_one_points_expiring_event_per_window(stack, member):
+    expires_on = stack.call("GET", f"/v1/members/{member}").json()["expiring"][0]["expires_on"]
+    six_days_before = f"{expires_on[:8]}{int(expires_on[8:]) - 6:02d}T02:00:00Z"
+
+    first = stack.call("POST", "/_local/schedules/reminders/run", {"time": six_days_before}, key=None)
+    again = stack.call("POST", "/_local/schedules/reminders/run", {"time": six_days_before}, key=None)
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert first.json()["reminders_sent"] >= 1
+
+    def expiring_events():
+        events = stack.call("GET", "/_local/events?limit=1000", key=None).json()["events"]
+        return [
+            e for e in events if e["detail-type"] == "points.expiring" and e["detail"]["member_id"] == member
+        ]
+
+    (event,) = eventually(expiring_events)
+    assert (event["detail"]["points"], event["detail"]["window_days"], event["detail"]["expires_on"]) == (
+        100,
+        7,
+        expires_on,
+    )

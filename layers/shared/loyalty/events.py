@@ -49,6 +49,13 @@ def event_for_item(item: dict[str, Any]) -> dict[str, Any] | None:
             "referrer_id": (item.get("profile") or {}).get("referrer_id"),
         }
         occurred_at = item["enrolled_at"]
+    elif sk.startswith("REMINDER#"):
+        detail_type = "points.expiring"
+        detail = {
+            name: item.get(name)
+            for name in ("member_id", "points", "expires_on", "window_days", "locale", "message")
+        }
+        occurred_at = item["created_at"]
     elif sk.startswith("LEDGER#") and item.get("type") in ENTRY_EVENTS:
         detail_type = ENTRY_EVENTS[item["type"]]
         detail = {name: item[name] for name in _ENTRY_DETAIL if name in item}

@@ -31,6 +31,7 @@ class EnrollRequest(StrictModel):
     phone: Phone | None = None
     channel: NaturalId | None = None
     referrer_id: NaturalId | None = None
+    locale: Literal["zh-CN", "en"] | None = Field(default=None, description="For messages; zh-CN when unset")
 
     @field_validator("birthday")
     @classmethod
@@ -59,6 +60,7 @@ class MemberResponse(ResponseModel):
     phone: str | None = None
     channel: str | None = None
     referrer_id: str | None = None
+    locale: str | None = None
     enrolled_at: datetime
     balance: Balance
     debt: int = Field(description="Points clawed back by refunds that the balance could not cover yet")

@@ -213,6 +213,26 @@ class ExpiryPolicy(StrictModel):
     day: int = Field(default=31, ge=1, le=31, description="fixed: day of the expiry date")
 
 
+Locale = Literal["zh-CN", "en"]
+
+
+def _default_reminder_templates() -> dict[Locale, str]:
+    return {
+        "zh-CN": "您有 {points} 积分将于 {expires_on} 到期，请尽快使用。",  # noqa: RUF001 - Chinese punctuation
+        "en": "{points} of your points expire on {expires_on}. Use them before then.",
+    }
+
+
+class Reminders(StrictModel):
+    windows_days: list[Annotated[int, Field(ge=1, le=31)]] = Field(
+        default_factory=lambda: [30, 7], max_length=5, description="Days before expiry to remind"
+    )
+    templates: dict[Locale, Annotated[str, StringConstraints(min_length=1, max_length=500)]] = Field(
+        default_factory=_default_reminder_templates,
+        description="Per locale; {points} and {expires_on} are filled in. zh-CN is the fallback.",
+    )
+
+
 class PointValue(StrictModel):
     points: int = Field(default=100, ge=1)
     amount: Amount = Decimal("1.00")
@@ -268,6 +288,7 @@ class Program(StrictModel):
     caps: Caps = Caps()
     expiry: ExpiryPolicy = ExpiryPolicy()
     point_value: PointValue = PointValue()
+    reminders: Reminders = Reminders()
 
     @field_validator("timezone")
     @classmethod

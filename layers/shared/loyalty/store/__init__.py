@@ -11,6 +11,7 @@ Single-table layout (tenant id in every key):
 | API key (by hash)    | KEY#{sha256(key)}           | KEY                                 |
 | member, balance, lots| T#{tenant}#M#{member}       | MEMBER                              |
 | ledger entry         | T#{tenant}#M#{member}       | LEDGER#{seq}                        |
+| expiry reminder sent | T#{tenant}#M#{member}       | REMINDER#{expires_on}#{window}      |
 | operation record     | T#{tenant}#OP#{kind}#{id}   | OP                                  |
 
 The member item holds the balance, the rolling counters the rules read, and the member's lots: a

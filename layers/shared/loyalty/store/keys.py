@@ -54,6 +54,10 @@ def expiry_index_pk_for_shard(expires_on: date, shard: int) -> str:
     return f"EXPIRY#{expires_on.isoformat()}#{shard}"
 
 
+def reminder_sk(expires_on: date, window_days: int) -> str:
+    return f"REMINDER#{expires_on.isoformat()}#{window_days:03d}"
+
+
 def job_pk(job: str) -> str:
     return f"JOB#{job}"
 

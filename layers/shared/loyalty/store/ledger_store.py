@@ -183,6 +183,35 @@ class LedgerStore:
         members = [_member(from_item(item)) for item in response.get("Items", [])]
         return members, response.get("LastEvaluatedKey")
 
+    def record_reminder(
+        self,
+        tenant_id: str,
+        member_id: str,
+        expires_on: date,
+        window_days: int,
+        detail: dict[str, Any],
+        now: datetime,
+    ) -> bool:
+        """Record that a reminder goes out; False when it already did (never twice). The stream
+        turns the new item into the points.expiring event."""
+        item = {
+            "PK": keys.member_pk(tenant_id, member_id),
+            "SK": keys.reminder_sk(expires_on, window_days),
+            "tenant_id": tenant_id,
+            "member_id": member_id,
+            "expires_on": expires_on.isoformat(),
+            "window_days": window_days,
+            "created_at": now.isoformat(),
+            **detail,
+        }
+        try:
+            self.client.put_item(
+                TableName=self.table_name, Item=to_item(item), ConditionExpression="attribute_not_exists(PK)"
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
     def list_entries(
         self, tenant_id: str, member_id: str, limit: int, before_seq: int | None
     ) -> tuple[list[dict[str, Any]], int | None]:

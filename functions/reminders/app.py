@@ -1,0 +1,25 @@
+"""The daily expiry-reminder run, fired by an EventBridge schedule; "now" is the event's `time`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from loyalty.observability import count, logger, metrics, tracer
+from loyalty.operations.context import default_context
+from loyalty.operations.reminders import run_reminders
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@event_source(data_class=EventBridgeEvent)
+def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
+    report = run_reminders(default_context(), datetime.fromisoformat(event.time.replace("Z", "+00:00")))
+    count("ExpiryRemindersSent", report.reminders_sent)
+    logger.info("reminders run", extra=asdict(report))
+    return asdict(report)
