@@ -181,6 +181,8 @@ def test_translation_points_code_at_s3_and_runs_on_arm64_python312(aws_env: str)
         "MembersFunction",
         "AdminFunction",
         "EventPublisherFunction",
+        "ExpiryFunction",
+        "RemindersFunction",
     }
     for logical_id, props in functions.items():
         assert props["Code"]["S3Bucket"] == "bucket", logical_id
@@ -302,7 +304,8 @@ def test_stack_creates_the_event_bus_and_wires_names_into_functions(stack: Stack
     cloudformation = boto3.client("cloudformation", region_name=region)
     resources = cloudformation.describe_stack_resources(StackName=stack.stack_name)["StackResources"]
     publisher = next(
-        r["PhysicalResourceId"] for r in resources if r["LogicalResourceId"] == "EventPublisherFunction"
+        # moto lists the resources it skipped (the schedules) without a logical id
+        r["PhysicalResourceId"] for r in resources if r.get("LogicalResourceId") == "EventPublisherFunction"
     )
     config = boto3.client("lambda", region_name=region).get_function_configuration(FunctionName=publisher)
     # Then the bus is named after the stage and the functions get the physical names of the stack
@@ -433,3 +436,12 @@ Resources:
         "Fn::Join": ["-", ["loyalty", {"Ref": "Stage"}]]
     }
     assert model.authorizer_function is None
+
+
+def test_model_lists_the_daily_schedules_by_the_names_the_local_stack_runs(model: TemplateModel) -> None:
+    # Given the template model, when collecting the schedules, then expiry and reminders run daily
+    schedules = {s.name: (f.logical_id, s.expression) for f in model.functions for s in f.schedules}
+    assert set(schedules) == {"expiry", "reminders"}
+    assert schedules["expiry"][0] == "ExpiryFunction"
+    assert schedules["reminders"][0] == "RemindersFunction"
+    assert all(expression.startswith("cron(") for _, expression in schedules.values())
