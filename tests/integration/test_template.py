@@ -305,7 +305,9 @@ def test_stack_creates_the_event_bus_and_wires_names_into_functions(stack: Stack
     resources = cloudformation.describe_stack_resources(StackName=stack.stack_name)["StackResources"]
     publisher = next(
         # moto lists the resources it skipped (the schedules) without a logical id
-        r["PhysicalResourceId"] for r in resources if r.get("LogicalResourceId") == "EventPublisherFunction"
+        r["PhysicalResourceId"]
+        for r in resources
+        if r.get("LogicalResourceId") == "EventPublisherFunction"
     )
     config = boto3.client("lambda", region_name=region).get_function_configuration(FunctionName=publisher)
     # Then the bus is named after the stage and the functions get the physical names of the stack
