@@ -183,6 +183,7 @@ def test_translation_points_code_at_s3_and_runs_on_arm64_python312(aws_env: str)
         "EventPublisherFunction",
         "ExpiryFunction",
         "RemindersFunction",
+        "BirthdaysFunction",
     }
     for logical_id, props in functions.items():
         assert props["Code"]["S3Bucket"] == "bucket", logical_id
@@ -213,7 +214,10 @@ def test_stack_creates_the_table_with_the_template_keys_index_and_stream(
         {"AttributeName": "SK", "KeyType": "RANGE"},
     ]
     assert _sorted_by_name(table["AttributeDefinitions"]) == _sorted_by_name(
-        [{"AttributeName": name, "AttributeType": "S"} for name in ("PK", "SK", "GSI1PK", "GSI1SK")]
+        [
+            {"AttributeName": name, "AttributeType": "S"}
+            for name in ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK")
+        ]
     )
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     gsis = table["GlobalSecondaryIndexes"]
@@ -222,7 +226,12 @@ def test_stack_creates_the_table_with_the_template_keys_index_and_stream(
             "GSI1",
             [{"AttributeName": "GSI1PK", "KeyType": "HASH"}, {"AttributeName": "GSI1SK", "KeyType": "RANGE"}],
             {"ProjectionType": "ALL"},
-        )
+        ),
+        (
+            "GSI2",
+            [{"AttributeName": "GSI2PK", "KeyType": "HASH"}, {"AttributeName": "GSI2SK", "KeyType": "RANGE"}],
+            {"ProjectionType": "ALL"},
+        ),
     ]
     assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
     assert table["DeletionProtectionEnabled"] is True
@@ -251,7 +260,7 @@ def test_model_create_table_kwargs_are_accepted_by_boto3(stack: StackResources, 
     )
     # Then the table exists with the GSI and the stream
     table = client.describe_table(TableName="model-table")["Table"]
-    assert [gsi["IndexName"] for gsi in table["GlobalSecondaryIndexes"]] == ["GSI1"]
+    assert [gsi["IndexName"] for gsi in table["GlobalSecondaryIndexes"]] == ["GSI1", "GSI2"]
     assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
     ttl = client.describe_time_to_live(TableName="model-table")["TimeToLiveDescription"]
     assert ttl["AttributeName"] == "ttl_epoch"
@@ -443,7 +452,7 @@ Resources:
 def test_model_lists_the_daily_schedules_by_the_names_the_local_stack_runs(model: TemplateModel) -> None:
     # Given the template model, when collecting the schedules, then expiry and reminders run daily
     schedules = {s.name: (f.logical_id, s.expression) for f in model.functions for s in f.schedules}
-    assert set(schedules) == {"expiry", "reminders"}
+    assert set(schedules) == {"expiry", "reminders", "birthdays"}
     assert schedules["expiry"][0] == "ExpiryFunction"
     assert schedules["reminders"][0] == "RemindersFunction"
     assert all(expression.startswith("cron(") for _, expression in schedules.values())

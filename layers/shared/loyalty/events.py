@@ -57,7 +57,8 @@ def event_for_item(item: dict[str, Any]) -> dict[str, Any] | None:
         }
         occurred_at = item["created_at"]
     elif sk.startswith("LEDGER#") and item.get("type") in ENTRY_EVENTS:
-        detail_type = ENTRY_EVENTS[item["type"]]
+        # A birthday entry is the shop's cue for a greeting, whatever points it carries.
+        detail_type = "member.birthday" if item.get("source") == "birthday" else ENTRY_EVENTS[item["type"]]
         detail = {name: item[name] for name in _ENTRY_DETAIL if name in item}
         detail["member_id"] = item["member_id"]
         occurred_at = item["created_at"]

@@ -110,6 +110,7 @@ class Tier(StrictModel):
     id: NaturalId
     name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     earn_multiplier: Multiplier = ONE
+    birthday_bonus: int = Field(default=0, ge=0, le=1_000_000, description="Points on the member's birthday")
 
 
 class DateWindow(StrictModel):
@@ -366,8 +367,8 @@ def default_program(name: str = "Loyalty program") -> Program:
             "timezone": "Asia/Shanghai",
             "earn": {"points_per_unit": 1, "rounding": "down", "max_age_days": 90, "pending_days": 0},
             "tiers": [
-                {"id": "base", "name": "Regular", "earn_multiplier": "1"},
-                {"id": "silver", "name": "Silver", "earn_multiplier": "2"},
+                {"id": "base", "name": "Regular", "earn_multiplier": "1", "birthday_bonus": 100},
+                {"id": "silver", "name": "Silver", "earn_multiplier": "2", "birthday_bonus": 300},
             ],
             "campaigns": [
                 {

@@ -20,6 +20,7 @@ and while pending one maturity date; a few dozen at most). One consistent read o
 whole wallet, and the member's version condition guards balance, counters and lots together.
 A member with dated points carries GSI1PK = EXPIRY#{next expiry date}#{shard}: a sparse,
 write-sharded index the expiry job pages through (one item per due member), never a Scan.
+Members with a birthday carry GSI2PK = BIRTHDAY#{MM-DD}#{shard} for the birthday job.
 An operation record is the idempotency record of one
 natural id; it is written in the same transaction as the balance change it records.
 """

@@ -58,6 +58,15 @@ def reminder_sk(expires_on: date, window_days: int) -> str:
     return f"REMINDER#{expires_on.isoformat()}#{window_days:03d}"
 
 
+def birthday_index_pk(month_day: str, tenant_id: str, member_id: str) -> str:
+    digest = hashlib.sha256(f"{tenant_id}/{member_id}".encode()).digest()
+    return birthday_index_pk_for_shard(month_day, digest[0] % EXPIRY_SHARDS)
+
+
+def birthday_index_pk_for_shard(month_day: str, shard: int) -> str:
+    return f"BIRTHDAY#{month_day}#{shard}"
+
+
 def job_pk(job: str) -> str:
     return f"JOB#{job}"
 

@@ -183,6 +183,24 @@ class LedgerStore:
         members = [_member(from_item(item)) for item in response.get("Items", [])]
         return members, response.get("LastEvaluatedKey")
 
+    def members_born_on(
+        self, month_day: str, shard: int, start: dict[str, Any] | None = None, limit: int = 100
+    ) -> tuple[list[MemberRecord], dict[str, Any] | None]:
+        """A page of members whose birthday is `month_day` ("MM-DD"), from one index shard."""
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": "GSI2",
+            "KeyConditionExpression": "GSI2PK = :born",
+            "ExpressionAttributeValues": values(born=keys.birthday_index_pk_for_shard(month_day, shard)),
+            "Limit": limit,
+        }
+        if start:
+            request["ExclusiveStartKey"] = start
+        response = self.client.query(**request)
+        return [_member(from_item(item)) for item in response.get("Items", [])], response.get(
+            "LastEvaluatedKey"
+        )
+
     def record_reminder(
         self,
         tenant_id: str,
@@ -305,6 +323,9 @@ class LedgerStore:
                 **balance,
                 **index,
             }
+            if profile.get("birthday"):  # "YYYY-MM-DD": indexed by month and day
+                item["GSI2PK"] = keys.birthday_index_pk(str(profile["birthday"])[5:], tenant, member)
+                item["GSI2SK"] = pk
             actions.append(
                 {
                     "Put": {

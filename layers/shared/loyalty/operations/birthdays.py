@@ -1,0 +1,114 @@
+"""The birthday run: the tier's birthday bonus once per member per year, on the birthday in the
+program's time zone, with an entry whose event (member.birthday) the shop can greet with.
+
+Members are found through a sparse, sharded index by month and day; the run walks days from its
+checkpoint to the latest local day anywhere, so a missed schedule still gives every bonus (late,
+in the same year), and a second run for the same time gives nothing twice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from loyalty.domain.birthdays import celebrated_on, month_days_celebrated
+from loyalty.domain.calendar import local_date
+from loyalty.domain.expiry import lot_expiry
+from loyalty.domain.ledger import credit
+from loyalty.operations.context import Context, Outcome, with_retries
+from loyalty.operations.views import balance
+from loyalty.store.job_store import JobStore
+from loyalty.store.keys import EXPIRY_SHARDS
+from loyalty.store.ledger_store import MemberRecord, OperationRecord, PostingCommit
+
+JOB = "birthdays"
+BIRTHDAY = "birthday"
+AHEAD_OF_UTC, BEHIND_UTC = timedelta(hours=14), timedelta(hours=12)
+
+
+@dataclass
+class BirthdayReport:
+    bonuses_given: int = 0
+    points_given: int = 0
+    not_yet_due: int = 0
+    next_date: str = ""
+
+
+def run_birthdays(context: Context, jobs: JobStore, now: datetime) -> BirthdayReport:
+    report = BirthdayReport()
+    latest = (now + AHEAD_OF_UTC).date()
+    day = jobs.next_date(JOB) or (now - BEHIND_UTC).date()
+    unfinished: date | None = None
+    while day <= latest:
+        for month_day in month_days_celebrated(day):
+            for shard in range(EXPIRY_SHARDS):
+                start = None
+                while True:
+                    members, start = context.ledger.members_born_on(month_day, shard, start)
+                    for member in members:
+                        if not _celebrate(context, member, day, now, report):
+                            report.not_yet_due += 1
+                            unfinished = min(unfinished or day, day)
+                    if start is None:
+                        break
+        day += timedelta(days=1)
+    checkpoint = min(unfinished or day, day)
+    jobs.advance(JOB, checkpoint)
+    report.next_date = checkpoint.isoformat()
+    return report
+
+
+def _celebrate(
+    context: Context, candidate: MemberRecord, day: date, now: datetime, report: BirthdayReport
+) -> bool:
+    program = context.programs.get(candidate.tenant_id)
+    if local_date(now, program.timezone) < day:
+        return False  # not yet that day in this program's time zone
+    birthday = date.fromisoformat(str(candidate.profile["birthday"]))
+    if celebrated_on(birthday, day.year) != day:
+        return True  # 29 February in a leap year is celebrated on the 29th, not the 28th
+    natural_id = f"{candidate.member_id}@{day.year}"
+    # The member's tier once tiers are assigned (issue 4); until then the base (first) tier.
+    tier = program.tier(candidate.profile.get("tier")) or program.tiers[0]
+    reads = [candidate]
+
+    def attempt() -> Outcome:
+        member = (
+            reads.pop() if reads else context.ledger.read_member(candidate.tenant_id, candidate.member_id)
+        )
+        if member is None:
+            return Outcome(200, {})
+        expires_on = lot_expiry(program.expiry, now, program.timezone)
+        posting = credit(member.account, member.lots, tier.birthday_bonus, expires_on)
+        body = {
+            "member_id": member.member_id,
+            "year": day.year,
+            "points": posting.points,
+            "balance": balance(posting.after).model_dump(),
+        }
+        context.ledger.commit(
+            PostingCommit(
+                tenant_id=member.tenant_id,
+                member_id=member.member_id,
+                posting=posting,
+                entry={
+                    "type": "earn",
+                    "source": "birthday",
+                    "program_version": program.version,
+                    "rule_ids": [f"birthday:{tier.id}"],
+                    "expires_on": expires_on.isoformat() if expires_on and posting.points else None,
+                },
+                operation=OperationRecord(BIRTHDAY, natural_id, BIRTHDAY, 200, body),
+                now=now,
+            )
+        )
+        report.bonuses_given += 1
+        report.points_given += posting.points
+        return Outcome(200, body)
+
+    with_retries(
+        context,
+        attempt,
+        lambda: context.ledger.read_operation(candidate.tenant_id, BIRTHDAY, natural_id),
+        BIRTHDAY,
+    )
+    return True
