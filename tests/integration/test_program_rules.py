@@ -57,6 +57,9 @@ def test_pending_points_become_available_when_the_return_window_closes(aws, ledg
     clock.advance(days=7)
     assert view(ledger, "m1")["balance"] == {"available": 229, "pending": 0, "held": 0}  # no job ran
     assert_adds_up(member_state(aws.dynamodb, aws.table_name, "shop", "m1"))
+    # And the next credit answers the same split a read shows (found by the simulator, seed 1)
+    again = buy(ledger, "o2", "m1", "10.00")
+    assert again["balance"] == {"available": 229, "pending": 10, "held": 0}
 
 
 def test_a_refund_inside_the_window_cancels_the_pending_points(aws, ledger, clock):

@@ -23,27 +23,29 @@ TODAY, LATER = date(2027, 1, 1), date(2027, 1, 8)
 
 
 def test_credit_adds_a_lot_and_bumps_the_version():
-    posting = credit(Account(available=10, version=3), [Lot(JAN, 10)], 25, JAN)
+    posting = credit(Account(available=10, version=3), [Lot(JAN, 10)], 25, JAN, today=TODAY)
     assert posting.after == Account(available=35, version=4)
     assert (posting.points, posting.seq) == (25, 4)
     assert posting.lots_after == (Lot(JAN, 35),)  # same expiry date: one lot
 
 
 def test_pending_credit_is_not_spendable():
-    posting = credit(Account(available=10, version=1), [Lot(JAN, 10)], 25, JAN, available_on=LATER)
+    posting = credit(
+        Account(available=10, version=1), [Lot(JAN, 10)], 25, JAN, available_on=LATER, today=TODAY
+    )
     assert (posting.after.available, posting.after.pending) == (10, 25)
     assert posting.lot_credit is not None
     assert posting.lot_credit.available_on == LATER
 
 
 def test_credit_settles_debt_first():
-    posting = credit(Account(available=0, debt=30, version=1), [], 50, JAN)
+    posting = credit(Account(available=0, debt=30, version=1), [], 50, JAN, today=TODAY)
     assert (posting.after.available, posting.after.debt) == (20, 0)
     assert (posting.points, posting.debt_settled) == (20, 30)
 
 
 def test_credit_smaller_than_debt_credits_nothing_and_creates_no_lot():
-    posting = credit(Account(debt=30, version=1), [], 10, JAN)
+    posting = credit(Account(debt=30, version=1), [], 10, JAN, today=TODAY)
     assert (posting.after.available, posting.after.debt, posting.points) == (0, 20, 0)
     assert posting.lot_credit is None
 
@@ -118,13 +120,15 @@ def test_lots_that_disagree_with_the_balance_are_refused():
 
 def test_negative_amounts_are_programming_errors():
     with pytest.raises(ValueError, match="not negative"):
-        credit(Account(), [], -1, None)
+        credit(Account(), [], -1, None, today=TODAY)
     with pytest.raises(ValueError, match="not negative"):
         debit(Account(), [], -1, today=TODAY)
 
 
 def test_pending_credit_keeps_its_own_lot_and_the_next_expiry_is_the_earliest_dated_one():
-    posting = credit(Account(available=10, version=1), [Lot(FEB, 10)], 5, JAN, available_on=LATER)
+    posting = credit(
+        Account(available=10, version=1), [Lot(FEB, 10)], 5, JAN, available_on=LATER, today=TODAY
+    )
     assert posting.lots_after == (Lot(FEB, 10), Lot(JAN, 5, available_on=LATER))
     assert next_expiry(posting.lots_after) == JAN
     assert next_expiry([Lot(None, 3)]) is None
@@ -143,3 +147,11 @@ def test_a_lot_is_spendable_on_its_last_day_and_nothing_expires_twice():
     after = expire(Account(available=7, version=1), [Lot(JAN, 7)], date(2027, 2, 1))
     assert after is not None
     assert expire(after.after, list(after.lots_after), date(2027, 2, 2)) is None
+
+
+def test_a_credit_matures_due_pending_points_first_so_its_answer_agrees_with_a_read():
+    lots = [Lot(FEB, 30, available_on=LATER)]
+    posting = credit(Account(pending=30, version=2), lots, 10, FEB, today=LATER)
+    assert (posting.after.available, posting.after.pending) == (40, 0)
+    assert posting.lots_after == (Lot(FEB, 40),)
+    assert posting.before == Account(pending=30, version=2)  # the condition is on what is stored

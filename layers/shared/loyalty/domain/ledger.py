@@ -84,25 +84,29 @@ def credit(
     points: int,
     expires_on: date | None,
     *,
+    today: date,
     available_on: date | None = None,
 ) -> Posting:
-    """Credit `points` (pending until `available_on` when given); debt is settled first."""
+    """Credit `points` (pending until `available_on` when given), after maturing what is due by
+    `today`, so the answer and the stored balance agree with a read; debt is settled first."""
     if points < 0:
         raise ValueError("a credit is not negative")
+    stored = account
+    account, lots = mature(account, lots, today)
     settled = min(account.debt, points)
     net = points - settled
     if available_on is None:
         after = replace(account, available=account.available + net)
     else:
         after = replace(account, pending=account.pending + net)
-    after = replace(after, debt=account.debt - settled, version=account.next_seq)
+    after = replace(after, debt=account.debt - settled, version=stored.next_seq)
     lot = LotCredit(expires_on=expires_on, points=net, available_on=available_on) if net else None
     merged = {existing.key: existing.remaining for existing in lots}
     if lot is not None:
         key = (available_on, expires_on)
         merged[key] = merged.get(key, 0) + net
     return Posting(
-        before=account,
+        before=stored,
         after=after,
         points=net,
         lots_after=_lots(merged),

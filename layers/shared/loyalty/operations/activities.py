@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from loyalty.domain.calendar import local_date
 from loyalty.domain.counters import after_award, member_facts
 from loyalty.domain.expiry import lot_expiry
 from loyalty.domain.idempotency import request_fingerprint
@@ -33,7 +34,9 @@ def record_activity(context: Context, tenant_id: str, request: ActivityRequest) 
         now = context.clock()
         award = evaluate_activity(program, request.type, member_facts(member.counters, program, now), now)
         expires_on = lot_expiry(program.expiry, now, program.timezone)
-        posting = credit(member.account, member.lots, award.points, expires_on)
+        posting = credit(
+            member.account, member.lots, award.points, expires_on, today=local_date(now, program.timezone)
+        )
         body = ActivityResponse(
             activity_id=request.activity_id,
             member_id=request.member_id,

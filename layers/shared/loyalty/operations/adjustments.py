@@ -33,7 +33,9 @@ def adjust(context: Context, principal: Principal, member_id: str, request: Adju
         expires_on = None
         if request.points > 0:
             expires_on = lot_expiry(program.expiry, now, program.timezone)
-            posting = credit(account, wallet.lots, request.points, expires_on)
+            posting = credit(
+                account, wallet.lots, request.points, expires_on, today=local_date(now, program.timezone)
+            )
         else:
             today = local_date(now, program.timezone)
             posting = debit(account, wallet.lots, -request.points, today=today, shortfall="refuse")

@@ -78,7 +78,13 @@ def _celebrate(
         if member is None:
             return Outcome(200, {})
         expires_on = lot_expiry(program.expiry, now, program.timezone)
-        posting = credit(member.account, member.lots, tier.birthday_bonus, expires_on)
+        posting = credit(
+            member.account,
+            member.lots,
+            tier.birthday_bonus,
+            expires_on,
+            today=local_date(now, program.timezone),
+        )
         body = {
             "member_id": member.member_id,
             "year": day.year,

@@ -37,7 +37,7 @@ def enroll(context: Context, tenant_id: str, request: EnrollRequest) -> Outcome:
         now = context.clock()
         award = evaluate_signup(program)
         expires_on = lot_expiry(program.expiry, now, program.timezone)
-        posting = credit(Account(), [], award.points, expires_on)
+        posting = credit(Account(), [], award.points, expires_on, today=local_date(now, program.timezone))
         profile = request.model_dump(mode="json", exclude={"member_id"}, exclude_none=True)
         record = MemberRecord(tenant_id, member_id, profile, now, posting.after)
         body = member_view(record, posting.after, list(posting.lots_after))

@@ -82,7 +82,12 @@ def record_purchase(context: Context, tenant_id: str, request: PurchaseRequest) 
         award = evaluate_purchase(program, request, facts, now)
         expires_on = lot_expiry(program.expiry, now, program.timezone)
         posting = credit(
-            member.account, member.lots, award.points, expires_on, available_on=award.pending_until
+            member.account,
+            member.lots,
+            award.points,
+            expires_on,
+            today=local_date(now, program.timezone),
+            available_on=award.pending_until,
         )
         body = PurchaseResponse(
             order_id=request.order_id,
@@ -169,7 +174,9 @@ def _referral(
     if referrer is None:
         return ()
     expires_on = lot_expiry(program.expiry, now, program.timezone)
-    posting = credit(referrer.account, referrer.lots, award.points, expires_on)
+    posting = credit(
+        referrer.account, referrer.lots, award.points, expires_on, today=local_date(now, program.timezone)
+    )
     entry = _entry(program, award, expires_on if posting.points else None, None) | {
         "source": "referral",
         "referee_id": referee.member_id,
