@@ -17,7 +17,6 @@ from loyalty.domain.ledger import credit
 from loyalty.operations.context import Context, Outcome, with_retries
 from loyalty.operations.views import balance
 from loyalty.store.job_store import JobStore
-from loyalty.store.keys import EXPIRY_SHARDS
 from loyalty.store.ledger_store import MemberRecord, OperationRecord, PostingCommit
 
 JOB = "birthdays"
@@ -40,16 +39,10 @@ def run_birthdays(context: Context, jobs: JobStore, now: datetime) -> BirthdayRe
     unfinished: date | None = None
     while day <= latest:
         for month_day in month_days_celebrated(day):
-            for shard in range(EXPIRY_SHARDS):
-                start = None
-                while True:
-                    members, start = context.ledger.members_born_on(month_day, shard, start)
-                    for member in members:
-                        if not _celebrate(context, member, day, now, report):
-                            report.not_yet_due += 1
-                            unfinished = min(unfinished or day, day)
-                    if start is None:
-                        break
+            for member in context.ledger.members_born_on(month_day):
+                if not _celebrate(context, member, day, now, report):
+                    report.not_yet_due += 1
+                    unfinished = min(unfinished or day, day)
         day += timedelta(days=1)
     checkpoint = min(unfinished or day, day)
     jobs.advance(JOB, checkpoint)

@@ -21,7 +21,6 @@ from loyalty.domain.ledger import expire
 from loyalty.operations.context import Context, Outcome, with_retries
 from loyalty.operations.views import balance
 from loyalty.store.job_store import JobStore
-from loyalty.store.keys import EXPIRY_SHARDS
 from loyalty.store.ledger_store import MemberRecord, OperationRecord, PostingCommit
 
 JOB = "expiry"
@@ -53,16 +52,10 @@ def run_expiry(
             unfinished = min(unfinished or day, day)
             break
         report.dates.append(day.isoformat())
-        for shard in range(EXPIRY_SHARDS):
-            start = None
-            while True:
-                members, start = context.ledger.due_members(day, shard, start)
-                for member in members:
-                    if _expire_member(context, member, day, now, report) is None:
-                        report.members_not_yet_due += 1
-                        unfinished = min(unfinished or day, day)
-                if start is None:
-                    break
+        for member in context.ledger.members_due(day):
+            if _expire_member(context, member, day, now, report) is None:
+                report.members_not_yet_due += 1
+                unfinished = min(unfinished or day, day)
         day += timedelta(days=1)
     checkpoint = min(unfinished or day, day)
     jobs.advance(JOB, checkpoint)

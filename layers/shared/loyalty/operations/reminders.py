@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from loyalty.domain.calendar import local_date
 from loyalty.models.program import Locale
 from loyalty.operations.context import Context
-from loyalty.store.keys import EXPIRY_SHARDS
 
 LONGEST_WINDOW = 31  # the program model's limit on a reminder window
 EARLIEST_ZONE, LATEST_ZONE = timedelta(hours=12), timedelta(hours=14)  # UTC-12 .. UTC+14
@@ -31,30 +30,22 @@ def run_reminders(context: Context, now: datetime) -> ReminderReport:
     report = ReminderReport()
     day, last = (now - EARLIEST_ZONE).date(), (now + LATEST_ZONE).date() + timedelta(days=LONGEST_WINDOW)
     while day <= last:
-        for shard in range(EXPIRY_SHARDS):
-            start = None
-            while True:
-                members, start = context.ledger.due_members(day, shard, start)
-                for member in members:
-                    program = context.programs.get(member.tenant_id)
-                    days_left = (day - local_date(now, program.timezone)).days
-                    reached = sorted(w for w in program.reminders.windows_days if 0 <= days_left <= w)
-                    points = sum(lot.remaining for lot in member.lots if lot.expires_on == day)
-                    if not reached or not points:
-                        continue
-                    locale: Locale = "en" if member.profile.get("locale") == "en" else "zh-CN"
-                    template = program.reminders.templates.get(locale) or program.reminders.templates.get(
-                        "zh-CN"
-                    )
-                    message = (template or "{points} / {expires_on}").format(points=points, expires_on=day)
-                    detail = {"points": points, "locale": locale, "message": message}
-                    if context.ledger.record_reminder(
-                        member.tenant_id, member.member_id, day, reached[0], detail, now
-                    ):
-                        report.reminders_sent += 1
-                    else:
-                        report.already_sent += 1
-                if start is None:
-                    break
+        for member in context.ledger.members_due(day):
+            program = context.programs.get(member.tenant_id)
+            days_left = (day - local_date(now, program.timezone)).days
+            reached = sorted(w for w in program.reminders.windows_days if 0 <= days_left <= w)
+            points = sum(lot.remaining for lot in member.lots if lot.expires_on == day)
+            if not reached or not points:
+                continue
+            locale: Locale = "en" if member.profile.get("locale") == "en" else "zh-CN"
+            template = program.reminders.templates.get(locale) or program.reminders.templates.get("zh-CN")
+            message = (template or "{points} / {expires_on}").format(points=points, expires_on=day)
+            detail = {"points": points, "locale": locale, "message": message}
+            if context.ledger.record_reminder(
+                member.tenant_id, member.member_id, day, reached[0], detail, now
+            ):
+                report.reminders_sent += 1
+            else:
+                report.already_sent += 1
         day += timedelta(days=1)
     return report

@@ -4,26 +4,12 @@ exactly where the last run left off."""
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
 from loyalty.store import keys
-from loyalty.store.table import from_item, make_client, to_item
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
+from loyalty.store.table import TableStore, from_item, to_item
 
 
-class JobStore:
-    def __init__(self, table_name: str, client: DynamoDBClient | None = None) -> None:
-        self.table_name = table_name
-        self._client = client
-
-    @property
-    def client(self) -> DynamoDBClient:
-        if self._client is None:
-            self._client = make_client()
-        return self._client
-
+class JobStore(TableStore):
     def next_date(self, job: str) -> date | None:
         """The first date the job has not finished, or None if it never ran."""
         response = self.client.get_item(

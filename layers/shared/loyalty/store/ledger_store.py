@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -13,17 +14,14 @@ from loyalty.domain.ledger import NEVER, Account, Lot, Posting, next_expiry
 from loyalty.errors import TransientError
 from loyalty.store import keys
 from loyalty.store.table import (
+    TableStore,
     cancellation,
     from_item,
-    make_client,
     names,
     raise_if_transient,
     to_item,
     values,
 )
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
 
 
 @dataclass(frozen=True)
@@ -106,17 +104,7 @@ class ConcurrentChangeError(Exception):
     """Someone changed the member (or the purchase) between our read and our write: re-read, retry."""
 
 
-class LedgerStore:
-    def __init__(self, table_name: str, client: DynamoDBClient | None = None) -> None:
-        self.table_name = table_name
-        self._client = client
-
-    @property
-    def client(self) -> DynamoDBClient:
-        if self._client is None:
-            self._client = make_client()
-        return self._client
-
+class LedgerStore(TableStore):
     # --- reads --------------------------------------------------------------------------------
     def read_member(self, tenant_id: str, member_id: str) -> MemberRecord | None:
         response = self.client.get_item(
@@ -163,43 +151,40 @@ class LedgerStore:
         member = self.read_member(tenant_id, member_id)
         return Wallet(member=member, lots=member.lots) if member else None
 
-    def due_members(
-        self, expires_on: date, shard: int, start: dict[str, Any] | None = None, limit: int = 100
-    ) -> tuple[list[MemberRecord], dict[str, Any] | None]:
-        """A page of members whose next points expire on `expires_on`, from one index shard.
+    def members_due(self, expires_on: date) -> Iterator[MemberRecord]:
+        """Members whose next points expire on `expires_on`, every shard, page by page.
 
-        The index is eventually consistent: what it returns is a candidate, and the expiring
+        The index is eventually consistent: what it yields is a candidate, and the expiring
         transaction's version condition decides (a stale candidate is re-read and retried)."""
-        request: dict[str, Any] = {
-            "TableName": self.table_name,
-            "IndexName": "GSI1",
-            "KeyConditionExpression": "GSI1PK = :due",
-            "ExpressionAttributeValues": values(due=keys.expiry_index_pk_for_shard(expires_on, shard)),
-            "Limit": limit,
-        }
-        if start:
-            request["ExclusiveStartKey"] = start
-        response = self.client.query(**request)
-        members = [_member(from_item(item)) for item in response.get("Items", [])]
-        return members, response.get("LastEvaluatedKey")
-
-    def members_born_on(
-        self, month_day: str, shard: int, start: dict[str, Any] | None = None, limit: int = 100
-    ) -> tuple[list[MemberRecord], dict[str, Any] | None]:
-        """A page of members whose birthday is `month_day` ("MM-DD"), from one index shard."""
-        request: dict[str, Any] = {
-            "TableName": self.table_name,
-            "IndexName": "GSI2",
-            "KeyConditionExpression": "GSI2PK = :born",
-            "ExpressionAttributeValues": values(born=keys.birthday_index_pk_for_shard(month_day, shard)),
-            "Limit": limit,
-        }
-        if start:
-            request["ExclusiveStartKey"] = start
-        response = self.client.query(**request)
-        return [_member(from_item(item)) for item in response.get("Items", [])], response.get(
-            "LastEvaluatedKey"
+        return self._index_members(
+            "GSI1",
+            "GSI1PK",
+            [keys.expiry_index_pk_for_shard(expires_on, shard) for shard in range(keys.EXPIRY_SHARDS)],
         )
+
+    def members_born_on(self, month_day: str) -> Iterator[MemberRecord]:
+        """Members whose birthday is `month_day` ("MM-DD"), every shard, page by page."""
+        return self._index_members(
+            "GSI2",
+            "GSI2PK",
+            [keys.birthday_index_pk_for_shard(month_day, shard) for shard in range(keys.EXPIRY_SHARDS)],
+        )
+
+    def _index_members(self, index: str, attribute: str, partitions: list[str]) -> Iterator[MemberRecord]:
+        for partition in partitions:
+            request: dict[str, Any] = {
+                "TableName": self.table_name,
+                "IndexName": index,
+                "KeyConditionExpression": f"{attribute} = :partition",
+                "ExpressionAttributeValues": values(partition=partition),
+                "Limit": 100,
+            }
+            while True:
+                response = self.client.query(**request)
+                yield from (_member(from_item(item)) for item in response.get("Items", []))
+                if "LastEvaluatedKey" not in response:
+                    break
+                request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def record_reminder(
         self,

@@ -30,6 +30,21 @@ def make_client() -> DynamoDBClient:
     return boto3.client("dynamodb", config=CLIENT_CONFIG)
 
 
+class TableStore:
+    """A store over the one table: its name, and a client made on first use (then kept for the
+    warm Lambda), or one given (tests, benchmarks)."""
+
+    def __init__(self, table_name: str, client: DynamoDBClient | None = None) -> None:
+        self.table_name = table_name
+        self._client = client
+
+    @property
+    def client(self) -> DynamoDBClient:
+        if self._client is None:
+            self._client = make_client()
+        return self._client
+
+
 def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
     return {key: _serializer.serialize(value) for key, value in values.items() if value is not None}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -12,17 +12,14 @@ from loyalty.errors import AlreadyExistsError, NotFoundError, ProgramChangedErro
 from loyalty.models.program import Program
 from loyalty.store import keys
 from loyalty.store.table import (
+    TableStore,
     cancellation,
     from_item,
-    make_client,
     names,
     raise_if_transient,
     to_item,
     values,
 )
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
 
 
 @dataclass(frozen=True)
@@ -41,17 +38,7 @@ class TenantRecord:
     program: Program
 
 
-class TenantStore:
-    def __init__(self, table_name: str, client: DynamoDBClient | None = None) -> None:
-        self.table_name = table_name
-        self._client = client
-
-    @property
-    def client(self) -> DynamoDBClient:
-        if self._client is None:
-            self._client = make_client()
-        return self._client
-
+class TenantStore(TableStore):
     def ping(self) -> None:
         self.client.get_item(TableName=self.table_name, Key=to_item({"PK": "HEALTH", "SK": "HEALTH"}))
 
