@@ -16,6 +16,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ import boto3
 import pytest
 import requests
 
-from infra.dynamodb_local import free_port
+from infra.dynamodb_local import DynamoDBLocal, free_port
 from tests.e2e.helpers import RunningStack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,8 +47,9 @@ def _wait_until_healthy(stack: RunningStack) -> None:
     pytest.fail(f"the local stack was not healthy within {START_TIMEOUT} s:\n{stack.output()}")
 
 
-@pytest.fixture(scope="session")
-def stack() -> Iterator[RunningStack]:
+@contextmanager
+def running_stack(dynamodb_endpoint: str | None) -> Iterator[RunningStack]:
+    """`python -m infra.local` on free ports, its table on moto (the default) or DynamoDB Local."""
     port, aws_port = free_port(), free_port()
     env = {
         **os.environ,
@@ -61,12 +63,13 @@ def stack() -> Iterator[RunningStack]:
         "LOYALTY_OPERATOR_KEY",
         "LOYALTY_DYNAMODB_ENDPOINT",
     ):
-        env.pop(name, None)  # the documented defaults, on moto
+        env.pop(name, None)  # the documented defaults
+    arguments = ["--dynamodb-endpoint", dynamodb_endpoint] if dynamodb_endpoint else []
     log_dir = Path(tempfile.mkdtemp(prefix="loyalty-e2e-"))
     log_path = log_dir / "stack.log"
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "infra.local"],
+            [sys.executable, "-m", "infra.local", *arguments],
             cwd=ROOT,
             env=env,
             stdout=log_file,
@@ -86,6 +89,15 @@ def stack() -> Iterator[RunningStack]:
                 process.wait()
                 pytest.fail(f"the local stack did not stop within {STOP_TIMEOUT} s:\n{running.output()}")
     assert process.returncode == 0, f"the local stack exited with {process.returncode}:\n{running.output()}"
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[RunningStack]:
+    """The stack most e2e tests share. Its table is on DynamoDB Local: moto deep-copies the whole
+    table (stream records included) on every transaction, so a long session on moto slows down and
+    grows without bound. `make run`'s default (moto) has its own test in test_default_stack.py."""
+    with DynamoDBLocal() as dynamodb, running_stack(dynamodb.endpoint) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

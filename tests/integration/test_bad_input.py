@@ -89,3 +89,13 @@ def test_a_big_purchase_is_fine(api, shop, member):
     car = api.call("POST", "/v1/purchases", {**GOOD, "amount": "99999999.99"}, key=shop.server_key)
     assert car.status == 201
     assert (car.json()["points_earned"], car.json()["capped"]) == (cap, True)
+
+
+def test_a_body_that_is_not_utf8_is_400_not_500(api, shop):
+    response = api.call("POST", "/v1/members", raw=b'{"member_id": "\xff\xfe"}', key=shop.server_key)
+    assert_problem(response, 400)
+
+
+def test_an_unknown_key_hears_401_before_its_body_is_validated(api):
+    assert_problem(api.call("POST", "/v1/members", {}, key="lk_server_nobody"), 401)
+    assert_problem(api.call("GET", "/v1/members/a%23b", key="lk_server_nobody"), 401)

@@ -35,6 +35,10 @@ def test_openapi_document_lists_every_route_with_its_models(api):
     assert document["openapi"].startswith("3.")
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     assert document["paths"]["/v1/health"]["get"]["security"] == [{}]  # no key needed
+    health = document["paths"]["/v1/health"]["get"]["responses"]["200"]["content"]["application/json"][
+        "schema"
+    ]
+    assert health["$ref"].endswith("/HealthResponse")
     listed = {(method, path) for path, item in document["paths"].items() for method in item}
     assert listed == ROUTES
     schemas = document["components"]["schemas"]

@@ -6,7 +6,8 @@ problem+json rather than as API Gateway's bare JSON."""
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Mapping
+from typing import Any, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -22,12 +23,23 @@ ALLOWED: dict[Scope, frozenset[str]] = {
 }
 
 
-def require(app: APIGatewayHttpResolver | Router, scope: Scope) -> Principal:
-    event = cast(APIGatewayProxyEventV2, app.current_event)
-    context = event.request_context.authorizer.get_lambda or {}
+def principal_from(context: Mapping[str, Any] | None) -> Principal | None:
+    """The caller the authorizer's context names, or None for a missing or unknown key."""
+    context = context or {}
     tenant_id, key_scope, key_id = context.get("tenant_id"), context.get("scope"), context.get("key_id")
     if not tenant_id or key_scope not in ALLOWED["server"] | ALLOWED["operator"] or not key_id:
-        raise UnauthorizedError("send a valid API key as 'Authorization: Bearer <key>'")
-    if key_scope not in ALLOWED[scope]:
-        raise ForbiddenError(f"this call needs a key with the {scope!r} scope")
+        return None
     return Principal(tenant_id=str(tenant_id), scope=key_scope, key_id=str(key_id))
+
+
+def require(app: APIGatewayHttpResolver | Router, scope: Scope) -> Principal:
+    event = cast(APIGatewayProxyEventV2, app.current_event)
+    principal = principal_from(event.request_context.authorizer.get_lambda)
+    if principal is None:
+        raise UnauthorizedError(UNAUTHORIZED)
+    if principal.scope not in ALLOWED[scope]:
+        raise ForbiddenError(f"this call needs a key with the {scope!r} scope")
+    return principal
+
+
+UNAUTHORIZED = "send a valid API key as 'Authorization: Bearer <key>'"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -11,28 +13,54 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.http import problems
+from loyalty.http.auth import UNAUTHORIZED, principal_from
 from loyalty.operations.context import Outcome
 
 MAX_BODY_BYTES = 256 * 1024
 
 
+# Routes API Gateway serves without the authorizer (template.yaml says Authorizer: NONE).
+PUBLIC_ROUTES = frozenset({"GET /v1/health", "GET /v1/openapi.json"})
+
+
 class LoyaltyResolver(APIGatewayHttpResolver):
-    """Refuses oversized bodies before routing: powertools runs request validation before any
-    user middleware, and parsing a huge body is the cost the limit exists to avoid."""
+    """Refuses, before routing, what must not reach request validation: powertools validates the
+    body before any user middleware runs, so an unknown key would hear 422 instead of 401, a body
+    that is not UTF-8 would fail inside the validator (a 500), and parsing a huge body is the very
+    cost the size limit exists to avoid."""
 
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
-        body = event.get("body") or ""
-        size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body.encode())
-        if size > MAX_BODY_BYTES:
-            detail = f"bodies are limited to {MAX_BODY_BYTES} bytes"
-            refused = problems.problem(413, "payload-too-large", "Request body too large", detail)
+        refused = _refusal(event)
+        if refused is not None:
             return {
-                "statusCode": 413,
+                "statusCode": refused.status_code,
                 "headers": {"Content-Type": problems.PROBLEM_JSON},
                 "body": refused.body,
                 "isBase64Encoded": False,
             }
         return super().resolve(event, context)
+
+
+def _refusal(event: Mapping[str, Any]) -> Response[str] | None:
+    body = event.get("body") or ""
+    raw = body.encode()
+    if event.get("isBase64Encoded"):
+        try:
+            raw = base64.b64decode(body, validate=True)
+        except binascii.Error:
+            return problems.problem(400, "malformed-body", "Malformed body", "the body is not valid base64")
+    if len(raw) > MAX_BODY_BYTES:
+        detail = f"bodies are limited to {MAX_BODY_BYTES} bytes"
+        return problems.problem(413, "payload-too-large", "Request body too large", detail)
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return problems.problem(400, "malformed-json", "Malformed JSON", "the request body is not UTF-8 JSON")
+    if event.get("routeKey") not in PUBLIC_ROUTES:
+        authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
+        if principal_from(authorizer.get("lambda")) is None:
+            return problems.problem(401, "unauthorized", "Missing or unknown API key", UNAUTHORIZED)
+    return None
 
 
 def build_resolver(*routers: Router) -> APIGatewayHttpResolver:

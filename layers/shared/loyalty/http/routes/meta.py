@@ -8,13 +8,14 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from loyalty.http.auth import require
 from loyalty.http.resolver import respond
 from loyalty.http.routes.docs import responses
+from loyalty.models.api import HealthResponse
 from loyalty.models.program import Program
 from loyalty.operations.context import Outcome, default_context
 
 router = Router()
 
 
-@router.get("/v1/health", responses=responses(200, None, 503), tags=["meta"], security=[{}])
+@router.get("/v1/health", responses=responses(200, HealthResponse, 503), tags=["meta"], security=[{}])
 def health() -> Response[str]:
     default_context().tenants.ping()
     return respond(Outcome(200, {"status": "ok"}))
