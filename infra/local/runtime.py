@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from abc import ABC, abstractmethod
 from typing import Any
 
 from infra.gateway import Gateway
@@ -59,7 +60,7 @@ class LocalGateway(Gateway):
         return self._invoker.handler(spec)
 
 
-class Worker:
+class Worker(ABC):
     """A named daemon thread calling :meth:`run_once` until stopped."""
 
     name = "worker"
@@ -90,8 +91,9 @@ class Worker:
         """Sleep up to ``seconds``; True when the worker is being stopped."""
         return self._stop.wait(seconds)
 
+    @abstractmethod
     def run_once(self) -> None:
-        raise NotImplementedError
+        """One round of the worker's job (a poll, a tick); the loop calls it until stopped."""
 
     def _loop(self) -> None:
         while not self._stop.is_set():
