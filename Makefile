@@ -11,7 +11,7 @@ export AWS_ACCESS_KEY_ID ?= testing
 export AWS_SECRET_ACCESS_KEY ?= testing
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint types unit integration e2e ddblocal bench clean
+.PHONY: run test lint types unit integration e2e ddblocal simulation soak bench clean
 
 $(BIN)/.installed: requirements-dev.txt layers/shared/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,14 @@ ddblocal: $(BIN)/.installed
 
 e2e: $(BIN)/.installed
 	$(PY) -m pytest tests/e2e -q
+
+# The deterministic simulation (10,000 operations with injected faults on DynamoDB Local, ~3 min);
+# `make soak` runs it longer (SIM_OPERATIONS, default 200,000; SIM_SEED replays a failure).
+simulation: $(BIN)/.installed ddblocal
+	$(PY) -m pytest tests/simulation -q
+
+soak: $(BIN)/.installed ddblocal
+	$(PY) -m tests.simulation.soak
 
 bench: $(BIN)/.installed ddblocal
 	$(PY) -m bench.run
