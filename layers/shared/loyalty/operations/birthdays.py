@@ -14,6 +14,7 @@ from loyalty.domain.birthdays import celebrated_on, month_days_celebrated
 from loyalty.domain.calendar import local_date
 from loyalty.domain.expiry import lot_expiry
 from loyalty.domain.ledger import credit
+from loyalty.operations.checkpoints import walk_days
 from loyalty.operations.context import Context, Outcome, with_retries
 from loyalty.operations.views import balance
 from loyalty.store.job_store import JobStore
@@ -34,18 +35,17 @@ class BirthdayReport:
 
 def run_birthdays(context: Context, jobs: JobStore, now: datetime) -> BirthdayReport:
     report = BirthdayReport()
-    latest = (now + AHEAD_OF_UTC).date()
-    day = jobs.next_date(JOB) or (now - BEHIND_UTC).date()
-    unfinished: date | None = None
-    while day <= latest:
+
+    def visit(day: date) -> bool:
+        finished = True
         for month_day in month_days_celebrated(day):
             for member in context.ledger.members_born_on(month_day):
                 if not _celebrate(context, member, day, now, report):
                     report.not_yet_due += 1
-                    unfinished = min(unfinished or day, day)
-        day += timedelta(days=1)
-    checkpoint = min(unfinished or day, day)
-    jobs.advance(JOB, checkpoint)
+                    finished = False
+        return finished
+
+    checkpoint = walk_days(jobs, JOB, (now - BEHIND_UTC).date(), (now + AHEAD_OF_UTC).date(), visit)
     report.next_date = checkpoint.isoformat()
     return report
 

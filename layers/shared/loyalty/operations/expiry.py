@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 
 from loyalty.domain.calendar import local_date
 from loyalty.domain.ledger import expire
+from loyalty.operations.checkpoints import walk_days
 from loyalty.operations.context import Context, Outcome, with_retries
 from loyalty.operations.views import balance
 from loyalty.store.job_store import JobStore
@@ -44,21 +45,18 @@ def run_expiry(
     """Expire everything due by `now`; `should_stop` (e.g. the Lambda nearly out of time) ends the
     run early with the checkpoint on the date in progress, which the next run finishes."""
     latest = (now + AHEAD_OF_UTC).date() - timedelta(days=1)
-    day = jobs.next_date(JOB) or latest - FIRST_RUN_LOOKBACK
     report = ExpiryReport()
-    unfinished: date | None = None
-    while day <= latest:
-        if should_stop():
-            unfinished = min(unfinished or day, day)
-            break
+
+    def visit(day: date) -> bool:
         report.dates.append(day.isoformat())
+        finished = True
         for member in context.ledger.members_due(day):
             if _expire_member(context, member, day, now, report) is None:
                 report.members_not_yet_due += 1
-                unfinished = min(unfinished or day, day)
-        day += timedelta(days=1)
-    checkpoint = min(unfinished or day, day)
-    jobs.advance(JOB, checkpoint)
+                finished = False
+        return finished
+
+    checkpoint = walk_days(jobs, JOB, latest - FIRST_RUN_LOOKBACK, latest, visit, should_stop)
     report.next_date = checkpoint.isoformat()
     return report
 
