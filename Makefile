@@ -21,7 +21,7 @@ $(BIN)/.installed: requirements-dev.txt layers/shared/requirements.txt
 run: $(BIN)/.installed
 	$(PY) -m infra.local $(ARGS)
 
-test: lint types unit integration e2e
+test: lint types unit integration e2e simulation
 	@echo "make test: every suite passed"
 
 lint: $(BIN)/.installed
@@ -45,7 +45,8 @@ ddblocal: $(BIN)/.installed
 e2e: $(BIN)/.installed
 	$(PY) -m pytest tests/e2e -q
 
-# The deterministic simulation (10,000 operations with injected faults on DynamoDB Local, ~3 min);
+# The deterministic simulation (10,000 operations with injected faults on DynamoDB Local, ~3 min, part
+# of `make test`);
 # `make soak` runs it longer (SIM_OPERATIONS, default 200,000; SIM_SEED replays a failure).
 simulation: $(BIN)/.installed ddblocal
 	$(PY) -m pytest tests/simulation -q
