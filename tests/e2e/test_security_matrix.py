@@ -189,6 +189,12 @@ CROSS_TENANT: dict[str, CrossCall] = {
         {"activity_id": new_id("x"), "member_id": other.member_id, "type": "survey"},
         me.server_key,
     ),
+    "assign the member a tier": lambda me, other: (
+        "PUT",
+        f"/v1/members/{other.member_id}/tier",
+        {"tier_id": "silver", "reason": "theft"},
+        me.admin_key,
+    ),
     "adjust the member": lambda me, other: (
         "POST",
         f"/v1/members/{other.member_id}/adjustments",
@@ -354,6 +360,12 @@ ROUTES = [
         "/v1/members/{member}/adjustments",
         "admin",
         lambda stack, demo: {"adjustment_id": new_id("a"), "points": 1, "reason": "matrix"},
+    ),
+    Route(
+        "PUT",
+        "/v1/members/{member}/tier",
+        "admin",
+        lambda stack, demo: {"tier_id": None, "reason": "matrix"},  # withdraws nothing: changes nothing
     ),
     Route("POST", "/v1/keys", "admin", lambda stack, demo: {"scope": "server", "name": "matrix"}),
     Route("DELETE", "/v1/keys/key_0000000000000000", "admin"),
@@ -697,6 +709,7 @@ PATHS = {
         {"adjustment_id": "evil-1", "points": -1, "reason": "evil"},
     ),
     "refund": ("POST", "/v1/purchases/{id}/refunds", SERVER_KEY, {"refund_id": "evil-1", "amount": "1.00"}),
+    "tier": ("PUT", "/v1/members/{id}/tier", ADMIN_KEY, {"tier_id": "silver", "reason": "evil"}),
     "key": ("DELETE", "/v1/keys/{id}", ADMIN_KEY, None),
 }
 

@@ -20,6 +20,7 @@ ROUTES = {
     ("get", "/v1/program/versions/{version}"),
     ("post", "/v1/activities"),
     ("post", "/v1/program/preview"),
+    ("put", "/v1/members/{member_id}/tier"),
 }
 
 

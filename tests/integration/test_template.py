@@ -44,6 +44,7 @@ EXPECTED_ROUTES = {
     ("AdminFunction", "POST", "/v1/members/{member_id}/adjustments", True),
     ("AdminFunction", "PUT", "/v1/program", True),
     ("AdminFunction", "GET", "/v1/program/versions/{version}", True),
+    ("AdminFunction", "PUT", "/v1/members/{member_id}/tier", True),
 }
 
 
@@ -184,6 +185,7 @@ def test_translation_points_code_at_s3_and_runs_on_arm64_python312(aws_env: str)
         "ExpiryFunction",
         "RemindersFunction",
         "BirthdaysFunction",
+        "TierEvaluationFunction",
     }
     for logical_id, props in functions.items():
         assert props["Code"]["S3Bucket"] == "bucket", logical_id
@@ -216,7 +218,7 @@ def test_stack_creates_the_table_with_the_template_keys_index_and_stream(
     assert _sorted_by_name(table["AttributeDefinitions"]) == _sorted_by_name(
         [
             {"AttributeName": name, "AttributeType": "S"}
-            for name in ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK")
+            for name in ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK")
         ]
     )
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
@@ -230,6 +232,11 @@ def test_stack_creates_the_table_with_the_template_keys_index_and_stream(
         (
             "GSI2",
             [{"AttributeName": "GSI2PK", "KeyType": "HASH"}, {"AttributeName": "GSI2SK", "KeyType": "RANGE"}],
+            {"ProjectionType": "ALL"},
+        ),
+        (
+            "GSI3",
+            [{"AttributeName": "GSI3PK", "KeyType": "HASH"}, {"AttributeName": "GSI3SK", "KeyType": "RANGE"}],
             {"ProjectionType": "ALL"},
         ),
     ]
@@ -260,7 +267,7 @@ def test_model_create_table_kwargs_are_accepted_by_boto3(stack: StackResources, 
     )
     # Then the table exists with the GSI and the stream
     table = client.describe_table(TableName="model-table")["Table"]
-    assert [gsi["IndexName"] for gsi in table["GlobalSecondaryIndexes"]] == ["GSI1", "GSI2"]
+    assert [gsi["IndexName"] for gsi in table["GlobalSecondaryIndexes"]] == ["GSI1", "GSI2", "GSI3"]
     assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
     ttl = client.describe_time_to_live(TableName="model-table")["TimeToLiveDescription"]
     assert ttl["AttributeName"] == "ttl_epoch"
@@ -452,7 +459,7 @@ Resources:
 def test_model_lists_the_daily_schedules_by_the_names_the_local_stack_runs(model: TemplateModel) -> None:
     # Given the template model, when collecting the schedules, then expiry and reminders run daily
     schedules = {s.name: (f.logical_id, s.expression) for f in model.functions for s in f.schedules}
-    assert set(schedules) == {"expiry", "reminders", "birthdays"}
+    assert set(schedules) == {"expiry", "reminders", "birthdays", "tiers"}
     assert schedules["expiry"][0] == "ExpiryFunction"
     assert schedules["reminders"][0] == "RemindersFunction"
     assert all(expression.startswith("cron(") for _, expression in schedules.values())

@@ -45,3 +45,26 @@ def test_member_item_is_member_enrolled_and_other_items_are_silent():
     assert event_for_item(member)["detail-type"] == "member.enrolled"  # type: ignore[index]
     assert event_for_item({"PK": "T#acme#M#m1", "SK": "MEMBER#LOT#2028-11-30"}) is None
     assert event_for_item({"PK": "T#acme#OP#purchase#o1", "SK": "OP"}) is None
+
+
+def test_a_tier_history_item_is_tier_changed_with_from_to_and_why():
+    item = {
+        "PK": "T#acme#M#m1",
+        "SK": "TIER#00000001",
+        "tenant_id": "acme",
+        "member_id": "m1",
+        "from_tier": "base",
+        "to_tier": "silver",
+        "reason": "qualified",
+        "detail": "spend 5000.00, 1 purchases, 5000 points",
+        "created_at": "2026-11-23T12:00:00+00:00",
+    }
+    event = event_for_item(item)
+    assert event is not None
+    assert event["detail-type"] == "tier.changed"
+    assert {key: event["detail"][key] for key in ("member_id", "from_tier", "to_tier", "reason")} == {
+        "member_id": "m1",
+        "from_tier": "base",
+        "to_tier": "silver",
+        "reason": "qualified",
+    }

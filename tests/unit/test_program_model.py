@@ -27,7 +27,9 @@ def test_given_a_new_tenant_when_it_gets_the_default_program_then_it_is_a_comple
     program = default_program("Shop")
     assert (program.name, program.currency, program.timezone) == ("Shop", "CNY", "Asia/Shanghai")
     assert program.earn.points_per_unit == 1
-    assert {tier.id: tier.earn_multiplier for tier in program.tiers} == {"base": 1, "silver": 2}
+    assert {tier.id: tier.earn_multiplier for tier in program.tiers} == {"base": 1, "silver": 2, "gold": 3}
+    assert program.tiers[1].qualify is not None
+    assert program.tiers[0].qualify is None
     assert [campaign.recurrence and campaign.recurrence.weekly for campaign in program.campaigns] == [["wed"]]
     standard = {
         "test_drive",
@@ -127,7 +129,7 @@ CAMPAIGN = {"id": "c", "name": "C", "multiplier": "2"}
         (_with(("timezone",), "Mars/Olympus"), ("timezone",)),
         (_with(("tiers",), []), ("tiers",)),
         (_with(("tiers", 1, "id"), "base"), ("tiers", 1, "id")),
-        (_with(("campaigns", 0, "target"), {"tiers": ["gold"]}), ("campaigns", 0, "target", "tiers", 0)),
+        (_with(("campaigns", 0, "target"), {"tiers": ["platinum"]}), ("campaigns", 0, "target", "tiers", 0)),
         (_with(("campaigns", 0, "target"), {"tiers": []}), ("campaigns", 0, "target", "tiers")),
         (_with(("campaigns", 0, "multiplier"), "0.5"), ("campaigns", 0)),
         (

@@ -56,6 +56,10 @@ def event_for_item(item: dict[str, Any]) -> dict[str, Any] | None:
             for name in ("member_id", "points", "expires_on", "window_days", "locale", "message")
         }
         occurred_at = item["created_at"]
+    elif sk.startswith("TIER#"):
+        detail_type = "tier.changed"
+        detail = {name: item.get(name) for name in ("member_id", "from_tier", "to_tier", "reason", "detail")}
+        occurred_at = item["created_at"]
     elif sk.startswith("LEDGER#") and item.get("type") in ENTRY_EVENTS:
         # A birthday entry is the shop's cue for a greeting, whatever points it carries.
         detail_type = "member.birthday" if item.get("source") == "birthday" else ENTRY_EVENTS[item["type"]]

@@ -24,7 +24,7 @@ def _current_only(counts: Mapping[str, int], day: date) -> dict[str, int]:
 
 
 def member_facts(
-    counters: Mapping[str, Any], program: Program, now: datetime, tier: str | None = None
+    counters: Mapping[str, Any], program: Program, now: datetime, tier: str | None
 ) -> MemberFacts:
     day = local_date(now, program.timezone)
     return MemberFacts(
@@ -50,7 +50,7 @@ def after_award(
     """The counters once `points` are credited for a purchase or an activity (all sources count
     toward the daily cap; signup bonuses and manual adjustments do not)."""
     day = local_date(now, program.timezone)
-    facts = member_facts(counters, program, now)
+    facts = member_facts(counters, program, now, None)
     counts = dict(facts.activity_counts)
     earned = dict(facts.activity_points)
     if activity_type is not None:

@@ -52,6 +52,84 @@ class ExpiringPoints(ResponseModel):
     expires_on: date
 
 
+class TierBenefitsView(ResponseModel):
+    free_shipping: bool
+    priority_service: bool
+    discount_rate: str
+    rewards: list[str]
+
+
+class TierAssignmentView(ResponseModel):
+    tier_id: str
+    until: date | None = Field(default=None, description="Inclusive; null: until withdrawn")
+
+
+class TierView(ResponseModel):
+    """The member's tier and what it grants, for the shop to apply."""
+
+    id: str
+    name: str
+    names: dict[str, str]
+    since: date | None = None
+    review_on: date | None = Field(
+        default=None, description="The next evaluation (downgrades happen only then)"
+    )
+    earn_multiplier: str
+    birthday_bonus: int
+    benefits: TierBenefitsView
+    assigned: TierAssignmentView | None = None
+
+
+class TierFigures(ResponseModel):
+    spend: str
+    purchases: int
+    points: int
+
+
+class TierMissing(ResponseModel):
+    spend: str | None = None
+    purchases: int | None = None
+    points: int | None = None
+
+
+class NextTier(ResponseModel):
+    id: str
+    name: str
+    names: dict[str, str]
+    combine: Literal["any", "all"] = Field(description="any: reaching one of the missing figures is enough")
+    missing: TierMissing
+
+
+class KeepTier(ResponseModel):
+    until: date | None = Field(description="The evaluation that decides whether the tier is kept")
+    in_grace: bool
+    missing: TierMissing = Field(
+        description="What the window lacks to keep the tier, were it evaluated today"
+    )
+
+
+class TierProgress(ResponseModel):
+    window_from: date
+    window_to: date
+    figures: TierFigures
+    next_tier: NextTier | None = Field(description="null at the top of the ladder")
+    keep: KeepTier | None = Field(description="null in the base tier")
+
+
+class TierAssignmentRequest(StrictModel):
+    """An admin's assignment (VIP invitation): the member holds at least this tier until `until`."""
+
+    tier_id: NaturalId | None = Field(description="null withdraws the assignment")
+    until: date | None = None
+    reason: Text
+
+
+class TierChangeView(ResponseModel):
+    from_tier: str
+    to_tier: str
+    reason: str
+
+
 class MemberResponse(ResponseModel):
     member_id: str
     name: str | None = None
@@ -64,8 +142,8 @@ class MemberResponse(ResponseModel):
     enrolled_at: datetime
     balance: Balance
     debt: int = Field(description="Points clawed back by refunds that the balance could not cover yet")
-    tier: str | None = None
-    tier_progress: dict[str, object] | None = None
+    tier: TierView
+    tier_progress: TierProgress
     expiring: list[ExpiringPoints]
 
 
@@ -135,6 +213,9 @@ class PurchaseResponse(ResponseModel):
     pending_until: date | None = Field(default=None, description="The points are pending until this day")
     balance: Balance
     program_version: int
+    tier_change: TierChangeView | None = Field(
+        default=None, description="The purchase raised the member's tier"
+    )
 
 
 class PreviewResponse(ResponseModel):
@@ -171,6 +252,7 @@ class ActivityResponse(ResponseModel):
     entry_id: str
     balance: Balance
     program_version: int
+    tier_change: TierChangeView | None = None
 
 
 class RefundRequest(StrictModel):

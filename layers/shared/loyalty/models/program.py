@@ -106,11 +106,95 @@ class ItemRule(StrictModel):
         return self
 
 
+TierName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+LocaleTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+
+
+def _no_float_rate(value: object) -> object:
+    if isinstance(value, float | bool):
+        raise ValueError('a rate must be a decimal string such as "0.05", not a float')
+    return value
+
+
+Rate = Annotated[
+    Decimal,
+    BeforeValidator(_no_float_rate),
+    Field(ge=0, le=1, decimal_places=4),
+    WithJsonSchema({"type": "string", "pattern": r"^(0(\.\d{1,4})?|1(\.0{1,4})?)$", "examples": ["0.05"]}),
+]
+
+
+class TierQualification(StrictModel):
+    """Thresholds on the member's figures in the rolling window (see TierRules.window_months)."""
+
+    spend: Amount | None = Field(default=None, description="Qualifying spend (net of refunds)")
+    purchases: int | None = Field(
+        default=None, ge=1, le=1_000_000, description="Purchases (refunded ones not)"
+    )
+    points: Points | None = Field(
+        default=None, description="Points earned by purchases and activities (not bonuses or adjustments)"
+    )
+    combine: Literal["any", "all"] = Field(default="any", description="any: one threshold is enough")
+
+    @model_validator(mode="after")
+    def _something_to_reach(self) -> TierQualification:
+        if self.spend is None and self.purchases is None and self.points is None:
+            raise ValueError("qualification needs spend, purchases or points")
+        return self
+
+
+class TierBenefits(StrictModel):
+    """What a shop grants members of the tier; the earn multiplier and birthday bonus are the
+    tier's own fields because the rules apply them, the rest the shop applies."""
+
+    free_shipping: bool = False
+    priority_service: bool = False
+    discount_rate: Rate = Field(default=Decimal(0), description='Share off, e.g. "0.05" for 5%')
+    rewards: list[NaturalId] = Field(
+        default_factory=list,
+        max_length=200,
+        description="Rewards only members of this tier (and higher) may redeem",
+    )
+
+
 class Tier(StrictModel):
     id: NaturalId
-    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    name: TierName
+    names: dict[LocaleTag, TierName] = Field(
+        default_factory=dict, max_length=20, description="The name per locale, e.g. zh-CN, en"
+    )
     earn_multiplier: Multiplier = ONE
     birthday_bonus: int = Field(default=0, ge=0, le=1_000_000, description="Points on the member's birthday")
+    qualify: TierQualification | None = Field(
+        default=None,
+        description="Thresholds that reach the tier; without: only an assignment does (invitation, paid VIP)",
+    )
+    benefits: TierBenefits = TierBenefits()
+
+
+class TierRules(StrictModel):
+    """How members move between tiers: up at once when an earn crosses a threshold, down only
+    when evaluated (at most `max_levels_down`, after `grace_days`, never below an assigned tier)."""
+
+    window_months: int = Field(
+        default=12, ge=1, le=36, description="The rolling window: this calendar month and the ones before"
+    )
+    evaluate_on: Literal["anniversary", "date"] = Field(
+        default="anniversary", description="The membership anniversary, or `evaluation_date` every year"
+    )
+    evaluation_date: (
+        Annotated[str, StringConstraints(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")] | None
+    ) = Field(default=None, description='"MM-DD", with evaluate_on "date"')
+    grace_days: int = Field(
+        default=0, ge=0, le=365, description="A member short of the tier at evaluation keeps it this long"
+    )
+    max_levels_down: int = Field(default=1, ge=1, le=20)
+
+    @model_validator(mode="after")
+    def _date_when_dated(self) -> TierRules:
+        if (self.evaluate_on == "date") != (self.evaluation_date is not None):
+            raise ValueError('evaluation_date is required with evaluate_on "date", and only then')
+        return self
 
 
 class DateWindow(StrictModel):
@@ -276,8 +360,9 @@ class Program(StrictModel):
         default_factory=lambda: [Tier(id="base", name="Base")],
         min_length=1,
         max_length=20,
-        description="The first tier is the base tier of members without one",
+        description="The ladder, lowest first; the first is the base tier every member starts in",
     )
+    tier_rules: TierRules = TierRules()
     campaigns: list[Campaign] = Field(default_factory=list, max_length=100)
     campaign_stacking: Literal["multiply", "add", "best"] = Field(
         default="best",
@@ -309,6 +394,8 @@ class Program(StrictModel):
         problems += _duplicates("item_rules", [rule.id for rule in self.item_rules])
         problems += _duplicates("campaigns", [campaign.id for campaign in self.campaigns])
         tier_ids = {tier.id for tier in self.tiers}
+        if self.tiers[0].qualify is not None:
+            problems.append((("tiers", 0, "qualify"), "the first (base) tier has no qualification", None))
         for index, campaign in enumerate(self.campaigns):
             for position, tier_id in enumerate(campaign.target.tiers or ()):
                 if tier_id not in tier_ids:
@@ -327,6 +414,10 @@ class Program(StrictModel):
     def tier(self, tier_id: str | None) -> Tier | None:
         """The member's tier; None for an id the program does not define (or no id at all)."""
         return next((tier for tier in self.tiers if tier.id == tier_id), None)
+
+    def tier_level(self, tier_id: str | None) -> int:
+        """The tier's place on the ladder; an unknown id (a tier the program dropped) is the base."""
+        return next((level for level, tier in enumerate(self.tiers) if tier.id == tier_id), 0)
 
 
 def _aware(moment: datetime, zone: ZoneInfo) -> datetime:
@@ -367,9 +458,33 @@ def default_program(name: str = "Loyalty program") -> Program:
             "timezone": "Asia/Shanghai",
             "earn": {"points_per_unit": 1, "rounding": "down", "max_age_days": 90, "pending_days": 0},
             "tiers": [
-                {"id": "base", "name": "Regular", "earn_multiplier": "1", "birthday_bonus": 100},
-                {"id": "silver", "name": "Silver", "earn_multiplier": "2", "birthday_bonus": 300},
+                {
+                    "id": "base",
+                    "name": "Regular",
+                    "names": {"zh-CN": "普通会员", "en": "Regular"},
+                    "earn_multiplier": "1",
+                    "birthday_bonus": 100,
+                },
+                {
+                    "id": "silver",
+                    "name": "Silver",
+                    "names": {"zh-CN": "银卡", "en": "Silver"},
+                    "earn_multiplier": "2",
+                    "birthday_bonus": 300,
+                    "qualify": {"spend": "5000.00"},
+                    "benefits": {"free_shipping": True, "discount_rate": "0.02"},
+                },
+                {
+                    "id": "gold",
+                    "name": "Gold",
+                    "names": {"zh-CN": "金卡", "en": "Gold"},
+                    "earn_multiplier": "3",
+                    "birthday_bonus": 500,
+                    "qualify": {"spend": "20000.00", "purchases": 30, "combine": "all"},
+                    "benefits": {"free_shipping": True, "priority_service": True, "discount_rate": "0.05"},
+                },
             ],
+            "tier_rules": {"window_months": 12, "evaluate_on": "anniversary", "grace_days": 30},
             "campaigns": [
                 {
                     # Targeted at the app channels: a sample that shows campaigns without making

@@ -8,10 +8,12 @@ from loyalty.domain.expiry import lot_expiry
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import credit
 from loyalty.domain.rules import evaluate_activity
+from loyalty.domain.tiers import Figures
 from loyalty.errors import MemberNotFoundError
 from loyalty.models.api import ActivityRequest, ActivityResponse
 from loyalty.operations.context import Context, Outcome, replay, with_retries
-from loyalty.operations.views import balance
+from loyalty.operations.tiers import tier_after_earn
+from loyalty.operations.views import balance, tier_change
 from loyalty.store.ledger_store import OperationRecord, PostingCommit
 
 ACTIVITY = "activity"
@@ -32,7 +34,10 @@ def record_activity(context: Context, tenant_id: str, request: ActivityRequest) 
         if member is None:
             raise MemberNotFoundError(f"member {request.member_id!r} not found")
         now = context.clock()
-        award = evaluate_activity(program, request.type, member_facts(member.counters, program, now), now)
+        facts = member_facts(member.counters, program, now, member.tier.tier_id)
+        award = evaluate_activity(program, request.type, facts, now)
+        done_on = local_date(request.occurred_at or now, program.timezone)
+        tier = tier_after_earn(program, member, done_on, Figures(points=award.points), now)
         expires_on = lot_expiry(program.expiry, now, program.timezone)
         posting = credit(
             member.account, member.lots, award.points, expires_on, today=local_date(now, program.timezone)
@@ -49,6 +54,7 @@ def record_activity(context: Context, tenant_id: str, request: ActivityRequest) 
             entry_id=str(posting.seq),
             balance=balance(posting.after),
             program_version=program.version,
+            tier_change=tier_change(tier.change),
         ).model_dump(mode="json")
         context.ledger.commit(
             PostingCommit(
@@ -69,6 +75,7 @@ def record_activity(context: Context, tenant_id: str, request: ActivityRequest) 
                 operation=OperationRecord(ACTIVITY, request.activity_id, fingerprint, 201, body),
                 now=now,
                 counters=after_award(member.counters, program, now, award.points, activity_type=request.type),
+                tier=tier,
             )
         )
         return Outcome(201, body)

@@ -14,6 +14,7 @@ from loyalty.domain.birthdays import celebrated_on, month_days_celebrated
 from loyalty.domain.calendar import local_date
 from loyalty.domain.expiry import lot_expiry
 from loyalty.domain.ledger import credit
+from loyalty.domain.tiers import current_tier
 from loyalty.operations.checkpoints import walk_days
 from loyalty.operations.context import Context, Outcome, with_retries
 from loyalty.operations.views import balance
@@ -60,8 +61,7 @@ def _celebrate(
     if celebrated_on(birthday, day.year) != day:
         return True  # 29 February in a leap year is celebrated on the 29th, not the 28th
     natural_id = f"{candidate.member_id}@{day.year}"
-    # The member's tier once tiers are assigned (issue 4); until then the base (first) tier.
-    tier = program.tier(candidate.profile.get("tier")) or program.tiers[0]
+    tier = current_tier(program, candidate.tier)
     reads = [candidate]
 
     def attempt() -> Outcome:

@@ -40,7 +40,8 @@ def enroll(context: Context, tenant_id: str, request: EnrollRequest) -> Outcome:
         posting = credit(Account(), [], award.points, expires_on, today=local_date(now, program.timezone))
         profile = request.model_dump(mode="json", exclude={"member_id"}, exclude_none=True)
         record = MemberRecord(tenant_id, member_id, profile, now, posting.after)
-        body = member_view(record, posting.after, list(posting.lots_after))
+        today = local_date(now, program.timezone)
+        body = member_view(record, posting.after, list(posting.lots_after), program, today)
         context.ledger.commit(
             PostingCommit(
                 tenant_id=tenant_id,
@@ -74,8 +75,9 @@ def read_member(context: Context, tenant_id: str, member_id: str) -> Outcome:
     if wallet is None:
         raise MemberNotFoundError(f"member {member_id!r} not found")
     program = context.programs.get(tenant_id)
-    account, lots = mature(wallet.member.account, wallet.lots, local_date(context.clock(), program.timezone))
-    return Outcome(200, member_view(wallet.member, account, lots))
+    today = local_date(context.clock(), program.timezone)
+    account, lots = mature(wallet.member.account, wallet.lots, today)
+    return Outcome(200, member_view(wallet.member, account, lots, program, today))
 
 
 MAX_PAGE = 100

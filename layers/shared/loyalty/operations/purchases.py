@@ -4,7 +4,7 @@ what a purchase would earn without writing anything."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +15,7 @@ from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import credit, debit
 from loyalty.domain.refunds import clawback_points
 from loyalty.domain.rules import Award, MemberFacts, evaluate_purchase, evaluate_referral
+from loyalty.domain.tiers import Figures
 from loyalty.errors import InvalidRequestError, MemberNotFoundError, PurchaseNotFoundError
 from loyalty.models.api import (
     PreviewResponse,
@@ -26,7 +27,8 @@ from loyalty.models.api import (
 from loyalty.models.common import amount_str
 from loyalty.models.program import Program
 from loyalty.operations.context import Context, Outcome, replay, with_retries
-from loyalty.operations.views import balance
+from loyalty.operations.tiers import tier_after_earn, tier_after_refund
+from loyalty.operations.views import balance, tier_change
 from loyalty.store.ledger_store import (
     MemberPosting,
     MemberRecord,
@@ -50,7 +52,11 @@ def preview_purchase(context: Context, tenant_id: str, request: PurchaseRequest)
     program = _program_for(context, tenant_id, request)
     member = context.ledger.read_member(tenant_id, request.member_id)
     now = context.clock()
-    facts = member_facts(member.counters, program, now) if member else MemberFacts(first_purchase=True)
+    facts = (
+        member_facts(member.counters, program, now, member.tier.tier_id)
+        if member
+        else MemberFacts(first_purchase=True)
+    )
     award = evaluate_purchase(program, request, facts, now)
     body = PreviewResponse(
         points_earned=award.points,
@@ -78,8 +84,10 @@ def record_purchase(context: Context, tenant_id: str, request: PurchaseRequest) 
         if member is None:
             raise MemberNotFoundError(f"member {request.member_id!r} not found")
         now = context.clock()
-        facts = member_facts(member.counters, program, now)
+        facts = member_facts(member.counters, program, now, member.tier.tier_id)
         award = evaluate_purchase(program, request, facts, now)
+        bought_on = local_date(request.occurred_at or now, program.timezone)
+        tier = tier_after_earn(program, member, bought_on, Figures(request.amount, 1, award.points), now)
         expires_on = lot_expiry(program.expiry, now, program.timezone)
         posting = credit(
             member.account,
@@ -103,6 +111,7 @@ def record_purchase(context: Context, tenant_id: str, request: PurchaseRequest) 
             pending_until=award.pending_until,
             balance=balance(posting.after),
             program_version=program.version,
+            tier_change=tier_change(tier.change),
         ).model_dump(mode="json")
         lot = posting.lot_credit
         state = {
@@ -129,6 +138,7 @@ def record_purchase(context: Context, tenant_id: str, request: PurchaseRequest) 
                 now=now,
                 counters=after_award(member.counters, program, now, award.points, purchase=True),
                 also=_referral(context, program, tenant_id, member, facts, request.order_id, now),
+                tier=tier,
             )
         )
         return Outcome(201, body)
@@ -211,6 +221,15 @@ def refund_purchase(context: Context, tenant_id: str, order_id: str, request: Re
             raise MemberNotFoundError(f"member {state['member_id']!r} not found")
         program = context.programs.get(tenant_id)
         now = context.clock()
+        fully_refunded = refunded_before + request.amount >= Decimal(state["amount"])
+        bought_on = local_date(datetime.fromisoformat(state["occurred_at"]), program.timezone)
+        tier = tier_after_refund(
+            program,
+            wallet.member,
+            bought_on,
+            Figures(-request.amount, -1 if fully_refunded else 0, -points),
+            now,
+        )
         posting = debit(
             wallet.member.account,
             wallet.lots,
@@ -255,6 +274,7 @@ def refund_purchase(context: Context, tenant_id: str, order_id: str, request: Re
                         "points_clawed_back": state["points_clawed_back"] + points,
                     },
                 ),
+                tier=tier,
             )
         )
         return Outcome(201, body)

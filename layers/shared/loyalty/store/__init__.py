@@ -12,6 +12,7 @@ Single-table layout (tenant id in every key):
 | member, balance, lots| T#{tenant}#M#{member}       | MEMBER                              |
 | ledger entry         | T#{tenant}#M#{member}       | LEDGER#{seq}                        |
 | expiry reminder sent | T#{tenant}#M#{member}       | REMINDER#{expires_on}#{window}      |
+| tier change (history)| T#{tenant}#M#{member}       | TIER#{tier revision}                |
 | operation record     | T#{tenant}#OP#{kind}#{id}   | OP                                  |
 
 The member item holds the balance, the rolling counters the rules read, and the member's lots: a
@@ -21,6 +22,10 @@ whole wallet, and the member's version condition guards balance, counters and lo
 A member with dated points carries GSI1PK = EXPIRY#{next expiry date}#{shard}: a sparse,
 write-sharded index the expiry job pages through (one item per due member), never a Scan.
 Members with a birthday carry GSI2PK = BIRTHDAY#{MM-DD}#{shard} for the birthday job.
+Members above the base tier (or with an assigned tier) carry GSI3PK = TIERS#{review date}#{shard}
+for the tier run. The member's `tier` map (tier, review date, grace, assignment, monthly
+qualifying buckets) is written only with `tier_revision = :read`, as the run changes it without
+a ledger entry (so without moving `version`).
 An operation record is the idempotency record of one
 natural id; it is written in the same transaction as the balance change it records.
 """

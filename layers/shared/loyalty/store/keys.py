@@ -72,3 +72,20 @@ def job_pk(job: str) -> str:
 
 
 JOB_SK = "STATE"
+
+
+def tier_review_index_pk(review_on: date, tenant_id: str, member_id: str) -> str:
+    """Members whose tier is due for evaluation on one date, spread over shards like expiry."""
+    digest = hashlib.sha256(f"{tenant_id}/{member_id}".encode()).digest()
+    return tier_review_index_pk_for_shard(review_on, digest[0] % EXPIRY_SHARDS)
+
+
+def tier_review_index_pk_for_shard(review_on: date, shard: int) -> str:
+    return f"TIERS#{review_on.isoformat()}#{shard}"
+
+
+TIER_CHANGE_PREFIX = "TIER#"
+
+
+def tier_change_sk(revision: int) -> str:
+    return f"{TIER_CHANGE_PREFIX}{revision:08d}"

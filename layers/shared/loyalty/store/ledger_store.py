@@ -11,6 +11,7 @@ from typing import Any, cast
 from botocore.exceptions import ClientError
 
 from loyalty.domain.ledger import NEVER, Account, Lot, Posting, next_expiry
+from loyalty.domain.tiers import TierChange, TierStatus
 from loyalty.errors import TransientError
 from loyalty.store import keys
 from loyalty.store.table import (
@@ -22,6 +23,7 @@ from loyalty.store.table import (
     to_item,
     values,
 )
+from loyalty.store.tier_items import tier_map, tier_status
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class MemberRecord:
     account: Account
     counters: dict[str, Any] = field(default_factory=dict)  # rolling figures the rules read (caps, limits)
     lots: list[Lot] = field(default_factory=list)
+    tier: TierStatus = field(default_factory=TierStatus)
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,16 @@ class OperationUpdate:
 
 
 @dataclass(frozen=True)
+class TierUpdate:
+    """The member's tier status after an operation, written only if it is still the one read
+    (`expected_revision`); a change on the ladder also writes its history item (tier.changed)."""
+
+    status: TierStatus
+    expected_revision: int
+    change: TierChange | None = None
+
+
+@dataclass(frozen=True)
 class MemberPosting:
     """Another member's balance change committed with the operation (a referrer's reward)."""
 
@@ -90,6 +103,7 @@ class PostingCommit:
     operation_update: OperationUpdate | None = None
     counters: dict[str, Any] | None = None  # the member's counters after this operation, when it changes them
     also: tuple[MemberPosting, ...] = ()
+    tier: TierUpdate | None = None
 
 
 class ReplayError(Exception):
@@ -168,6 +182,15 @@ class LedgerStore(TableStore):
             "GSI2",
             "GSI2PK",
             [keys.birthday_index_pk_for_shard(month_day, shard) for shard in range(keys.EXPIRY_SHARDS)],
+        )
+
+    def members_due_review(self, review_on: date) -> Iterator[MemberRecord]:
+        """Members whose tier evaluation falls on `review_on`, every shard, page by page (a
+        candidate: the evaluation re-reads the member and its version condition decides)."""
+        return self._index_members(
+            "GSI3",
+            "GSI3PK",
+            [keys.tier_review_index_pk_for_shard(review_on, shard) for shard in range(keys.EXPIRY_SHARDS)],
         )
 
     def _index_members(self, index: str, attribute: str, partitions: list[str]) -> Iterator[MemberRecord]:
@@ -270,7 +293,8 @@ class LedgerStore(TableStore):
         actions: list[dict[str, Any]] = []
         for index, member_posting in enumerate((main, *commit.also)):
             profile = commit.new_member_profile if index == 0 else None
-            actions.extend(self._posting_actions(commit.tenant_id, member_posting, profile, commit.now))
+            tier = commit.tier if index == 0 else None
+            actions.extend(self._posting_actions(commit.tenant_id, member_posting, profile, commit.now, tier))
         if commit.operation_update is not None:
             actions.append(self._operation_update(commit.tenant_id, commit.operation_update))
         operation_index = len(actions)
@@ -278,7 +302,12 @@ class LedgerStore(TableStore):
         return operation_index, actions
 
     def _posting_actions(
-        self, tenant: str, member_posting: MemberPosting, profile: dict[str, Any] | None, now: datetime
+        self,
+        tenant: str,
+        member_posting: MemberPosting,
+        profile: dict[str, Any] | None,
+        now: datetime,
+        tier: TierUpdate | None = None,
     ) -> list[dict[str, Any]]:
         """The member's new balance (or the new member), its ledger entry and its lot changes."""
         member, posting = member_posting.member_id, member_posting.posting
@@ -321,23 +350,20 @@ class LedgerStore(TableStore):
                 }
             )
         else:
-            assignments = {**balance, **index}
-            update = "SET " + ", ".join(f"#{name} = :{name}" for name in assignments)
-            if not index:  # no dated points left: out of the expiry index (it is sparse)
-                update += " REMOVE #GSI1PK, #GSI1SK"
+            removals = [] if index else ["GSI1PK", "GSI1SK"]  # no dated points left: out of the sparse index
+            tier_assignments, tier_removals = _tier_assignments(tenant, member, tier)
+            assignments = {**balance, **index, **tier_assignments}
             actions.append(
-                {
-                    "Update": {
-                        "TableName": self.table_name,
-                        "Key": to_item({"PK": pk, "SK": keys.MEMBER_SK}),
-                        "UpdateExpression": update,
-                        # The balance and lots we computed hold only if the member is as we read it.
-                        "ConditionExpression": "#version = :expected",
-                        "ExpressionAttributeNames": names(*assignments, "GSI1PK", "GSI1SK"),
-                        "ExpressionAttributeValues": values(**assignments, expected=posting.before.version),
-                    }
-                }
+                self._member_update(
+                    pk,
+                    assignments,
+                    removals + tier_removals,
+                    posting.before.version,
+                    tier.expected_revision if tier else None,
+                )
             )
+        if tier is not None and tier.change is not None:
+            actions.append(self._tier_change_put(tenant, member, tier, now))
         actions.append(
             {
                 "Put": {
@@ -363,6 +389,85 @@ class LedgerStore(TableStore):
             }
         )
         return actions
+
+    def _member_update(
+        self,
+        pk: str,
+        assignments: dict[str, Any],
+        removals: list[str],
+        expected_version: int,
+        expected_tier_revision: int | None,
+    ) -> dict[str, Any]:
+        # The balance and lots we computed hold only if the member is as we read it; a tier
+        # decision only if its status is (the tier run changes it without a ledger entry).
+        update = "SET " + ", ".join(f"#{name} = :{name}" for name in assignments)
+        if removals:
+            update += " REMOVE " + ", ".join(f"#{name}" for name in removals)
+        condition = "#version = :expected"
+        revision: dict[str, Any] = {}
+        if expected_tier_revision is not None:
+            condition += (
+                " AND (attribute_not_exists(#tier_revision) OR #tier_revision = :expected_tier)"
+                if expected_tier_revision == 0
+                else " AND #tier_revision = :expected_tier"
+            )
+            revision["expected_tier"] = expected_tier_revision
+        return {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": to_item({"PK": pk, "SK": keys.MEMBER_SK}),
+                "UpdateExpression": update,
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": names(
+                    "version", *assignments, *removals, *(["tier_revision"] if revision else [])
+                ),
+                "ExpressionAttributeValues": values(**assignments, expected=expected_version, **revision),
+            }
+        }
+
+    def _tier_change_put(self, tenant: str, member: str, tier: TierUpdate, now: datetime) -> dict[str, Any]:
+        change = tier.change
+        assert change is not None
+        return {
+            "Put": {
+                "TableName": self.table_name,
+                "Item": to_item(
+                    {
+                        "PK": keys.member_pk(tenant, member),
+                        "SK": keys.tier_change_sk(tier.status.revision),
+                        "tenant_id": tenant,
+                        "member_id": member,
+                        "from_tier": change.from_tier,
+                        "to_tier": change.to_tier,
+                        "reason": change.reason,
+                        "detail": change.detail,
+                        "created_at": now.isoformat(),
+                    }
+                ),
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        }
+
+    def commit_tier(self, member: MemberRecord, tier: TierUpdate, now: datetime) -> None:
+        """A tier decision that moves no points (evaluation, assignment): the member item's tier
+        status, and the history item of a change, all or nothing."""
+        pk = keys.member_pk(member.tenant_id, member.member_id)
+        assignments, removals = _tier_assignments(member.tenant_id, member.member_id, tier)
+        actions = [
+            self._member_update(pk, assignments, removals, member.account.version, tier.expected_revision)
+        ]
+        if tier.change is not None:
+            actions.append(self._tier_change_put(member.tenant_id, member.member_id, tier, now))
+        try:
+            self.client.transact_write_items(TransactItems=cast(Any, actions))
+        except ClientError as error:
+            cancelled = cancellation(error)
+            if cancelled is None:
+                raise_if_transient(error)
+                raise
+            if cancelled.conflict_or_throttle or "ConditionalCheckFailed" in cancelled.codes:
+                raise ConcurrentChangeError(str(cancelled.codes)) from error
+            raise
 
     def _operation_put(self, tenant: str, operation: OperationRecord, now: datetime) -> dict[str, Any]:
         return {
@@ -420,7 +525,21 @@ def _member(item: dict[str, Any]) -> MemberRecord:
         ),
         counters=dict(item.get("counters") or {}),
         lots=lots_from_map(item.get("lots") or {}),
+        tier=tier_status(item),
     )
+
+
+def _tier_assignments(tenant: str, member: str, tier: TierUpdate | None) -> tuple[dict[str, Any], list[str]]:
+    """The member item's tier attributes, and its place in the sparse review index (or none)."""
+    if tier is None:
+        return {}, []
+    status = tier.status
+    assignments: dict[str, Any] = {"tier": tier_map(status), "tier_revision": status.revision}
+    if status.review_on is None:
+        return assignments, ["GSI3PK", "GSI3SK"]
+    pk = keys.member_pk(tenant, member)
+    review_pk = keys.tier_review_index_pk(status.review_on, tenant, member)
+    return assignments | {"GSI3PK": review_pk, "GSI3SK": pk}, []
 
 
 def lots_map(lots: tuple[Lot, ...] | list[Lot]) -> dict[str, int]:

@@ -16,12 +16,14 @@ from loyalty.models.api import (
     AdjustmentResponse,
     KeyCreatedResponse,
     KeyCreateRequest,
+    MemberResponse,
     TenantCreatedResponse,
     TenantCreateRequest,
+    TierAssignmentRequest,
 )
 from loyalty.models.common import ID_PATTERN
 from loyalty.observability import count
-from loyalty.operations import adjustments, tenants
+from loyalty.operations import adjustments, tenants, tiers
 from loyalty.operations.context import default_context
 
 router = Router()
@@ -57,3 +59,15 @@ def adjust_points(
     outcome = adjustments.adjust(default_context(), principal, member_id, body)
     count("PointsAdjusted", 0 if outcome.replayed else abs(body.points))
     return respond(outcome)
+
+
+@router.put(
+    "/v1/members/<member_id>/tier",
+    responses=responses(200, MemberResponse, 404),
+    tags=["admin"],
+)
+def assign_tier(
+    member_id: Annotated[str, Path(pattern=ID_PATTERN)], body: TierAssignmentRequest
+) -> Response[str]:
+    principal = require(router, "admin")
+    return respond(tiers.assign_tier(default_context(), principal.tenant_id, member_id, body))

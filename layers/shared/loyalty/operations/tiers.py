@@ -1,0 +1,160 @@
+"""Tier operations: the tier part of an earn or a refund (figures, and an upgrade at once), the
+scheduled `tiers` run (evaluation of the members due, downgrades), and an admin's assignment.
+
+The run finds members through a sparse, sharded index by review date (only members above the
+base tier, or with an assignment, have one), walks the days from its checkpoint like the other
+runs, and re-reads each candidate: a member whose review date moved (evaluated already, or
+upgraded meanwhile) is skipped, so a second run for the same time changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from loyalty.domain.calendar import local_date
+from loyalty.domain.tiers import Figures, TierDecision, after_earn, assign, evaluate, record
+from loyalty.errors import InvalidRequestError, MemberNotFoundError, TransientError
+from loyalty.models.api import TierAssignmentRequest
+from loyalty.models.program import Program
+from loyalty.operations.checkpoints import walk_days
+from loyalty.operations.context import Context, Outcome
+from loyalty.operations.views import member_view
+from loyalty.store.job_store import JobStore
+from loyalty.store.ledger_store import ConcurrentChangeError, MemberRecord, TierUpdate
+
+JOB = "tiers"
+AHEAD_OF_UTC, BEHIND_UTC = timedelta(hours=14), timedelta(hours=12)
+FIRST_RUN_LOOKBACK = timedelta(days=31)
+
+
+def _enrolled_on(member: MemberRecord, program: Program) -> date:
+    return local_date(member.enrolled_at, program.timezone)
+
+
+def tier_after_earn(
+    program: Program, member: MemberRecord, day: date, figures: Figures, now: datetime
+) -> TierUpdate:
+    """The earn's figures added to the month of `day` (the purchase's own local day), and the
+    member raised at once if they now reach a higher tier."""
+    today = local_date(now, program.timezone)
+    status = record(member.tier, day, figures, program.tier_rules, today)
+    decision = after_earn(program, status, _enrolled_on(member, program), today)
+    return TierUpdate(decision.status, member.tier.revision, decision.change)
+
+
+def tier_after_refund(
+    program: Program, member: MemberRecord, day: date, figures: Figures, now: datetime
+) -> TierUpdate:
+    """A refund lowers the figures of the purchase's month; the tier waits for its evaluation."""
+    today = local_date(now, program.timezone)
+    status = record(member.tier, day, figures, program.tier_rules, today)
+    return TierUpdate(status, member.tier.revision)
+
+
+@dataclass
+class TierReport:
+    members_evaluated: int = 0
+    upgraded: int = 0
+    downgraded: int = 0
+    in_grace: int = 0
+    not_yet_due: int = 0
+    next_date: str = ""
+
+
+def run_tiers(
+    context: Context, jobs: JobStore, now: datetime, *, should_stop: Callable[[], bool] = lambda: False
+) -> TierReport:
+    """Evaluate every member whose review day has come by `now` in their program's time zone."""
+    report = TierReport()
+
+    def visit(day: date) -> bool:
+        finished = True
+        for candidate in context.ledger.members_due_review(day):
+            if not _evaluate_member(context, candidate, day, now, report):
+                report.not_yet_due += 1
+                finished = False
+        return finished
+
+    latest = (now + AHEAD_OF_UTC).date()
+    checkpoint = walk_days(jobs, JOB, latest - FIRST_RUN_LOOKBACK, latest, visit, should_stop)
+    report.next_date = checkpoint.isoformat()
+    return report
+
+
+def _evaluate_member(
+    context: Context, candidate: MemberRecord, day: date, now: datetime, report: TierReport
+) -> bool:
+    program = context.programs.get(candidate.tenant_id)
+    if local_date(now, program.timezone) < day:
+        return False  # the review day has not begun in this program's time zone
+    reads = [candidate]  # the index's copy first; a lost race re-reads consistently
+    for number in range(context.max_attempts):
+        member = (
+            reads.pop() if reads else context.ledger.read_member(candidate.tenant_id, candidate.member_id)
+        )
+        if member is None or member.tier.review_on != day:
+            return True  # evaluated already, or its review moved (an upgrade): nothing due today
+        decision = evaluate(program, member.tier, _enrolled_on(member, program), day)
+        try:
+            context.ledger.commit_tier(
+                member, TierUpdate(decision.status, member.tier.revision, decision.change), now
+            )
+        except ConcurrentChangeError:
+            context.sleep(min(0.25, 0.004 * 2**number))
+            continue
+        _count(report, program, member, decision)
+        return True
+    return False  # still contended: the checkpoint stays on this day and the next run retries
+
+
+def _count(report: TierReport, program: Program, member: MemberRecord, decision: TierDecision) -> None:
+    report.members_evaluated += 1
+    if decision.change is not None:
+        before, after = (
+            program.tier_level(decision.change.from_tier),
+            program.tier_level(decision.change.to_tier),
+        )
+        report.upgraded += after > before
+        report.downgraded += after < before
+    elif decision.status.grace_until is not None and member.tier.grace_until is None:
+        report.in_grace += 1
+
+
+def assign_tier(context: Context, tenant_id: str, member_id: str, request: TierAssignmentRequest) -> Outcome:
+    """Set (or withdraw, with tier_id null) an admin-assigned tier: the member holds at least it
+    until `until`, and is raised to it at once. Setting the same assignment again changes nothing
+    but the review date, so the call is safe to repeat."""
+    program = context.programs.get(tenant_id)
+    if request.tier_id is not None and program.tier(request.tier_id) is None:
+        raise InvalidRequestError(f"tier {request.tier_id!r} is not in the program")
+    for number in range(context.max_attempts):
+        member = context.ledger.read_member(tenant_id, member_id)
+        if member is None:
+            raise MemberNotFoundError(f"member {member_id!r} not found")
+        now = context.clock()
+        today = local_date(now, program.timezone)
+        if request.until is not None and request.until < today:
+            raise InvalidRequestError("until is in the past")
+        decision = assign(
+            program, member.tier, _enrolled_on(member, program), today, request.tier_id, request.until
+        )
+        try:
+            context.ledger.commit_tier(
+                member, TierUpdate(decision.status, member.tier.revision, decision.change), now
+            )
+        except ConcurrentChangeError:
+            context.sleep(min(0.25, 0.004 * 2**number))
+            continue
+        updated = MemberRecord(
+            member.tenant_id,
+            member.member_id,
+            member.profile,
+            member.enrolled_at,
+            member.account,
+            member.counters,
+            member.lots,
+            decision.status,
+        )
+        return Outcome(200, member_view(updated, member.account, member.lots, program, today))
+    raise TransientError("too much contention on this member; retry later")
