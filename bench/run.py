@@ -1,175 +1,242 @@
-"""Benchmarks (`make bench`): DynamoDB round trips and consumed capacity per operation, measured on
-DynamoDB Local, and the cold import time of each function module against a bare boto3 + client.
+"""`make bench` / `python -m bench.run`: every benchmark, then bench/results.md.
 
-Writes bench/results.md. Targets live here and in the closing notes, never in timed tests.
+Targets live here and in the closing notes, never in timed tests. `--quick` runs tiny
+parameters (the smoke test uses the same entry points) and writes nothing.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
-import statistics
-import subprocess
-import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "shared")]
-os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
-os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
-os.environ["POWERTOOLS_TRACE_DISABLED"] = "1"
+from bench import ROOT, prices
+from bench.cost import measure_queue_units, million_earns
+from bench.cpu import measure_cpu
+from bench.imports import measure_imports
+from bench.operations import measure_operations
+from bench.table import bench_table
+from bench.throughput import measure_throughput
 
-CAPACITY_OPERATIONS = {"GetItem", "BatchGetItem", "Query", "TransactWriteItems", "PutItem", "UpdateItem"}
-
-
-@dataclass
-class Meter:
-    """Counts DynamoDB round trips and sums the capacity DynamoDB reports for them."""
-
-    calls: list[str] = field(default_factory=list)
-    read_units: float = 0.0
-    write_units: float = 0.0
-
-    def attach(self, client: Any) -> None:
-        client.meta.events.register("provide-client-params.dynamodb.*", self._ask_for_capacity)
-        client.meta.events.register("after-call.dynamodb.*", self._count)
-
-    def _ask_for_capacity(self, params: dict[str, Any], model: Any, **_: Any) -> None:
-        if model.name in CAPACITY_OPERATIONS:
-            params.setdefault("ReturnConsumedCapacity", "TOTAL")
-
-    def _count(self, parsed: dict[str, Any], model: Any, **_: Any) -> None:
-        self.calls.append(model.name)
-        consumed = parsed.get("ConsumedCapacity") or []
-        for capacity in consumed if isinstance(consumed, list) else [consumed]:
-            self.read_units += capacity.get("ReadCapacityUnits", 0) or 0
-            self.write_units += capacity.get("WriteCapacityUnits", 0) or 0
-            if not capacity.get("ReadCapacityUnits") and not capacity.get("WriteCapacityUnits"):
-                # TOTAL without a split: reads report only CapacityUnits
-                units = capacity.get("CapacityUnits", 0) or 0
-                if model.name in {"GetItem", "BatchGetItem", "Query"}:
-                    self.read_units += units
-                else:
-                    self.write_units += units
-
-    def reset(self) -> None:
-        self.calls.clear()
-        self.read_units = self.write_units = 0.0
+TARGET_EARN_ROUND_TRIPS, TARGET_EARN_WRITE_UNITS = 2, 6
+TARGET_IMPORT_RATIO = 1.3
+TARGET_CPU_MS = 2.0
+TARGET_DOLLARS = 3.50
 
 
-def measure_operations() -> list[tuple[str, int, float, float, str]]:
-    import boto3
-
-    from infra.dynamodb_local import DynamoDBLocal
-    from infra.template_model import load_template
-    from loyalty.models.api import AdjustmentRequest, EnrollRequest, PurchaseRequest, RefundRequest
-    from loyalty.models.program import default_program
-    from loyalty.operations import adjustments, members, purchases
-    from loyalty.operations.context import Context, Principal, ProgramCache
-    from loyalty.store.ledger_store import LedgerStore
-    from loyalty.store.tenant_store import TenantStore
-
-    rows: list[tuple[str, int, float, float, str]] = []
-    with DynamoDBLocal() as server:
-        client = boto3.client("dynamodb", endpoint_url=server.endpoint)
-        spec = next(table for table in load_template().tables if table.logical_id == "LoyaltyTable")
-        client.create_table(TableName="bench", **spec.create_table_kwargs)
-        tenants = TenantStore("bench", client)
-        tenants.create_tenant("bench", "Bench", default_program(), [], datetime.now(UTC))
-        context = Context(
-            ledger=LedgerStore("bench", client), tenants=tenants, programs=ProgramCache(tenants, 300)
-        )
-        context.programs.get("bench")  # a warm Lambda has the program cached
-        meter = Meter()
-        meter.attach(client)
-        admin = Principal("bench", "admin", "key_bench")
-
-        def run(name: str, operation: Callable[[], object]) -> None:
-            meter.reset()
-            operation()
-            rows.append(
-                (name, len(meter.calls), meter.read_units, meter.write_units, " + ".join(meter.calls))
-            )
-
-        purchase = PurchaseRequest(order_id="o1", member_id="m1", amount=Decimal("129.90"), currency="CNY")
-        run(
-            "enroll (with signup bonus)",
-            lambda: members.enroll(context, "bench", EnrollRequest(member_id="m1")),
-        )
-        run("earn (purchase)", lambda: purchases.record_purchase(context, "bench", purchase))
-        run("earn replay (same order id)", lambda: purchases.record_purchase(context, "bench", purchase))
-        refund = RefundRequest(refund_id="r1", amount=Decimal("29.90"))
-        run("refund (partial)", lambda: purchases.refund_purchase(context, "bench", "o1", refund))
-        grant = AdjustmentRequest(adjustment_id="a1", points=50, reason="bench")
-        run("adjustment (grant)", lambda: adjustments.adjust(context, admin, "m1", grant))
-        deduct = AdjustmentRequest(adjustment_id="a2", points=-20, reason="bench")
-        run("adjustment (deduction)", lambda: adjustments.adjust(context, admin, "m1", deduct))
-        run("member read", lambda: members.read_member(context, "bench", "m1"))
-        run("transactions page", lambda: members.list_transactions(context, "bench", "m1", 50, None))
-    return rows
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
 
 
-def _import_seconds(statement: str) -> float:
-    code = (
-        "import sys, time; sys.path[:0] = [{root!r}, {layer!r}]; start = time.perf_counter(); {statement}; "
-        "print(time.perf_counter() - start)"
-    ).format(root=str(ROOT), layer=str(ROOT / "layers" / "shared"), statement=statement)
-    output = subprocess.run(
-        [sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=ROOT
-    )
-    return float(output.stdout.strip().splitlines()[-1])
+def _quantity(measured: str, documented: str) -> str:
+    return measured if measured == documented else f"{measured} (AWS rules: {documented})"
 
 
-def measure_imports(runs: int = 7) -> list[tuple[str, float, float]]:
-    bare = "import boto3; boto3.client('dynamodb')"
-    baseline = statistics.median(_import_seconds(bare) for _ in range(runs))
-    rows = [("bare `import boto3` + DynamoDB client", baseline, 1.0)]
-    for function in ("earn", "members", "admin", "authorizer", "event_publisher"):
-        statement = f"import functions.{function}.app; import boto3; boto3.client('dynamodb')"
-        median = statistics.median(_import_seconds(statement) for _ in range(runs))
-        rows.append((f"functions/{function} (+ its DynamoDB client)", median, median / baseline))
-    return rows
-
-
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny parameters, print only")
+    quick = parser.parse_args(argv).quick
     started = time.perf_counter()
-    operations = measure_operations()
-    imports = measure_imports()
+    seconds = 0.5 if quick else 15.0
+
+    cpu = measure_cpu(invocations=20 if quick else 3000, warmup=5 if quick else 100)
+    with bench_table() as table:
+        operations, earn_items = measure_operations(table)
+        queue = measure_queue_units(table)
+        runs = [measure_throughput(table, 1, seconds), measure_throughput(table, 8, seconds)]
+        runs.append(measure_throughput(table, 8, seconds / 3, hot=True))
+    imports = measure_imports(runs=1, functions=("earn",)) if quick else measure_imports(runs=7)
+
+    measured_lines, plan = million_earns(
+        queue.read_units,
+        queue.write_units,
+        cpu.queue_cpu_ms,
+        runs[0].client_cpu_ms,
+        cpu.log_bytes_per_queued_earn,
+    )
+    aws_units = earn_items.table_units + earn_items.index_units
+    documented_lines, _ = million_earns(
+        2, aws_units, cpu.queue_cpu_ms, runs[0].client_cpu_ms, cpu.log_bytes_per_queued_earn
+    )
+    measured_total = sum(line.dollars for line in measured_lines)
+    documented_total = sum(line.dollars for line in documented_lines)
+    earn = next(row for row in operations if row.name == "earn (purchase)")
+    earn_ratio = next(ratio for name, _, ratio in imports if name.startswith("functions/earn ("))
+    traced_ratio = next(ratio for name, _, ratio in imports if "tracing on" in name)
+
     lines = [
         "# Benchmark results",
         "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, by `make bench` ({time.perf_counter() - started:.0f} s).",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()} ({_cpu_model()}), "
+        f"{os.cpu_count()} cores shared with other jobs, Linux, Python {platform.python_version()}, "
+        f"DynamoDB Local 1.25 on Java, by `make bench` ({time.perf_counter() - started:.0f} s).",
         "",
-        "## DynamoDB per operation (DynamoDB Local 1.25, `ReturnConsumedCapacity=TOTAL`, warm program cache)",
+        "## Against the targets (issue 7)",
+        "",
+        "| figure | measured | target | |",
+        "|---|---:|---:|---|",
+        f"| earn round trips | {earn.round_trips} | {TARGET_EARN_ROUND_TRIPS} | "
+        f"{'met' if earn.round_trips <= TARGET_EARN_ROUND_TRIPS else 'missed'} |",
+        f"| earn write units, DynamoDB Local | {earn.write_units:g} | {TARGET_EARN_WRITE_UNITS} | "
+        f"{'met' if earn.write_units <= TARGET_EARN_WRITE_UNITS else 'missed'} |",
+        f"| earn write units, measured item sizes priced by AWS's rules | {aws_units} | "
+        f"{TARGET_EARN_WRITE_UNITS} | {'met' if aws_units <= TARGET_EARN_WRITE_UNITS else 'missed'} |",
+        f"| cold import, earn (tracing off) | {earn_ratio:.2f}x | {TARGET_IMPORT_RATIO}x | "
+        f"{'met' if earn_ratio <= TARGET_IMPORT_RATIO else 'missed'} |",
+        f"| cold import, earn in Lambda (X-Ray on) | {traced_ratio:.2f}x | {TARGET_IMPORT_RATIO}x | "
+        f"{'met' if traced_ratio <= TARGET_IMPORT_RATIO else 'missed'} |",
+        f"| warm earn CPU over HTTP, store stubbed | {cpu.http_cpu_ms:.2f} ms | {TARGET_CPU_MS} ms | "
+        f"{'met' if cpu.http_cpu_ms <= TARGET_CPU_MS else 'missed'} |",
+        f"| warm earn CPU through the queue, store stubbed | {cpu.queue_cpu_ms:.2f} ms | "
+        f"{TARGET_CPU_MS} ms | "
+        f"{'met' if cpu.queue_cpu_ms <= TARGET_CPU_MS else 'missed'} |",
+        f"| 1M queued earns, units as DynamoDB Local measured them | ${measured_total:.2f} | "
+        f"${TARGET_DOLLARS:.2f} | {'met' if measured_total <= TARGET_DOLLARS else 'missed'} |",
+        f"| 1M queued earns, units by AWS's rules for the measured sizes | ${documented_total:.2f} | "
+        f"${TARGET_DOLLARS:.2f} | {'met' if documented_total <= TARGET_DOLLARS else 'missed'} |",
+        "",
+        "## DynamoDB per operation (DynamoDB Local, `ReturnConsumedCapacity=TOTAL`, warm program cache)",
         "",
         "| operation | round trips | read units | write units | calls |",
         "|---|---:|---:|---:|---|",
         *[
-            f"| {name} | {calls} | {reads:g} | {writes:g} | {detail} |"
-            for name, calls, reads, writes, detail in operations
+            f"| {row.name} | {row.round_trips} | {row.read_units:g} | {row.write_units:g} | {row.calls} |"
+            for row in operations
         ],
         "",
-        "Targets (issue 7): earn at most 2 round trips and 6 write units.",
+        "### The items an earn writes (one TransactWriteItems)",
         "",
-        "## Cold import (median of 7 fresh interpreters, module import + first DynamoDB client)",
+        "| item | bytes (DynamoDB's size rules) | write units by AWS's rules |",
+        "|---|---:|---:|",
+        *[
+            f"| {name} | {size} | {2 * -(-size // 1024)} (transactional) |"
+            for name, size in earn_items.sizes.items()
+        ],
+        f"| member again, in the expiry index GSI1 (projection ALL) | {earn_items.sizes['member']} | "
+        f"{earn_items.index_units} |",
+        f"| **total** | | **{aws_units}** |",
+        "",
+        "DynamoDB Local's transaction accounting is not AWS's: a one-item TransactWriteItems of a",
+        "100-byte item reports 4 units there, where AWS documents 2 (prepare and commit, per started",
+        "KB); Local also charges the index write at the transactional rate. Every item an earn writes",
+        "is under 1 KB, so no compaction of the operation record (or anything else in the store) can",
+        "lower the count: the floor for three items in a transaction is 6, and the member item's copy",
+        "in the ALL-projected expiry index adds 1 (2 when the next expiry date, hence the index key,",
+        "changes). Meeting 6 would take the index off the member item (or a KEYS_ONLY projection,",
+        "which the expiry run's reads of whole members rule out today), a change to the member item",
+        "left alone here while it is being reworked.",
+        "",
+        "## Warm handler CPU per earn (store stubbed)",
+        "",
+        f"`time.process_time()` over {cpu.invocations} warm invocations of functions/earn's handler with",
+        "an API Gateway HTTP API v2 event, and over the same number of earns in SQS batches of",
+        f"{cpu.batch_size} (the template's batch size). DynamoDB answered by an in-memory fake: our code,",
+        "powertools and pydantic only (no botocore). Logs and EMF at INFO, as deployed.",
+        "",
+        "| path | CPU per earn | log bytes per earn |",
+        "|---|---:|---:|",
+        f"| POST /v1/purchases (one invocation per earn) | {cpu.http_cpu_ms:.2f} ms | |",
+        f"| SQS batch of {cpu.batch_size} | {cpu.queue_cpu_ms:.2f} ms "
+        f"| {cpu.log_bytes_per_queued_earn:.0f} |",
+        "",
+        "## Earn throughput on DynamoDB Local",
+        "",
+        "Worker threads, each with its own Context and boto3 client, earning for a bounded time",
+        "(operations.purchases.record_purchase, the path both the route and the queue call). This",
+        "machine's 2 cores also run DynamoDB Local, so these figures bound the code, not AWS.",
+        "",
+        "| run | earns | seconds | earns/s | p50 | p99 | transactions per earn | gave up "
+        "| client CPU per earn |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *[
+            f"| {run.label} | {run.earns} | {run.seconds:.1f} | {run.per_second:.1f} | {run.p50_ms:.1f} ms | "
+            f"{run.p99_ms:.1f} ms | {run.attempts_per_earn:.2f} | {run.gave_up} "
+            f"| {run.client_cpu_ms:.2f} ms |"
+            for run in runs
+        ],
+        "",
+        "'Gave up' earns outlived every optimistic retry (TransientError); through the queue SQS",
+        "would redeliver them. Client CPU per earn (1 worker) is this process's CPU: our code,",
+        "botocore and HTTP, DynamoDB Local excluded; the cost model uses it.",
+        "",
+        f"## AWS cost of 1M earns through the queue ({prices.REGION}, on-demand, "
+        f"prices of {prices.PRICES_AS_OF})",
+        "",
+        f"Queue consumer path on DynamoDB Local: {queue.calls}, {queue.read_units:g} read and "
+        f"{queue.write_units:g} write units per earn. Prices are the named constants in bench/prices.py,",
+        "from the AWS pricing pages for DynamoDB (on-demand), Lambda, SQS, EventBridge, CloudWatch and",
+        "X-Ray, as known on that date; no free tier, no savings plans.",
+        "",
+        f"Lambda duration: client CPU per earn ({runs[0].client_cpu_ms:.2f} ms measured, at a full core)",
+        f"times {plan['slowdown']:.2f} (at {plan['memory']} MB Lambda gives "
+        f"{plan['memory']}/1769 of a vCPU),",
+        "plus stated in-region waits of 5 ms (BatchGetItem) and 12 ms (TransactWriteItems); the",
+        "publisher: 1 ms CPU per stream record at a full core, 15 ms per PutEvents (both stated).",
+        "",
+        "| item | quantity | units measured on Local | units by AWS's rules |",
+        "|---|---|---:|---:|",
+        *[
+            f"| {measured.item} | {_quantity(measured.quantity, documented.quantity)} "
+            f"| ${measured.dollars:.3f} | ${documented.dollars:.3f} |"
+            for measured, documented in zip(measured_lines, documented_lines, strict=True)
+        ],
+        f"| **total per million earns** | | **${measured_total:.2f}** | **${documented_total:.2f}** |",
+        "",
+        "Not per earn, so left out: storage (an earn keeps a ledger entry and an operation record,",
+        "about 1 KB, at $0.25 per GB-month plus point-in-time recovery), custom metrics (per metric",
+        "per month), Lambda's idle polling of the queue, and API Gateway (the queue path has none).",
+        "",
+        "## Cold import (median CPU seconds of 7 fresh interpreters, module import + first DynamoDB client)",
         "",
         "| module | seconds | ratio to bare boto3 + client |",
         "|---|---:|---:|",
         *[f"| {name} | {seconds:.3f} | {ratio:.2f} |" for name, seconds, ratio in imports],
         "",
-        "Target (issue 7): at most 1.3x bare boto3 + client.",
+        "Tracing off (tests, the local stack, bench): loyalty.observability no longer builds a",
+        "disabled Tracer, which imported the X-Ray SDK and built its recorder (about 0.6 s) to record",
+        "nothing. In Lambda the Tracer is real and the X-Ray SDK is part of every cold start, so the",
+        "X-Ray row is also the figure before that change. The 3.4x of the previous results was wall",
+        "time; on this shared machine CPU time is the steadier measure, and still moves by about",
+        "0.3x between runs under other jobs' load.",
+        "",
+        "## Closing notes: where targets are missed, by how much and why",
+        "",
+        f"- Earn write units: {earn.write_units:g} on DynamoDB Local, {aws_units} by AWS's rules, against "
+        f"{TARGET_EARN_WRITE_UNITS} ({aws_units - TARGET_EARN_WRITE_UNITS:+d} on AWS). "
+        "All three items are under 1 KB; the extra unit is the member item's copy in the "
+        "ALL-projected expiry index (see above).",
+        f"- Cold import: earn at {earn_ratio:.2f}x with tracing off and {traced_ratio:.2f}x "
+        "in Lambda with X-Ray, "
+        f"against {TARGET_IMPORT_RATIO}x ({earn_ratio / TARGET_IMPORT_RATIO:.1f} and "
+        f"{traced_ratio / TARGET_IMPORT_RATIO:.1f} times the target). What is left is pydantic and building "
+        "the models (models/api.py and models/program.py), powertools' logger, metrics, batch "
+        "(which imports asyncio) and event handler, and in Lambda the X-Ray SDK with its botocore "
+        "patching; `python -X importtime -c 'import functions.earn.app'` shows each. The next step "
+        "would be `defer_build` on the models the earn path never validates; it moves work into the "
+        "first invocation for the models an earn does use, so it cannot reach 1.3x alone.",
+        f"- Cost: ${measured_total:.2f} per million queued earns with Local's units, ${documented_total:.2f} "
+        f"with AWS's rules, against ${TARGET_DOLLARS:.2f}. DynamoDB writes alone are "
+        f"${documented_lines[0].dollars:.2f} by AWS's rules (even 6 units would be "
+        f"${6 * prices.DYNAMODB_PER_MILLION_WRITE_UNITS:.2f}), and the points.earned event $1.00: the target "
+        "cannot be met at on-demand prices with a three-item transaction per earn. Provisioned capacity "
+        "for steady traffic, or a lower X-Ray sampling rate, are the levers outside the code.",
+        "- Warm CPU figures move with this shared machine's load (the same run measured 0.9 to 1.8 ms "
+        "per HTTP earn during this work); they stay under the 2 ms target throughout.",
         "",
     ]
-    (ROOT / "bench" / "results.md").write_text("\n".join(lines))
-    print("\n".join(lines))
+    report = "\n".join(lines)
+    print(report)
+    if not quick:
+        (ROOT / "bench" / "results.md").write_text(report)
 
 
 if __name__ == "__main__":
