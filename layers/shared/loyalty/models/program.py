@@ -205,13 +205,34 @@ class Caps(StrictModel):
     per_activity: dict[ActivityType, PeriodCap] = Field(default_factory=dict)
 
 
-class ExpiryPolicy(StrictModel):
-    policy: Literal["rolling", "fixed", "never"] = "rolling"
+EarnSource = Literal["purchase", "activity", "signup", "birthday", "referral", "adjustment", "import"]
+
+
+class ExpiryRule(StrictModel):
+    policy: Literal["rolling", "fixed", "days", "never"] = "rolling"
     months: int = Field(default=24, ge=1, le=240, description="rolling: months after the earn")
     end_of_month: bool = Field(default=True, description="rolling: extend to the end of that month")
     years_after: int = Field(default=1, ge=0, le=20, description="fixed: years after the earn's year")
     month: int = Field(default=12, ge=1, le=12, description="fixed: month of the expiry date")
-    day: int = Field(default=31, ge=1, le=31, description="fixed: day of the expiry date")
+    day: int = Field(
+        default=31,
+        ge=1,
+        le=31,
+        description="fixed: day of the expiry date (beyond the month's end: its last day)",
+    )
+    days: int = Field(default=365, ge=1, le=3650, description="days: days after the earn's day")
+
+
+class ExpiryPolicy(ExpiryRule):
+    """The program's default rule, and per-source rules that replace it (activity points may
+    expire sooner). An adjustment or import that names its own `expires_on` keeps that date."""
+
+    by_source: dict[EarnSource, ExpiryRule] = Field(
+        default_factory=dict, description="Source (purchase, activity, ...) -> its own rule"
+    )
+
+    def rule_for(self, source: EarnSource) -> ExpiryRule:
+        return self.by_source.get(source, self)
 
 
 Locale = Literal["zh-CN", "en"]

@@ -33,7 +33,7 @@ def record_activity(context: Context, tenant_id: str, request: ActivityRequest) 
             raise MemberNotFoundError(f"member {request.member_id!r} not found")
         now = context.clock()
         award = evaluate_activity(program, request.type, member_facts(member.counters, program, now), now)
-        expires_on = lot_expiry(program.expiry, now, program.timezone)
+        expires_on = lot_expiry(program, "activity", now)
         posting = credit(
             member.account, member.lots, award.points, expires_on, today=local_date(now, program.timezone)
         )

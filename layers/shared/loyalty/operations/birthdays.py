@@ -70,7 +70,7 @@ def _celebrate(
         )
         if member is None:
             return Outcome(200, {})
-        expires_on = lot_expiry(program.expiry, now, program.timezone)
+        expires_on = lot_expiry(program, "birthday", now)
         posting = credit(
             member.account,
             member.lots,

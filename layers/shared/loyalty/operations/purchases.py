@@ -80,7 +80,7 @@ def record_purchase(context: Context, tenant_id: str, request: PurchaseRequest) 
         now = context.clock()
         facts = member_facts(member.counters, program, now)
         award = evaluate_purchase(program, request, facts, now)
-        expires_on = lot_expiry(program.expiry, now, program.timezone)
+        expires_on = lot_expiry(program, "purchase", now)
         posting = credit(
             member.account,
             member.lots,
@@ -173,7 +173,7 @@ def _referral(
     referrer = context.ledger.read_member(tenant_id, referrer_id) if award.points else None
     if referrer is None:
         return ()
-    expires_on = lot_expiry(program.expiry, now, program.timezone)
+    expires_on = lot_expiry(program, "referral", now)
     posting = credit(
         referrer.account, referrer.lots, award.points, expires_on, today=local_date(now, program.timezone)
     )
