@@ -18,6 +18,7 @@ ENTRY_EVENTS = {
     "adjust": "points.adjusted",
     "redeem": "points.redeemed",
     "expire": "points.expired",
+    "sunset": "points.expired",  # the program ended: the entry's type and reason say so
 }
 
 _ENTRY_DETAIL = (
@@ -54,6 +55,12 @@ def event_for_item(item: dict[str, Any]) -> dict[str, Any] | None:
         detail = {
             name: item.get(name)
             for name in ("member_id", "points", "expires_on", "window_days", "locale", "message")
+        }
+        occurred_at = item["created_at"]
+    elif sk.startswith("SUNSET#"):
+        detail_type = "program.sunset_notice"
+        detail = {
+            name: item.get(name) for name in ("member_id", "points", "last_redeeming_day", "days_before")
         }
         occurred_at = item["created_at"]
     elif sk.startswith("LEDGER#") and item.get("type") in ENTRY_EVENTS:

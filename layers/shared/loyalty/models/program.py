@@ -1,9 +1,9 @@
 """The program document: the published rules of one tenant's loyalty program.
 
 It owns the shape and the validation of everything a shop configures without code: base earn
-rate, item, channel and tier multipliers, campaigns, activities, referral, caps, expiry and
-point value. How these rules turn a purchase or an action into points is `loyalty.domain.rules`.
-A new tenant starts from `default_program()`.
+rate, item, channel and tier multipliers, campaigns, activities, referral, caps, expiry, point
+value and the program's end (sunset). How these rules turn a purchase or an action into points
+is `loyalty.domain.rules`. A new tenant starts from `default_program()`.
 """
 
 from __future__ import annotations
@@ -255,6 +255,25 @@ class Reminders(StrictModel):
     )
 
 
+class Sunset(StrictModel):
+    """The end of the program: earning stops after one program-local day, spending after another;
+    what is left then expires (a `sunset` entry), and members are told ahead of it."""
+
+    last_earning_day: date = Field(description="Program-local; later purchases and activities earn nothing")
+    last_redeeming_day: date = Field(description="Program-local; what is left expires the day after")
+    notices: list[Annotated[int, Field(ge=1, le=365)]] = Field(
+        default_factory=lambda: [30, 7],
+        max_length=5,
+        description="Days before last_redeeming_day on which members with points get a notice",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Sunset:
+        if self.last_redeeming_day < self.last_earning_day:
+            raise ValueError("last_redeeming_day is before last_earning_day")
+        return self
+
+
 class PointValue(StrictModel):
     points: int = Field(default=100, ge=1)
     amount: Amount = Decimal("1.00")
@@ -311,6 +330,7 @@ class Program(StrictModel):
     expiry: ExpiryPolicy = ExpiryPolicy()
     point_value: PointValue = PointValue()
     reminders: Reminders = Reminders()
+    sunset: Sunset | None = Field(default=None, description="Set to end the program")
 
     @field_validator("timezone")
     @classmethod

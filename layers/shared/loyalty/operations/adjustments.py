@@ -6,6 +6,7 @@ from loyalty.domain.calendar import local_date
 from loyalty.domain.expiry import lot_expiry
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import credit, debit
+from loyalty.domain.sunset import redeeming_ended
 from loyalty.errors import InvalidRequestError, MemberNotFoundError
 from loyalty.models.api import AdjustmentRequest, AdjustmentResponse
 from loyalty.operations.context import Context, Outcome, Principal, replay, with_retries
@@ -34,6 +35,8 @@ def adjust(context: Context, principal: Principal, member_id: str, request: Adju
         source = request.source or "adjustment"
         today = local_date(now, program.timezone)
         if request.points > 0:
+            if redeeming_ended(program, now):  # its sunset has expired everything: nothing more
+                raise InvalidRequestError("the program has ended: no points can be granted")
             if request.expires_on is not None and request.expires_on < today:
                 raise InvalidRequestError(f"expires_on {request.expires_on} is already over")
             expires_on = lot_expiry(program, source, now, explicit=request.expires_on)

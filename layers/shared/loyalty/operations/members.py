@@ -35,7 +35,7 @@ def enroll(context: Context, tenant_id: str, request: EnrollRequest) -> Outcome:
         if existing is not None:
             raise AlreadyExistsError(f"member {member_id!r} already exists")
         now = context.clock()
-        award = evaluate_signup(program)
+        award = evaluate_signup(program, now)
         expires_on = lot_expiry(program, "signup", now)
         posting = credit(Account(), [], award.points, expires_on, today=local_date(now, program.timezone))
         profile = request.model_dump(mode="json", exclude={"member_id"}, exclude_none=True)

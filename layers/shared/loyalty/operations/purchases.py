@@ -169,7 +169,7 @@ def _referral(
     referrer_id = referee.profile.get("referrer_id")
     if not referrer_id or referrer_id == referee.member_id or not facts.first_purchase:
         return ()
-    award = evaluate_referral(program, facts)
+    award = evaluate_referral(program, facts, now)
     referrer = context.ledger.read_member(tenant_id, referrer_id) if award.points else None
     if referrer is None:
         return ()

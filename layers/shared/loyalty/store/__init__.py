@@ -12,6 +12,8 @@ Single-table layout (tenant id in every key):
 | member, balance, lots| T#{tenant}#M#{member}       | MEMBER                              |
 | ledger entry         | T#{tenant}#M#{member}       | LEDGER#{seq}                        |
 | expiry reminder sent | T#{tenant}#M#{member}       | REMINDER#{expires_on}#{window}      |
+| sunset notice sent   | T#{tenant}#M#{member}       | SUNSET#{last_redeeming_day}#{days}  |
+| tenant with a sunset | SUNSETS                     | T#{tenant}  (steps done)            |
 | operation record     | T#{tenant}#OP#{kind}#{id}   | OP                                  |
 
 The member item holds the balance, the rolling counters the rules read, and the member's lots: a
@@ -21,6 +23,9 @@ whole wallet, and the member's version condition guards balance, counters and lo
 A member with dated points carries GSI1PK = EXPIRY#{next expiry date}#{shard}: a sparse,
 write-sharded index the expiry job pages through (one item per due member), never a Scan.
 Members with a birthday carry GSI2PK = BIRTHDAY#{MM-DD}#{shard} for the birthday job.
+Every member carries GSI3PK = MEMBERS#{tenant}#{shard} (keys only, set at enrolment): a program's
+sunset notices and final expiry walk the tenant's members through it, never a Scan. (Members
+enrolled before GSI3 existed need a one-off backfill of GSI3PK/GSI3SK.)
 An operation record is the idempotency record of one
 natural id; it is written in the same transaction as the balance change it records.
 """
