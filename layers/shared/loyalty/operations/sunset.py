@@ -3,7 +3,7 @@ the last redeeming day (the reminders run), and after it the expiry of everythin
 expiry run) with a `sunset` entry, whose points.expired event says why (reason program_ended).
 
 Scaling: tenants with a sunset are found in one small registry partition (an item written when
-such a program is published), a tenant's members through GSI3 (keys only, write-sharded), each
+such a program is published), a tenant's members through GSI4 (keys only, write-sharded), each
 page of keys read back consistently. A step (one notice offset, or the final expiry) costs one
 read per member of the tenant, members without points included, and is then marked done in the
 registry, so the daily runs after it cost one registry query. A run that stops half way walks the

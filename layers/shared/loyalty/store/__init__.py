@@ -23,9 +23,9 @@ whole wallet, and the member's version condition guards balance, counters and lo
 A member with dated points carries GSI1PK = EXPIRY#{next expiry date}#{shard}: a sparse,
 write-sharded index the expiry job pages through (one item per due member), never a Scan.
 Members with a birthday carry GSI2PK = BIRTHDAY#{MM-DD}#{shard} for the birthday job.
-Every member carries GSI3PK = MEMBERS#{tenant}#{shard} (keys only, set at enrolment): a program's
+Every member carries GSI4PK = MEMBERS#{tenant}#{shard} (keys only, set at enrolment): a program's
 sunset notices and final expiry walk the tenant's members through it, never a Scan. (Members
-enrolled before GSI3 existed need a one-off backfill of GSI3PK/GSI3SK.)
+enrolled before GSI4 existed need a one-off backfill of GSI4PK/GSI4SK.)
 An operation record is the idempotency record of one
 natural id; it is written in the same transaction as the balance change it records.
 """

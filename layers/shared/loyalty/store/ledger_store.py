@@ -176,8 +176,8 @@ class LedgerStore(TableStore):
         for shard in range(keys.EXPIRY_SHARDS):
             request: dict[str, Any] = {
                 "TableName": self.table_name,
-                "IndexName": "GSI3",
-                "KeyConditionExpression": "GSI3PK = :partition",
+                "IndexName": "GSI4",
+                "KeyConditionExpression": "GSI4PK = :partition",
                 "ExpressionAttributeValues": values(
                     partition=keys.tenant_members_pk_for_shard(tenant_id, shard)
                 ),
@@ -372,7 +372,7 @@ class LedgerStore(TableStore):
                 **balance,
                 **index,
             }
-            item["GSI3PK"], item["GSI3SK"] = keys.tenant_members_pk(tenant, member), pk
+            item["GSI4PK"], item["GSI4SK"] = keys.tenant_members_pk(tenant, member), pk
             if profile.get("birthday"):  # "YYYY-MM-DD": indexed by month and day
                 item["GSI2PK"] = keys.birthday_index_pk(str(profile["birthday"])[5:], tenant, member)
                 item["GSI2SK"] = pk
