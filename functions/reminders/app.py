@@ -1,4 +1,5 @@
-"""The daily expiry-reminder run, fired by an EventBridge schedule; "now" is the event's `time`."""
+"""The daily expiry-reminder run and a program sunset's notices, fired by an EventBridge schedule;
+"now" is the event's `time`."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from loyalty.observability import count, logger, metrics, tracer
 from loyalty.operations.context import default_context
 from loyalty.operations.reminders import run_reminders
+from loyalty.operations.sunset import run_sunset_notices
+from loyalty.settings import get_settings
+from loyalty.store.job_store import JobStore
 
 
 @logger.inject_lambda_context
@@ -19,7 +23,10 @@ from loyalty.operations.reminders import run_reminders
 @metrics.log_metrics
 @event_source(data_class=EventBridgeEvent)
 def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
-    report = run_reminders(default_context(), datetime.fromisoformat(event.time.replace("Z", "+00:00")))
+    now = datetime.fromisoformat(event.time.replace("Z", "+00:00"))
+    report = run_reminders(default_context(), now)
     count("ExpiryRemindersSent", report.reminders_sent)
-    logger.info("reminders run", extra=asdict(report))
-    return asdict(report)
+    notices = run_sunset_notices(default_context(), JobStore(get_settings().table_name), now)
+    count("SunsetNoticesSent", notices.notices_sent)
+    logger.info("reminders run", extra=asdict(report) | {"sunset": asdict(notices)})
+    return asdict(report) | {"sunset_notices_sent": notices.notices_sent}

@@ -218,7 +218,18 @@ def test_stack_creates_the_table_with_the_template_keys_index_and_stream(
     assert _sorted_by_name(table["AttributeDefinitions"]) == _sorted_by_name(
         [
             {"AttributeName": name, "AttributeType": "S"}
-            for name in ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK")
+            for name in (
+                "PK",
+                "SK",
+                "GSI1PK",
+                "GSI1SK",
+                "GSI2PK",
+                "GSI2SK",
+                "GSI3PK",
+                "GSI3SK",
+                "GSI4PK",
+                "GSI4SK",
+            )
         ]
     )
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
@@ -238,6 +249,11 @@ def test_stack_creates_the_table_with_the_template_keys_index_and_stream(
             "GSI3",
             [{"AttributeName": "GSI3PK", "KeyType": "HASH"}, {"AttributeName": "GSI3SK", "KeyType": "RANGE"}],
             {"ProjectionType": "ALL"},
+        ),
+        (
+            "GSI4",
+            [{"AttributeName": "GSI4PK", "KeyType": "HASH"}, {"AttributeName": "GSI4SK", "KeyType": "RANGE"}],
+            {"ProjectionType": "KEYS_ONLY"},
         ),
     ]
     assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
@@ -267,7 +283,7 @@ def test_model_create_table_kwargs_are_accepted_by_boto3(stack: StackResources, 
     )
     # Then the table exists with the GSI and the stream
     table = client.describe_table(TableName="model-table")["Table"]
-    assert [gsi["IndexName"] for gsi in table["GlobalSecondaryIndexes"]] == ["GSI1", "GSI2", "GSI3"]
+    assert [gsi["IndexName"] for gsi in table["GlobalSecondaryIndexes"]] == ["GSI1", "GSI2", "GSI3", "GSI4"]
     assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
     ttl = client.describe_time_to_live(TableName="model-table")["TimeToLiveDescription"]
     assert ttl["AttributeName"] == "ttl_epoch"

@@ -129,7 +129,7 @@ def test_given_a_limit_and_a_cap_when_asking_which_counters_matter_then_both_per
     ("bonus", "points", "reason"), [(100, 100, None), (0, 0, "no_signup_bonus")], ids=["100", "none"]
 )
 def test_given_a_signup_bonus_when_a_member_enrolls_then_it_is_awarded(bonus, points, reason):
-    award = evaluate_signup(Program.model_validate({"signup_bonus": bonus}))
+    award = evaluate_signup(Program.model_validate({"signup_bonus": bonus}), NOW)
     assert (award.points, award.reason) == (points, reason)
 
 
@@ -146,6 +146,6 @@ def test_given_a_referral_rule_when_the_referee_buys_then_only_the_first_purchas
     referral, first_purchase, points, reason
 ):
     award = evaluate_referral(
-        Program.model_validate({"referral": referral}), MemberFacts(first_purchase=first_purchase)
+        Program.model_validate({"referral": referral}), MemberFacts(first_purchase=first_purchase), NOW
     )
     assert (award.points, award.reason) == (points, reason)

@@ -18,6 +18,7 @@ ENTRY_EVENTS = {
     "adjust": "points.adjusted",
     "redeem": "points.redeemed",
     "expire": "points.expired",
+    "sunset": "points.expired",  # the program ended: the entry's type and reason say so
 }
 
 _ENTRY_DETAIL = (
@@ -59,6 +60,12 @@ def event_for_item(item: dict[str, Any]) -> dict[str, Any] | None:
     elif sk.startswith("TIER#"):
         detail_type = "tier.changed"
         detail = {name: item.get(name) for name in ("member_id", "from_tier", "to_tier", "reason", "detail")}
+        occurred_at = item["created_at"]
+    elif sk.startswith("SUNSET#"):
+        detail_type = "program.sunset_notice"
+        detail = {
+            name: item.get(name) for name in ("member_id", "points", "last_redeeming_day", "days_before")
+        }
         occurred_at = item["created_at"]
     elif sk.startswith("LEDGER#") and item.get("type") in ENTRY_EVENTS:
         # A birthday entry is the shop's cue for a greeting, whatever points it carries.

@@ -1,12 +1,16 @@
-"""Expiry dates of new lots under the program's policy, in the program's time zone."""
+"""Expiry dates of new lots under the program's policy, in the program's time zone.
+
+`lot_expiry` is the one place a new lot's date is decided: every credit (purchase, activity,
+signup, birthday, referral, adjustment, import) asks it with its source, so a per-source rule and
+an imported lot's own date apply the same way everywhere."""
 
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from loyalty.domain.calendar import local_date
-from loyalty.models.program import ExpiryPolicy
+from loyalty.models.program import EarnSource, ExpiryRule, Program
 
 
 def add_months(day: date, months: int) -> date:
@@ -15,14 +19,28 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def lot_expiry(policy: ExpiryPolicy, earned_at: datetime, timezone: str) -> date | None:
-    """The last day (inclusive, program-local) on which the points can be spent."""
-    if policy.policy == "never":
+def lot_expiry(
+    program: Program, source: EarnSource, earned_at: datetime, *, explicit: date | None = None
+) -> date | None:
+    """The last day (inclusive, program-local) on which points of `source` earned at `earned_at`
+    can be spent: `explicit` when the credit carries its own date (imported points keep their
+    original one), else the source's rule, else the program's default."""
+    if explicit is not None:
+        return explicit
+    return expiry_under(program.expiry.rule_for(source), earned_at, program.timezone)
+
+
+def expiry_under(rule: ExpiryRule, earned_at: datetime, timezone: str) -> date | None:
+    """The last day under one rule."""
+    if rule.policy == "never":
         return None
     local_day = local_date(earned_at, timezone)
-    if policy.policy == "fixed":
-        return date(local_day.year + policy.years_after, policy.month, policy.day)
-    until = add_months(local_day, policy.months)
-    if policy.end_of_month:
+    if rule.policy == "days":
+        return local_day + timedelta(days=rule.days)
+    if rule.policy == "fixed":
+        year = local_day.year + rule.years_after
+        return date(year, rule.month, min(rule.day, calendar.monthrange(year, rule.month)[1]))
+    until = add_months(local_day, rule.months)
+    if rule.end_of_month:
         until = until.replace(day=calendar.monthrange(until.year, until.month)[1])
     return until

@@ -218,12 +218,15 @@ def check_wallet(account: Account, lots: list[Lot]) -> None:
         )
 
 
-def expire(account: Account, lots: list[Lot], today: date) -> Posting | None:
+def expire(account: Account, lots: list[Lot], today: date, *, everything: bool = False) -> Posting | None:
     """Expire what is left of every lot whose last day is before `today` (program-local), pending
-    ones included; None when nothing is due. Maturation due by `today` is written with it."""
+    ones included; None when nothing is due. Maturation due by `today` is written with it.
+    `everything` (the program's sunset) expires every lot, dated or not."""
     check_wallet(account, lots)
     current, current_lots = mature(account, lots, today)
-    due = [lot for lot in current_lots if lot.expires_on is not None and lot.expires_on < today]
+    due = [
+        lot for lot in current_lots if everything or (lot.expires_on is not None and lot.expires_on < today)
+    ]
     if not due:
         return None
     from_available = sum(lot.remaining for lot in due if lot.available_on is None)

@@ -6,7 +6,7 @@ rounded before the end and no float is ever involved. Same inputs, same award.
 
 A purchase is evaluated in this order, each step one line of the explanation:
   0. guards: older than `earn.max_age_days` -> "too_old"; below `earn.minimum_purchase` ->
-     "below_minimum"; both earn nothing.
+     "below_minimum"; after the program's last earning day -> "program_ended"; none earns.
   1. base and item rules: base rate x the whole amount, or x each line item; the first item rule
      matching a line (by sku or category) multiplies that line's rate, and its `bonus_points`
      are fixed points per unit of quantity, set aside (never multiplied).
@@ -27,6 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from loyalty.domain.calendar import local_date, matches_recurrence, within
+from loyalty.domain.sunset import earning_ended
 from loyalty.errors import InvalidRequestError
 from loyalty.models.api import PurchaseRequest
 from loyalty.models.common import MAX_POINTS
@@ -101,6 +102,8 @@ def evaluate_purchase(
     """
     earn, currency = program.earn, program.currency
     occurred = purchase.occurred_at or now
+    if (ended := earning_ended(program, occurred, now)) is not None:
+        return _ended(ended)
     if earn.max_age_days is not None and now - occurred > timedelta(days=earn.max_age_days):
         return _nothing(
             "too_old", f"purchase of {occurred.isoformat()} is over {earn.max_age_days} day(s) old"
@@ -138,6 +141,8 @@ def evaluate_activity(program: Program, activity_type: str, member: MemberFacts,
     rule = program.activities.get(activity_type)
     if rule is None:
         raise InvalidRequestError(f"activity type {activity_type!r} is not part of this program")
+    if (ended := earning_ended(program, now, now)) is not None:
+        return _ended(ended)
     day = local_date(now, program.timezone)
     explanation = [f"activity {activity_type}: {rule.points} point(s)"]
     rule_ids = [f"activity:{activity_type}"]
@@ -161,18 +166,22 @@ def evaluate_activity(program: Program, activity_type: str, member: MemberFacts,
     return Award(points, explanation, rule_ids, capped or daily_capped, None, reason or daily_reason)
 
 
-def evaluate_signup(program: Program) -> Award:
+def evaluate_signup(program: Program, now: datetime) -> Award:
+    if (ended := earning_ended(program, now, now)) is not None:
+        return _ended(ended)
     if not program.signup_bonus:
         return Award(0, ["no signup bonus"], [], reason="no_signup_bonus")
     return Award(program.signup_bonus, [f"signup bonus: {program.signup_bonus}"], ["signup"])
 
 
-def evaluate_referral(program: Program, member: MemberFacts) -> Award:
+def evaluate_referral(program: Program, member: MemberFacts, now: datetime) -> Award:
     """The referrer's reward when the referee's purchase lands; `member` is the referee's facts.
 
     Paid on the referee's first purchase only, once per referee; the referrer's daily cap is not
     applied (its facts are not part of the call, and the one-per-referee rule already bounds it).
     """
+    if (ended := earning_ended(program, now, now)) is not None:
+        return _ended(ended)
     rule = program.referral
     if rule is None or not rule.referrer_points:
         return Award(0, ["no referral reward in this program"], [], reason="no_referral_rule")
@@ -347,6 +356,10 @@ def _round(total: Fraction, mode: str) -> int:
 
 def _nothing(reason: str, text: str) -> Award:
     return Award(0, [f"{text}: nothing earned"], [], reason=reason)
+
+
+def _ended(last_earning_day: date) -> Award:
+    return _nothing("program_ended", f"the program ended: its last earning day was {last_earning_day}")
 
 
 def _add(items: list[str], item: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints, field_validator
+from pydantic import AwareDatetime, Field, StringConstraints, field_validator, model_validator
 
 from loyalty.models.common import (
     MAX_POINTS,
@@ -278,6 +278,15 @@ class AdjustmentRequest(StrictModel):
     adjustment_id: NaturalId
     points: int = Field(ge=-MAX_POINTS, le=MAX_POINTS, description="Signed; positive grants points")
     reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    # None (not "adjustment") by default: the request fingerprint leaves out what is not sent.
+    source: Literal["adjustment", "import"] | None = Field(
+        default=None, description="adjustment (the default) or import: points brought from another system"
+    )
+    expires_on: date | None = Field(
+        default=None,
+        description="A grant's own last day (imported points keep their original date); "
+        "without it the program's rule for the source applies",
+    )
 
     @field_validator("points")
     @classmethod
@@ -285,6 +294,12 @@ class AdjustmentRequest(StrictModel):
         if value == 0:
             raise ValueError("points must not be zero")
         return value
+
+    @model_validator(mode="after")
+    def _dated_grants_only(self) -> AdjustmentRequest:
+        if self.expires_on is not None and self.points < 0:
+            raise ValueError("expires_on is for grants only: a deduction spends the oldest points")
+        return self
 
 
 class AdjustmentResponse(ResponseModel):

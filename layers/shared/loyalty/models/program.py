@@ -1,9 +1,9 @@
 """The program document: the published rules of one tenant's loyalty program.
 
 It owns the shape and the validation of everything a shop configures without code: base earn
-rate, item, channel and tier multipliers, campaigns, activities, referral, caps, expiry and
-point value. How these rules turn a purchase or an action into points is `loyalty.domain.rules`.
-A new tenant starts from `default_program()`.
+rate, item, channel and tier multipliers, campaigns, activities, referral, caps, expiry, point
+value and the program's end (sunset). How these rules turn a purchase or an action into points
+is `loyalty.domain.rules`. A new tenant starts from `default_program()`.
 """
 
 from __future__ import annotations
@@ -289,13 +289,34 @@ class Caps(StrictModel):
     per_activity: dict[ActivityType, PeriodCap] = Field(default_factory=dict)
 
 
-class ExpiryPolicy(StrictModel):
-    policy: Literal["rolling", "fixed", "never"] = "rolling"
+EarnSource = Literal["purchase", "activity", "signup", "birthday", "referral", "adjustment", "import"]
+
+
+class ExpiryRule(StrictModel):
+    policy: Literal["rolling", "fixed", "days", "never"] = "rolling"
     months: int = Field(default=24, ge=1, le=240, description="rolling: months after the earn")
     end_of_month: bool = Field(default=True, description="rolling: extend to the end of that month")
     years_after: int = Field(default=1, ge=0, le=20, description="fixed: years after the earn's year")
     month: int = Field(default=12, ge=1, le=12, description="fixed: month of the expiry date")
-    day: int = Field(default=31, ge=1, le=31, description="fixed: day of the expiry date")
+    day: int = Field(
+        default=31,
+        ge=1,
+        le=31,
+        description="fixed: day of the expiry date (beyond the month's end: its last day)",
+    )
+    days: int = Field(default=365, ge=1, le=3650, description="days: days after the earn's day")
+
+
+class ExpiryPolicy(ExpiryRule):
+    """The program's default rule, and per-source rules that replace it (activity points may
+    expire sooner). An adjustment or import that names its own `expires_on` keeps that date."""
+
+    by_source: dict[EarnSource, ExpiryRule] = Field(
+        default_factory=dict, description="Source (purchase, activity, ...) -> its own rule"
+    )
+
+    def rule_for(self, source: EarnSource) -> ExpiryRule:
+        return self.by_source.get(source, self)
 
 
 Locale = Literal["zh-CN", "en"]
@@ -316,6 +337,25 @@ class Reminders(StrictModel):
         default_factory=_default_reminder_templates,
         description="Per locale; {points} and {expires_on} are filled in. zh-CN is the fallback.",
     )
+
+
+class Sunset(StrictModel):
+    """The end of the program: earning stops after one program-local day, spending after another;
+    what is left then expires (a `sunset` entry), and members are told ahead of it."""
+
+    last_earning_day: date = Field(description="Program-local; later purchases and activities earn nothing")
+    last_redeeming_day: date = Field(description="Program-local; what is left expires the day after")
+    notices: list[Annotated[int, Field(ge=1, le=365)]] = Field(
+        default_factory=lambda: [30, 7],
+        max_length=5,
+        description="Days before last_redeeming_day on which members with points get a notice",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Sunset:
+        if self.last_redeeming_day < self.last_earning_day:
+            raise ValueError("last_redeeming_day is before last_earning_day")
+        return self
 
 
 class PointValue(StrictModel):
@@ -375,6 +415,7 @@ class Program(StrictModel):
     expiry: ExpiryPolicy = ExpiryPolicy()
     point_value: PointValue = PointValue()
     reminders: Reminders = Reminders()
+    sunset: Sunset | None = Field(default=None, description="Set to end the program")
 
     @field_validator("timezone")
     @classmethod

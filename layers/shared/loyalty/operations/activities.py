@@ -38,7 +38,7 @@ def record_activity(context: Context, tenant_id: str, request: ActivityRequest) 
         award = evaluate_activity(program, request.type, facts, now)
         done_on = local_date(request.occurred_at or now, program.timezone)
         tier = tier_after_earn(program, member, done_on, Figures(points=award.points), now)
-        expires_on = lot_expiry(program.expiry, now, program.timezone)
+        expires_on = lot_expiry(program, "activity", now)
         posting = credit(
             member.account, member.lots, award.points, expires_on, today=local_date(now, program.timezone)
         )

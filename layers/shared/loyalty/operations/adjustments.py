@@ -6,7 +6,8 @@ from loyalty.domain.calendar import local_date
 from loyalty.domain.expiry import lot_expiry
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import credit, debit
-from loyalty.errors import MemberNotFoundError
+from loyalty.domain.sunset import redeeming_ended
+from loyalty.errors import InvalidRequestError, MemberNotFoundError
 from loyalty.models.api import AdjustmentRequest, AdjustmentResponse
 from loyalty.operations.context import Context, Outcome, Principal, replay, with_retries
 from loyalty.operations.views import balance
@@ -31,13 +32,16 @@ def adjust(context: Context, principal: Principal, member_id: str, request: Adju
         account = wallet.member.account
         program = context.programs.get(tenant_id)
         expires_on = None
+        source = request.source or "adjustment"
+        today = local_date(now, program.timezone)
         if request.points > 0:
-            expires_on = lot_expiry(program.expiry, now, program.timezone)
-            posting = credit(
-                account, wallet.lots, request.points, expires_on, today=local_date(now, program.timezone)
-            )
+            if redeeming_ended(program, now):  # its sunset has expired everything: nothing more
+                raise InvalidRequestError("the program has ended: no points can be granted")
+            if request.expires_on is not None and request.expires_on < today:
+                raise InvalidRequestError(f"expires_on {request.expires_on} is already over")
+            expires_on = lot_expiry(program, source, now, explicit=request.expires_on)
+            posting = credit(account, wallet.lots, request.points, expires_on, today=today)
         else:
-            today = local_date(now, program.timezone)
             posting = debit(account, wallet.lots, -request.points, today=today, shortfall="refuse")
         body = AdjustmentResponse(
             adjustment_id=request.adjustment_id,
@@ -54,7 +58,7 @@ def adjust(context: Context, principal: Principal, member_id: str, request: Adju
                 posting=posting,
                 entry={
                     "type": "adjust",
-                    "source": "admin",
+                    "source": "import" if source == "import" else "admin",
                     "adjustment_id": request.adjustment_id,
                     "reason": request.reason,
                     "actor": principal.key_id,

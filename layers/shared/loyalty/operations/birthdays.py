@@ -14,6 +14,7 @@ from loyalty.domain.birthdays import celebrated_on, month_days_celebrated
 from loyalty.domain.calendar import local_date
 from loyalty.domain.expiry import lot_expiry
 from loyalty.domain.ledger import credit
+from loyalty.domain.sunset import earning_ended
 from loyalty.domain.tiers import current_tier
 from loyalty.operations.checkpoints import walk_days
 from loyalty.operations.context import Context, Outcome, with_retries
@@ -70,11 +71,13 @@ def _celebrate(
         )
         if member is None:
             return Outcome(200, {})
-        expires_on = lot_expiry(program.expiry, now, program.timezone)
+        expires_on = lot_expiry(program, "birthday", now)
+        # After the program's last earning day the birthday is still greeted, with no points.
+        bonus = 0 if earning_ended(program, now, now) else tier.birthday_bonus
         posting = credit(
             member.account,
             member.lots,
-            tier.birthday_bonus,
+            bonus,
             expires_on,
             today=local_date(now, program.timezone),
         )

@@ -8,6 +8,8 @@ latest date that can already be over in some time zone, and pages through each s
 expired when its program's local day is past the date. The checkpoint then moves to the first
 date it could not finish (a member not yet due in its own zone), so a run that stopped half way,
 or a schedule that missed days, picks up exactly there; running again changes nothing.
+A program past its sunset's last redeeming day has everything left expired first
+(`loyalty.operations.sunset`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from loyalty.domain.calendar import local_date
 from loyalty.domain.ledger import expire
 from loyalty.operations.checkpoints import walk_days
 from loyalty.operations.context import Context, Outcome, with_retries
+from loyalty.operations.sunset import run_sunset_expiry
 from loyalty.operations.views import balance
 from loyalty.store.job_store import JobStore
 from loyalty.store.ledger_store import MemberRecord, OperationRecord, PostingCommit
@@ -35,6 +38,8 @@ class ExpiryReport:
     members_expired: int = 0
     points_expired: int = 0
     members_not_yet_due: int = 0
+    sunset_members_expired: int = 0
+    sunset_points_expired: int = 0
     dates: list[str] = field(default_factory=list)
     next_date: str = ""
 
@@ -45,7 +50,11 @@ def run_expiry(
     """Expire everything due by `now`; `should_stop` (e.g. the Lambda nearly out of time) ends the
     run early with the checkpoint on the date in progress, which the next run finishes."""
     latest = (now + AHEAD_OF_UTC).date() - timedelta(days=1)
-    report = ExpiryReport()
+    # Programs past their last redeeming day first: everything left goes as `sunset`, not `expire`.
+    sunset = run_sunset_expiry(context, jobs, now, should_stop)
+    report = ExpiryReport(
+        sunset_members_expired=sunset.members_expired, sunset_points_expired=sunset.points_expired
+    )
 
     def visit(day: date) -> bool:
         report.dates.append(day.isoformat())

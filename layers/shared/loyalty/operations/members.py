@@ -35,8 +35,8 @@ def enroll(context: Context, tenant_id: str, request: EnrollRequest) -> Outcome:
         if existing is not None:
             raise AlreadyExistsError(f"member {member_id!r} already exists")
         now = context.clock()
-        award = evaluate_signup(program)
-        expires_on = lot_expiry(program.expiry, now, program.timezone)
+        award = evaluate_signup(program, now)
+        expires_on = lot_expiry(program, "signup", now)
         posting = credit(Account(), [], award.points, expires_on, today=local_date(now, program.timezone))
         profile = request.model_dump(mode="json", exclude={"member_id"}, exclude_none=True)
         record = MemberRecord(tenant_id, member_id, profile, now, posting.after)

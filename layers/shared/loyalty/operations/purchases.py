@@ -88,7 +88,7 @@ def record_purchase(context: Context, tenant_id: str, request: PurchaseRequest) 
         award = evaluate_purchase(program, request, facts, now)
         bought_on = local_date(request.occurred_at or now, program.timezone)
         tier = tier_after_earn(program, member, bought_on, Figures(request.amount, 1, award.points), now)
-        expires_on = lot_expiry(program.expiry, now, program.timezone)
+        expires_on = lot_expiry(program, "purchase", now)
         posting = credit(
             member.account,
             member.lots,
@@ -179,11 +179,11 @@ def _referral(
     referrer_id = referee.profile.get("referrer_id")
     if not referrer_id or referrer_id == referee.member_id or not facts.first_purchase:
         return ()
-    award = evaluate_referral(program, facts)
+    award = evaluate_referral(program, facts, now)
     referrer = context.ledger.read_member(tenant_id, referrer_id) if award.points else None
     if referrer is None:
         return ()
-    expires_on = lot_expiry(program.expiry, now, program.timezone)
+    expires_on = lot_expiry(program, "referral", now)
     posting = credit(
         referrer.account, referrer.lots, award.points, expires_on, today=local_date(now, program.timezone)
     )

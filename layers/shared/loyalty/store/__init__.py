@@ -13,6 +13,8 @@ Single-table layout (tenant id in every key):
 | ledger entry         | T#{tenant}#M#{member}       | LEDGER#{seq}                        |
 | expiry reminder sent | T#{tenant}#M#{member}       | REMINDER#{expires_on}#{window}      |
 | tier change (history)| T#{tenant}#M#{member}       | TIER#{tier revision}                |
+| sunset notice sent   | T#{tenant}#M#{member}       | SUNSET#{last_redeeming_day}#{days}  |
+| tenant with a sunset | SUNSETS                     | T#{tenant}  (steps done)            |
 | operation record     | T#{tenant}#OP#{kind}#{id}   | OP                                  |
 
 The member item holds the balance, the rolling counters the rules read, and the member's lots: a
@@ -26,6 +28,9 @@ Members above the base tier (or with an assigned tier) carry GSI3PK = TIERS#{rev
 for the tier run. The member's `tier` map (tier, review date, grace, assignment, monthly
 qualifying buckets) is written only with `tier_revision = :read`, as the run changes it without
 a ledger entry (so without moving `version`).
+Every member carries GSI4PK = MEMBERS#{tenant}#{shard} (keys only, set at enrolment): a program's
+sunset notices and final expiry walk the tenant's members through it, never a Scan. (Members
+enrolled before GSI4 existed need a one-off backfill of GSI4PK/GSI4SK.)
 An operation record is the idempotency record of one
 natural id; it is written in the same transaction as the balance change it records.
 """

@@ -4,9 +4,10 @@ exactly where the last run left off."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from loyalty.store import keys
-from loyalty.store.table import TableStore, from_item, to_item
+from loyalty.store.table import TableStore, from_item, names, to_item, values
 
 
 class JobStore(TableStore):
@@ -32,3 +33,31 @@ class JobStore(TableStore):
             )
         except self.client.exceptions.ConditionalCheckFailedException:
             return  # another run already went further
+
+    # --- program sunsets: which tenants have one, and which of its steps are done -------------
+    def sunsets(self) -> dict[str, set[str]]:
+        """Tenant id -> the sunset steps done, for every tenant whose program ever had a sunset
+        (a few items; the program document says whether one is still set)."""
+        found: dict[str, set[str]] = {}
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": values(pk=keys.SUNSETS_PK),
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self.client.query(**request)
+            for item in map(from_item, response.get("Items", [])):
+                found[item["tenant_id"]] = set(item.get("done") or ())
+            if "LastEvaluatedKey" not in response:
+                return found
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def sunset_step_done(self, tenant_id: str, step: str) -> None:
+        self.client.update_item(
+            TableName=self.table_name,
+            Key=to_item({"PK": keys.SUNSETS_PK, "SK": keys.sunset_sk(tenant_id)}),
+            UpdateExpression="ADD #done :step",
+            ExpressionAttributeNames=names("done"),
+            ExpressionAttributeValues=values(step={step}),
+        )

@@ -67,6 +67,27 @@ def birthday_index_pk_for_shard(month_day: str, shard: int) -> str:
     return f"BIRTHDAY#{month_day}#{shard}"
 
 
+def tenant_members_pk(tenant_id: str, member_id: str) -> str:
+    """Every member of a tenant, spread over shards: what a program's sunset walks."""
+    digest = hashlib.sha256(f"{tenant_id}/{member_id}".encode()).digest()
+    return tenant_members_pk_for_shard(tenant_id, digest[0] % EXPIRY_SHARDS)
+
+
+def tenant_members_pk_for_shard(tenant_id: str, shard: int) -> str:
+    return f"MEMBERS#{tenant_id}#{shard}"
+
+
+def sunset_notice_sk(last_redeeming_day: date, offset_days: int) -> str:
+    return f"SUNSET#{last_redeeming_day.isoformat()}#{offset_days:03d}"
+
+
+SUNSETS_PK = "SUNSETS"  # one small partition: an item per tenant whose program has a sunset
+
+
+def sunset_sk(tenant_id: str) -> str:
+    return f"T#{tenant_id}"
+
+
 def job_pk(job: str) -> str:
     return f"JOB#{job}"
 

@@ -193,6 +193,70 @@ class LedgerStore(TableStore):
             [keys.tier_review_index_pk_for_shard(review_on, shard) for shard in range(keys.EXPIRY_SHARDS)],
         )
 
+    def tenant_members(self, tenant_id: str) -> Iterator[MemberRecord]:
+        """Every member of one tenant, every shard, page by page: the index holds keys only (so
+        postings never write to it) and each page of keys is read back consistently."""
+        for shard in range(keys.EXPIRY_SHARDS):
+            request: dict[str, Any] = {
+                "TableName": self.table_name,
+                "IndexName": "GSI4",
+                "KeyConditionExpression": "GSI4PK = :partition",
+                "ExpressionAttributeValues": values(
+                    partition=keys.tenant_members_pk_for_shard(tenant_id, shard)
+                ),
+                "Limit": 100,
+            }
+            while True:
+                response = self.client.query(**request)
+                page = [{"PK": item["PK"], "SK": item["SK"]} for item in response.get("Items", [])]
+                yield from self._read_members(page)
+                if "LastEvaluatedKey" not in response:
+                    break
+                request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def _read_members(self, member_keys: list[dict[str, Any]]) -> Iterator[MemberRecord]:
+        request: dict[str, Any] = (
+            {self.table_name: {"Keys": member_keys, "ConsistentRead": True}} if member_keys else {}
+        )
+        for _ in range(10):
+            if not request:
+                return
+            response = self.client.batch_get_item(RequestItems=request)
+            yield from (
+                _member(from_item(item)) for item in response.get("Responses", {}).get(self.table_name, [])
+            )
+            request = dict(response.get("UnprocessedKeys") or {})
+        raise TransientError("batch read left keys unprocessed")
+
+    def record_sunset_notice(
+        self,
+        tenant_id: str,
+        member_id: str,
+        last_redeeming_day: date,
+        offset_days: int,
+        points: int,
+        now: datetime,
+    ) -> bool:
+        """Record that a sunset notice goes out; False when it already did (never twice). The
+        stream turns the new item into the program.sunset_notice event."""
+        item = {
+            "PK": keys.member_pk(tenant_id, member_id),
+            "SK": keys.sunset_notice_sk(last_redeeming_day, offset_days),
+            "tenant_id": tenant_id,
+            "member_id": member_id,
+            "last_redeeming_day": last_redeeming_day.isoformat(),
+            "days_before": offset_days,
+            "points": points,
+            "created_at": now.isoformat(),
+        }
+        try:
+            self.client.put_item(
+                TableName=self.table_name, Item=to_item(item), ConditionExpression="attribute_not_exists(PK)"
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
     def _index_members(self, index: str, attribute: str, partitions: list[str]) -> Iterator[MemberRecord]:
         for partition in partitions:
             request: dict[str, Any] = {
@@ -337,6 +401,7 @@ class LedgerStore(TableStore):
                 **balance,
                 **index,
             }
+            item["GSI4PK"], item["GSI4SK"] = keys.tenant_members_pk(tenant, member), pk
             if profile.get("birthday"):  # "YYYY-MM-DD": indexed by month and day
                 item["GSI2PK"] = keys.birthday_index_pk(str(profile["birthday"])[5:], tenant, member)
                 item["GSI2SK"] = pk

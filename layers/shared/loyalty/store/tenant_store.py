@@ -84,6 +84,7 @@ class TenantStore(TableStore):
                         "published_at": now.isoformat(),
                     }
                 ),
+                *([self._sunset_registered(tenant_id)] if program.sunset else []),
             ],
             ProgramChangedError("the program changed while this version was being published"),
         )
@@ -200,6 +201,18 @@ class TenantStore(TableStore):
                 }
             ),
         ]
+
+    def _sunset_registered(self, tenant_id: str) -> dict[str, Any]:
+        # The sunset runs find tenants here rather than by scanning; an update keeps the steps done.
+        return {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": to_item({"PK": keys.SUNSETS_PK, "SK": keys.sunset_sk(tenant_id)}),
+                "UpdateExpression": "SET #tenant_id = :tenant_id",
+                "ExpressionAttributeNames": names("tenant_id"),
+                "ExpressionAttributeValues": values(tenant_id=tenant_id),
+            }
+        }
 
     def _put(self, item: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -1,0 +1,40 @@
+"""The end of a program (its sunset), in the program's time zone: after the last earning day
+nothing more is earned; after the last redeeming day what is left expires; before it, members
+with points get a notice at each configured offset."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from loyalty.domain.calendar import local_date
+from loyalty.models.program import Program
+
+
+def earning_ended(program: Program, occurred: datetime, now: datetime) -> date | None:
+    """The last earning day when an earn that happened at `occurred` (recorded at `now`) is too
+    late, else None. A purchase made in time but reported late still earns, until the last
+    redeeming day: after it the points could never be spent."""
+    sunset = program.sunset
+    if sunset is None:
+        return None
+    if local_date(min(occurred, now), program.timezone) > sunset.last_earning_day:
+        return sunset.last_earning_day
+    if local_date(now, program.timezone) > sunset.last_redeeming_day:
+        return sunset.last_earning_day
+    return None
+
+
+def redeeming_ended(program: Program, now: datetime) -> bool:
+    sunset = program.sunset
+    return sunset is not None and local_date(now, program.timezone) > sunset.last_redeeming_day
+
+
+def notice_due(program: Program, now: datetime) -> int | None:
+    """The sunset notice (its offset in days) members are due now: the tightest offset reached,
+    so a run that comes late sends one notice, not a burst; None before the first or after the end."""
+    sunset = program.sunset
+    if sunset is None:
+        return None
+    days_left = (sunset.last_redeeming_day - local_date(now, program.timezone)).days
+    reached = sorted(offset for offset in sunset.notices if 0 <= days_left <= offset)
+    return reached[0] if reached else None

@@ -1,0 +1,139 @@
+"""A program's sunset, carried out by the scheduled runs: notices to members with points before
+the last redeeming day (the reminders run), and after it the expiry of everything left (the
+expiry run) with a `sunset` entry, whose points.expired event says why (reason program_ended).
+
+Scaling: tenants with a sunset are found in one small registry partition (an item written when
+such a program is published), a tenant's members through GSI4 (keys only, write-sharded), each
+page of keys read back consistently. A step (one notice offset, or the final expiry) costs one
+read per member of the tenant, members without points included, and is then marked done in the
+registry, so the daily runs after it cost one registry query. A run that stops half way walks the
+tenant again next time and does nothing twice: a notice is a conditional put, a member's sunset
+expiry has its operation record and leaves no lots behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from loyalty.domain.calendar import local_date
+from loyalty.domain.ledger import expire
+from loyalty.domain.sunset import notice_due, redeeming_ended
+from loyalty.models.program import Program
+from loyalty.operations.context import Context, Outcome, with_retries
+from loyalty.operations.views import balance
+from loyalty.store.job_store import JobStore
+from loyalty.store.ledger_store import MemberRecord, OperationRecord, PostingCommit
+
+SUNSET = "sunset"
+
+
+@dataclass
+class SunsetReport:
+    members_expired: int = 0
+    points_expired: int = 0
+    notices_sent: int = 0
+    notices_already_sent: int = 0
+    finished: bool = True
+
+
+def run_sunset_expiry(
+    context: Context, jobs: JobStore, now: datetime, should_stop: Callable[[], bool] = lambda: False
+) -> SunsetReport:
+    """After a program's last redeeming day (program-local), expire every member's points."""
+    report = SunsetReport()
+    for tenant_id, done in jobs.sunsets().items():
+        program = context.programs.get(tenant_id)
+        if program.sunset is None or not redeeming_ended(program, now):
+            continue
+        step = f"{program.sunset.last_redeeming_day.isoformat()}#expired"
+        if step in done:
+            continue
+        for member in context.ledger.tenant_members(tenant_id):
+            if should_stop():
+                report.finished = False
+                return report
+            _expire_all(context, program, member, program.sunset.last_redeeming_day, now, report)
+        jobs.sunset_step_done(tenant_id, step)
+    return report
+
+
+def run_sunset_notices(context: Context, jobs: JobStore, now: datetime) -> SunsetReport:
+    """One program.sunset_notice per member with points, per offset reached, never twice."""
+    report = SunsetReport()
+    for tenant_id, done in jobs.sunsets().items():
+        program = context.programs.get(tenant_id)
+        offset = notice_due(program, now)
+        if program.sunset is None or offset is None:
+            continue
+        last_day = program.sunset.last_redeeming_day
+        step = f"{last_day.isoformat()}#notice#{offset:03d}"
+        if step in done:
+            continue
+        for member in context.ledger.tenant_members(tenant_id):
+            points = member.account.available + member.account.pending
+            if points <= 0:
+                continue
+            if context.ledger.record_sunset_notice(
+                tenant_id, member.member_id, last_day, offset, points, now
+            ):
+                report.notices_sent += 1
+            else:
+                report.notices_already_sent += 1
+        jobs.sunset_step_done(tenant_id, step)
+    return report
+
+
+def _expire_all(
+    context: Context,
+    program: Program,
+    candidate: MemberRecord,
+    last_day: date,
+    now: datetime,
+    report: SunsetReport,
+) -> None:
+    if not candidate.lots:
+        return  # nothing left (a stale read at worst: nothing is credited after the last day)
+    natural_id = f"{candidate.member_id}@{last_day.isoformat()}"
+    today = local_date(now, program.timezone)
+    reads = [candidate]
+
+    def attempt() -> Outcome:
+        member = (
+            reads.pop() if reads else context.ledger.read_member(candidate.tenant_id, candidate.member_id)
+        )
+        posting = expire(member.account, member.lots, today, everything=True) if member else None
+        if member is None or posting is None:
+            return Outcome(200, {"points_expired": 0})
+        body = {
+            "member_id": member.member_id,
+            "points_expired": -posting.points,
+            "last_redeeming_day": last_day.isoformat(),
+            "balance": balance(posting.after).model_dump(),
+        }
+        context.ledger.commit(
+            PostingCommit(
+                tenant_id=member.tenant_id,
+                member_id=member.member_id,
+                posting=posting,
+                entry={
+                    "type": "sunset",
+                    "source": "sunset",
+                    "reason": "program_ended",
+                    "program_version": program.version,
+                },
+                operation=OperationRecord(SUNSET, natural_id, SUNSET, 200, body),
+                now=now,
+            )
+        )
+        report.members_expired += 1
+        report.points_expired += -posting.points
+        return Outcome(200, body)
+
+    with_retries(
+        context,
+        attempt,
+        lambda: context.ledger.read_operation(candidate.tenant_id, SUNSET, natural_id),
+        SUNSET,
+    )

@@ -1,0 +1,155 @@
+"""A program's sunset on the real table: purchases and activities after the last earning day are
+recorded and earn nothing (with the reason), members with points get each notice once, and after
+the last redeeming day the expiry run takes everything left with a `sunset` entry, found through
+the tenant's members (not the expiry index), exactly once, whether it runs twice or stops half way."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from loyalty.errors import InvalidRequestError
+from loyalty.events import event_for_item
+from loyalty.models.api import ActivityRequest, AdjustmentRequest, EnrollRequest, PurchaseRequest
+from loyalty.models.program import Program, default_program
+from loyalty.operations import activities, adjustments, members, programs, purchases
+from loyalty.operations.context import Principal
+from loyalty.operations.expiry import run_expiry
+from loyalty.operations.sunset import run_sunset_notices
+from loyalty.store import keys
+from loyalty.store.job_store import JobStore
+from loyalty.store.table import from_item
+from tests.support.ledger import assert_adds_up, member_state
+
+ADMIN = Principal(tenant_id="shop", scope="admin", key_id="key_test")
+# The clock starts 2026-11-23 20:00 in Shanghai.
+LAST_EARNING, LAST_REDEEMING = date(2026, 12, 31), date(2027, 1, 31)
+
+
+def shanghai(day: date, hour: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC) - timedelta(hours=8)
+
+
+@pytest.fixture
+def jobs(aws):
+    return JobStore(aws.table_name)
+
+
+@pytest.fixture
+def sunset(ledger):
+    """Members m1 (signup points, and undated points: never in the expiry index), m2 (signup
+    points), m3 (nothing left); then the program's end is published. A tenant without a sunset
+    has a member too."""
+    document = ledger.programs.get("shop", fresh=True).model_dump(mode="json")
+    document["expiry"]["by_source"] = {"adjustment": {"policy": "never"}}
+    programs.publish_program(ledger, ADMIN, Program.model_validate(document))
+    for member_id in ("m1", "m2", "m3"):
+        members.enroll(ledger, "shop", EnrollRequest(member_id=member_id))
+    grant = AdjustmentRequest(adjustment_id="a-1", points=400, reason="goodwill")
+    adjustments.adjust(ledger, ADMIN, "m1", grant)
+    adjustments.adjust(ledger, ADMIN, "m3", AdjustmentRequest(adjustment_id="a-3", points=-100, reason="x"))
+    ledger.tenants.create_tenant("other", "Other", default_program("Other"), [], ledger.clock())
+    members.enroll(ledger, "other", EnrollRequest(member_id="m1"))
+    document = ledger.programs.get("shop", fresh=True).model_dump(mode="json")
+    document["sunset"] = {
+        "last_earning_day": LAST_EARNING.isoformat(),
+        "last_redeeming_day": LAST_REDEEMING.isoformat(),
+        "notices": [30, 7],
+    }
+    programs.publish_program(ledger, ADMIN, Program.model_validate(document))
+
+
+def state(aws, member_id, tenant="shop"):
+    return member_state(aws.dynamodb, aws.table_name, tenant, member_id)
+
+
+def test_a_purchase_after_the_last_earning_day_is_recorded_and_earns_nothing(aws, ledger, clock, sunset):
+    clock.advance(days=40)  # 2027-01-02 in Shanghai
+    request = PurchaseRequest(order_id="o-late", member_id="m2", amount=Decimal("80.00"), currency="CNY")
+
+    first = purchases.record_purchase(ledger, "shop", request)
+    again = purchases.record_purchase(ledger, "shop", request)
+    drive = activities.record_activity(
+        ledger, "shop", ActivityRequest(activity_id="d-1", member_id="m2", type="test_drive")
+    )
+
+    assert (first.status, first.body["points_earned"], first.body["reason"]) == (201, 0, "program_ended")
+    assert "last earning day was 2026-12-31" in first.body["explanation"][0]
+    assert (again.replayed, again.body) == (True, first.body)
+    assert (drive.body["points_earned"], drive.body["reason"]) == (0, "program_ended")
+    after = state(aws, "m2")
+    assert after.available == 100
+    assert [(e["source"], e["points"], e.get("reason")) for e in after.entries[-2:]] == [
+        ("purchase", 0, "program_ended"),
+        ("activity", 0, "program_ended"),
+    ]
+    assert_adds_up(after)
+
+
+def test_members_with_points_get_each_notice_once(aws, ledger, jobs, sunset):
+    thirty = run_sunset_notices(ledger, jobs, shanghai(LAST_REDEEMING - timedelta(days=30), 9))
+    thirty_again = run_sunset_notices(ledger, jobs, shanghai(LAST_REDEEMING - timedelta(days=29), 9))
+    seven = run_sunset_notices(ledger, jobs, shanghai(LAST_REDEEMING - timedelta(days=7), 9))
+
+    assert (thirty.notices_sent, thirty_again.notices_sent, seven.notices_sent) == (2, 0, 2)
+    notices = [item for item in _member_items(aws, "m1") if item["SK"].startswith("SUNSET#")]
+    events = [event_for_item(item) for item in notices]
+    assert [(e["detail-type"], e["detail"]["days_before"], e["detail"]["points"]) for e in events] == [
+        ("program.sunset_notice", 7, 500),
+        ("program.sunset_notice", 30, 500),
+    ]
+    assert not [item for item in _member_items(aws, "m3") if item["SK"].startswith("SUNSET#")]
+
+
+def test_after_the_last_redeeming_day_everything_left_expires_once_as_sunset(aws, ledger, jobs, sunset):
+    on_last_day = run_expiry(ledger, jobs, shanghai(LAST_REDEEMING, 23))
+    moment = shanghai(LAST_REDEEMING + timedelta(days=1), 0)
+    after = run_expiry(ledger, jobs, moment)
+    snapshot = [state(aws, member_id) for member_id in ("m1", "m2", "m3")]
+    again = run_expiry(ledger, jobs, moment + timedelta(hours=5))
+
+    assert on_last_day.sunset_members_expired == 0
+    assert (after.sunset_members_expired, after.sunset_points_expired) == (2, 600)
+    assert again.sunset_members_expired == 0
+    assert [state(aws, member_id) for member_id in ("m1", "m2", "m3")] == snapshot
+    for member in snapshot:
+        assert (member.available, member.lots) == (0, [])
+        assert_adds_up(member)
+    last = snapshot[0].entries[-1]
+    assert (last["type"], last["points"], last["reason"]) == ("sunset", -500, "program_ended")
+    assert event_for_item(last)["detail-type"] == "points.expired"
+    assert state(aws, "m1", tenant="other").available == 100  # another program goes on
+
+
+def test_a_sunset_run_stopped_half_way_completes_on_the_next_run(aws, ledger, jobs, sunset):
+    moment = shanghai(LAST_REDEEMING + timedelta(days=2), 3)
+    calls = iter(range(100))
+
+    stopped = run_expiry(ledger, jobs, moment, should_stop=lambda: next(calls) >= 1)
+    resumed = run_expiry(ledger, jobs, moment)
+
+    assert stopped.sunset_members_expired + resumed.sunset_members_expired == 2
+    assert stopped.sunset_points_expired + resumed.sunset_points_expired == 600
+    for member_id in ("m1", "m2", "m3"):
+        member = state(aws, member_id)
+        assert [e["type"] for e in member.entries].count("sunset") == (member_id != "m3")
+        assert member.available == 0
+        assert_adds_up(member)
+
+
+def test_no_grant_after_the_end(ledger, clock, sunset):
+    clock.advance(days=70)
+    with pytest.raises(InvalidRequestError):
+        adjustments.adjust(ledger, ADMIN, "m2", AdjustmentRequest(adjustment_id="late", points=5, reason="x"))
+
+
+def _member_items(aws, member_id):
+    response = aws.dynamodb.query(
+        TableName=aws.table_name,
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": keys.member_pk("shop", member_id)}},
+        ConsistentRead=True,
+    )
+    return [from_item(item) for item in response["Items"]]
