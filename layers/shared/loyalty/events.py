@@ -18,6 +18,9 @@ ENTRY_EVENTS = {
     "adjust": "points.adjusted",
     "redeem": "points.redeemed",
     "expire": "points.expired",
+    "redeem_cancel": "points.redemption_cancelled",
+    "hold": "points.held",
+    "release": "points.released",
 }
 
 _ENTRY_DETAIL = (
@@ -34,6 +37,11 @@ _ENTRY_DETAIL = (
     "debt_incurred",
     "program_version",
     "expires_on",
+    "redemption_id",
+    "reward_id",
+    "quantity",
+    "hold_id",
+    "held",
 )
 
 

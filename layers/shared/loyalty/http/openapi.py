@@ -11,10 +11,17 @@ def openapi_json() -> str:
     from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
     from loyalty.http.resolver import build_resolver
-    from loyalty.http.routes import activities, admin, members, meta, program, purchases
+    from loyalty.http.routes import activities, admin, holds, members, meta, program, purchases, rewards
 
     app = build_resolver(
-        members.router, purchases.router, activities.router, admin.router, program.router, meta.router
+        members.router,
+        purchases.router,
+        activities.router,
+        admin.router,
+        program.router,
+        meta.router,
+        rewards.router,
+        holds.router,
     )
     app.configure_openapi(
         title="Loyalty API",
