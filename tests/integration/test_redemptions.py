@@ -158,3 +158,40 @@ def test_another_tenant_sees_neither_rewards_nor_redemptions(api, shop, rival, m
     assert api.call("GET", "/v1/rewards/mug", key=rival.server_key).status == 404
     assert api.call("GET", "/v1/members/m1/redemptions/rd1", key=rival.server_key).status == 404
     assert api.call("POST", "/v1/members/m1/redemptions/rd1/cancel", key=rival.server_key).status == 404
+
+
+def test_a_cancellation_after_the_points_lapsed_returns_them_due_and_a_daily_run_expires_them(
+    aws, ledger, clock
+):
+    from datetime import UTC, datetime
+
+    from loyalty.models.api import EnrollRequest
+    from loyalty.models.rewards import RedemptionRequest, Reward
+    from loyalty.operations import members, redemptions
+    from loyalty.operations.expiry import run_expiry
+    from loyalty.store.job_store import JobStore
+    from loyalty.store.reward_store import RewardStore
+
+    # Given a member whose 100 signup points last through 2028-11-30 spent them on a reward
+    jobs = JobStore(aws.table_name)
+    members.enroll(ledger, "shop", EnrollRequest(member_id="m1"))
+    RewardStore(aws.table_name).put_reward("shop", "mug", Reward(name="Mug", points_cost=100), clock())
+    redemptions.redeem(ledger, "shop", "m1", RedemptionRequest(redemption_id="rd1", reward_id="mug"))
+    # And the expiry runs went past that date meanwhile
+    clock.now = datetime(2028, 12, 10, 12, tzinfo=UTC)
+    assert run_expiry(ledger, jobs, clock()).members_expired == 0
+
+    # When the redemption is cancelled
+    cancelled = redemptions.cancel(ledger, "shop", "m1", "rd1")
+
+    # Then the points come back in their lot, with its original date
+    assert cancelled.body["points_returned"] == 100
+    state = member_state(aws.dynamodb, aws.table_name, "shop", "m1")
+    assert [(str(lot["expires_on"]), lot["remaining"]) for lot in state.lots] == [("2028-11-30", 100)]
+    # And the daily runs expire them within a day (they are indexed on a day no run finished)
+    clock.now = datetime(2028, 12, 11, 16, 30, tzinfo=UTC)  # the schedule's time, 00:30 in Shanghai
+    report = run_expiry(ledger, jobs, clock())
+    assert (report.members_expired, report.points_expired) == (1, 100)
+    state = member_state(aws.dynamodb, aws.table_name, "shop", "m1")
+    assert (state.available, state.lots) == (0, [])
+    assert_adds_up(state)

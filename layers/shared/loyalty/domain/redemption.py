@@ -11,7 +11,8 @@ many moved), a capture's entry carries -points (type `redeem`): only spending ch
 
 Which expiry returned points get: a released hold and a cancelled redemption put back the very
 lots they took, with their original expiry dates. Points whose date passed meanwhile come back
-already due: the next expiry run expires them (the store indexes them on a day no run finished).
+already due: a daily expiry run expires them within about a day (the store indexes them on the
+first day no run can have finished yet), and until then they are spent first, as the oldest.
 """
 
 from __future__ import annotations

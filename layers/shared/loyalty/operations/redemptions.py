@@ -3,7 +3,7 @@ expiry first, version condition), the stock (condition: enough left), the member
 reward (condition: under the per-member limit), the redemption record, its ledger entry and its
 idempotency record. Fulfilling changes the record only; cancelling gives back the points (the very
 lots taken, with their original expiry dates: points whose date passed meanwhile are expired by
-the next expiry run), the stock and the member's count, again in one transaction."""
+a daily expiry run within about a day), the stock and the member's count, again in one transaction."""
 
 from __future__ import annotations
 
@@ -204,8 +204,8 @@ class _Cancel(StrictModel):
 
 def cancel(context: Context, tenant_id: str, member_id: str, redemption_id: str) -> Outcome:
     """requested -> cancelled: the points come back in the lots they were taken from (original
-    expiry dates; lots whose date has passed come back due, and the next expiry run expires
-    them), the stock and the member's count too. Cancelling again answers the same; a fulfilled
+    expiry dates; lots whose date has passed come back due, and a daily expiry run expires them
+    within about a day), the stock and the member's count too. Cancelling again answers the same; a fulfilled
     redemption cannot be cancelled (409)."""
     fingerprint = request_fingerprint(
         CANCELLATION, _Cancel(), member_id=member_id, redemption_id=redemption_id
