@@ -109,3 +109,22 @@ def test_the_holds_schedule_releases_an_expired_hold(stack, member, unique):
     assert view["balance"] == {"available": 100, "pending": 0, "held": 0}
     assert stack.call("GET", f"/v1/holds/hx-{unique}").json()["status"] == "released"
     assert stack.call("POST", f"/v1/holds/hx-{unique}/capture", {"order_id": "o"}).status_code == 409
+
+
+def test_a_coupon_bought_with_points_is_used_once(stack, member, unique):
+    template = {"name": "5 off", "kind": "amount_off", "amount_off": "5.00", "points_cost": 50}
+    assert stack.call("PUT", f"/v1/coupon-templates/t-{unique}", template, key=ADMIN_KEY).status_code == 200
+    bought = stack.call(
+        "POST",
+        f"/v1/members/{member}/coupons",
+        {"issue_id": f"i-{unique}", "template_id": f"t-{unique}", "pay_with_points": True},
+    )
+    assert bought.status_code == 201, bought.text
+    code = bought.json()["code"]
+    order = {"member_id": member, "amount": "30.00", "currency": "CNY"}
+    used = stack.call("POST", f"/v1/coupons/{code}/use", {**order, "order_id": f"o1-{unique}"})
+    assert (used.status_code, used.json()["discount"]["amount"]) == (200, "5.00")
+    second = stack.call("POST", f"/v1/coupons/{code}/use", {**order, "order_id": f"o2-{unique}"})
+    assert second.status_code == 409
+    assert second.headers["content-type"].startswith(PROBLEM_JSON)
+    assert stack.call("GET", f"/v1/members/{member}").json()["balance"]["available"] == 50

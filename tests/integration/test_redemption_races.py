@@ -84,3 +84,40 @@ def test_fifty_holds_on_one_balance_never_hold_more_than_it(aws, shop):
     state = member_state(aws.dynamodb, aws.table_name, "acme", "m1")
     assert (state.available, state.held) == (2, 98)
     assert_adds_up(state)
+
+
+def test_twenty_uses_of_one_coupon_at_once_exactly_one_succeeds(aws, shop):
+    from decimal import Decimal
+
+    from loyalty.errors import CouponUnusableError
+    from loyalty.models.rewards import CouponIssueRequest, CouponTemplate, CouponUseRequest
+    from loyalty.operations import coupons
+    from loyalty.operations.context import Principal
+
+    # Given a coupon of one member
+    context = fresh_context(aws.table_name)
+    members.enroll(context, "acme", EnrollRequest(member_id="m1"))
+    admin = Principal(tenant_id="acme", scope="admin", key_id="k")
+    template = CouponTemplate(name="Free shipping", kind="free_shipping")
+    coupons.put_template(context, admin, "ship", template)
+    code = coupons.issue(context, admin, "m1", CouponIssueRequest(issue_id="i1", template_id="ship")).body[
+        "code"
+    ]
+
+    # When 20 checkouts use it at once, each for its own order
+    def attempt(number: int) -> str:
+        request = CouponUseRequest(
+            member_id="m1", amount=Decimal("10.00"), currency="CNY", order_id=f"o{number}"
+        )
+        try:
+            coupons.use(fresh_context(aws.table_name), "acme", str(code), request)
+        except CouponUnusableError:
+            return "refused"
+        return "used"
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        outcomes = list(pool.map(attempt, range(20)))
+
+    # Then exactly one order got it
+    assert outcomes.count("used") == 1
+    assert outcomes.count("refused") == 19

@@ -148,3 +148,20 @@ class HoldClosedError(ConflictError):
 
     problem = "hold-closed"
     title = "The hold is no longer open"
+
+
+class CouponNotFoundError(NotFoundError):
+    problem = "coupon-not-found"
+    title = "Coupon not found"
+
+
+class CouponTemplateNotFoundError(NotFoundError):
+    problem = "coupon-template-not-found"
+    title = "Coupon template not found"
+
+
+class CouponUnusableError(ConflictError):
+    """Used already, expired, another member's, or the order does not qualify."""
+
+    problem = "coupon-unusable"
+    title = "The coupon cannot be used for this order"

@@ -11,7 +11,17 @@ def openapi_json() -> str:
     from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
     from loyalty.http.resolver import build_resolver
-    from loyalty.http.routes import activities, admin, holds, members, meta, program, purchases, rewards
+    from loyalty.http.routes import (
+        activities,
+        admin,
+        coupons,
+        holds,
+        members,
+        meta,
+        program,
+        purchases,
+        rewards,
+    )
 
     app = build_resolver(
         members.router,
@@ -22,6 +32,7 @@ def openapi_json() -> str:
         meta.router,
         rewards.router,
         holds.router,
+        coupons.router,
     )
     app.configure_openapi(
         title="Loyalty API",

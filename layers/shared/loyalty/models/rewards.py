@@ -139,3 +139,73 @@ class CheckoutPreviewResponse(ResponseModel):
     available: int
     point_value: dict[str, object]
     max_share_of_order: str
+
+
+# --- coupons ----------------------------------------------------------------------------------------
+CouponKind = Literal["amount_off", "percent_off", "free_shipping"]
+Trigger = Literal["signup", "purchase", "birthday", "referral"]
+
+
+class CouponTemplate(StrictModel):
+    name: Text
+    kind: CouponKind
+    amount_off: Amount | None = Field(default=None, description="amount_off: money off, program currency")
+    percent_off: int | None = Field(default=None, ge=1, le=100, description="percent_off: whole percent")
+    min_spend: Amount | None = Field(default=None, description="The order must be at least this")
+    valid_days: int = Field(default=30, ge=1, le=3660, description="Valid this many days after issue")
+    points_cost: Cost | None = Field(default=None, description="Members may buy it for these points")
+    issue_on: list[Trigger] = Field(default_factory=list, description="Issued by itself on these events")
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> Self:
+        if (self.kind == "amount_off") != (self.amount_off is not None):
+            raise ValueError("amount_off is required for, and only for, kind amount_off")
+        if (self.kind == "percent_off") != (self.percent_off is not None):
+            raise ValueError("percent_off is required for, and only for, kind percent_off")
+        return self
+
+
+class CouponTemplateResponse(CouponTemplate):
+    template_id: str
+    model_config = {"extra": "ignore"}
+
+
+class CouponIssueRequest(StrictModel):
+    issue_id: NaturalId
+    template_id: NaturalId
+    pay_with_points: bool = Field(default=False, description="Bought by the member (else given by an admin)")
+
+
+class CouponResponse(ResponseModel):
+    code: str = Field(description="Unguessable; shown to the member, entered at checkout")
+    member_id: str
+    template_id: str
+    name: str
+    kind: str
+    amount_off: str | None = None
+    percent_off: int | None = None
+    min_spend: str | None = None
+    valid_until: datetime
+    status: Literal["issued", "used"]
+    order_id: str | None = None
+    points_paid: int = 0
+    balance: Balance | None = None
+
+
+class CouponCheckRequest(StrictModel):
+    member_id: NaturalId
+    amount: Amount
+    currency: CurrencyCode
+
+
+class CouponUseRequest(CouponCheckRequest):
+    order_id: NaturalId
+
+
+class CouponCheckResponse(ResponseModel):
+    code: str
+    valid: bool
+    reason: str | None = None
+    discount: Money | None = None
+    free_shipping: bool = False
+    order_id: str | None = Field(default=None, description="The order that used it (after a use)")

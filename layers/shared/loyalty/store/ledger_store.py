@@ -268,8 +268,20 @@ class LedgerStore(TableStore):
         read, the operation's natural id is unused, and a purchase being refunded is unchanged.
         """
         operation_index, actions = self._actions(commit)
+        self._transact(actions, operation_index, commit.extra)
+
+    def record(
+        self, tenant_id: str, operation: OperationRecord, now: datetime, extra: tuple[Guarded, ...]
+    ) -> None:
+        """An operation that moves no points (a coupon given away): its idempotency record and its
+        items, one transaction, the same answers as `commit` (replay, refusal, retry)."""
+        self._transact([self._operation_put(tenant_id, operation, now)], 0, extra)
+
+    def _transact(
+        self, actions: list[dict[str, Any]], operation_index: int, extra: tuple[Guarded, ...]
+    ) -> None:
         first_extra = len(actions)
-        actions.extend(guarded.action for guarded in commit.extra)
+        actions = [*actions, *(guarded.action for guarded in extra)]
         try:
             self.client.transact_write_items(TransactItems=cast(Any, actions))
         except ClientError as error:
@@ -280,7 +292,7 @@ class LedgerStore(TableStore):
             if cancelled.failed_condition(operation_index):
                 stored = cancelled.items[operation_index]
                 raise ReplayError(_operation(stored) if stored else None) from error
-            for offset, guarded in enumerate(commit.extra):
+            for offset, guarded in enumerate(extra):
                 if cancelled.failed_condition(first_extra + offset):
                     refused = guarded.refusal(cancelled.items[first_extra + offset])
                     if refused is not None:
