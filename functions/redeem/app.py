@@ -1,5 +1,5 @@
-"""Redeem: the catalog, redemptions, checkout holds and coupons over HTTP, and the `holds` schedule that
-releases expired holds ("now" is the event's `time`)."""
+"""Redeem: the catalog, redemptions, checkout holds, coupons and lotteries over HTTP, and the
+`holds` schedule that releases expired holds ("now" is the event's `time`)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.http.resolver import build_resolver
-from loyalty.http.routes import coupons, holds, rewards
+from loyalty.http.routes import coupons, holds, lotteries, rewards
 from loyalty.observability import count, logger, metrics, tracer
 from loyalty.operations.context import default_context
 from loyalty.operations.holds import sweep_expired_holds
 
-app = build_resolver(rewards.router, holds.router, coupons.router)
+app = build_resolver(rewards.router, holds.router, coupons.router, lotteries.router)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

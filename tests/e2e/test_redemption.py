@@ -128,3 +128,26 @@ def test_a_coupon_bought_with_points_is_used_once(stack, member, unique):
     assert second.status_code == 409
     assert second.headers["content-type"].startswith(PROBLEM_JSON)
     assert stack.call("GET", f"/v1/members/{member}").json()["balance"]["available"] == 50
+
+
+def test_a_lottery_draw_is_paid_recorded_and_limited(stack, member, unique):
+    table = {
+        "name": "Draw",
+        "points_cost": 30,
+        "prizes": [{"prize_id": "mug", "name": "Mug", "weight": 1, "stock": 1}],
+        "empty_weight": 1,
+        "daily_limit": 1,
+    }
+    assert stack.call("PUT", f"/v1/lotteries/l-{unique}", table, key=ADMIN_KEY).status_code == 200
+    drawn = stack.call(
+        "POST", f"/v1/members/{member}/draws", {"draw_id": f"d1-{unique}", "lottery_id": f"l-{unique}"}
+    )
+    assert drawn.status_code == 201, drawn.text
+    assert drawn.json()["prize_id"] in {"mug", None}
+    assert drawn.json()["balance"]["available"] == 70
+    audit = stack.call("GET", f"/v1/members/{member}/draws/d1-{unique}").json()
+    assert (audit["roll"], audit["total_weight"]) == (drawn.json()["roll"], 2)
+    again = stack.call(
+        "POST", f"/v1/members/{member}/draws", {"draw_id": f"d2-{unique}", "lottery_id": f"l-{unique}"}
+    )
+    assert (again.status_code, again.json()["type"].rsplit("/", 1)[1]) == (409, "member-limit-reached")

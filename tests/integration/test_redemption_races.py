@@ -121,3 +121,43 @@ def test_twenty_uses_of_one_coupon_at_once_exactly_one_succeeds(aws, shop):
     # Then exactly one order got it
     assert outcomes.count("used") == 1
     assert outcomes.count("refused") == 19
+
+
+def test_parallel_draws_never_win_more_prizes_than_the_stock(aws, shop):
+    import random
+
+    from loyalty.models.rewards import DrawRequest, Lottery
+    from loyalty.operations import lotteries
+    from loyalty.operations.context import Principal
+
+    # Given 40 members and a lottery whose car (stock 3) comes up 9 times in 10
+    context = fresh_context(aws.table_name)
+    for number in range(40):
+        members.enroll(context, "acme", EnrollRequest(member_id=f"m{number}"))
+    table = {
+        "name": "Draw",
+        "points_cost": 10,
+        "prizes": [
+            {"prize_id": "car", "name": "Car", "weight": 9, "stock": 3},
+            {"prize_id": "thanks", "name": "Sticker", "weight": 1},
+        ],
+        "fallback_prize_id": "thanks",
+    }
+    admin = Principal(tenant_id="acme", scope="admin", key_id="k")
+    lotteries.put_lottery(context, admin, "spring", Lottery.model_validate(table))
+
+    # When all draw at once (each with its own seeded source)
+    def attempt(number: int) -> str:
+        request = DrawRequest(draw_id=f"d{number}", lottery_id="spring")
+        body = lotteries.draw(
+            fresh_context(aws.table_name), "acme", f"m{number}", request, random.Random(number)
+        )
+        return str(body.body["prize_id"])
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        won = list(pool.map(attempt, range(40)))
+
+    # Then exactly the 3 cars were won, the rest fell back, and the stock is 0
+    assert won.count("car") == 3
+    assert won.count("thanks") == 37
+    assert lotteries.read_lottery(context, "acme", "spring").body["prizes"][0]["stock"] == 0

@@ -62,6 +62,10 @@ EXPECTED_ROUTES = {
     ("RedeemFunction", "GET", "/v1/members/{member_id}/coupons", True),
     ("RedeemFunction", "POST", "/v1/coupons/{code}/check", True),
     ("RedeemFunction", "POST", "/v1/coupons/{code}/use", True),
+    ("RedeemFunction", "PUT", "/v1/lotteries/{lottery_id}", True),
+    ("RedeemFunction", "GET", "/v1/lotteries/{lottery_id}", True),
+    ("RedeemFunction", "POST", "/v1/members/{member_id}/draws", True),
+    ("RedeemFunction", "GET", "/v1/members/{member_id}/draws/{draw_id}", True),
 }
 
 

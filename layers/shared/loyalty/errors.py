@@ -165,3 +165,8 @@ class CouponUnusableError(ConflictError):
 
     problem = "coupon-unusable"
     title = "The coupon cannot be used for this order"
+
+
+class LotteryNotFoundError(NotFoundError):
+    problem = "lottery-not-found"
+    title = "Lottery not found"

@@ -42,6 +42,8 @@ _ENTRY_DETAIL = (
     "quantity",
     "hold_id",
     "held",
+    "coupon_code",
+    "draw_id",
 )
 
 

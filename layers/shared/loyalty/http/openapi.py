@@ -16,6 +16,7 @@ def openapi_json() -> str:
         admin,
         coupons,
         holds,
+        lotteries,
         members,
         meta,
         program,
@@ -33,6 +34,7 @@ def openapi_json() -> str:
         rewards.router,
         holds.router,
         coupons.router,
+        lotteries.router,
     )
     app.configure_openapi(
         title="Loyalty API",

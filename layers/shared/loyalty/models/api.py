@@ -94,6 +94,8 @@ class LedgerEntryResponse(ResponseModel):
     reward_id: str | None = None
     hold_id: str | None = None
     held: int | None = Field(default=None, description="Points moved into (+) or out of (-) held")
+    coupon_code: str | None = None
+    draw_id: str | None = None
 
 
 class TransactionsPage(ResponseModel):

@@ -209,3 +209,62 @@ class CouponCheckResponse(ResponseModel):
     discount: Money | None = None
     free_shipping: bool = False
     order_id: str | None = Field(default=None, description="The order that used it (after a use)")
+
+
+# --- lotteries -------------------------------------------------------------------------------------
+class Prize(StrictModel):
+    prize_id: NaturalId
+    name: Text
+    weight: int = Field(ge=1, le=1_000_000, description="Chance: weight / (all weights + empty_weight)")
+    stock: int | None = Field(default=None, ge=0, le=MAX_POINTS, description="Left to win; none = unlimited")
+    reward_id: NaturalId | None = Field(default=None, description="The catalog reward the prize is, if any")
+
+
+class Lottery(StrictModel):
+    name: Text
+    points_cost: Cost
+    prizes: list[Prize] = Field(min_length=1, max_length=50)
+    empty_weight: int = Field(default=0, ge=0, le=1_000_000, description="Weight of drawing nothing")
+    fallback_prize_id: NaturalId | None = Field(
+        default=None, description="Won instead of a prize that ran out (unlimited); none: nothing is won"
+    )
+    daily_limit: int | None = Field(default=None, ge=1, le=1000, description="Draws per member per day")
+
+    @model_validator(mode="after")
+    def _prizes(self) -> Self:
+        ids = [prize.prize_id for prize in self.prizes]
+        if len(set(ids)) != len(ids):
+            raise ValueError("prize ids must be unique")
+        if self.fallback_prize_id is not None:
+            fallback = next(
+                (prize for prize in self.prizes if prize.prize_id == self.fallback_prize_id), None
+            )
+            if fallback is None or fallback.stock is not None:
+                raise ValueError("fallback_prize_id must name a prize with unlimited stock")
+        return self
+
+
+class LotteryResponse(Lottery):
+    lottery_id: str
+    model_config = {"extra": "ignore"}
+
+
+class DrawRequest(StrictModel):
+    draw_id: NaturalId
+    lottery_id: NaturalId
+
+
+class DrawResponse(ResponseModel):
+    draw_id: str
+    member_id: str
+    lottery_id: str
+    prize_id: str | None = Field(description="None: nothing won")
+    prize_name: str | None = None
+    drawn_prize_id: str | None = Field(default=None, description="What the roll hit, before any fallback")
+    fell_back: bool = Field(description="The drawn prize had run out")
+    roll: int = Field(description="The random number drawn, in [0, total_weight): for audits")
+    total_weight: int
+    points: int
+    entry_id: str | None = None
+    balance: Balance | None = None
+    created_at: datetime
