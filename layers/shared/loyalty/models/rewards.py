@@ -268,3 +268,13 @@ class DrawResponse(ResponseModel):
     entry_id: str | None = None
     balance: Balance | None = None
     created_at: datetime
+
+
+class CouponTemplatesPage(ResponseModel):
+    items: list[CouponTemplateResponse]
+    next_cursor: str | None
+
+
+class CouponsPage(ResponseModel):
+    items: list[CouponResponse]
+    next_cursor: str | None

@@ -17,8 +17,10 @@ from loyalty.models.rewards import (
     CouponCheckResponse,
     CouponIssueRequest,
     CouponResponse,
+    CouponsPage,
     CouponTemplate,
     CouponTemplateResponse,
+    CouponTemplatesPage,
     CouponUseRequest,
 )
 from loyalty.operations import coupons
@@ -36,7 +38,7 @@ def put_template(template_id: Id, body: CouponTemplate) -> Response[str]:
     return respond(coupons.put_template(default_context(), principal, template_id, body))
 
 
-@router.get("/v1/coupon-templates", responses=responses(200, None), tags=["coupons"])
+@router.get("/v1/coupon-templates", responses=responses(200, CouponTemplatesPage), tags=["coupons"])
 def list_templates() -> Response[str]:
     principal = require(router, "server")
     return respond(coupons.list_templates(default_context(), principal.tenant_id))
@@ -50,7 +52,7 @@ def issue(member_id: Id, body: CouponIssueRequest) -> Response[str]:
     return respond(coupons.issue(default_context(), principal, member_id, body))
 
 
-@router.get("/v1/members/<member_id>/coupons", responses=responses(200, None), tags=["coupons"])
+@router.get("/v1/members/<member_id>/coupons", responses=responses(200, CouponsPage, 404), tags=["coupons"])
 def list_member_coupons(member_id: Id) -> Response[str]:
     principal = require(router, "server")
     return respond(coupons.list_member_coupons(default_context(), principal.tenant_id, member_id))
