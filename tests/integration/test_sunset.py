@@ -153,3 +153,17 @@ def _member_items(aws, member_id):
         ConsistentRead=True,
     )
     return [from_item(item) for item in response["Items"]]
+
+
+def test_after_the_last_redeeming_day_points_cannot_be_spent(aws, ledger, sunset, clock):
+    from loyalty.errors import ProgramEndedError
+    from loyalty.models.rewards import HoldRequest
+    from loyalty.operations import holds
+
+    clock.now = shanghai(LAST_REDEEMING, 23)
+    reserved = holds.reserve(ledger, "shop", "m1", HoldRequest(hold_id="h-in-time", points=10))
+    assert reserved.status == 201
+
+    clock.now = shanghai(LAST_REDEEMING + timedelta(days=1), 0)
+    with pytest.raises(ProgramEndedError):
+        holds.reserve(ledger, "shop", "m1", HoldRequest(hold_id="h-late", points=10))

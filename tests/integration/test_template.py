@@ -45,6 +45,28 @@ EXPECTED_ROUTES = {
     ("AdminFunction", "PUT", "/v1/program", True),
     ("AdminFunction", "GET", "/v1/program/versions/{version}", True),
     ("AdminFunction", "PUT", "/v1/members/{member_id}/tier", True),
+    ("RedeemFunction", "PUT", "/v1/rewards/{reward_id}", True),
+    ("RedeemFunction", "GET", "/v1/rewards", True),
+    ("RedeemFunction", "GET", "/v1/rewards/{reward_id}", True),
+    ("RedeemFunction", "POST", "/v1/members/{member_id}/redemptions", True),
+    ("RedeemFunction", "GET", "/v1/members/{member_id}/redemptions/{redemption_id}", True),
+    ("RedeemFunction", "POST", "/v1/members/{member_id}/redemptions/{redemption_id}/fulfil", True),
+    ("RedeemFunction", "POST", "/v1/members/{member_id}/redemptions/{redemption_id}/cancel", True),
+    ("RedeemFunction", "POST", "/v1/members/{member_id}/holds", True),
+    ("RedeemFunction", "POST", "/v1/members/{member_id}/checkout-preview", True),
+    ("RedeemFunction", "GET", "/v1/holds/{hold_id}", True),
+    ("RedeemFunction", "POST", "/v1/holds/{hold_id}/capture", True),
+    ("RedeemFunction", "POST", "/v1/holds/{hold_id}/release", True),
+    ("RedeemFunction", "PUT", "/v1/coupon-templates/{template_id}", True),
+    ("RedeemFunction", "GET", "/v1/coupon-templates", True),
+    ("RedeemFunction", "POST", "/v1/members/{member_id}/coupons", True),
+    ("RedeemFunction", "GET", "/v1/members/{member_id}/coupons", True),
+    ("RedeemFunction", "POST", "/v1/coupons/{code}/check", True),
+    ("RedeemFunction", "POST", "/v1/coupons/{code}/use", True),
+    ("RedeemFunction", "PUT", "/v1/lotteries/{lottery_id}", True),
+    ("RedeemFunction", "GET", "/v1/lotteries/{lottery_id}", True),
+    ("RedeemFunction", "POST", "/v1/members/{member_id}/draws", True),
+    ("RedeemFunction", "GET", "/v1/members/{member_id}/draws/{draw_id}", True),
 }
 
 
@@ -186,6 +208,7 @@ def test_translation_points_code_at_s3_and_runs_on_arm64_python312(aws_env: str)
         "RemindersFunction",
         "BirthdaysFunction",
         "TierEvaluationFunction",
+        "RedeemFunction",
     }
     for logical_id, props in functions.items():
         assert props["Code"]["S3Bucket"] == "bucket", logical_id
@@ -475,7 +498,10 @@ Resources:
 def test_model_lists_the_daily_schedules_by_the_names_the_local_stack_runs(model: TemplateModel) -> None:
     # Given the template model, when collecting the schedules, then expiry and reminders run daily
     schedules = {s.name: (f.logical_id, s.expression) for f in model.functions for s in f.schedules}
-    assert set(schedules) == {"expiry", "reminders", "birthdays", "tiers"}
+    assert set(schedules) == {"expiry", "reminders", "birthdays", "tiers", "holds"}
     assert schedules["expiry"][0] == "ExpiryFunction"
     assert schedules["reminders"][0] == "RemindersFunction"
-    assert all(expression.startswith("cron(") for _, expression in schedules.values())
+    daily = {name: expression for name, (_, expression) in schedules.items() if name != "holds"}
+    assert all(expression.startswith("cron(") for expression in daily.values())
+    # And the hold sweep runs every few minutes (holds live minutes, not days)
+    assert schedules["holds"] == ("RedeemFunction", "rate(5 minutes)")

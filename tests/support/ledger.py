@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from loyalty.store import keys
 from loyalty.store.ledger_store import lots_from_map
@@ -17,6 +17,7 @@ class MemberState:
     debt: int
     entries: list[dict[str, object]]
     lots: list[dict[str, object]]
+    held_lots: list[dict[str, object]] = field(default_factory=list)  # lots of the open holds
 
     @property
     def entry_sum(self) -> int:
@@ -25,6 +26,10 @@ class MemberState:
     @property
     def lot_sum(self) -> int:
         return sum(int(lot["remaining"]) for lot in self.lots)  # type: ignore[call-overload]
+
+    @property
+    def held_lot_sum(self) -> int:
+        return sum(int(lot["remaining"]) for lot in self.held_lots)  # type: ignore[call-overload]
 
 
 def member_state(dynamodb, table: str, tenant_id: str, member_id: str) -> MemberState:  # type: ignore[no-untyped-def]
@@ -52,12 +57,21 @@ def member_state(dynamodb, table: str, tenant_id: str, member_id: str) -> Member
             {"expires_on": lot.expires_on, "available_on": lot.available_on, "remaining": lot.remaining}
             for lot in lots_from_map(member.get("lots") or {})
         ],
+        held_lots=[
+            {"expires_on": lot.expires_on, "available_on": lot.available_on, "remaining": lot.remaining}
+            for item in items
+            if item["SK"].startswith(keys.HOLD_PREFIX) and item.get("status") == "held"
+            for lot in lots_from_map(item.get("lots") or {})
+        ],
     )
 
 
 def assert_adds_up(state: MemberState) -> None:
-    """available + pending = sum of ledger entries = sum of open lots; nothing negative."""
-    assert state.available + state.pending == state.entry_sum == state.lot_sum, state
+    """available + pending + held = sum of ledger entries = the member's lots + the open holds'
+    lots; held = the open holds' lots; nothing negative."""
+    total = state.available + state.pending + state.held
+    assert total == state.entry_sum == state.lot_sum + state.held_lot_sum, state
+    assert state.held == state.held_lot_sum, state
     pending_in_lots = sum(int(lot["remaining"]) for lot in state.lots if lot.get("available_on"))  # type: ignore[call-overload]
     assert state.pending == pending_in_lots, state
     assert min(state.available, state.pending, state.held, state.debt) >= 0, state

@@ -16,6 +16,7 @@ from loyalty.domain.tiers import (
     after_earn,
     assign,
     evaluate,
+    may_redeem,
     next_review,
     progress,
     qualified_level,
@@ -276,3 +277,23 @@ def test_a_program_needs_a_date_for_date_evaluation_and_no_thresholds_on_the_bas
         TierRules(evaluate_on="date")
     with pytest.raises(ValueError, match="base"):
         Program.model_validate({"tiers": [{"id": "b", "name": "B", "qualify": {"points": 1}}]})
+
+
+def test_a_reward_a_tier_lists_is_for_that_tier_and_higher():
+    program = Program.model_validate(
+        {
+            "tiers": [
+                {"id": "regular", "name": "Regular"},
+                {"id": "silver", "name": "Silver", "qualify": {"spend": "1000.00"}},
+                {
+                    "id": "gold",
+                    "name": "Gold",
+                    "qualify": {"spend": "5000.00"},
+                    "benefits": {"rewards": ["lounge"]},
+                },
+            ]
+        }
+    )
+    assert may_redeem(program, TierStatus(tier_id="gold"), "lounge")
+    assert not may_redeem(program, TierStatus(tier_id="silver"), "lounge")
+    assert may_redeem(program, TierStatus(), "mug")

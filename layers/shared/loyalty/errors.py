@@ -103,3 +103,77 @@ class TransientError(Exception):
 
     Not a LoyaltyError: it is never the caller's fault, so the HTTP edge answers 503 and the
     queue consumer lets SQS redeliver."""
+
+
+# --- redemption ------------------------------------------------------------------------------------
+class RewardNotFoundError(NotFoundError):
+    problem = "reward-not-found"
+    title = "Reward not found"
+
+
+class RedemptionNotFoundError(NotFoundError):
+    problem = "redemption-not-found"
+    title = "Redemption not found"
+
+
+class HoldNotFoundError(NotFoundError):
+    problem = "hold-not-found"
+    title = "Hold not found"
+
+
+class OutOfStockError(ConflictError):
+    problem = "out-of-stock"
+    title = "Not enough stock left"
+
+
+class RewardUnavailableError(ConflictError):
+    """Outside its active window, or not for the member's tier."""
+
+    problem = "reward-unavailable"
+    title = "The reward cannot be redeemed now by this member"
+
+
+class ProgramEndedError(ConflictError):
+    """The program's last redeeming day is over: what was left has expired."""
+
+    problem = "program-ended"
+    title = "The program has ended"
+
+
+class MemberLimitReachedError(ConflictError):
+    problem = "member-limit-reached"
+    title = "The member reached the limit for this"
+
+
+class RedemptionStateError(ConflictError):
+    problem = "redemption-state"
+    title = "The redemption is not in a state that allows this"
+
+
+class HoldClosedError(ConflictError):
+    """Captured, released, or expired (an expired hold has released its points)."""
+
+    problem = "hold-closed"
+    title = "The hold is no longer open"
+
+
+class CouponNotFoundError(NotFoundError):
+    problem = "coupon-not-found"
+    title = "Coupon not found"
+
+
+class CouponTemplateNotFoundError(NotFoundError):
+    problem = "coupon-template-not-found"
+    title = "Coupon template not found"
+
+
+class CouponUnusableError(ConflictError):
+    """Used already, expired, another member's, or the order does not qualify."""
+
+    problem = "coupon-unusable"
+    title = "The coupon cannot be used for this order"
+
+
+class LotteryNotFoundError(NotFoundError):
+    problem = "lottery-not-found"
+    title = "Lottery not found"

@@ -19,6 +19,9 @@ ENTRY_EVENTS = {
     "redeem": "points.redeemed",
     "expire": "points.expired",
     "sunset": "points.expired",  # the program ended: the entry's type and reason say so
+    "redeem_cancel": "points.redemption_cancelled",
+    "hold": "points.held",
+    "release": "points.released",
 }
 
 _ENTRY_DETAIL = (
@@ -35,6 +38,13 @@ _ENTRY_DETAIL = (
     "debt_incurred",
     "program_version",
     "expires_on",
+    "redemption_id",
+    "reward_id",
+    "quantity",
+    "hold_id",
+    "held",
+    "coupon_code",
+    "draw_id",
 )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from loyalty.domain.calendar import local_date
+from loyalty.errors import ProgramEndedError
 from loyalty.models.program import Program
 
 
@@ -27,6 +28,12 @@ def earning_ended(program: Program, occurred: datetime, now: datetime) -> date |
 def redeeming_ended(program: Program, now: datetime) -> bool:
     sunset = program.sunset
     return sunset is not None and local_date(now, program.timezone) > sunset.last_redeeming_day
+
+
+def check_redeeming_open(program: Program, now: datetime) -> None:
+    """Spending (redemptions, holds, draws) ends with the last redeeming day."""
+    if program.sunset is not None and redeeming_ended(program, now):
+        raise ProgramEndedError(f"the program's last redeeming day was {program.sunset.last_redeeming_day}")
 
 
 def notice_due(program: Program, now: datetime) -> int | None:

@@ -138,6 +138,14 @@ def current_tier(program: Program, status: TierStatus) -> Tier:
     return program.tiers[program.tier_level(status.tier_id)]
 
 
+def may_redeem(program: Program, status: TierStatus, reward_id: str) -> bool:
+    """Tier-only rewards: a reward a tier's benefits list is for that tier and the ones above."""
+    lowest = next(
+        (level for level, tier in enumerate(program.tiers) if reward_id in tier.benefits.rewards), 0
+    )
+    return program.tier_level(status.tier_id) >= lowest
+
+
 def missing(qualification: TierQualification | None, figures: Figures) -> dict[str, object]:
     """What the figures lack for a qualification; with "any", each part alone would be enough."""
     if qualification is None:

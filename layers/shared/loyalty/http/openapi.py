@@ -11,10 +11,30 @@ def openapi_json() -> str:
     from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
     from loyalty.http.resolver import build_resolver
-    from loyalty.http.routes import activities, admin, members, meta, program, purchases
+    from loyalty.http.routes import (
+        activities,
+        admin,
+        coupons,
+        holds,
+        lotteries,
+        members,
+        meta,
+        program,
+        purchases,
+        rewards,
+    )
 
     app = build_resolver(
-        members.router, purchases.router, activities.router, admin.router, program.router, meta.router
+        members.router,
+        purchases.router,
+        activities.router,
+        admin.router,
+        program.router,
+        meta.router,
+        rewards.router,
+        holds.router,
+        coupons.router,
+        lotteries.router,
     )
     app.configure_openapi(
         title="Loyalty API",

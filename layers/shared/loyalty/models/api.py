@@ -168,6 +168,12 @@ class LedgerEntryResponse(ResponseModel):
     referee_id: str | None = None
     expires_on: date | None = None
     available_on: date | None = Field(default=None, description="Pending until this day (return window)")
+    redemption_id: str | None = None
+    reward_id: str | None = None
+    hold_id: str | None = None
+    held: int | None = Field(default=None, description="Points moved into (+) or out of (-) held")
+    coupon_code: str | None = None
+    draw_id: str | None = None
 
 
 class TransactionsPage(ResponseModel):

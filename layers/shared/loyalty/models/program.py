@@ -363,6 +363,12 @@ class PointValue(StrictModel):
     amount: Amount = Decimal("1.00")
 
 
+class RedemptionPolicy(StrictModel):
+    max_share_of_order: Annotated[Decimal, BeforeValidator(str)] = Field(
+        default=Decimal("1"), gt=0, le=1, description="At most this share of an order's value in points"
+    )
+
+
 def _activity(points: int, count: int | None = None, period: Period = "ever") -> ActivityRule:
     return ActivityRule(
         points=points, limit=None if count is None else ActivityLimit(count=count, period=period)
@@ -414,6 +420,7 @@ class Program(StrictModel):
     caps: Caps = Caps()
     expiry: ExpiryPolicy = ExpiryPolicy()
     point_value: PointValue = PointValue()
+    redemption: RedemptionPolicy = RedemptionPolicy()
     reminders: Reminders = Reminders()
     sunset: Sunset | None = Field(default=None, description="Set to end the program")
 

@@ -16,6 +16,15 @@ Single-table layout (tenant id in every key):
 | sunset notice sent   | T#{tenant}#M#{member}       | SUNSET#{last_redeeming_day}#{days}  |
 | tenant with a sunset | SUNSETS                     | T#{tenant}  (steps done)            |
 | operation record     | T#{tenant}#OP#{kind}#{id}   | OP                                  |
+| reward (stock)       | T#{tenant}                  | REWARD#{reward_id}                  |
+| member's reward count| T#{tenant}#M#{member}       | REWARDCOUNT#{reward_id}             |
+| redemption           | T#{tenant}#M#{member}       | REDEMPTION#{redemption_id}          |
+| checkout hold        | T#{tenant}#M#{member}       | HOLD#{hold_id}                      |
+| coupon template      | T#{tenant}                  | COUPONTPL#{template_id}             |
+| coupon (by code)     | T#{tenant}#COUPON#{code}    | COUPON                              |
+| member's coupon      | T#{tenant}#M#{member}       | COUPONREF#{code}                    |
+| lottery, prize stock | T#{tenant}                  | LOTTERY#{id} · PRIZE#{id}#{prize}   |
+| draws per day, draw  | T#{tenant}#M#{member}       | DRAWCOUNT#{id}#{day} · DRAW#{draw}  |
 
 The member item holds the balance, the rolling counters the rules read, and the member's lots: a
 map "A#{expires_on}" / "P#{available_on}#{expires_on}" -> points (points sharing one expiry date,
@@ -23,6 +32,8 @@ and while pending one maturity date; a few dozen at most). One consistent read o
 whole wallet, and the member's version condition guards balance, counters and lots together.
 A member with dated points carries GSI1PK = EXPIRY#{next expiry date}#{shard}: a sparse,
 write-sharded index the expiry job pages through (one item per due member), never a Scan.
+An open hold carries GSI1PK = HOLDS#OPEN#{shard}, GSI1SK = its expiry instant (the hold sweep's
+range query); capturing or releasing it removes both.
 Members with a birthday carry GSI2PK = BIRTHDAY#{MM-DD}#{shard} for the birthday job.
 Members above the base tier (or with an assigned tier) carry GSI3PK = TIERS#{review date}#{shard}
 for the tier run. The member's `tier` map (tier, review date, grace, assignment, monthly

@@ -110,3 +110,73 @@ TIER_CHANGE_PREFIX = "TIER#"
 
 def tier_change_sk(revision: int) -> str:
     return f"{TIER_CHANGE_PREFIX}{revision:08d}"
+
+
+# --- redemption: catalog, redemptions, holds, coupons, lotteries ---------------------------------
+REWARD_PREFIX = "REWARD#"
+COUPON_SK = "COUPON"
+HOLD_SHARDS = 4
+
+
+def reward_sk(reward_id: str) -> str:
+    """Under the tenant's partition: the catalog is one query."""
+    return f"{REWARD_PREFIX}{reward_id}"
+
+
+def reward_count_sk(reward_id: str) -> str:
+    """Under the member's partition: how many of one reward the member holds (per-member limit)."""
+    return f"REWARDCOUNT#{reward_id}"
+
+
+def redemption_sk(redemption_id: str) -> str:
+    return f"REDEMPTION#{redemption_id}"
+
+
+HOLD_PREFIX = "HOLD#"
+
+
+def hold_sk(hold_id: str) -> str:
+    """Under the member's partition (the hold's operation record names the member)."""
+    return f"{HOLD_PREFIX}{hold_id}"
+
+
+def open_holds_index_pk(tenant_id: str, hold_id: str) -> str:
+    """Open holds by expiry (GSI1SK = expires_at), sharded; captured or released holds leave it."""
+    digest = hashlib.sha256(f"{tenant_id}/{hold_id}".encode()).digest()
+    return open_holds_index_pk_for_shard(digest[0] % HOLD_SHARDS)
+
+
+def open_holds_index_pk_for_shard(shard: int) -> str:
+    return f"HOLDS#OPEN#{shard}"
+
+
+COUPON_TEMPLATE_PREFIX = "COUPONTPL#"
+LOTTERY_PREFIX = "LOTTERY#"
+
+
+def coupon_template_sk(template_id: str) -> str:
+    return f"{COUPON_TEMPLATE_PREFIX}{template_id}"
+
+
+def coupon_pk(tenant_id: str, code: str) -> str:
+    return f"T#{tenant_id}#COUPON#{code}"
+
+
+def member_coupon_sk(code: str) -> str:
+    return f"COUPONREF#{code}"
+
+
+def lottery_sk(lottery_id: str) -> str:
+    return f"{LOTTERY_PREFIX}{lottery_id}"
+
+
+def prize_sk(lottery_id: str, prize_id: str) -> str:
+    return f"PRIZE#{lottery_id}#{prize_id}"
+
+
+def draw_count_sk(lottery_id: str, day: str) -> str:
+    return f"DRAWCOUNT#{lottery_id}#{day}"
+
+
+def draw_sk(draw_id: str) -> str:
+    return f"DRAW#{draw_id}"

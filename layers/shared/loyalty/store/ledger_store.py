@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from botocore.exceptions import ClientError
@@ -90,6 +90,18 @@ class MemberPosting:
 
 
 @dataclass(frozen=True)
+class Guarded:
+    """One more item written with a posting (stock, a limit counter, a hold, a redemption record).
+
+    Its store builds `action` (a TransactWriteItems element). When its condition fails, `refusal`
+    is given the stored item (if the action returns it) and answers the business error to raise,
+    or None for "changed meanwhile": re-read and retry."""
+
+    action: dict[str, Any]
+    refusal: Callable[[dict[str, Any] | None], Exception | None] = lambda stored: None
+
+
+@dataclass(frozen=True)
 class PostingCommit:
     """Everything one ledger operation writes, all or nothing."""
 
@@ -104,6 +116,7 @@ class PostingCommit:
     counters: dict[str, Any] | None = None  # the member's counters after this operation, when it changes them
     also: tuple[MemberPosting, ...] = ()
     tier: TierUpdate | None = None
+    extra: tuple[Guarded, ...] = ()
 
 
 class ReplayError(Exception):
@@ -116,6 +129,10 @@ class ReplayError(Exception):
 
 class ConcurrentChangeError(Exception):
     """Someone changed the member (or the purchase) between our read and our write: re-read, retry."""
+
+
+# The expiry run never moves its checkpoint past the UTC date of now + 14 h (the zone furthest ahead).
+UNFINISHED_AHEAD = timedelta(hours=14)
 
 
 class LedgerStore(TableStore):
@@ -338,6 +355,20 @@ class LedgerStore(TableStore):
         read, the operation's natural id is unused, and a purchase being refunded is unchanged.
         """
         operation_index, actions = self._actions(commit)
+        self._transact(actions, operation_index, commit.extra)
+
+    def record(
+        self, tenant_id: str, operation: OperationRecord, now: datetime, extra: tuple[Guarded, ...]
+    ) -> None:
+        """An operation that moves no points (a coupon given away): its idempotency record and its
+        items, one transaction, the same answers as `commit` (replay, refusal, retry)."""
+        self._transact([self._operation_put(tenant_id, operation, now)], 0, extra)
+
+    def _transact(
+        self, actions: list[dict[str, Any]], operation_index: int, extra: tuple[Guarded, ...]
+    ) -> None:
+        first_extra = len(actions)
+        actions = [*actions, *(guarded.action for guarded in extra)]
         try:
             self.client.transact_write_items(TransactItems=cast(Any, actions))
         except ClientError as error:
@@ -348,6 +379,11 @@ class LedgerStore(TableStore):
             if cancelled.failed_condition(operation_index):
                 stored = cancelled.items[operation_index]
                 raise ReplayError(_operation(stored) if stored else None) from error
+            for offset, guarded in enumerate(extra):
+                if cancelled.failed_condition(first_extra + offset):
+                    refused = guarded.refusal(cancelled.items[first_extra + offset])
+                    if refused is not None:
+                        raise refused from error
             if cancelled.conflict_or_throttle or "ConditionalCheckFailed" in cancelled.codes:
                 raise ConcurrentChangeError(str(cancelled.codes)) from error
             raise
@@ -389,6 +425,10 @@ class LedgerStore(TableStore):
             balance["counters"] = member_posting.counters
         balance["lots"] = lots_map(posting.lots_after)
         due = next_expiry(posting.lots_after)
+        if due is not None and due < now.date():
+            # Points given back with a date already past (a cancelled redemption, a released hold)
+            # are indexed on a day no expiry run has finished yet, so the next runs expire them.
+            due = (now + UNFINISHED_AHEAD).date()
         index = {"GSI1PK": keys.expiry_index_pk(due, tenant, member), "GSI1SK": pk} if due else {}
         if profile is not None:
             item = {
@@ -655,6 +695,12 @@ _ENTRY_FIELDS = (
     "program_version",
     "expires_on",
     "actor",
+    "redemption_id",
+    "reward_id",
+    "hold_id",
+    "held",
+    "coupon_code",
+    "draw_id",
 )
 
 

@@ -1,0 +1,72 @@
+"""Coupons: templates (admin), issuing and listing a member's coupons, checking and using a code."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+from loyalty.http.auth import require
+from loyalty.http.resolver import respond
+from loyalty.http.routes.docs import responses
+from loyalty.models.common import ID_PATTERN
+from loyalty.models.rewards import (
+    CouponCheckRequest,
+    CouponCheckResponse,
+    CouponIssueRequest,
+    CouponResponse,
+    CouponsPage,
+    CouponTemplate,
+    CouponTemplateResponse,
+    CouponTemplatesPage,
+    CouponUseRequest,
+)
+from loyalty.operations import coupons
+from loyalty.operations.context import default_context
+
+router = Router()
+Id = Annotated[str, Path(pattern=ID_PATTERN)]
+
+
+@router.put(
+    "/v1/coupon-templates/<template_id>", responses=responses(200, CouponTemplateResponse), tags=["coupons"]
+)
+def put_template(template_id: Id, body: CouponTemplate) -> Response[str]:
+    principal = require(router, "admin")
+    return respond(coupons.put_template(default_context(), principal, template_id, body))
+
+
+@router.get("/v1/coupon-templates", responses=responses(200, CouponTemplatesPage), tags=["coupons"])
+def list_templates() -> Response[str]:
+    principal = require(router, "server")
+    return respond(coupons.list_templates(default_context(), principal.tenant_id))
+
+
+@router.post(
+    "/v1/members/<member_id>/coupons", responses=responses(201, CouponResponse, 404, 409), tags=["coupons"]
+)
+def issue(member_id: Id, body: CouponIssueRequest) -> Response[str]:
+    principal = require(router, "server")
+    return respond(coupons.issue(default_context(), principal, member_id, body))
+
+
+@router.get("/v1/members/<member_id>/coupons", responses=responses(200, CouponsPage, 404), tags=["coupons"])
+def list_member_coupons(member_id: Id) -> Response[str]:
+    principal = require(router, "server")
+    return respond(coupons.list_member_coupons(default_context(), principal.tenant_id, member_id))
+
+
+@router.post("/v1/coupons/<code>/check", responses=responses(200, CouponCheckResponse, 404), tags=["coupons"])
+def check(code: Id, body: CouponCheckRequest) -> Response[str]:
+    principal = require(router, "server")
+    return respond(coupons.check(default_context(), principal.tenant_id, code, body))
+
+
+@router.post(
+    "/v1/coupons/<code>/use", responses=responses(200, CouponCheckResponse, 404, 409), tags=["coupons"]
+)
+def use(code: Id, body: CouponUseRequest) -> Response[str]:
+    principal = require(router, "server")
+    return respond(coupons.use(default_context(), principal.tenant_id, code, body))

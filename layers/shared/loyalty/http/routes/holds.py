@@ -1,0 +1,62 @@
+"""Checkout holds: reserve, capture, release, and the most points an order may use."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+from loyalty.http.auth import require
+from loyalty.http.resolver import respond
+from loyalty.http.routes.docs import responses
+from loyalty.models.common import ID_PATTERN
+from loyalty.models.rewards import (
+    CaptureRequest,
+    CheckoutPreviewRequest,
+    CheckoutPreviewResponse,
+    HoldRequest,
+    HoldResponse,
+)
+from loyalty.operations import holds
+from loyalty.operations.context import default_context
+
+router = Router()
+Id = Annotated[str, Path(pattern=ID_PATTERN)]
+
+
+@router.post(
+    "/v1/members/<member_id>/holds", responses=responses(201, HoldResponse, 404, 409), tags=["holds"]
+)
+def reserve(member_id: Id, body: HoldRequest) -> Response[str]:
+    principal = require(router, "server")
+    return respond(holds.reserve(default_context(), principal.tenant_id, member_id, body))
+
+
+@router.post(
+    "/v1/members/<member_id>/checkout-preview",
+    responses=responses(200, CheckoutPreviewResponse, 404),
+    tags=["holds"],
+)
+def preview(member_id: Id, body: CheckoutPreviewRequest) -> Response[str]:
+    principal = require(router, "server")
+    return respond(holds.preview_checkout(default_context(), principal.tenant_id, member_id, body))
+
+
+@router.get("/v1/holds/<hold_id>", responses=responses(200, HoldResponse, 404), tags=["holds"])
+def read_hold(hold_id: Id) -> Response[str]:
+    principal = require(router, "server")
+    return respond(holds.read_hold(default_context(), principal.tenant_id, hold_id))
+
+
+@router.post("/v1/holds/<hold_id>/capture", responses=responses(200, HoldResponse, 404, 409), tags=["holds"])
+def capture(hold_id: Id, body: CaptureRequest) -> Response[str]:
+    principal = require(router, "server")
+    return respond(holds.capture_hold(default_context(), principal.tenant_id, hold_id, body))
+
+
+@router.post("/v1/holds/<hold_id>/release", responses=responses(200, HoldResponse, 404, 409), tags=["holds"])
+def release(hold_id: Id) -> Response[str]:
+    principal = require(router, "server")
+    return respond(holds.release_hold(default_context(), principal.tenant_id, hold_id))

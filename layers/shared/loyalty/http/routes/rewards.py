@@ -1,0 +1,87 @@
+"""The catalog (admin PUTs, server reads) and redemptions of catalog rewards."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
+from loyalty.http.auth import require
+from loyalty.http.resolver import respond
+from loyalty.http.routes.docs import responses
+from loyalty.models.common import ID_PATTERN
+from loyalty.models.rewards import RedemptionRequest, RedemptionResponse, Reward, RewardResponse, RewardsPage
+from loyalty.observability import count
+from loyalty.operations import redemptions
+from loyalty.operations.context import default_context
+
+router = Router()
+Id = Annotated[str, Path(pattern=ID_PATTERN)]
+
+
+@router.put("/v1/rewards/<reward_id>", responses=responses(200, RewardResponse), tags=["rewards"])
+def put_reward(reward_id: Id, body: Reward) -> Response[str]:
+    principal = require(router, "admin")
+    return respond(redemptions.put_reward(default_context(), principal, reward_id, body))
+
+
+@router.get("/v1/rewards", responses=responses(200, RewardsPage), tags=["rewards"])
+def list_rewards(
+    limit: Annotated[int, Query(ge=1, le=redemptions.MAX_PAGE)] = 50,
+    cursor: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+) -> Response[str]:
+    principal = require(router, "server")
+    return respond(redemptions.list_rewards(default_context(), principal.tenant_id, limit, cursor))
+
+
+@router.get("/v1/rewards/<reward_id>", responses=responses(200, RewardResponse, 404), tags=["rewards"])
+def read_reward(reward_id: Id) -> Response[str]:
+    principal = require(router, "server")
+    return respond(redemptions.read_reward(default_context(), principal.tenant_id, reward_id))
+
+
+@router.post(
+    "/v1/members/<member_id>/redemptions",
+    responses=responses(201, RedemptionResponse, 404, 409),
+    tags=["redemptions"],
+)
+def redeem(member_id: Id, body: RedemptionRequest) -> Response[str]:
+    principal = require(router, "server")
+    outcome = redemptions.redeem(default_context(), principal.tenant_id, member_id, body)
+    if not outcome.replayed:
+        count("PointsRedeemed", outcome.body["points"])
+    return respond(outcome)
+
+
+@router.get(
+    "/v1/members/<member_id>/redemptions/<redemption_id>",
+    responses=responses(200, RedemptionResponse, 404),
+    tags=["redemptions"],
+)
+def read_redemption(member_id: Id, redemption_id: Id) -> Response[str]:
+    principal = require(router, "server")
+    return respond(
+        redemptions.read_redemption(default_context(), principal.tenant_id, member_id, redemption_id)
+    )
+
+
+@router.post(
+    "/v1/members/<member_id>/redemptions/<redemption_id>/fulfil",
+    responses=responses(200, RedemptionResponse, 404, 409),
+    tags=["redemptions"],
+)
+def fulfil(member_id: Id, redemption_id: Id) -> Response[str]:
+    principal = require(router, "server")
+    return respond(redemptions.fulfil(default_context(), principal.tenant_id, member_id, redemption_id))
+
+
+@router.post(
+    "/v1/members/<member_id>/redemptions/<redemption_id>/cancel",
+    responses=responses(200, RedemptionResponse, 404, 409),
+    tags=["redemptions"],
+)
+def cancel(member_id: Id, redemption_id: Id) -> Response[str]:
+    principal = require(router, "server")
+    return respond(redemptions.cancel(default_context(), principal.tenant_id, member_id, redemption_id))

@@ -1,0 +1,143 @@
+"""Points lotteries: a draw is ONE transaction of the member's debit (the cost), the day's draw
+count (condition: under the daily limit), one of the prize won (condition: one left), the draw's
+record and its idempotency record. The roll is drawn once per request from the given random
+source (cryptographically secure by default), so a retried attempt maps the same roll again:
+a prize that ran out meanwhile falls back as the lottery says, it is not re-rolled."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from typing import Any
+
+from loyalty.domain.calendar import local_date
+from loyalty.domain.idempotency import request_fingerprint
+from loyalty.domain.ledger import debit
+from loyalty.domain.lottery import outcome, roll, total_weight
+from loyalty.domain.sunset import check_redeeming_open
+from loyalty.errors import LotteryNotFoundError, MemberNotFoundError, NotFoundError
+from loyalty.models.rewards import DrawRequest, DrawResponse, Lottery, LotteryResponse
+from loyalty.operations.context import Context, Outcome, Principal, replay, with_retries
+from loyalty.operations.views import balance
+from loyalty.store.ledger_store import OperationRecord, PostingCommit
+from loyalty.store.lottery_store import LotteryRecord, LotteryStore
+
+DRAW = "draw"
+
+
+def _store(context: Context) -> LotteryStore:
+    return LotteryStore(context.ledger.table_name, context.ledger.client)
+
+
+def put_lottery(context: Context, principal: Principal, lottery_id: str, lottery: Lottery) -> Outcome:
+    _store(context).put_lottery(principal.tenant_id, lottery_id, lottery, context.clock())
+    return read_lottery(context, principal.tenant_id, lottery_id)
+
+
+def _lottery(context: Context, tenant_id: str, lottery_id: str) -> LotteryRecord:
+    record = _store(context).read_lottery(tenant_id, lottery_id)
+    if record is None:
+        raise LotteryNotFoundError(f"lottery {lottery_id!r} not found")
+    return record
+
+
+def read_lottery(context: Context, tenant_id: str, lottery_id: str) -> Outcome:
+    record = _lottery(context, tenant_id, lottery_id)
+    document = record.lottery.model_dump()
+    for prize in document["prizes"]:
+        if prize["stock"] is not None:
+            prize["stock"] = record.stock.get(prize["prize_id"], 0)
+    return Outcome(200, LotteryResponse(lottery_id=lottery_id, **document).model_dump(mode="json"))
+
+
+def draw(
+    context: Context,
+    tenant_id: str,
+    member_id: str,
+    request: DrawRequest,
+    source: random.Random | None = None,
+) -> Outcome:
+    """Pay the lottery's points and draw, once per draw id. 409 when short of points or over the
+    daily limit (both refused before anything is drawn)."""
+    source = source or secrets.SystemRandom()
+    fingerprint = request_fingerprint(DRAW, request, member_id=member_id)
+    store = _store(context)
+    rolls: dict[int, int] = {}  # total weight -> the roll: one roll per request (per prize table)
+
+    def attempt() -> Outcome:
+        member, operation = context.ledger.read_member_and_operation(
+            tenant_id, member_id, DRAW, request.draw_id
+        )
+        if operation is not None:
+            return replay(operation, fingerprint)
+        if member is None:
+            raise MemberNotFoundError(f"member {member_id!r} not found")
+        record = _lottery(context, tenant_id, request.lottery_id)
+        lottery, now = record.lottery, context.clock()
+        program = context.programs.get(tenant_id)
+        check_redeeming_open(program, now)
+        today = local_date(now, program.timezone)
+        posting = debit(member.account, member.lots, lottery.points_cost, today=today, shortfall="refuse")
+        total = total_weight(lottery)
+        rolled = rolls.setdefault(total, roll(lottery, source))
+        result = outcome(lottery, rolled, record.stock)
+        won = result.won
+        body = DrawResponse(
+            draw_id=request.draw_id,
+            member_id=member_id,
+            lottery_id=request.lottery_id,
+            prize_id=won.prize_id if won else None,
+            prize_name=won.name if won else None,
+            drawn_prize_id=result.drawn.prize_id if result.drawn else None,
+            fell_back=result.fell_back,
+            roll=rolled,
+            total_weight=total,
+            points=lottery.points_cost,
+            entry_id=str(posting.seq),
+            balance=balance(posting.after),
+            created_at=now,
+        ).model_dump(mode="json")
+        extra = [
+            store.count_draw(
+                tenant_id, member_id, request.lottery_id, today.isoformat(), lottery.daily_limit
+            ),
+            store.put_draw(tenant_id, member_id, _audit(body, lottery)),
+        ]
+        if won is not None and won.stock is not None:
+            extra.append(store.take_prize(tenant_id, request.lottery_id, won.prize_id))
+        context.ledger.commit(
+            PostingCommit(
+                tenant_id=tenant_id,
+                member_id=member_id,
+                posting=posting,
+                entry={
+                    "type": "redeem",
+                    "source": "lottery",
+                    "draw_id": request.draw_id,
+                    "reward_id": request.lottery_id,
+                },
+                operation=OperationRecord(DRAW, request.draw_id, fingerprint, 201, body),
+                now=now,
+                extra=tuple(extra),
+            )
+        )
+        return Outcome(201, body)
+
+    return with_retries(
+        context, attempt, lambda: context.ledger.read_operation(tenant_id, DRAW, request.draw_id), fingerprint
+    )
+
+
+def _audit(body: dict[str, Any], lottery: Lottery) -> dict[str, Any]:
+    """What an auditor needs to re-check the draw: the roll, and the table it was mapped on."""
+    record = {name: value for name, value in body.items() if name not in ("balance",)}
+    record["prize_table"] = lottery.model_dump_json()
+    return record
+
+
+def read_draw(context: Context, tenant_id: str, member_id: str, draw_id: str) -> Outcome:
+    found = _store(context).read_draw(tenant_id, member_id, draw_id)
+    if found is None:
+        raise NotFoundError(f"draw {draw_id!r} of member {member_id!r} not found")
+    view = DrawResponse.model_validate(found).model_dump(mode="json")
+    return Outcome(200, view | {"prize_table": found["prize_table"]})

@@ -1,0 +1,175 @@
+"""Coupon templates (under the tenant), coupons (one item per code, so a code finds its coupon
+in one read) and each member's list of coupons (a reference under the member's partition).
+Using a coupon is one conditional update: only an issued coupon becomes used, once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from loyalty.models.rewards import CouponTemplate
+from loyalty.store import keys
+from loyalty.store.ledger_store import Guarded
+from loyalty.store.table import TableStore, from_item, names, to_item, values
+
+
+@dataclass(frozen=True)
+class CouponRecord:
+    code: str
+    template_id: str
+    template: CouponTemplate  # as it was when issued: a later template change does not alter it
+    member_id: str
+    status: str  # issued, used
+    valid_until: datetime
+    issued_at: datetime
+    points_paid: int
+    order_id: str | None = None
+    discount: Decimal = Decimal("0.00")
+
+
+class CouponStore(TableStore):
+    def put_template(self, tenant_id: str, template_id: str, template: CouponTemplate, now: datetime) -> None:
+        self.client.put_item(
+            TableName=self.table_name,
+            Item=to_item(
+                {
+                    "PK": keys.tenant_pk(tenant_id),
+                    "SK": keys.coupon_template_sk(template_id),
+                    "template_id": template_id,
+                    "document": template.model_dump_json(),
+                    "updated_at": now.isoformat(),
+                }
+            ),
+        )
+
+    def read_template(self, tenant_id: str, template_id: str) -> CouponTemplate | None:
+        item = self._get(keys.tenant_pk(tenant_id), keys.coupon_template_sk(template_id))
+        return CouponTemplate.model_validate_json(item["document"]) if item else None
+
+    def list_templates(self, tenant_id: str) -> list[tuple[str, CouponTemplate]]:
+        items = self._query(keys.tenant_pk(tenant_id), keys.COUPON_TEMPLATE_PREFIX)
+        return [(item["template_id"], CouponTemplate.model_validate_json(item["document"])) for item in items]
+
+    def put_coupon(self, tenant_id: str, coupon: CouponRecord, now: datetime) -> tuple[Guarded, Guarded]:
+        """The coupon under its code (a code is never reused) and the member's reference to it."""
+        fields = {
+            "tenant_id": tenant_id,
+            "code": coupon.code,
+            "template_id": coupon.template_id,
+            "document": coupon.template.model_dump_json(),
+            "member_id": coupon.member_id,
+            "status": coupon.status,
+            "valid_until": coupon.valid_until.isoformat(),
+            "issued_at": coupon.issued_at.isoformat(),
+            "points_paid": coupon.points_paid,
+        }
+        coupon_item = {"PK": keys.coupon_pk(tenant_id, coupon.code), "SK": keys.COUPON_SK, **fields}
+        reference = {
+            "PK": keys.member_pk(tenant_id, coupon.member_id),
+            "SK": keys.member_coupon_sk(coupon.code),
+            **fields,
+        }
+        return (
+            Guarded(
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "Item": to_item(coupon_item),
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                }
+            ),
+            Guarded(
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "Item": to_item(reference),
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                }
+            ),
+        )
+
+    def read_coupon(self, tenant_id: str, code: str) -> CouponRecord | None:
+        item = self._get(keys.coupon_pk(tenant_id, code), keys.COUPON_SK)
+        return _coupon(item) if item else None
+
+    def member_coupons(self, tenant_id: str, member_id: str) -> list[CouponRecord]:
+        return [_coupon(item) for item in self._query(keys.member_pk(tenant_id, member_id), "COUPONREF#")]
+
+    def use(self, tenant_id: str, used: CouponRecord, now: datetime) -> bool:
+        """issued -> used (by `used.order_id`, for `used.discount`), on the coupon and the member's
+        reference together; False when someone used it first or it changed (re-read, decide)."""
+        coupon = used
+        assignments = {
+            "status": "used",
+            "order_id": used.order_id,
+            "discount": f"{used.discount:.2f}",
+            "used_at": now.isoformat(),
+        }
+
+        def update(pk: str, sk: str) -> dict[str, Any]:
+            return {
+                "Update": {
+                    "TableName": self.table_name,
+                    "Key": to_item({"PK": pk, "SK": sk}),
+                    "UpdateExpression": "SET " + ", ".join(f"#{name} = :{name}" for name in assignments),
+                    "ConditionExpression": (
+                        "#status = :issued AND #member_id = :member AND #valid_until > :now"
+                    ),
+                    "ExpressionAttributeNames": names(*assignments, "member_id", "valid_until"),
+                    "ExpressionAttributeValues": values(
+                        **assignments, issued="issued", member=coupon.member_id, now=now.isoformat()
+                    ),
+                }
+            }
+
+        try:
+            self.client.transact_write_items(
+                TransactItems=[
+                    update(keys.coupon_pk(tenant_id, coupon.code), keys.COUPON_SK),  # type: ignore[list-item]
+                    update(keys.member_pk(tenant_id, coupon.member_id), keys.member_coupon_sk(coupon.code)),  # type: ignore[list-item]
+                ]
+            )
+        except self.client.exceptions.TransactionCanceledException:
+            return False
+        return True
+
+    def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        response = self.client.get_item(
+            TableName=self.table_name, Key=to_item({"PK": pk, "SK": sk}), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return from_item(item) if item else None
+
+    def _query(self, pk: str, prefix: str) -> list[dict[str, Any]]:
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+            "ExpressionAttributeValues": values(pk=pk, prefix=prefix),
+            "ConsistentRead": True,
+        }
+        found: list[dict[str, Any]] = []
+        while True:
+            response = self.client.query(**request)
+            found.extend(from_item(item) for item in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return found
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def _coupon(item: dict[str, Any]) -> CouponRecord:
+    return CouponRecord(
+        code=item["code"],
+        template_id=item["template_id"],
+        template=CouponTemplate.model_validate_json(item["document"]),
+        member_id=item["member_id"],
+        status=item["status"],
+        valid_until=datetime.fromisoformat(item["valid_until"]),
+        issued_at=datetime.fromisoformat(item["issued_at"]),
+        points_paid=item.get("points_paid", 0),
+        order_id=item.get("order_id"),
+        discount=Decimal(item.get("discount", "0.00")),
+    )

@@ -1,0 +1,138 @@
+"""Lotteries (a document under the tenant), each limited prize's stock (an item per prize, so a
+draw takes one with a condition), the member's draws per day (limit) and every draw's record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from loyalty.errors import MemberLimitReachedError
+from loyalty.models.rewards import Lottery
+from loyalty.store import keys
+from loyalty.store.ledger_store import Guarded
+from loyalty.store.table import TableStore, from_item, names, to_item, values
+
+
+@dataclass(frozen=True)
+class LotteryRecord:
+    lottery_id: str
+    lottery: Lottery
+    stock: dict[str, int]  # left of each limited prize
+
+
+class LotteryStore(TableStore):
+    def put_lottery(self, tenant_id: str, lottery_id: str, lottery: Lottery, now: datetime) -> None:
+        """The document and each limited prize's stock (PUT sets what is left), together."""
+        pk = keys.tenant_pk(tenant_id)
+        actions: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": to_item(
+                        {
+                            "PK": pk,
+                            "SK": keys.lottery_sk(lottery_id),
+                            "lottery_id": lottery_id,
+                            "document": lottery.model_dump_json(),
+                            "updated_at": now.isoformat(),
+                        }
+                    ),
+                }
+            }
+        ]
+        for prize in lottery.prizes:
+            if prize.stock is not None:
+                item = {
+                    "PK": pk,
+                    "SK": keys.prize_sk(lottery_id, prize.prize_id),
+                    "prize_id": prize.prize_id,
+                    "stock": prize.stock,
+                }
+                actions.append({"Put": {"TableName": self.table_name, "Item": to_item(item)}})
+        self.client.transact_write_items(TransactItems=cast(Any, actions))
+
+    def read_lottery(self, tenant_id: str, lottery_id: str) -> LotteryRecord | None:
+        pk = keys.tenant_pk(tenant_id)
+        response = self.client.get_item(
+            TableName=self.table_name,
+            Key=to_item({"PK": pk, "SK": keys.lottery_sk(lottery_id)}),
+            ConsistentRead=True,
+        )
+        if "Item" not in response:
+            return None
+        lottery = Lottery.model_validate_json(from_item(response["Item"])["document"])
+        prizes = self.client.query(
+            TableName=self.table_name,
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+            ExpressionAttributeValues=values(pk=pk, prefix=keys.prize_sk(lottery_id, "")),
+            ConsistentRead=True,
+        )
+        stock = {item["prize_id"]: item["stock"] for item in map(from_item, prizes.get("Items", []))}
+        return LotteryRecord(lottery_id, lottery, stock)
+
+    def take_prize(self, tenant_id: str, lottery_id: str, prize_id: str) -> Guarded:
+        """One of a limited prize, only while one is left (else the draw re-reads and falls back)."""
+        return Guarded(
+            {
+                "Update": {
+                    "TableName": self.table_name,
+                    "Key": to_item(
+                        {"PK": keys.tenant_pk(tenant_id), "SK": keys.prize_sk(lottery_id, prize_id)}
+                    ),
+                    "UpdateExpression": "SET #stock = #stock - :one",
+                    "ConditionExpression": "#stock >= :one",
+                    "ExpressionAttributeNames": names("stock"),
+                    "ExpressionAttributeValues": values(one=1),
+                }
+            }
+        )
+
+    def count_draw(
+        self, tenant_id: str, member_id: str, lottery_id: str, day: str, limit: int | None
+    ) -> Guarded:
+        action: dict[str, Any] = {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": to_item(
+                    {"PK": keys.member_pk(tenant_id, member_id), "SK": keys.draw_count_sk(lottery_id, day)}
+                ),
+                "UpdateExpression": "ADD #count :one",
+                "ExpressionAttributeNames": names("count"),
+                "ExpressionAttributeValues": values(one=1),
+            }
+        }
+        if limit is not None:
+            action["Update"]["ConditionExpression"] = "attribute_not_exists(#count) OR #count < :limit"
+            action["Update"]["ExpressionAttributeValues"] |= values(limit=limit)
+
+        def refusal(_: dict[str, Any] | None) -> Exception:
+            return MemberLimitReachedError(f"at most {limit} draws of lottery {lottery_id!r} a day")
+
+        return Guarded(action, refusal)
+
+    def put_draw(self, tenant_id: str, member_id: str, draw: dict[str, Any]) -> Guarded:
+        """The draw's record: roll, table size, prize drawn and won. Written once, never changed."""
+        item = {
+            "PK": keys.member_pk(tenant_id, member_id),
+            "SK": keys.draw_sk(draw["draw_id"]),
+            "tenant_id": tenant_id,
+            **draw,
+        }
+        return Guarded(
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": to_item(item),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            }
+        )
+
+    def read_draw(self, tenant_id: str, member_id: str, draw_id: str) -> dict[str, Any] | None:
+        response = self.client.get_item(
+            TableName=self.table_name,
+            Key=to_item({"PK": keys.member_pk(tenant_id, member_id), "SK": keys.draw_sk(draw_id)}),
+            ConsistentRead=True,
+        )
+        return from_item(response["Item"]) if "Item" in response else None

@@ -1,0 +1,133 @@
+"""Checkout holds: reserve, capture (order id on the entry), release; expiry releases them lazily
+and by the sweep; capture after release or expiry is 409; the checkout preview's cap."""
+
+from __future__ import annotations
+
+import pytest
+
+from loyalty.errors import HoldClosedError, InsufficientPointsError
+from loyalty.models.api import AdjustmentRequest, EnrollRequest
+from loyalty.models.rewards import CaptureRequest, HoldRequest
+from loyalty.operations import adjustments, holds, members
+from loyalty.operations.context import Principal
+from tests.support.ledger import assert_adds_up, member_state
+
+ADMIN = Principal(tenant_id="shop", scope="admin", key_id="key_test")
+
+
+@pytest.fixture
+def member(api, shop):
+    assert api.call("POST", "/v1/members", {"member_id": "m1"}, key=shop.server_key).status == 201
+    return "m1"  # 100 points
+
+
+def call(api, shop, method, path, body=None):
+    return api.call(method, path, body, key=shop.server_key)
+
+
+def test_reserve_capture_and_release_over_http(api, shop, aws, member):
+    # Given two holds of 30 and 20 points
+    first = call(api, shop, "POST", "/v1/members/m1/holds", {"hold_id": "h1", "points": 30})
+    second = call(api, shop, "POST", "/v1/members/m1/holds", {"hold_id": "h2", "points": 20})
+    assert (first.status, second.status) == (201, 201), first.body
+    assert second.json()["balance"] == {"available": 50, "pending": 0, "held": 50}
+    assert_adds_up(member_state(aws.dynamodb, aws.table_name, "acme", member))
+
+    # When the first is captured for an order and the second released
+    captured = call(api, shop, "POST", "/v1/holds/h1/capture", {"order_id": "o-9"})
+    released = call(api, shop, "POST", "/v1/holds/h2/release")
+
+    # Then the captured points are spent with the order on the entry, the released ones are back
+    assert (captured.status, captured.json()["status"]) == (200, "captured")
+    assert released.json()["balance"] == {"available": 70, "pending": 0, "held": 0}
+    entries = call(api, shop, "GET", "/v1/members/m1/transactions").json()["items"]
+    assert [(e["type"], e["points"], e.get("held")) for e in entries[:4]] == [
+        ("release", 0, -20),
+        ("redeem", -30, None),
+        ("hold", 0, 20),
+        ("hold", 0, 30),
+    ]
+    assert entries[1]["order_id"] == "o-9"
+    # And repeats answer the same; capture after release and release after capture are 409
+    assert call(api, shop, "POST", "/v1/holds/h1/capture", {"order_id": "o-9"}).json() == captured.json()
+    assert call(api, shop, "POST", "/v1/holds/h1/capture", {"order_id": "o-10"}).status == 409
+    assert call(api, shop, "POST", "/v1/holds/h2/release").json() == released.json()
+    after_release = call(api, shop, "POST", "/v1/holds/h2/capture", {"order_id": "o-9"})
+    assert (after_release.status, after_release.json()["type"].rsplit("/", 1)[1]) == (409, "hold-closed")
+    assert call(api, shop, "POST", "/v1/holds/h1/release").status == 409
+    assert call(api, shop, "POST", "/v1/holds/nope/release").status == 404
+    too_much = call(api, shop, "POST", "/v1/members/m1/holds", {"hold_id": "h3", "points": 71})
+    assert (too_much.status, too_much.json()["type"].rsplit("/", 1)[1]) == (409, "insufficient-points")
+    assert call(api, shop, "POST", "/v1/members/m1/holds", {"hold_id": "h4", "points": 0}).status == 422
+    assert_adds_up(member_state(aws.dynamodb, aws.table_name, "acme", member))
+
+
+def enrolled(ledger, points: int) -> str:
+    members.enroll(ledger, "shop", EnrollRequest(member_id="m1"))  # 100 points
+    adjustments.adjust(ledger, ADMIN, "m1", AdjustmentRequest(adjustment_id="a1", points=points, reason="t"))
+    return "m1"
+
+
+def test_an_expired_hold_is_released_by_the_sweep_and_cannot_be_captured(ledger, aws, clock):
+    # Given a hold of all 100 points for 60 seconds
+    member = enrolled(ledger, 1)
+    holds.reserve(ledger, "shop", member, HoldRequest(hold_id="h1", points=101, ttl_seconds=60))
+    with pytest.raises(InsufficientPointsError):
+        holds.reserve(ledger, "shop", member, HoldRequest(hold_id="h2", points=1))
+
+    # When its time passes and the sweep runs
+    clock.advance(seconds=61)
+    report = holds.sweep_expired_holds(ledger, clock())
+
+    # Then the points are available again and a capture is 409
+    assert (report.holds_released, report.points_released) == (1, 101)
+    state = member_state(aws.dynamodb, aws.table_name, "shop", member)
+    assert (state.available, state.held) == (101, 0)
+    assert_adds_up(state)
+    with pytest.raises(HoldClosedError):
+        holds.capture_hold(ledger, "shop", "h1", CaptureRequest(order_id="o1"))
+    assert holds.sweep_expired_holds(ledger, clock()).holds_released == 0
+
+
+def test_an_expired_hold_is_released_lazily_by_the_next_hold_or_capture(ledger, aws, clock):
+    member = enrolled(ledger, 1)
+    holds.reserve(ledger, "shop", member, HoldRequest(hold_id="h1", points=60, ttl_seconds=60))
+    holds.reserve(ledger, "shop", member, HoldRequest(hold_id="h2", points=41, ttl_seconds=600))
+    clock.advance(seconds=61)
+
+    # When a new hold needs the points of the expired one (no sweep ran)
+    outcome = holds.reserve(ledger, "shop", member, HoldRequest(hold_id="h3", points=60))
+
+    # Then h1 was released on the way and h3 holds its points; h1 cannot be captured
+    assert outcome.body["balance"] == {"available": 0, "pending": 0, "held": 101}
+    with pytest.raises(HoldClosedError):
+        holds.capture_hold(ledger, "shop", "h1", CaptureRequest(order_id="o1"))
+    # And a capture of a hold whose time passed releases it and is 409
+    clock.advance(seconds=600)
+    with pytest.raises(HoldClosedError):
+        holds.capture_hold(ledger, "shop", "h2", CaptureRequest(order_id="o2"))
+    state = member_state(aws.dynamodb, aws.table_name, "shop", member)
+    assert (state.available, state.held) == (41, 60)
+    assert_adds_up(state)
+
+
+def test_checkout_preview_caps_points_by_the_programs_share_and_point_value(api, shop, member):
+    # Given a program that lets points pay at most half an order, 100 points = 1.00
+    program = api.call("GET", "/v1/program", key=shop.server_key).json()
+    program["redemption"] = {"max_share_of_order": "0.5"}
+    assert api.call("PUT", "/v1/program", program, key=shop.admin_key).status == 200
+    body = {"order_id": "o1", "member_id": "m1", "amount": "5000.00", "currency": "CNY"}
+    assert api.call("POST", "/v1/purchases", body, key=shop.server_key).status == 201  # 5100 points
+
+    # When previewing a 1.99 order and a 999.99 order
+    small = call(api, shop, "POST", "/v1/members/m1/checkout-preview", {"amount": "1.99", "currency": "CNY"})
+    large = call(
+        api, shop, "POST", "/v1/members/m1/checkout-preview", {"amount": "999.99", "currency": "CNY"}
+    )
+
+    # Then the small one is capped by the share (99 points = 0.99), the large one by the balance
+    assert small.status == 200, small.body
+    assert (small.json()["max_points"], small.json()["worth"]["amount"]) == (99, "0.99")
+    assert (large.json()["max_points"], large.json()["worth"]["amount"]) == (5100, "51.00")
+    wrong = call(api, shop, "POST", "/v1/members/m1/checkout-preview", {"amount": "1.00", "currency": "USD"})
+    assert wrong.status == 422

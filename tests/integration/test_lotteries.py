@@ -1,0 +1,99 @@
+"""Lotteries: a draw costs points, is recorded for audit, respects the daily limit, and falls
+back when the drawn prize ran out; the roll comes from the injected source."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from loyalty.errors import MemberLimitReachedError
+from loyalty.models.api import EnrollRequest
+from loyalty.models.rewards import DrawRequest, Lottery
+from loyalty.operations import lotteries, members
+from loyalty.operations.context import Principal
+from tests.support.ledger import assert_adds_up, member_state
+
+ADMIN = Principal(tenant_id="shop", scope="admin", key_id="k")
+TABLE = {
+    "name": "Draw",
+    "points_cost": 10,
+    "prizes": [
+        {"prize_id": "car", "name": "Car", "weight": 1, "stock": 1},
+        {"prize_id": "thanks", "name": "Sticker", "weight": 1},
+    ],
+    "fallback_prize_id": "thanks",
+    "daily_limit": 3,
+}
+
+
+class Rigged(random.Random):
+    """Rolls what the test says (the injected source of an audit replay)."""
+
+    def __init__(self, *rolls: int) -> None:
+        super().__init__(0)
+        self.rolls = list(rolls)
+
+    def randrange(self, *args, **kwargs) -> int:  # type: ignore[no-untyped-def, override]
+        return self.rolls.pop(0)
+
+
+def test_draws_cost_points_fall_back_when_a_prize_ran_out_and_stop_at_the_daily_limit(ledger, aws, clock):
+    members.enroll(ledger, "shop", EnrollRequest(member_id="m1"))
+    lotteries.put_lottery(ledger, ADMIN, "spring", Lottery.model_validate(TABLE))
+
+    # When the member draws the car twice (rolls 0 and 0) and then the sticker
+    first = lotteries.draw(
+        ledger, "shop", "m1", DrawRequest(draw_id="d1", lottery_id="spring"), Rigged(0)
+    ).body
+    second = lotteries.draw(
+        ledger, "shop", "m1", DrawRequest(draw_id="d2", lottery_id="spring"), Rigged(0)
+    ).body
+    third = lotteries.draw(
+        ledger, "shop", "m1", DrawRequest(draw_id="d3", lottery_id="spring"), Rigged(1)
+    ).body
+
+    # Then the first wins the only car, the second falls back to the sticker, each costs 10 points
+    assert (first["prize_id"], first["fell_back"]) == ("car", False)
+    assert (second["prize_id"], second["drawn_prize_id"], second["fell_back"]) == ("thanks", "car", True)
+    assert third["prize_id"] == "thanks"
+    assert third["balance"]["available"] == 70
+    assert lotteries.read_lottery(ledger, "shop", "spring").body["prizes"][0]["stock"] == 0
+    # And a fourth draw the same day is over the limit; the next day it is allowed
+    with pytest.raises(MemberLimitReachedError):
+        lotteries.draw(ledger, "shop", "m1", DrawRequest(draw_id="d4", lottery_id="spring"), Rigged(1))
+    clock.advance(days=1)
+    assert (
+        lotteries.draw(ledger, "shop", "m1", DrawRequest(draw_id="d4", lottery_id="spring"), Rigged(1)).status
+        == 201
+    )
+    # And every draw is recorded with its roll and its table; a replay answers the same
+    audit = lotteries.read_draw(ledger, "shop", "m1", "d2").body
+    assert (audit["roll"], audit["total_weight"], audit["prize_id"]) == (0, 2, "thanks")
+    assert Lottery.model_validate_json(audit["prize_table"]).prizes[0].prize_id == "car"
+    replayed = lotteries.draw(ledger, "shop", "m1", DrawRequest(draw_id="d1", lottery_id="spring"), Rigged(1))
+    assert replayed.body == first
+    state = member_state(aws.dynamodb, aws.table_name, "shop", "m1")
+    assert state.available == 60
+    assert_adds_up(state)
+
+
+def test_lotteries_over_http(api, shop):
+    assert api.call("POST", "/v1/members", {"member_id": "m1"}, key=shop.server_key).status == 201
+    assert api.call("PUT", "/v1/lotteries/spring", TABLE, key=shop.admin_key).status == 200
+    assert api.call("PUT", "/v1/lotteries/spring", TABLE, key=shop.server_key).status == 403
+    bad = {**TABLE, "fallback_prize_id": "car"}
+    assert api.call("PUT", "/v1/lotteries/bad", bad, key=shop.admin_key).status == 422
+    drawn = api.call(
+        "POST", "/v1/members/m1/draws", {"draw_id": "d1", "lottery_id": "spring"}, key=shop.server_key
+    )
+    assert drawn.status == 201, drawn.body
+    assert drawn.json()["prize_id"] in {"car", "thanks"}
+    read = api.call("GET", "/v1/members/m1/draws/d1", key=shop.server_key)
+    assert read.json()["roll"] == drawn.json()["roll"]
+    assert (
+        api.call(
+            "POST", "/v1/members/m1/draws", {"draw_id": "d2", "lottery_id": "nope"}, key=shop.server_key
+        ).status
+        == 404
+    )
