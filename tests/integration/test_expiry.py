@@ -19,6 +19,7 @@ from loyalty.store.job_store import JobStore
 from loyalty.store.ledger_store import lots_map
 from loyalty.store.table import to_item
 from tests.support.ledger import assert_adds_up, member_state
+from tests.support.reads import items_read
 
 ADMIN = Principal(tenant_id="shop", scope="admin", key_id="key_test")
 # The clock starts 2026-11-23 12:00 UTC; the sample program keeps points 24 months, to the end of
@@ -131,20 +132,9 @@ def test_the_run_reads_items_in_proportion_to_the_members_due(aws, ledger, jobs)
             batch = aws.dynamodb.batch_write_item(RequestItems=batch).get("UnprocessedItems") or {}
     jobs.advance("expiry", due_day - timedelta(days=40))
 
-    read = []
-
-    def count_items(parsed: dict[str, Any], model: Any, **_: Any) -> None:
-        if model.name in ("Query", "Scan"):
-            read.append(len(parsed.get("Items", [])))
-        elif model.name == "GetItem":
-            read.append(1 if parsed.get("Item") else 0)
-        elif model.name == "BatchGetItem":
-            read.append(sum(len(items) for items in parsed.get("Responses", {}).values()))
-
-    ledger.ledger.client.meta.events.register("after-call.dynamodb.*", count_items)
     # When the run passes the due day
-    report = run_expiry(ledger, jobs, shanghai(due_day + timedelta(days=1), 2))
-    ledger.ledger.client.meta.events.unregister("after-call.dynamodb.*", count_items)
+    with items_read(ledger.ledger.client) as read:
+        report = run_expiry(ledger, jobs, shanghai(due_day + timedelta(days=1), 2))
 
     # Then it expired exactly the 200 due lots, reading at most 250 items
     assert (report.members_expired, report.points_expired) == (100, 1000)

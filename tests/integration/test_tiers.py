@@ -22,6 +22,7 @@ from loyalty.store.ledger_store import LedgerStore
 from loyalty.store.table import from_item, to_item
 from loyalty.store.tenant_store import TenantStore
 from tests.support.ledger import assert_adds_up, member_state
+from tests.support.reads import items_read
 
 ENROLLED = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
 
@@ -261,20 +262,9 @@ def test_the_run_reads_items_in_proportion_to_the_members_due(aws, club, jobs):
             batch = aws.dynamodb.batch_write_item(RequestItems=batch).get("UnprocessedItems") or {}
     jobs.advance("tiers", due_day)
 
-    read: list[int] = []
-
-    def count_items(parsed: dict[str, Any], model: Any, **_: Any) -> None:
-        if model.name in ("Query", "Scan"):
-            read.append(len(parsed.get("Items", [])))
-        elif model.name == "GetItem":
-            read.append(1 if parsed.get("Item") else 0)
-        elif model.name == "BatchGetItem":
-            read.append(sum(len(items) for items in parsed.get("Responses", {}).values()))
-
-    context.ledger.client.meta.events.register("after-call.dynamodb.*", count_items)
     # When the run evaluates the due day
-    report = run_tiers(context, jobs, shanghai(due_day, 12))
-    context.ledger.client.meta.events.unregister("after-call.dynamodb.*", count_items)
+    with items_read(context.ledger.client) as read:
+        report = run_tiers(context, jobs, shanghai(due_day, 12))
 
     # Then it evaluated exactly the 100 due members (all downgraded: their spend left the window),
     # reading at most 125 items

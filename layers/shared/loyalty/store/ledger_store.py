@@ -266,6 +266,10 @@ class LedgerStore(TableStore):
             "points": points,
             "created_at": now.isoformat(),
         }
+        return self._put_once(item)
+
+    def _put_once(self, item: dict[str, Any]) -> bool:
+        """Put an item that may exist only once (a notice sent); False when it already does."""
         try:
             self.client.put_item(
                 TableName=self.table_name, Item=to_item(item), ConditionExpression="attribute_not_exists(PK)"
@@ -311,13 +315,7 @@ class LedgerStore(TableStore):
             "created_at": now.isoformat(),
             **detail,
         }
-        try:
-            self.client.put_item(
-                TableName=self.table_name, Item=to_item(item), ConditionExpression="attribute_not_exists(PK)"
-            )
-        except self.client.exceptions.ConditionalCheckFailedException:
-            return False
-        return True
+        return self._put_once(item)
 
     def list_entries(
         self, tenant_id: str, member_id: str, limit: int, before_seq: int | None
@@ -365,8 +363,10 @@ class LedgerStore(TableStore):
         self._transact([self._operation_put(tenant_id, operation, now)], 0, extra)
 
     def _transact(
-        self, actions: list[dict[str, Any]], operation_index: int, extra: tuple[Guarded, ...]
+        self, actions: list[dict[str, Any]], operation_index: int | None, extra: tuple[Guarded, ...] = ()
     ) -> None:
+        """One transaction; a failed condition becomes a replay (the operation record exists), a
+        guarded item's refusal, or a concurrent change to retry."""
         first_extra = len(actions)
         actions = [*actions, *(guarded.action for guarded in extra)]
         try:
@@ -376,7 +376,7 @@ class LedgerStore(TableStore):
             if cancelled is None:
                 raise_if_transient(error)
                 raise
-            if cancelled.failed_condition(operation_index):
+            if operation_index is not None and cancelled.failed_condition(operation_index):
                 stored = cancelled.items[operation_index]
                 raise ReplayError(_operation(stored) if stored else None) from error
             for offset, guarded in enumerate(extra):
@@ -563,16 +563,7 @@ class LedgerStore(TableStore):
         ]
         if tier.change is not None:
             actions.append(self._tier_change_put(member.tenant_id, member.member_id, tier, now))
-        try:
-            self.client.transact_write_items(TransactItems=cast(Any, actions))
-        except ClientError as error:
-            cancelled = cancellation(error)
-            if cancelled is None:
-                raise_if_transient(error)
-                raise
-            if cancelled.conflict_or_throttle or "ConditionalCheckFailed" in cancelled.codes:
-                raise ConcurrentChangeError(str(cancelled.codes)) from error
-            raise
+        self._transact(actions, None)
 
     def _operation_put(self, tenant: str, operation: OperationRecord, now: datetime) -> dict[str, Any]:
         return {

@@ -1,0 +1,28 @@
+"""Counting the items DynamoDB hands back to a client (a botocore hook), for the tests that pin
+what a scheduled run reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+
+@contextmanager
+def items_read(client: Any) -> Iterator[list[int]]:
+    """Yields a list that gets, per call, how many items it returned (queries, gets, batch gets)."""
+    read: list[int] = []
+
+    def count_items(parsed: dict[str, Any], model: Any, **_: Any) -> None:
+        if model.name in ("Query", "Scan"):
+            read.append(len(parsed.get("Items", [])))
+        elif model.name == "GetItem":
+            read.append(1 if parsed.get("Item") else 0)
+        elif model.name == "BatchGetItem":
+            read.append(sum(len(items) for items in parsed.get("Responses", {}).values()))
+
+    client.meta.events.register("after-call.dynamodb.*", count_items)
+    try:
+        yield read
+    finally:
+        client.meta.events.unregister("after-call.dynamodb.*", count_items)
