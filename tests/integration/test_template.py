@@ -208,6 +208,7 @@ def test_translation_points_code_at_s3_and_runs_on_arm64_python312(aws_env: str)
         "RemindersFunction",
         "BirthdaysFunction",
         "TierEvaluationFunction",
+        "CouponIssuerFunction",
         "RedeemFunction",
     }
     for logical_id, props in functions.items():
@@ -392,9 +393,11 @@ def test_model_has_the_purchase_queue_source_and_the_stream_source(model: Templa
     # Given the template model
     earn = model.function("EarnFunction")
     publisher = model.function("EventPublisherFunction")
+    issuer = model.function("CouponIssuerFunction")
     # When reading their event sources
     [sqs_source] = earn.sqs_sources
     [stream_source] = publisher.stream_sources
+    [issuer_source] = issuer.stream_sources
     # Then EarnFunction consumes PurchaseQueue 10 at a time with partial batch failures
     assert (sqs_source.queue_logical_id, sqs_source.batch_size) == ("PurchaseQueue", 10)
     assert sqs_source.report_batch_item_failures is True
@@ -403,8 +406,15 @@ def test_model_has_the_purchase_queue_source_and_the_stream_source(model: Templa
     assert (stream_source.table_logical_id, stream_source.batch_size) == ("LoyaltyTable", 100)
     assert stream_source.report_batch_item_failures is True
     assert stream_source.filter_patterns == ('{"eventName": ["INSERT"]}',)
-    # And no other function has a queue or stream source (yet no schedules at all)
-    others = [f for f in model.functions if f.logical_id not in ("EarnFunction", "EventPublisherFunction")]
+    # And CouponIssuerFunction consumes it the same way
+    assert (issuer_source.table_logical_id, issuer_source.report_batch_item_failures) == (
+        "LoyaltyTable",
+        True,
+    )
+    assert issuer_source.filter_patterns == stream_source.filter_patterns
+    # And no other function has a queue or stream source
+    consumers = ("EarnFunction", "EventPublisherFunction", "CouponIssuerFunction")
+    others = [f for f in model.functions if f.logical_id not in consumers]
     assert not any(f.sqs_sources or f.stream_sources for f in others)
 
 
@@ -423,6 +433,7 @@ def test_model_queues_bus_and_merged_globals(model: TemplateModel) -> None:
         "PurchaseQueue",
         "PurchaseDeadLetterQueue",
         "EventPublisherDeadLetterQueue",
+        "CouponIssuerDeadLetterQueue",
     }
     assert model.event_bus == "LoyaltyEventBus"
     # And functions inherit Globals: timeout, environment (raw intrinsics kept), handler, code dir

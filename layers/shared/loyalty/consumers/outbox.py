@@ -29,14 +29,15 @@ def default_bus() -> EventBus:
 def publish_record(record: DynamoDBRecord, bus: EventBus | None = None) -> None:
     if record.dynamodb is None or not record.dynamodb.new_image:
         return
-    event = event_for_item(_plain(record.dynamodb.new_image))
+    event = event_for_item(plain_image(record.dynamodb.new_image))
     if event is None:
         return
     if (bus or default_bus()).publish([event]):
         raise PublishError(f"EventBridge refused {event['detail-type']} {event['detail']['event_id']}")
 
 
-def _plain(image: dict[str, Any]) -> dict[str, Any]:
+def plain_image(image: dict[str, Any]) -> dict[str, Any]:
+    """A stream image as the store reads items: every number we store is an integer."""
     return {key: _number(value) for key, value in image.items()}
 
 
@@ -44,5 +45,5 @@ def _number(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value)
     if isinstance(value, dict):
-        return _plain(value)
+        return plain_image(value)
     return value

@@ -5,6 +5,7 @@ the same order using it again is answered the same)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, timedelta
@@ -158,7 +159,7 @@ def issue_for_event(
             giver,
             member_id,
             CouponIssueRequest(
-                issue_id=f"{trigger}.{natural_id}.{template_id}"[:64], template_id=template_id
+                issue_id=_event_issue_id(trigger, natural_id, template_id), template_id=template_id
             ),
         )
         for template_id, template in _store(context).list_templates(tenant_id)
@@ -265,3 +266,12 @@ def _used_view(coupon: CouponRecord, currency: str) -> dict[str, object]:
         free_shipping=coupon.template.kind == "free_shipping",
         order_id=coupon.order_id,
     ).model_dump(mode="json")
+
+
+def _event_issue_id(trigger: str, natural_id: str, template_id: str) -> str:
+    """One issue id per (event, template); ids too long for a natural id are hashed, never cut
+    (two templates of one long order id must not share an id)."""
+    spelled = f"{trigger}.{natural_id}.{template_id}"
+    if len(spelled) <= 64:
+        return spelled
+    return f"{trigger}.{hashlib.sha256(spelled.encode()).hexdigest()[:48]}"

@@ -1,0 +1,41 @@
+"""Which committed items give coupons on which trigger."""
+
+from __future__ import annotations
+
+import pytest
+
+from loyalty.consumers.coupon_triggers import CouponTrigger, trigger_for_item
+
+BASE = {"tenant_id": "acme", "member_id": "m1", "created_at": "2027-03-15T00:05:00+08:00"}
+
+
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        pytest.param({"SK": "MEMBER"}, CouponTrigger("acme", "m1", "signup", "m1"), id="enrolment"),
+        pytest.param(
+            {"SK": "LEDGER#000000000002", "type": "earn", "source": "purchase", "order_id": "o1"},
+            CouponTrigger("acme", "m1", "purchase", "o1"),
+            id="purchase",
+        ),
+        pytest.param(
+            {"SK": "LEDGER#000000000003", "type": "earn", "source": "birthday"},
+            CouponTrigger("acme", "m1", "birthday", "2027"),
+            id="birthday-once-a-year",
+        ),
+        pytest.param(
+            {"SK": "LEDGER#000000000004", "type": "earn", "source": "referral", "referee_id": "m2"},
+            CouponTrigger("acme", "m1", "referral", "m2"),
+            id="referrer",
+        ),
+        pytest.param(
+            {"SK": "LEDGER#000000000005", "type": "clawback", "source": "refund"}, None, id="refund"
+        ),
+        pytest.param(
+            {"SK": "LEDGER#000000000006", "type": "earn", "source": "activity"}, None, id="activity"
+        ),
+        pytest.param({"SK": "TIER#00000001"}, None, id="tier-change"),
+    ],
+)
+def test_the_trigger_of_an_item(item, expected):
+    assert trigger_for_item({**BASE, **item}) == expected
