@@ -116,6 +116,10 @@ class ScheduleSource:
     name: str  # the event's logical name in the template
     expression: str  # "rate(...)", "cron(...)" or "at(...)"
     timezone: str | None
+    # EventBridge Scheduler (ScheduleV2) invokes with its Input alone, context placeholders such
+    # as <aws.scheduler.scheduled-time> filled in; None for a rule (Schedule), which sends
+    # EventBridge's "Scheduled Event" envelope.
+    scheduler_input: str | None = None
 
 
 @dataclass(frozen=True)
@@ -295,6 +299,7 @@ def _function_spec(
                     event_name,
                     str(event_props["ScheduleExpression"]),
                     timezone if isinstance(timezone, str) else None,
+                    str(event_props.get("Input", "{}")),
                 )
             )
     return spec

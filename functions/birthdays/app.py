@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
@@ -11,9 +10,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.observability import count, logger, metrics, tracer
 from loyalty.operations.birthdays import run_birthdays
-from loyalty.operations.context import default_context
-from loyalty.settings import get_settings
-from loyalty.store.job_store import JobStore
+from loyalty.operations.context import default_context, default_jobs
+from loyalty.scheduled import scheduled_time
 
 
 @logger.inject_lambda_context
@@ -21,8 +19,8 @@ from loyalty.store.job_store import JobStore
 @metrics.log_metrics
 @event_source(data_class=EventBridgeEvent)
 def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
-    now = datetime.fromisoformat(event.time.replace("Z", "+00:00"))
-    report = run_birthdays(default_context(), JobStore(get_settings().table_name), now)
+    now = scheduled_time(event)
+    report = run_birthdays(default_context(), default_jobs(), now)
     count("BirthdayPoints", report.points_given)
     logger.info("birthdays run", extra=asdict(report))
     return asdict(report)

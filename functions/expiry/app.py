@@ -4,19 +4,15 @@ be replayed for any date and catches up on days a schedule missed."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.observability import count, logger, metrics, tracer
-from loyalty.operations.context import default_context
+from loyalty.operations.context import default_context, default_jobs
 from loyalty.operations.expiry import run_expiry
-from loyalty.settings import get_settings
-from loyalty.store.job_store import JobStore
-
-SAFETY_MILLIS = 10_000  # stop early enough to write the checkpoint
+from loyalty.scheduled import nearly_out_of_time, scheduled_time
 
 
 @logger.inject_lambda_context
@@ -24,12 +20,12 @@ SAFETY_MILLIS = 10_000  # stop early enough to write the checkpoint
 @metrics.log_metrics
 @event_source(data_class=EventBridgeEvent)
 def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
-    now = datetime.fromisoformat(event.time.replace("Z", "+00:00"))
+    now = scheduled_time(event)
     report = run_expiry(
         default_context(),
-        JobStore(get_settings().table_name),
+        default_jobs(),
         now,
-        should_stop=lambda: context.get_remaining_time_in_millis() < SAFETY_MILLIS,
+        should_stop=nearly_out_of_time(context),
     )
     count("PointsExpired", report.points_expired)
     logger.info("expiry run", extra=asdict(report))

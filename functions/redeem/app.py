@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -16,6 +15,7 @@ from loyalty.http.routes import coupons, holds, lotteries, rewards
 from loyalty.observability import count, logger, metrics, tracer
 from loyalty.operations.context import default_context
 from loyalty.operations.holds import sweep_expired_holds
+from loyalty.scheduled import scheduled_time
 
 app = build_resolver(rewards.router, holds.router, coupons.router, lotteries.router)
 
@@ -25,7 +25,7 @@ app = build_resolver(rewards.router, holds.router, coupons.router, lotteries.rou
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if event.get("detail-type") == "Scheduled Event":
-        now = datetime.fromisoformat(EventBridgeEvent(event).time.replace("Z", "+00:00"))
+        now = scheduled_time(EventBridgeEvent(event))
         report = sweep_expired_holds(default_context(), now)
         count("HoldsExpired", report.holds_released)
         logger.info("holds sweep", extra=asdict(report))

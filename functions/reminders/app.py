@@ -4,18 +4,16 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.observability import count, logger, metrics, tracer
-from loyalty.operations.context import default_context
+from loyalty.operations.context import default_context, default_jobs
 from loyalty.operations.reminders import run_reminders
 from loyalty.operations.sunset import run_sunset_notices
-from loyalty.settings import get_settings
-from loyalty.store.job_store import JobStore
+from loyalty.scheduled import scheduled_time
 
 
 @logger.inject_lambda_context
@@ -23,10 +21,10 @@ from loyalty.store.job_store import JobStore
 @metrics.log_metrics
 @event_source(data_class=EventBridgeEvent)
 def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
-    now = datetime.fromisoformat(event.time.replace("Z", "+00:00"))
+    now = scheduled_time(event)
     report = run_reminders(default_context(), now)
     count("ExpiryRemindersSent", report.reminders_sent)
-    notices = run_sunset_notices(default_context(), JobStore(get_settings().table_name), now)
+    notices = run_sunset_notices(default_context(), default_jobs(), now)
     count("SunsetNoticesSent", notices.notices_sent)
     logger.info("reminders run", extra=asdict(report) | {"sunset": asdict(notices)})
     return asdict(report) | {"sunset_notices_sent": notices.notices_sent}

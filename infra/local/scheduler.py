@@ -5,15 +5,18 @@ and ``cron(minutes hours day-of-month month day-of-week year)`` with ``*``, ``?`
 ``/`` steps, month and day names (day-of-week 1-7 is SUN-SAT), ``L`` (last day of the month, or
 ``5L``: the last Thursday) and ``#`` (``2#1``: the first Monday); ``W`` is not supported. A
 schedule's ``ScheduleExpressionTimezone`` applies (rules without one are UTC). A rate fires first
-one period after the stack starts. Each firing invokes the function with an EventBridge
-"Scheduled Event" whose ``time`` is the scheduled time, in UTC.
+one period after the stack starts. A rule's firing invokes the function with an EventBridge
+"Scheduled Event" whose ``time`` is the scheduled time, in UTC; a ScheduleV2 firing sends the
+schedule's Input with EventBridge Scheduler's context attributes filled in, as Scheduler does.
 """
 
 from __future__ import annotations
 
 import calendar
+import json
 import logging
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -155,10 +158,25 @@ def template_schedules(template: TemplateModel) -> dict[str, Schedule]:
 
 
 def run_schedule(invoker: Invoker, schedule: Schedule, at: datetime, region: str) -> Any:
-    """Invoke the schedule's function as EventBridge does at ``at``; return what it returned."""
+    """Invoke the schedule's function as EventBridge does at ``at``; return what it returned.
+
+    A rule (Schedule) sends its "Scheduled Event"; EventBridge Scheduler (ScheduleV2) sends the
+    template's Input with its context attributes filled in, and nothing else."""
     time_iso = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    rule_arn = f"arn:aws:events:{region}:{ACCOUNT}:rule/{schedule.function.logical_id}-{schedule.source.name}"
-    return invoker.invoke(schedule.function, scheduled_event(time_iso, rule_arn, region))
+    name = f"{schedule.function.logical_id}-{schedule.source.name}"
+    if schedule.source.scheduler_input is None:
+        rule_arn = f"arn:aws:events:{region}:{ACCOUNT}:rule/{name}"
+        return invoker.invoke(schedule.function, scheduled_event(time_iso, rule_arn, region))
+    attributes = {
+        "<aws.scheduler.scheduled-time>": time_iso,
+        "<aws.scheduler.schedule-arn>": f"arn:aws:scheduler:{region}:{ACCOUNT}:schedule/default/{name}",
+        "<aws.scheduler.execution-id>": uuid.uuid4().hex[:16],
+        "<aws.scheduler.attempt-number>": "1",
+    }
+    payload = schedule.source.scheduler_input
+    for placeholder, value in attributes.items():
+        payload = payload.replace(placeholder, value)
+    return invoker.invoke(schedule.function, json.loads(payload))
 
 
 class Scheduler(Worker):

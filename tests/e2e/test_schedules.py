@@ -1,6 +1,7 @@
 """The local scheduler's reading of EventBridge schedule expressions, and what a firing invokes.
 
-No schedule exists in template.yaml yet, so these check the scheduler directly, without a stack."""
+These check the scheduler directly, without a stack; the stack runs the template's schedules
+in test_expiry_schedule.py and test_tier_schedule.py."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ from infra.template_model import FunctionSpec, ScheduleSource
 STARTED = datetime(2025, 1, 1, 0, 0, 30, tzinfo=UTC)
 
 
-def schedule(expression: str, timezone: str | None = None) -> Schedule:
+def schedule(expression: str, timezone: str | None = None, scheduler_input: str | None = None) -> Schedule:
     spec = FunctionSpec("ExpiryFunction", "functions/expiry", "app.lambda_handler", 30, {})
-    return Schedule(spec, ScheduleSource("expiry", expression, timezone))
+    return Schedule(spec, ScheduleSource("expiry", expression, timezone, scheduler_input))
 
 
 def at(text: str) -> datetime:
@@ -82,6 +83,24 @@ class RecordingInvoker(Invoker):
     def invoke(self, spec: FunctionSpec, event: dict[str, Any]) -> Any:
         self.events.append(event)
         return {"expired_members": 0}
+
+
+def test_a_due_scheduler_schedule_sends_its_input_with_the_scheduled_time_filled_in():
+    # Given an EventBridge Scheduler schedule (ScheduleV2) whose Input carries context attributes
+    invoker = RecordingInvoker()
+    payload = '{"time": "<aws.scheduler.scheduled-time>", "arn": "<aws.scheduler.schedule-arn>", "n": 1}'
+    scheduler = Scheduler(invoker, {"expiry": schedule("cron(0 3 * * ? *)", None, payload)}, "us-east-1")
+    due = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=1)
+    scheduler._next["expiry"] = due
+
+    # When it fires
+    scheduler.run_once()
+
+    # Then the function got exactly the Input, attributes replaced, and no envelope
+    (event,) = invoker.events
+    assert set(event) == {"time", "arn", "n"}
+    assert event["time"] == due.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert event["arn"].startswith("arn:aws:scheduler:us-east-1:")
 
 
 def test_a_due_schedule_invokes_its_function_with_a_scheduled_event():

@@ -411,7 +411,7 @@ def test_model_has_the_purchase_queue_source_and_the_stream_source(model: Templa
         "LoyaltyTable",
         True,
     )
-    assert issuer_source.filter_patterns == stream_source.filter_patterns
+    assert len(issuer_source.filter_patterns) == 2  # enrolments, and the earn entries that give coupons
     # And no other function has a queue or stream source
     consumers = ("EarnFunction", "EventPublisherFunction", "CouponIssuerFunction")
     others = [f for f in model.functions if f.logical_id not in consumers]
@@ -489,9 +489,9 @@ Resources:
     model = load_template(template)
     [function] = model.functions
     # Then the schedules carry their event names, expressions and timezones
-    assert [(s.name, s.expression, s.timezone) for s in function.schedules] == [
-        ("expiry", "cron(0 3 * * ? *)", "Europe/Paris"),
-        ("legacy", "rate(1 hour)", None),
+    assert [(s.name, s.expression, s.timezone, s.scheduler_input) for s in function.schedules] == [
+        ("expiry", "cron(0 3 * * ? *)", "Europe/Paris", "{}"),  # no Input: an empty payload
+        ("legacy", "rate(1 hour)", None, None),  # a rule sends EventBridge's Scheduled Event
     ]
     # And the function's values override Globals, short-form tags become long-form dicts
     assert function.timeout == 300
@@ -516,3 +516,8 @@ def test_model_lists_the_daily_schedules_by_the_names_the_local_stack_runs(model
     assert all(expression.startswith("cron(") for expression in daily.values())
     # And the hold sweep runs every few minutes (holds live minutes, not days)
     assert schedules["holds"] == ("RedeemFunction", "rate(5 minutes)")
+    # And EventBridge Scheduler, which sends only a schedule's Input, gives each run its time
+    inputs = [json.loads(s.scheduler_input or "{}") for f in model.functions for s in f.schedules]
+    assert len(inputs) == 5
+    assert all(payload["time"] == "<aws.scheduler.scheduled-time>" for payload in inputs)
+    assert all(payload["detail-type"] == "Scheduled Event" for payload in inputs)

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from loyalty.errors import IdempotencyConflictError, TenantNotFoundError, TransientError
 from loyalty.models.program import Program
 from loyalty.settings import get_settings
+from loyalty.store.job_store import JobStore
 from loyalty.store.ledger_store import ConcurrentChangeError, LedgerStore, OperationRecord, ReplayError
 from loyalty.store.tenant_store import TenantStore
 
@@ -74,6 +75,13 @@ def default_context() -> Context:
         tenants=tenants,
         programs=ProgramCache(tenants, settings.program_cache_seconds),
     )
+
+
+@lru_cache(maxsize=1)
+def default_jobs() -> JobStore:
+    """The scheduled runs' checkpoints, on the ledger's client (one client per warm Lambda)."""
+    ledger = default_context().ledger
+    return JobStore(ledger.table_name, ledger.client)
 
 
 @dataclass(frozen=True)
