@@ -19,9 +19,16 @@ BASE = {"tenant_id": "acme", "member_id": "m1", "created_at": "2027-03-15T00:05:
             id="purchase",
         ),
         pytest.param(
-            {"SK": "LEDGER#000000000003", "type": "earn", "source": "birthday"},
+            # written 2026-12-31T16:05Z, 1 January 2027 in Shanghai: the program's year, not UTC's
+            {
+                "SK": "LEDGER#000000000003",
+                "type": "earn",
+                "source": "birthday",
+                "birthday_year": 2027,
+                "created_at": "2026-12-31T16:05:00+00:00",
+            },
             CouponTrigger("acme", "m1", "birthday", "2027"),
-            id="birthday-once-a-year",
+            id="birthday-once-a-program-year",
         ),
         pytest.param(
             {"SK": "LEDGER#000000000004", "type": "earn", "source": "referral", "referee_id": "m2"},

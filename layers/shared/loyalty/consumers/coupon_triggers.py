@@ -42,8 +42,8 @@ def trigger_for_item(item: dict[str, Any]) -> CouponTrigger | None:
     source = item.get("source")
     if source == "purchase" and item.get("order_id"):
         return CouponTrigger(tenant_id, member_id, "purchase", str(item["order_id"]))
-    if source == "birthday":
-        return CouponTrigger(tenant_id, member_id, "birthday", str(item["created_at"])[:4])
+    if source == "birthday" and item.get("birthday_year"):
+        return CouponTrigger(tenant_id, member_id, "birthday", str(item["birthday_year"]))
     if source == "referral" and item.get("referee_id"):
         return CouponTrigger(tenant_id, member_id, "referral", str(item["referee_id"]))
     return None

@@ -9,9 +9,8 @@ from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import credit
 from loyalty.domain.rules import evaluate_activity
 from loyalty.domain.tiers import Figures
-from loyalty.errors import MemberNotFoundError
 from loyalty.models.api import ActivityRequest, ActivityResponse
-from loyalty.operations.context import Context, Outcome, replay, with_retries
+from loyalty.operations.context import Context, Outcome, member_to_change, with_retries
 from loyalty.operations.tiers import tier_after_earn
 from loyalty.operations.views import balance, tier_change
 from loyalty.store.ledger_store import OperationRecord, PostingCommit
@@ -26,13 +25,7 @@ def record_activity(context: Context, tenant_id: str, request: ActivityRequest) 
     fingerprint = request_fingerprint(ACTIVITY, request)
 
     def attempt() -> Outcome:
-        member, operation = context.ledger.read_member_and_operation(
-            tenant_id, request.member_id, ACTIVITY, request.activity_id
-        )
-        if operation is not None:
-            return replay(operation, fingerprint)
-        if member is None:
-            raise MemberNotFoundError(f"member {request.member_id!r} not found")
+        member = member_to_change(context, tenant_id, request.member_id, ACTIVITY, request.activity_id)
         now = context.clock()
         facts = member_facts(member.counters, program, now, member.tier.tier_id)
         award = evaluate_activity(program, request.type, facts, now)

@@ -7,9 +7,9 @@ from loyalty.domain.expiry import lot_expiry
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import credit, debit
 from loyalty.domain.sunset import redeeming_ended
-from loyalty.errors import InvalidRequestError, MemberNotFoundError
+from loyalty.errors import InvalidRequestError
 from loyalty.models.api import AdjustmentRequest, AdjustmentResponse
-from loyalty.operations.context import Context, Outcome, Principal, replay, with_retries
+from loyalty.operations.context import Context, Outcome, Principal, member_to_change, with_retries
 from loyalty.operations.views import balance
 from loyalty.store.ledger_store import OperationRecord, PostingCommit
 
@@ -22,14 +22,9 @@ def adjust(context: Context, principal: Principal, member_id: str, request: Adju
     fingerprint = request_fingerprint(ADJUSTMENT, request, member_id=member_id)
 
     def attempt() -> Outcome:
-        operation = context.ledger.read_operation(tenant_id, ADJUSTMENT, request.adjustment_id)
-        if operation is not None:
-            return replay(operation, fingerprint)
-        wallet = context.ledger.read_wallet(tenant_id, member_id)
-        if wallet is None:
-            raise MemberNotFoundError(f"member {member_id!r} not found")
+        member = member_to_change(context, tenant_id, member_id, ADJUSTMENT, request.adjustment_id)
         now = context.clock()
-        account = wallet.member.account
+        account = member.account
         program = context.programs.get(tenant_id)
         expires_on = None
         source = request.source or "adjustment"
@@ -40,9 +35,9 @@ def adjust(context: Context, principal: Principal, member_id: str, request: Adju
             if request.expires_on is not None and request.expires_on < today:
                 raise InvalidRequestError(f"expires_on {request.expires_on} is already over")
             expires_on = lot_expiry(program, source, now, explicit=request.expires_on)
-            posting = credit(account, wallet.lots, request.points, expires_on, today=today)
+            posting = credit(account, member.lots, request.points, expires_on, today=today)
         else:
-            posting = debit(account, wallet.lots, -request.points, today=today, shortfall="refuse")
+            posting = debit(account, member.lots, -request.points, today=today, shortfall="refuse")
         body = AdjustmentResponse(
             adjustment_id=request.adjustment_id,
             member_id=member_id,

@@ -62,7 +62,6 @@ def _celebrate(
     if celebrated_on(birthday, day.year) != day:
         return True  # 29 February in a leap year is celebrated on the 29th, not the 28th
     natural_id = f"{candidate.member_id}@{day.year}"
-    tier = current_tier(program, candidate.tier)
     reads = [candidate]
 
     def attempt() -> Outcome:
@@ -71,6 +70,7 @@ def _celebrate(
         )
         if member is None:
             return Outcome(200, {})
+        tier = current_tier(program, member.tier)  # the member as read now, not the index's copy
         expires_on = lot_expiry(program, "birthday", now)
         # After the program's last earning day the birthday is still greeted, with no points.
         bonus = 0 if earning_ended(program, now, now) else tier.birthday_bonus
@@ -95,6 +95,7 @@ def _celebrate(
                 entry={
                     "type": "earn",
                     "source": "birthday",
+                    "birthday_year": day.year,  # the program-local year: the coupon issued once a year
                     "program_version": program.version,
                     "rule_ids": [f"birthday:{tier.id}"],
                     "expires_on": expires_on.isoformat() if expires_on and posting.points else None,

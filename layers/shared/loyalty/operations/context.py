@@ -10,11 +10,17 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Literal
 
-from loyalty.errors import IdempotencyConflictError, TenantNotFoundError, TransientError
+from loyalty.errors import IdempotencyConflictError, MemberNotFoundError, TenantNotFoundError, TransientError
 from loyalty.models.program import Program
 from loyalty.settings import get_settings
 from loyalty.store.job_store import JobStore
-from loyalty.store.ledger_store import ConcurrentChangeError, LedgerStore, OperationRecord, ReplayError
+from loyalty.store.ledger_store import (
+    ConcurrentChangeError,
+    LedgerStore,
+    MemberRecord,
+    OperationRecord,
+    ReplayError,
+)
 from loyalty.store.tenant_store import TenantStore
 
 Scope = Literal["operator", "admin", "server"]
@@ -101,6 +107,20 @@ def replay(record: OperationRecord, fingerprint: str) -> Outcome:
     return Outcome(status=record.status, body=record.body, replayed=True)
 
 
+def member_to_change(
+    context: Context, tenant_id: str, member_id: str, kind: str, natural_id: str
+) -> MemberRecord:
+    """The member an operation is about to change, read in the round trip that also looks up the
+    operation's record: one already recorded under the natural id raises ReplayError, which
+    `with_retries` answers from (the same status and body, or 409 for another request)."""
+    member, operation = context.ledger.read_member_and_operation(tenant_id, member_id, kind, natural_id)
+    if operation is not None:
+        raise ReplayError(operation)
+    if member is None:
+        raise MemberNotFoundError(f"member {member_id!r} not found")
+    return member
+
+
 def with_retries(
     context: Context,
     attempt: Callable[[], Outcome],
@@ -120,5 +140,10 @@ def with_retries(
                 continue
             return replay(record, fingerprint)
         except ConcurrentChangeError:
-            context.sleep(random.uniform(0, min(0.25, 0.004 * 2**number)))  # noqa: S311 - jitter, not security
+            back_off(context, number)
     raise TransientError("too much contention on this member; retry later")
+
+
+def back_off(context: Context, attempt: int) -> None:
+    """Wait before retrying a lost race: exponential, capped, with full jitter."""
+    context.sleep(random.uniform(0, min(0.25, 0.004 * 2**attempt)))  # noqa: S311 - jitter, not security

@@ -20,7 +20,6 @@ from loyalty.errors import (
     CouponUnusableError,
     ForbiddenError,
     InvalidRequestError,
-    MemberNotFoundError,
 )
 from loyalty.models.api import Balance
 from loyalty.models.common import amount_str
@@ -34,7 +33,8 @@ from loyalty.models.rewards import (
     CouponUseRequest,
     Trigger,
 )
-from loyalty.operations.context import Context, Outcome, Principal, replay, with_retries
+from loyalty.operations.context import Context, Outcome, Principal, member_to_change, with_retries
+from loyalty.operations.holds import spendable
 from loyalty.operations.views import balance
 from loyalty.store.coupon_store import CouponRecord, CouponStore
 from loyalty.store.ledger_store import OperationRecord, PostingCommit
@@ -78,13 +78,7 @@ def issue(
     store = _store(context)
 
     def attempt() -> Outcome:
-        member, operation = context.ledger.read_member_and_operation(
-            tenant_id, member_id, ISSUE, request.issue_id
-        )
-        if operation is not None:
-            return replay(operation, fingerprint)
-        if member is None:
-            raise MemberNotFoundError(f"member {member_id!r} not found")
+        member = member_to_change(context, tenant_id, member_id, ISSUE, request.issue_id)
         template = store.read_template(tenant_id, request.template_id)
         if template is None:
             raise CouponTemplateNotFoundError(f"coupon template {request.template_id!r} not found")
@@ -112,6 +106,7 @@ def issue(
             )
             return Outcome(201, body)
         program = context.programs.get(tenant_id)
+        member = spendable(context, member, program, now)
         posting = debit(
             member.account,
             member.lots,

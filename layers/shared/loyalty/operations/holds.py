@@ -20,6 +20,7 @@ from loyalty.domain.sunset import check_redeeming_open
 from loyalty.errors import HoldClosedError, HoldNotFoundError, InvalidRequestError, MemberNotFoundError
 from loyalty.models.api import Balance
 from loyalty.models.common import amount_str
+from loyalty.models.program import Program
 from loyalty.models.rewards import (
     CaptureRequest,
     CheckoutPreviewRequest,
@@ -27,7 +28,7 @@ from loyalty.models.rewards import (
     HoldRequest,
     HoldResponse,
 )
-from loyalty.operations.context import Context, Outcome, replay, with_retries
+from loyalty.operations.context import Context, Outcome, member_to_change, replay, with_retries
 from loyalty.operations.views import balance
 from loyalty.store.ledger_store import MemberRecord, OperationRecord, PostingCommit
 from loyalty.store.reward_store import HoldRecord, RewardStore
@@ -48,17 +49,10 @@ def reserve(context: Context, tenant_id: str, member_id: str, request: HoldReque
     store = _store(context)
 
     def attempt() -> Outcome:
-        member, operation = context.ledger.read_member_and_operation(
-            tenant_id, member_id, HOLD, request.hold_id
-        )
-        if operation is not None:
-            return replay(operation, fingerprint)
-        if member is None:
-            raise MemberNotFoundError(f"member {member_id!r} not found")
+        member = member_to_change(context, tenant_id, member_id, HOLD, request.hold_id)
         now = context.clock()
-        member = release_expired_holds(context, member, now)
         program = context.programs.get(tenant_id)
-        check_redeeming_open(program, now)
+        member = spendable(context, member, program, now)
         posting, lots = hold(
             member.account, member.lots, request.points, today=local_date(now, program.timezone)
         )
@@ -240,6 +234,14 @@ def _release(context: Context, record: HoldRecord, now: datetime, reason: str) -
         lambda: context.ledger.read_operation(record.tenant_id, RELEASE, record.hold_id),
         RELEASE_FINGERPRINT,
     )
+
+
+def spendable(context: Context, member: MemberRecord, program: Program, now: datetime) -> MemberRecord:
+    """The member as a spend (redemption, hold, draw, a coupon bought with points) finds it:
+    refused after the program's last redeeming day, and with expired holds released first, so
+    the points they held count again."""
+    check_redeeming_open(program, now)
+    return release_expired_holds(context, member, now)
 
 
 def release_expired_holds(context: Context, member: MemberRecord, now: datetime) -> MemberRecord:

@@ -14,10 +14,10 @@ from loyalty.domain.calendar import local_date
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import debit
 from loyalty.domain.lottery import outcome, roll, total_weight
-from loyalty.domain.sunset import check_redeeming_open
-from loyalty.errors import LotteryNotFoundError, MemberNotFoundError, NotFoundError
+from loyalty.errors import LotteryNotFoundError, NotFoundError
 from loyalty.models.rewards import DrawRequest, DrawResponse, Lottery, LotteryResponse
-from loyalty.operations.context import Context, Outcome, Principal, replay, with_retries
+from loyalty.operations.context import Context, Outcome, Principal, member_to_change, with_retries
+from loyalty.operations.holds import spendable
 from loyalty.operations.views import balance
 from loyalty.store.ledger_store import OperationRecord, PostingCommit
 from loyalty.store.lottery_store import LotteryRecord, LotteryStore
@@ -65,21 +65,17 @@ def draw(
     rolls: dict[int, int] = {}  # total weight -> the roll: one roll per request (per prize table)
 
     def attempt() -> Outcome:
-        member, operation = context.ledger.read_member_and_operation(
-            tenant_id, member_id, DRAW, request.draw_id
-        )
-        if operation is not None:
-            return replay(operation, fingerprint)
-        if member is None:
-            raise MemberNotFoundError(f"member {member_id!r} not found")
+        member = member_to_change(context, tenant_id, member_id, DRAW, request.draw_id)
         record = _lottery(context, tenant_id, request.lottery_id)
         lottery, now = record.lottery, context.clock()
         program = context.programs.get(tenant_id)
-        check_redeeming_open(program, now)
+        member = spendable(context, member, program, now)
         today = local_date(now, program.timezone)
         posting = debit(member.account, member.lots, lottery.points_cost, today=today, shortfall="refuse")
         total = total_weight(lottery)
-        rolled = rolls.setdefault(total, roll(lottery, source))
+        if total not in rolls:  # one roll per request: a retry after a lost race maps the same roll
+            rolls[total] = roll(lottery, source)
+        rolled = rolls[total]
         result = outcome(lottery, rolled, record.stock)
         won = result.won
         body = DrawResponse(

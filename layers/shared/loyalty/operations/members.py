@@ -71,13 +71,13 @@ def enroll(context: Context, tenant_id: str, request: EnrollRequest) -> Outcome:
 def read_member(context: Context, tenant_id: str, member_id: str) -> Outcome:
     """The member as of now: pending points whose return window has closed show as available at
     once, before any write has moved them (the next debit writes the maturation)."""
-    wallet = context.ledger.read_wallet(tenant_id, member_id)
-    if wallet is None:
+    member = context.ledger.read_member(tenant_id, member_id)
+    if member is None:
         raise MemberNotFoundError(f"member {member_id!r} not found")
     program = context.programs.get(tenant_id)
     today = local_date(context.clock(), program.timezone)
-    account, lots = mature(wallet.member.account, wallet.lots, today)
-    return Outcome(200, member_view(wallet.member, account, lots, program, today))
+    account, lots = mature(member.account, member.lots, today)
+    return Outcome(200, member_view(member, account, lots, program, today))
 
 
 MAX_PAGE = 100

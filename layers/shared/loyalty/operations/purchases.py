@@ -26,7 +26,7 @@ from loyalty.models.api import (
 )
 from loyalty.models.common import amount_str
 from loyalty.models.program import Program
-from loyalty.operations.context import Context, Outcome, replay, with_retries
+from loyalty.operations.context import Context, Outcome, member_to_change, replay, with_retries
 from loyalty.operations.tiers import tier_after_earn, tier_after_refund
 from loyalty.operations.views import balance, tier_change
 from loyalty.store.ledger_store import (
@@ -76,13 +76,7 @@ def record_purchase(context: Context, tenant_id: str, request: PurchaseRequest) 
     fingerprint = request_fingerprint(PURCHASE, request)
 
     def attempt() -> Outcome:
-        member, operation = context.ledger.read_member_and_operation(
-            tenant_id, request.member_id, PURCHASE, request.order_id
-        )
-        if operation is not None:
-            return replay(operation, fingerprint)
-        if member is None:
-            raise MemberNotFoundError(f"member {request.member_id!r} not found")
+        member = member_to_change(context, tenant_id, request.member_id, PURCHASE, request.order_id)
         now = context.clock()
         facts = member_facts(member.counters, program, now, member.tier.tier_id)
         award = evaluate_purchase(program, request, facts, now)
@@ -216,8 +210,8 @@ def refund_purchase(context: Context, tenant_id: str, order_id: str, request: Re
             refund_amount=request.amount,
             clawed_before=state["points_clawed_back"],
         )
-        wallet = context.ledger.read_wallet(tenant_id, state["member_id"])
-        if wallet is None:
+        member = context.ledger.read_member(tenant_id, state["member_id"])
+        if member is None:
             raise MemberNotFoundError(f"member {state['member_id']!r} not found")
         program = context.programs.get(tenant_id)
         now = context.clock()
@@ -225,14 +219,14 @@ def refund_purchase(context: Context, tenant_id: str, order_id: str, request: Re
         bought_on = local_date(datetime.fromisoformat(state["occurred_at"]), program.timezone)
         tier = tier_after_refund(
             program,
-            wallet.member,
+            member,
             bought_on,
             Figures(-request.amount, -1 if fully_refunded else 0, -points),
             now,
         )
         posting = debit(
-            wallet.member.account,
-            wallet.lots,
+            member.account,
+            member.lots,
             points,
             today=local_date(now, program.timezone),
             shortfall="debt",

@@ -13,7 +13,6 @@ from loyalty.domain.calendar import local_date
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import debit
 from loyalty.domain.redemption import check_redeemable, points_cost, restore, taken_lots
-from loyalty.domain.sunset import check_redeeming_open
 from loyalty.domain.tiers import current_tier, may_redeem
 from loyalty.errors import (
     MemberLimitReachedError,
@@ -27,8 +26,8 @@ from loyalty.models.api import Balance
 from loyalty.models.common import StrictModel, amount_str
 from loyalty.models.program import Program
 from loyalty.models.rewards import RedemptionRequest, RedemptionResponse, Reward, RewardResponse
-from loyalty.operations.context import Context, Outcome, Principal, replay, with_retries
-from loyalty.operations.holds import release_expired_holds
+from loyalty.operations.context import Context, Outcome, Principal, member_to_change, replay, with_retries
+from loyalty.operations.holds import spendable
 from loyalty.operations.views import balance
 from loyalty.store.ledger_store import MemberRecord, OperationRecord, PostingCommit
 from loyalty.store.reward_store import RedemptionRecord, RewardRecord, RewardStore
@@ -91,24 +90,17 @@ def redeem(context: Context, tenant_id: str, member_id: str, request: Redemption
     rewards = reward_store(context)
 
     def attempt() -> Outcome:
-        member, operation = context.ledger.read_member_and_operation(
-            tenant_id, member_id, REDEMPTION, request.redemption_id
-        )
-        if operation is not None:
-            return replay(operation, fingerprint)
-        if member is None:
-            raise MemberNotFoundError(f"member {member_id!r} not found")
+        member = member_to_change(context, tenant_id, member_id, REDEMPTION, request.redemption_id)
         record = rewards.read_reward(tenant_id, request.reward_id)
         if record is None:
             raise RewardNotFoundError(f"reward {request.reward_id!r} not found")
         reward, now = record.reward, context.clock()
         program = context.programs.get(tenant_id)
-        check_redeeming_open(program, now)
         check_redeemable(reward, member_tier(member, program, request.reward_id), now)
         limit = reward.per_member_limit
         if limit is not None and request.quantity > limit:
             raise MemberLimitReachedError(f"at most {limit} of reward {request.reward_id!r} per member")
-        member = release_expired_holds(context, member, now)
+        member = spendable(context, member, program, now)
         points = points_cost(reward, now) * request.quantity
         posting = debit(
             member.account, member.lots, points, today=local_date(now, program.timezone), shortfall="refuse"

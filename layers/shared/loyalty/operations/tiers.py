@@ -9,7 +9,7 @@ upgraded meanwhile) is skipped, so a second run for the same time changes nothin
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from loyalty.domain.calendar import local_date
@@ -18,13 +18,13 @@ from loyalty.errors import InvalidRequestError, MemberNotFoundError, TransientEr
 from loyalty.models.api import TierAssignmentRequest
 from loyalty.models.program import Program
 from loyalty.operations.checkpoints import walk_days
-from loyalty.operations.context import Context, Outcome
+from loyalty.operations.context import Context, Outcome, back_off
 from loyalty.operations.views import member_view
 from loyalty.store.job_store import JobStore
 from loyalty.store.ledger_store import ConcurrentChangeError, MemberRecord, TierUpdate
 
 JOB = "tiers"
-AHEAD_OF_UTC, BEHIND_UTC = timedelta(hours=14), timedelta(hours=12)
+AHEAD_OF_UTC = timedelta(hours=14)  # the furthest any time zone runs ahead of UTC
 FIRST_RUN_LOOKBACK = timedelta(days=31)
 
 
@@ -101,7 +101,7 @@ def _evaluate_member(
                 member, TierUpdate(decision.status, member.tier.revision, decision.change), now
             )
         except ConcurrentChangeError:
-            context.sleep(min(0.25, 0.004 * 2**number))
+            back_off(context, number)
             continue
         _count(report, program, member, decision)
         return True
@@ -144,17 +144,8 @@ def assign_tier(context: Context, tenant_id: str, member_id: str, request: TierA
                 member, TierUpdate(decision.status, member.tier.revision, decision.change), now
             )
         except ConcurrentChangeError:
-            context.sleep(min(0.25, 0.004 * 2**number))
+            back_off(context, number)
             continue
-        updated = MemberRecord(
-            member.tenant_id,
-            member.member_id,
-            member.profile,
-            member.enrolled_at,
-            member.account,
-            member.counters,
-            member.lots,
-            decision.status,
-        )
+        updated = replace(member, tier=decision.status)
         return Outcome(200, member_view(updated, member.account, member.lots, program, today))
     raise TransientError("too much contention on this member; retry later")

@@ -126,16 +126,13 @@ class CouponStore(TableStore):
                 }
             }
 
-        try:
-            self.client.transact_write_items(
-                TransactItems=[
-                    update(keys.coupon_pk(tenant_id, coupon.code), keys.COUPON_SK),  # type: ignore[list-item]
-                    update(keys.member_pk(tenant_id, coupon.member_id), keys.member_coupon_sk(coupon.code)),  # type: ignore[list-item]
-                ]
-            )
-        except self.client.exceptions.TransactionCanceledException:
-            return False
-        return True
+        cancelled = self.transact(
+            [
+                update(keys.coupon_pk(tenant_id, coupon.code), keys.COUPON_SK),
+                update(keys.member_pk(tenant_id, coupon.member_id), keys.member_coupon_sk(coupon.code)),
+            ]
+        )
+        return cancelled is None
 
     def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
         response = self.client.get_item(

@@ -6,9 +6,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, cast
-
-from botocore.exceptions import ClientError
+from typing import Any
 
 from loyalty.domain.ledger import NEVER, Account, Lot, Posting, next_expiry
 from loyalty.domain.tiers import TierChange, TierStatus
@@ -16,10 +14,8 @@ from loyalty.errors import TransientError
 from loyalty.store import keys
 from loyalty.store.table import (
     TableStore,
-    cancellation,
     from_item,
     names,
-    raise_if_transient,
     to_item,
     values,
 )
@@ -36,12 +32,6 @@ class MemberRecord:
     counters: dict[str, Any] = field(default_factory=dict)  # rolling figures the rules read (caps, limits)
     lots: list[Lot] = field(default_factory=list)
     tier: TierStatus = field(default_factory=TierStatus)
-
-
-@dataclass(frozen=True)
-class Wallet:
-    member: MemberRecord
-    lots: list[Lot]
 
 
 @dataclass(frozen=True)
@@ -176,11 +166,6 @@ class LedgerStore(TableStore):
         member = next((_member(item) for item in found if item["SK"] == keys.MEMBER_SK), None)
         operation = next((_operation(item) for item in found if item["SK"] == keys.OPERATION_SK), None)
         return member, operation
-
-    def read_wallet(self, tenant_id: str, member_id: str) -> Wallet | None:
-        """The member with its lots: one consistent read of one item."""
-        member = self.read_member(tenant_id, member_id)
-        return Wallet(member=member, lots=member.lots) if member else None
 
     def members_due(self, expires_on: date) -> Iterator[MemberRecord]:
         """Members whose next points expire on `expires_on`, every shard, page by page.
@@ -369,24 +354,21 @@ class LedgerStore(TableStore):
         guarded item's refusal, or a concurrent change to retry."""
         first_extra = len(actions)
         actions = [*actions, *(guarded.action for guarded in extra)]
-        try:
-            self.client.transact_write_items(TransactItems=cast(Any, actions))
-        except ClientError as error:
-            cancelled = cancellation(error)
-            if cancelled is None:
-                raise_if_transient(error)
-                raise
-            if operation_index is not None and cancelled.failed_condition(operation_index):
-                stored = cancelled.items[operation_index]
-                raise ReplayError(_operation(stored) if stored else None) from error
-            for offset, guarded in enumerate(extra):
-                if cancelled.failed_condition(first_extra + offset):
-                    refused = guarded.refusal(cancelled.items[first_extra + offset])
-                    if refused is not None:
-                        raise refused from error
-            if cancelled.conflict_or_throttle or "ConditionalCheckFailed" in cancelled.codes:
-                raise ConcurrentChangeError(str(cancelled.codes)) from error
-            raise
+        cancelled = self.transact(actions)
+        if cancelled is None:
+            return
+        if operation_index is not None and cancelled.failed_condition(operation_index):
+            stored = cancelled.items[operation_index]
+            raise ReplayError(_operation(stored) if stored else None)
+        for offset, guarded in enumerate(extra):
+            if cancelled.failed_condition(first_extra + offset):
+                refused = guarded.refusal(cancelled.items[first_extra + offset])
+                if refused is not None:
+                    raise refused
+        if cancelled.conflict_or_throttle or "ConditionalCheckFailed" in cancelled.codes:
+            # A condition of ours failed (someone changed the member), or the transaction lost a race.
+            raise ConcurrentChangeError(str(cancelled.codes))
+        raise RuntimeError(f"transaction refused: {cancelled.codes}")  # a bug (e.g. an item too large)
 
     def _actions(self, commit: PostingCommit) -> tuple[int, list[dict[str, Any]]]:
         main = MemberPosting(commit.member_id, commit.posting, commit.entry, commit.counters)

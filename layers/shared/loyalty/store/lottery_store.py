@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from loyalty.errors import MemberLimitReachedError
+from loyalty.errors import MemberLimitReachedError, TransientError
 from loyalty.models.rewards import Lottery
 from loyalty.store import keys
 from loyalty.store.ledger_store import Guarded
@@ -50,7 +50,8 @@ class LotteryStore(TableStore):
                     "stock": prize.stock,
                 }
                 actions.append({"Put": {"TableName": self.table_name, "Item": to_item(item)}})
-        self.client.transact_write_items(TransactItems=cast(Any, actions))
+        if self.transact(actions) is not None:  # no conditions: only a race with another write
+            raise TransientError("the lottery changed meanwhile; retry")
 
     def read_lottery(self, tenant_id: str, lottery_id: str) -> LotteryRecord | None:
         pk = keys.tenant_pk(tenant_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -43,6 +43,20 @@ class TableStore:
         if self._client is None:
             self._client = make_client()
         return self._client
+
+    def transact(self, actions: Sequence[Mapping[str, Any]]) -> Cancellation | None:
+        """One TransactWriteItems. None when it committed; why it was cancelled (per item, in the
+        order sent) when a condition or a race stopped it; TransientError for throttling and
+        service errors, which are worth retrying later."""
+        try:
+            self.client.transact_write_items(TransactItems=cast(Any, list(actions)))
+        except ClientError as error:
+            cancelled = cancellation(error)
+            if cancelled is None:
+                raise_if_transient(error)
+                raise
+            return cancelled
+        return None
 
 
 def to_item(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from botocore.exceptions import ClientError
-
-from loyalty.errors import AlreadyExistsError, NotFoundError, ProgramChangedError
+from loyalty.errors import AlreadyExistsError, NotFoundError, ProgramChangedError, TransientError
 from loyalty.models.program import Program
 from loyalty.store import keys
 from loyalty.store.table import (
     TableStore,
-    cancellation,
     from_item,
     names,
-    raise_if_transient,
     to_item,
     values,
 )
@@ -224,11 +220,9 @@ class TenantStore(TableStore):
         }
 
     def _transact(self, actions: list[dict[str, Any]], on_condition: Exception) -> None:
-        try:
-            self.client.transact_write_items(TransactItems=cast(Any, actions))
-        except ClientError as error:
-            cancelled = cancellation(error)
-            if cancelled is not None and "ConditionalCheckFailed" in cancelled.codes:
-                raise on_condition from error
-            raise_if_transient(error)
-            raise
+        cancelled = self.transact(actions)
+        if cancelled is None:
+            return
+        if "ConditionalCheckFailed" in cancelled.codes:
+            raise on_condition
+        raise TransientError(f"the write lost a race: {cancelled.codes}")
