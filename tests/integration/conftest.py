@@ -32,7 +32,10 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def aws(backend: str, request: pytest.FixtureRequest) -> Iterator[Aws]:
     endpoint = request.getfixturevalue("dynamodb_local").endpoint if backend == "dynamodb-local" else None
-    with aws_environment(backend, endpoint) as environment:
+    # The table stream only for the tests that read it (@pytest.mark.stream): a stream slows every
+    # later write on DynamoDB Local, and every transaction on moto.
+    stream = request.node.get_closest_marker("stream") is not None
+    with aws_environment(backend, endpoint, stream=stream) as environment:
         yield environment
 
 

@@ -12,7 +12,7 @@ from infra.local.filters import record_passes
 from infra.template_model import load_template
 from tests.integration.test_outbox import stream_records
 
-pytestmark = pytest.mark.parametrize("backend", ["dynamodb-local"], indirect=True)
+pytestmark = [pytest.mark.parametrize("backend", ["dynamodb-local"], indirect=True), pytest.mark.stream]
 
 
 def put_template(api, shop, template_id, issue_on):

@@ -59,6 +59,12 @@ def test_each_source_gets_its_own_expiry_date(aws, ledger, member):
         "import": IMPORT_LAST_DAY.isoformat(),
     }
     assert_adds_up(state)
+    # And the member view lists them soonest first
+    assert members.read_member(ledger, "shop", member).body["expiring"] == [
+        {"points": 200, "expires_on": ACTIVITY_LAST_DAY.isoformat()},
+        {"points": 500, "expires_on": IMPORT_LAST_DAY.isoformat()},
+        {"points": 100, "expires_on": DEFAULT_LAST_DAY.isoformat()},
+    ]
 
 
 def test_the_expiry_run_takes_each_lot_on_its_own_day(aws, ledger, member):

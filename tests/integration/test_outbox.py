@@ -12,7 +12,7 @@ from infra.events import dynamodb_stream_event, lambda_stream_record
 from infra.lambdas import invoke, load_handler
 from infra.template_model import load_template
 
-pytestmark = pytest.mark.parametrize("backend", ["dynamodb-local"], indirect=True)
+pytestmark = [pytest.mark.parametrize("backend", ["dynamodb-local"], indirect=True), pytest.mark.stream]
 
 
 def stream_records(aws, dynamodb_local):

@@ -9,8 +9,9 @@ from typing import Any
 
 
 @contextmanager
-def items_read(client: Any) -> Iterator[list[int]]:
-    """Yields a list that gets, per call, how many items it returned (queries, gets, batch gets)."""
+def items_read(*clients: Any) -> Iterator[list[int]]:
+    """Yields a list that gets, per call on any of the clients, how many items it returned
+    (queries, gets, batch gets): pass every store's client, so nothing read goes uncounted."""
     read: list[int] = []
 
     def count_items(parsed: dict[str, Any], model: Any, **_: Any) -> None:
@@ -21,8 +22,10 @@ def items_read(client: Any) -> Iterator[list[int]]:
         elif model.name == "BatchGetItem":
             read.append(sum(len(items) for items in parsed.get("Responses", {}).values()))
 
-    client.meta.events.register("after-call.dynamodb.*", count_items)
+    for client in clients:
+        client.meta.events.register("after-call.dynamodb.*", count_items)
     try:
         yield read
     finally:
-        client.meta.events.unregister("after-call.dynamodb.*", count_items)
+        for client in clients:
+            client.meta.events.unregister("after-call.dynamodb.*", count_items)
