@@ -78,6 +78,22 @@ def test_draws_cost_points_fall_back_when_a_prize_ran_out_and_stop_at_the_daily_
     assert_adds_up(state)
 
 
+def test_a_draw_that_wins_nothing_is_recorded_and_read_back(ledger):
+    # Given a table where a roll past the prizes' weights wins nothing
+    members.enroll(ledger, "shop", EnrollRequest(member_id="m1"))
+    lotteries.put_lottery(ledger, ADMIN, "blank", Lottery.model_validate({**TABLE, "empty_weight": 1}))
+
+    # When the member rolls into the empty share
+    drawn = lotteries.draw(
+        ledger, "shop", "m1", DrawRequest(draw_id="d1", lottery_id="blank"), Rigged(2)
+    ).body
+
+    # Then the draw, and its audit record, say nothing was won
+    assert (drawn["prize_id"], drawn["drawn_prize_id"], drawn["roll"]) == (None, None, 2)
+    audit = lotteries.read_draw(ledger, "shop", "m1", "d1").body
+    assert (audit["prize_id"], audit["roll"], audit["total_weight"]) == (None, 2, 3)
+
+
 def test_lotteries_over_http(api, shop):
     assert api.call("POST", "/v1/members", {"member_id": "m1"}, key=shop.server_key).status == 201
     assert api.call("PUT", "/v1/lotteries/spring", TABLE, key=shop.admin_key).status == 200

@@ -258,7 +258,7 @@ class DrawResponse(ResponseModel):
     draw_id: str
     member_id: str
     lottery_id: str
-    prize_id: str | None = Field(description="None: nothing won")
+    prize_id: str | None = Field(default=None, description="None: nothing won (the stored draw omits it)")
     prize_name: str | None = None
     drawn_prize_id: str | None = Field(default=None, description="What the roll hit, before any fallback")
     fell_back: bool = Field(description="The drawn prize had run out")
