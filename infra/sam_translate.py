@@ -103,6 +103,8 @@ class StackResources:
     dlq_url: str
     event_bus_name: str
     event_publisher_dlq_url: str
+    expiry_queue_url: str
+    expiry_dlq_url: str
 
 
 def _code_locations(template: dict[str, Any]) -> set[tuple[str, str]]:
@@ -217,4 +219,6 @@ def create_stack_in_moto(
         dlq_url=outputs.get("PurchaseDeadLetterQueueUrl") or physical["PurchaseDeadLetterQueue"],
         event_bus_name=outputs["EventBusName"],
         event_publisher_dlq_url=physical["EventPublisherDeadLetterQueue"],
+        expiry_queue_url=physical["ExpiryShardQueue"],
+        expiry_dlq_url=physical["ExpiryShardDeadLetterQueue"],
     )

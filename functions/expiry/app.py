@@ -1,5 +1,7 @@
-"""The daily expiry run, fired by an EventBridge schedule; "now" is the event's `time`, so a run can
-be replayed for any date and catches up on days a schedule missed."""
+"""The daily expiry run, fired by an EventBridge schedule: a program's sunset first, then one
+message per shard of the expiry index for the ExpiryShardsFunction workers. "now" is the event's
+`time`, carried in every message, so a run can be replayed for any date and catches up on days a
+schedule missed."""
 
 from __future__ import annotations
 
@@ -9,9 +11,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loyalty.observability import count, logger, metrics, tracer
+from loyalty.consumers.expiry_shards import default_shard_queue
+from loyalty.observability import logger, metrics, tracer
 from loyalty.operations.context import default_context, default_jobs
-from loyalty.operations.expiry import run_expiry
+from loyalty.operations.expiry import start_expiry
 from loyalty.scheduled import nearly_out_of_time, scheduled_time
 
 
@@ -20,13 +23,12 @@ from loyalty.scheduled import nearly_out_of_time, scheduled_time
 @metrics.log_metrics
 @event_source(data_class=EventBridgeEvent)
 def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
-    now = scheduled_time(event)
-    report = run_expiry(
+    report = start_expiry(
         default_context(),
         default_jobs(),
-        now,
+        scheduled_time(event),
+        default_shard_queue(),
         should_stop=nearly_out_of_time(context),
     )
-    count("PointsExpired", report.points_expired)
-    logger.info("expiry run", extra=asdict(report))
+    logger.info("expiry run started", extra=asdict(report))
     return asdict(report)

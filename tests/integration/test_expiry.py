@@ -13,7 +13,7 @@ from loyalty.domain.ledger import Lot
 from loyalty.models.api import AdjustmentRequest, EnrollRequest, PurchaseRequest
 from loyalty.operations import adjustments, members, purchases
 from loyalty.operations.context import Principal, ProgramCache
-from loyalty.operations.expiry import run_expiry
+from loyalty.operations.expiry import run_expiry, run_expiry_shard, shard_job
 from loyalty.store import keys
 from loyalty.store.job_store import JobStore
 from loyalty.store.ledger_store import lots_map
@@ -82,14 +82,25 @@ def test_spent_points_do_not_expire_only_what_is_left(aws, ledger, jobs):
     assert_adds_up(member_state(aws.dynamodb, aws.table_name, "shop", "m1"))
 
 
+def same_shard(*candidates: str) -> tuple[str, str]:
+    """Two member ids in one shard of the expiry index (a stopped walk is a stopped shard)."""
+    return next(
+        (a, b)
+        for a in candidates
+        for b in candidates
+        if a < b and keys.expiry_shard("shop", a) == keys.expiry_shard("shop", b)
+    )
+
+
 def test_a_missed_schedule_catches_up_and_a_stopped_run_resumes(aws, ledger, jobs, clock):
-    enrol_and_buy(ledger, "early")
+    early, later = same_shard(*(f"m{number}" for number in range(20)))
+    enrol_and_buy(ledger, early)
     clock.advance(days=40)  # earned in January 2027: spendable through 2029-01-31
-    enrol_and_buy(ledger, "later")
+    enrol_and_buy(ledger, later)
     run_expiry(ledger, jobs, shanghai(LAST_DAY - timedelta(days=3), 12))  # checkpoint before both
 
     def early_done() -> bool:  # stop half way: after the first due date, before the second
-        return member_state(aws.dynamodb, aws.table_name, "shop", "early").available == 0
+        return member_state(aws.dynamodb, aws.table_name, "shop", early).available == 0
 
     stopped = run_expiry(ledger, jobs, shanghai(date(2029, 2, 2), 12), should_stop=early_done)
     resumed = run_expiry(ledger, jobs, shanghai(date(2029, 2, 2), 12))
@@ -97,7 +108,7 @@ def test_a_missed_schedule_catches_up_and_a_stopped_run_resumes(aws, ledger, job
 
     # the missed dates, weeks apart, caught up by one run that stopped half way and one that resumed
     assert (stopped.members_expired, resumed.members_expired, again.members_expired) == (1, 1, 0)
-    for member in ("early", "later"):
+    for member in (early, later):
         assert member_state(aws.dynamodb, aws.table_name, "shop", member).available == 0
 
 
@@ -134,7 +145,8 @@ def test_the_run_reads_items_in_proportion_to_the_members_due(aws, ledger, jobs)
         batch = {aws.table_name: requests[start : start + 25]}
         while batch:
             batch = aws.dynamodb.batch_write_item(RequestItems=batch).get("UnprocessedItems") or {}
-    jobs.advance("expiry", due_day - timedelta(days=40))
+    for shard in range(keys.EXPIRY_SHARDS):
+        jobs.advance(shard_job(shard), due_day - timedelta(days=40))
 
     # When the run passes the due day
     ledger.programs = ProgramCache(ledger.tenants, 60)  # as deployed: a warm Lambda reads it once
@@ -145,3 +157,30 @@ def test_the_run_reads_items_in_proportion_to_the_members_due(aws, ledger, jobs)
     assert (report.members_expired, report.points_expired) == (100, 1000)
     print(f"expiry run read {sum(read)} items in {len(read)} calls")
     assert sum(read) <= 250
+
+
+def test_a_shard_is_walked_alone_from_its_own_checkpoint(aws, ledger, jobs):
+    # Given two members whose points are due on the same day, in different shards
+    first = "m0"
+    other = next(
+        f"m{n}"
+        for n in range(1, 50)
+        if keys.expiry_shard("shop", f"m{n}") != keys.expiry_shard("shop", first)
+    )
+    for member in (first, other):
+        enrol_and_buy(ledger, member)
+    moment = shanghai(LAST_DAY + timedelta(days=1), 1)
+
+    # When only the first member's shard is walked (twice, as a redelivered message would)
+    walked = run_expiry_shard(ledger, jobs, moment, keys.expiry_shard("shop", first))
+    again = run_expiry_shard(ledger, jobs, moment, keys.expiry_shard("shop", first))
+
+    # Then that member's points expired once, the other's are untouched until its shard is walked
+    assert (walked.members_expired, again.members_expired) == (1, 0)
+    assert member_state(aws.dynamodb, aws.table_name, "shop", other).available > 0
+    assert jobs.next_date(shard_job(keys.expiry_shard("shop", other))) is None
+    assert run_expiry(ledger, jobs, moment).members_expired == 1
+    for member in (first, other):
+        state = member_state(aws.dynamodb, aws.table_name, "shop", member)
+        assert state.available == 0
+        assert_adds_up(state)

@@ -146,6 +146,11 @@ def test_translation_wires_the_event_sources_as_the_template_says(aws_env: str) 
     assert queue["FunctionName"] == {"Ref": "EarnFunction"}
     assert (queue["BatchSize"], queue["MaximumBatchingWindowInSeconds"]) == (10, 1)
     assert queue["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    # And the expiry shard queue feeds ExpiryShardsFunction one shard at a time
+    shards = mappings["ExpiryShardsFunctionExpiryShardQueueEvent"]
+    assert shards["EventSourceArn"] == {"Fn::GetAtt": ["ExpiryShardQueue", "Arn"]}
+    assert shards["FunctionName"] == {"Ref": "ExpiryShardsFunction"}
+    assert (shards["BatchSize"], shards["FunctionResponseTypes"]) == (1, ["ReportBatchItemFailures"])
     # And the table stream feeds EventPublisherFunction with inserts only, failures to its DLQ
     stream = mappings["EventPublisherFunctionTableStream"]
     assert stream["EventSourceArn"] == {"Fn::GetAtt": ["LoyaltyTable", "StreamArn"]}
@@ -205,6 +210,7 @@ def test_translation_points_code_at_s3_and_runs_on_arm64_python312(aws_env: str)
         "AdminFunction",
         "EventPublisherFunction",
         "ExpiryFunction",
+        "ExpiryShardsFunction",
         "RemindersFunction",
         "BirthdaysFunction",
         "TierEvaluationFunction",
@@ -412,8 +418,12 @@ def test_model_has_the_purchase_queue_source_and_the_stream_source(model: Templa
         True,
     )
     assert len(issuer_source.filter_patterns) == 2  # enrolments, and the earn entries that give coupons
+    # And ExpiryShardsFunction drains the expiry run's shards, one per invocation
+    [shard_source] = model.function("ExpiryShardsFunction").sqs_sources
+    assert (shard_source.queue_logical_id, shard_source.batch_size) == ("ExpiryShardQueue", 1)
+    assert shard_source.report_batch_item_failures is True
     # And no other function has a queue or stream source
-    consumers = ("EarnFunction", "EventPublisherFunction", "CouponIssuerFunction")
+    consumers = ("EarnFunction", "EventPublisherFunction", "CouponIssuerFunction", "ExpiryShardsFunction")
     others = [f for f in model.functions if f.logical_id not in consumers]
     assert not any(f.sqs_sources or f.stream_sources for f in others)
 
@@ -434,6 +444,17 @@ def test_model_queues_bus_and_merged_globals(model: TemplateModel) -> None:
         "PurchaseDeadLetterQueue",
         "EventPublisherDeadLetterQueue",
         "CouponIssuerDeadLetterQueue",
+        "ExpiryShardQueue",
+        "ExpiryShardDeadLetterQueue",
+    }
+    # And the expiry shard queue redrives after 5 receives, hiding a message 6x the worker's timeout
+    shards = model.queue("ExpiryShardQueue")
+    assert (shards.redrive_target, shards.max_receive_count) == ("ExpiryShardDeadLetterQueue", 5)
+    assert shards.visibility_timeout >= 6 * model.function("ExpiryShardsFunction").timeout
+    # And the run and its workers are told the queue (and the workers their DLQ)
+    assert model.function("ExpiryFunction").environment["EXPIRY_QUEUE_URL"] == {"Ref": "ExpiryShardQueue"}
+    assert model.function("ExpiryShardsFunction").environment["EXPIRY_DLQ_URL"] == {
+        "Ref": "ExpiryShardDeadLetterQueue"
     }
     assert model.event_bus == "LoyaltyEventBus"
     # And functions inherit Globals: timeout, environment (raw intrinsics kept), handler, code dir

@@ -29,6 +29,7 @@ class Aws:
     purchase_queue_url: str
     purchase_dlq_url: str
     bus_name: str
+    queues: dict[str, str]  # every queue of the template: logical id -> URL
 
 
 def create_tables_from_template(client: Any, name: str, *, stream: bool = True) -> None:
@@ -78,6 +79,8 @@ def aws_environment(backend: str, dynamodb_endpoint: str | None, *, stream: bool
             TABLE_NAME=table,
             EVENT_BUS_NAME=bus,
             PURCHASE_DLQ_URL=queues["PurchaseDeadLetterQueue"],
+            EXPIRY_QUEUE_URL=queues["ExpiryShardQueue"],
+            EXPIRY_DLQ_URL=queues["ExpiryShardDeadLetterQueue"],
             PROGRAM_CACHE_SECONDS="0",
         )
         reset_caches()
@@ -91,6 +94,7 @@ def aws_environment(backend: str, dynamodb_endpoint: str | None, *, stream: bool
                 queues["PurchaseQueue"],
                 queues["PurchaseDeadLetterQueue"],
                 bus,
+                queues,
             )
         finally:
             if dynamodb_endpoint:
@@ -102,10 +106,19 @@ def aws_environment(backend: str, dynamodb_endpoint: str | None, *, stream: bool
 
 def reset_caches() -> None:
     """Settings and clients are cached per warm Lambda; a new test is a new cold start."""
+    from loyalty.consumers.expiry_shards import default_shard_dead_letters, default_shard_queue
     from loyalty.consumers.outbox import default_bus
     from loyalty.consumers.purchases import default_dead_letters
     from loyalty.operations.context import default_context, default_jobs
     from loyalty.settings import get_settings
 
-    for cached in (get_settings, default_context, default_jobs, default_dead_letters, default_bus):
+    for cached in (
+        get_settings,
+        default_context,
+        default_jobs,
+        default_dead_letters,
+        default_bus,
+        default_shard_queue,
+        default_shard_dead_letters,
+    ):
         cached.cache_clear()

@@ -14,6 +14,8 @@ class Settings(BaseModel):
     table_name: str = Field(min_length=3)
     event_bus_name: str = "default"
     purchase_dlq_url: str = ""
+    expiry_queue_url: str = ""
+    expiry_dlq_url: str = ""
     program_cache_seconds: int = Field(default=60, ge=0)
     operator_key_sha256: str = ""
 
@@ -25,6 +27,8 @@ def get_settings() -> Settings:
         table_name=env.get("TABLE_NAME", "loyalty"),
         event_bus_name=env.get("EVENT_BUS_NAME", "default"),
         purchase_dlq_url=env.get("PURCHASE_DLQ_URL", ""),
+        expiry_queue_url=env.get("EXPIRY_QUEUE_URL", ""),
+        expiry_dlq_url=env.get("EXPIRY_DLQ_URL", ""),
         program_cache_seconds=int(env.get("PROGRAM_CACHE_SECONDS", "60")),
         operator_key_sha256=env.get("OPERATOR_KEY_SHA256", ""),
     )

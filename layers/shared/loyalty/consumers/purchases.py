@@ -6,12 +6,12 @@ redeliver it (throttling, contention, an unreachable table)."""
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
+from loyalty.consumers.poison import dead_letter, invalid_body
 from loyalty.errors import LoyaltyError
 from loyalty.models.api import PurchaseMessage, PurchaseRequest
 from loyalty.observability import count, logger
@@ -34,33 +34,15 @@ def consume_purchase(
     try:
         message = PurchaseMessage.model_validate_json(record.body)
     except ValidationError as error:
-        reason = "malformed-json" if _not_json(record.body) else "validation-error"
-        detail = json.dumps([{"loc": list(item["loc"]), "msg": item["msg"]} for item in error.errors()])
-        return _dead_letter(dead_letters, record, reason, detail)
+        return dead_letter(dead_letters, record, *invalid_body(error, record.body), what="purchase")
     request = PurchaseRequest.model_validate(message.model_dump(exclude={"tenant_id"}))
     try:
         outcome = record_purchase(context, message.tenant_id, request)
     except LoyaltyError as error:  # unknown tenant or member, conflicting replay, wrong currency
-        return _dead_letter(dead_letters, record, error.problem, error.detail)
+        return dead_letter(dead_letters, record, error.problem, error.detail, what="purchase")
     logger.info("purchase consumed", extra={"order_id": request.order_id, "replayed": outcome.replayed})
     count(
         "PurchaseReplays" if outcome.replayed else "PointsEarned",
         1 if outcome.replayed else outcome.body["points_earned"],
     )
     return None
-
-
-def _not_json(body: str) -> bool:
-    try:
-        json.loads(body)
-    except ValueError:
-        return True
-    return False
-
-
-def _dead_letter(dead_letters: DeadLetterQueue, record: SQSRecord, reason: str, detail: str) -> None:
-    logger.warning(
-        "purchase dead-lettered", extra={"reason": reason, "detail": detail, "message_id": record.message_id}
-    )
-    dead_letters.send(record.body, reason, detail, record.message_id)
-    count("PurchasesDeadLettered")

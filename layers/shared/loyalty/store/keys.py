@@ -46,8 +46,12 @@ def key_ref_sk(key_id: str) -> str:
 
 def expiry_index_pk(expires_on: date, tenant_id: str, member_id: str) -> str:
     """Members whose next points expire on one date, spread over shards (no hot partition)."""
-    digest = hashlib.sha256(f"{tenant_id}/{member_id}".encode()).digest()
-    return expiry_index_pk_for_shard(expires_on, digest[0] % EXPIRY_SHARDS)
+    return expiry_index_pk_for_shard(expires_on, expiry_shard(tenant_id, member_id))
+
+
+def expiry_shard(tenant_id: str, member_id: str) -> int:
+    """A member's shard of the expiry index: fixed for life, so one worker per shard sees it."""
+    return hashlib.sha256(f"{tenant_id}/{member_id}".encode()).digest()[0] % EXPIRY_SHARDS
 
 
 def expiry_index_pk_for_shard(expires_on: date, shard: int) -> str:

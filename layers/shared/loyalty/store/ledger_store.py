@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -167,15 +167,16 @@ class LedgerStore(TableStore):
         operation = next((_operation(item) for item in found if item["SK"] == keys.OPERATION_SK), None)
         return member, operation
 
-    def members_due(self, expires_on: date) -> Iterator[MemberRecord]:
-        """Members whose next points expire on `expires_on`, every shard, page by page.
+    def members_due(
+        self, expires_on: date, shards: Iterable[int] = range(keys.EXPIRY_SHARDS)
+    ) -> Iterator[MemberRecord]:
+        """Members whose next points expire on `expires_on`, in the given shards (all by default),
+        page by page.
 
         The index is eventually consistent: what it yields is a candidate, and the expiring
         transaction's version condition decides (a stale candidate is re-read and retried)."""
         return self._index_members(
-            "GSI1",
-            "GSI1PK",
-            [keys.expiry_index_pk_for_shard(expires_on, shard) for shard in range(keys.EXPIRY_SHARDS)],
+            "GSI1", "GSI1PK", [keys.expiry_index_pk_for_shard(expires_on, shard) for shard in shards]
         )
 
     def members_born_on(self, month_day: str) -> Iterator[MemberRecord]:

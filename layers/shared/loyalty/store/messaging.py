@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
+from loyalty.errors import TransientError
 from loyalty.store.table import CLIENT_CONFIG
 
 if TYPE_CHECKING:
@@ -14,9 +15,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 
-class DeadLetterQueue:
-    """Where a message that can never succeed goes at once, with the reason attached."""
-
+class _Queue:
     def __init__(self, queue_url: str, client: SQSClient | None = None) -> None:
         self.queue_url = queue_url
         self._client = client
@@ -27,11 +26,35 @@ class DeadLetterQueue:
             self._client = boto3.client("sqs", config=CLIENT_CONFIG)
         return self._client
 
-    def send(self, body: str, reason: str, detail: str, source_message_id: str) -> None:
+    def _url(self) -> str:
         if not self.queue_url:
-            raise RuntimeError("PURCHASE_DLQ_URL is not configured")
+            raise RuntimeError(f"{type(self).__name__}: the queue's URL is not configured")
+        return self.queue_url
+
+
+class WorkQueue(_Queue):
+    """Where a scheduled run leaves work for its workers."""
+
+    def send(self, bodies: list[str]) -> None:
+        """Send every body (10 per call, as SQS allows); raise if any was not accepted, so the
+        run fails and is retried rather than leaving a shard unwalked."""
+        url = self._url()
+        for start in range(0, len(bodies), 10):
+            chunk = bodies[start : start + 10]
+            response = self.client.send_message_batch(
+                QueueUrl=url,
+                Entries=[{"Id": str(index), "MessageBody": body} for index, body in enumerate(chunk)],
+            )
+            if response.get("Failed"):
+                raise TransientError(f"queue refused {len(response['Failed'])} messages")
+
+
+class DeadLetterQueue(_Queue):
+    """Where a message that can never succeed goes at once, with the reason attached."""
+
+    def send(self, body: str, reason: str, detail: str, source_message_id: str) -> None:
         self.client.send_message(
-            QueueUrl=self.queue_url,
+            QueueUrl=self._url(),
             MessageBody=body,
             MessageAttributes={
                 "reason": {"DataType": "String", "StringValue": reason},
