@@ -379,6 +379,18 @@ def test_stack_creates_the_event_bus_and_wires_names_into_functions(stack: Stack
     assert variables["EVENT_BUS_NAME"] == "loyalty-dev"
     assert variables["PURCHASE_DLQ_URL"] == stack.dlq_url
     assert variables["POWERTOOLS_SERVICE_NAME"] == "loyalty"
+    # And the expiry workers get the shard queue and its dead-letter queue, merged with Globals
+    workers = next(
+        r["PhysicalResourceId"] for r in resources if r.get("LogicalResourceId") == "ExpiryShardsFunction"
+    )
+    worker_variables = boto3.client("lambda", region_name=region).get_function_configuration(
+        FunctionName=workers
+    )["Environment"]["Variables"]
+    assert (worker_variables["EXPIRY_QUEUE_URL"], worker_variables["EXPIRY_DLQ_URL"]) == (
+        stack.expiry_queue_url,
+        stack.expiry_dlq_url,
+    )
+    assert worker_variables["TABLE_NAME"] == stack.table_name
 
 
 # ------------------------------------------------------------------------------------ template model
