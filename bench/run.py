@@ -1,7 +1,9 @@
 """`make bench` / `python -m bench.run`: every benchmark, then bench/results.md.
 
 Targets live here and in the closing notes, never in timed tests. `--quick` runs tiny
-parameters (the smoke test uses the same entry points) and writes nothing.
+parameters (the smoke test uses the same entry points) and writes nothing. `--operations` runs
+only the DynamoDB cost per operation (no CPU or throughput figures, so a busy machine does not
+matter) and prints that section of results.md.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from bench import ROOT, prices
 from bench.cost import measure_queue_units, million_earns
 from bench.cpu import measure_cpu
 from bench.imports import measure_imports
-from bench.operations import measure_operations
+from bench.items import WrittenItems, write_units
+from bench.operations import OperationFigures, measure_operations
+from bench.scheduled import MEMBERS
 from bench.table import bench_table
 from bench.throughput import measure_throughput
 
@@ -41,16 +45,102 @@ def _quantity(measured: str, documented: str) -> str:
     return measured if measured == documented else f"{measured} (AWS rules: {documented})"
 
 
+INDEXES = {"GSI1": "the expiry index GSI1", "GSI2": "the birthday index GSI2", "GSI3": "the tier index GSI3"}
+
+
+def _items_table(items: WrittenItems) -> list[str]:
+    return [
+        "| item | bytes (DynamoDB's size rules) | write units by AWS's rules |",
+        "|---|---:|---:|",
+        *[
+            f"| {name} | {size} | {write_units(size, transactional=True)} (transactional) |"
+            for name, size in items.sizes.items()
+        ],
+        *[
+            f"| {name} again, in {INDEXES.get(index, index)} (projection ALL) | {items.sizes[name]} "
+            f"| {write_units(items.sizes[name])} |"
+            for name, indexes in items.indexed.items()
+            for index in indexes
+        ],
+        f"| **total** | | **{items.total_units}** |",
+    ]
+
+
+def operations_section(figures: OperationFigures) -> list[str]:
+    """results.md's DynamoDB-per-operation section (also what `--operations` prints)."""
+    redemption = next(row for row in figures.rows if row.name.startswith("redemption ("))
+    items = figures.redemption_items
+    return [
+        "## DynamoDB per operation (DynamoDB Local, `ReturnConsumedCapacity=TOTAL`, warm program cache)",
+        "",
+        "| operation | round trips | read units | write units | calls |",
+        "|---|---:|---:|---:|---|",
+        *[
+            f"| {row.name} | {row.round_trips:g} | {row.read_units:g} | {row.write_units:g} | {row.calls} |"
+            for row in figures.rows
+        ],
+        "",
+        "Spending and the rows after it run on the first rows' member, its points topped up by an",
+        "adjustment; the catalog reward (stock, per-member limit), the coupon template (bought for 50",
+        "points) and the lottery (one prize, with stock, always won) are put by the admin operations",
+        f"first. The scheduled runs are measured on {MEMBERS} members enrolled with a birthday and a",
+        "5,000 purchase each (silver), on a clock of their own: each run once over a day on which nobody",
+        "is due (its fixed cost: the checkpoint read and advanced, one day of the 8-shard index, and for",
+        "expiry the sunset check) and once over a day on which all of them are due; the difference,",
+        "divided by the members, is the per-member row (its reads are the index pages, shared).",
+        "",
+        "### The items an earn writes (one TransactWriteItems)",
+        "",
+        *_items_table(figures.earn_items),
+        "",
+        "DynamoDB Local's transaction accounting is not AWS's: a one-item TransactWriteItems of a",
+        "100-byte item reports 4 units there, where AWS documents 2 (prepare and commit, per started",
+        "KB); Local also charges the index write at the transactional rate. Every item an earn writes",
+        "is under 1 KB, so no compaction of the operation record (or anything else in the store) can",
+        "lower the count: the floor for three items in a transaction is 6, and the member item's copy",
+        "in the ALL-projected expiry index adds 1 (2 when the next expiry date, hence the index key,",
+        "changes). Meeting 6 would take the index off the member item (or a KEYS_ONLY projection,",
+        "which the expiry run's reads of whole members rule out today), a change to the member item",
+        "left alone here while it is being reworked.",
+        "",
+        "### The items a redemption writes (one TransactWriteItems)",
+        "",
+        *_items_table(items),
+        "",
+        f"A redemption writes {len(items.sizes)} items in one transaction: "
+        f"{items.total_units} write units by AWS's rules for the",
+        f"measured sizes, {redemption.write_units:g} as DynamoDB Local counts them. Local appears to size a "
+        "transaction as a",
+        "whole (4 units per started KB of all its items together, 4 per index copy), so for many small",
+        "items it counts less than AWS, for one item twice as much. The two updates are billed on the",
+        "larger of the item before and after (sized here after). A reward without stock is still",
+        "updated (it counts what was redeemed), and the member's count of it is written whatever the",
+        "limit. A member above the base tier or with a birthday is also in the tier or birthday index:",
+        "one more unit each, on every posting (the runs' per-member rows show it on Local).",
+        "",
+    ]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny parameters, print only")
-    quick = parser.parse_args(argv).quick
+    parser.add_argument(
+        "--operations",
+        action="store_true",
+        help="only the DynamoDB cost per operation: print it, write nothing",
+    )
+    arguments = parser.parse_args(argv)
+    if arguments.operations:
+        with bench_table() as table:
+            print("\n".join(operations_section(measure_operations(table))))
+        return
+    quick = arguments.quick
     started = time.perf_counter()
     seconds = 0.5 if quick else 15.0
 
     cpu = measure_cpu(invocations=20 if quick else 3000, warmup=5 if quick else 100)
     with bench_table() as table:
-        operations, earn_items = measure_operations(table)
+        figures = measure_operations(table)
         queue = measure_queue_units(table)
         runs = [measure_throughput(table, 1, seconds), measure_throughput(table, 8, seconds)]
         runs.append(measure_throughput(table, 8, seconds / 3, hot=True))
@@ -63,13 +153,13 @@ def main(argv: list[str] | None = None) -> None:
         runs[0].client_cpu_ms,
         cpu.log_bytes_per_queued_earn,
     )
-    aws_units = earn_items.table_units + earn_items.index_units
+    aws_units = figures.earn_items.total_units
     documented_lines, _ = million_earns(
         2, aws_units, cpu.queue_cpu_ms, runs[0].client_cpu_ms, cpu.log_bytes_per_queued_earn
     )
     measured_total = sum(line.dollars for line in measured_lines)
     documented_total = sum(line.dollars for line in documented_lines)
-    earn = next(row for row in operations if row.name == "earn (purchase)")
+    earn = next(row for row in figures.rows if row.name == "earn (purchase)")
     earn_ratio = next(ratio for name, _, ratio in imports if name.startswith("functions/earn ("))
     traced_ratio = next(ratio for name, _, ratio in imports if "tracing on" in name)
 
@@ -104,37 +194,7 @@ def main(argv: list[str] | None = None) -> None:
         f"| 1M queued earns, units by AWS's rules for the measured sizes | ${documented_total:.2f} | "
         f"${TARGET_DOLLARS:.2f} | {'met' if documented_total <= TARGET_DOLLARS else 'missed'} |",
         "",
-        "## DynamoDB per operation (DynamoDB Local, `ReturnConsumedCapacity=TOTAL`, warm program cache)",
-        "",
-        "| operation | round trips | read units | write units | calls |",
-        "|---|---:|---:|---:|---|",
-        *[
-            f"| {row.name} | {row.round_trips} | {row.read_units:g} | {row.write_units:g} | {row.calls} |"
-            for row in operations
-        ],
-        "",
-        "### The items an earn writes (one TransactWriteItems)",
-        "",
-        "| item | bytes (DynamoDB's size rules) | write units by AWS's rules |",
-        "|---|---:|---:|",
-        *[
-            f"| {name} | {size} | {2 * -(-size // 1024)} (transactional) |"
-            for name, size in earn_items.sizes.items()
-        ],
-        f"| member again, in the expiry index GSI1 (projection ALL) | {earn_items.sizes['member']} | "
-        f"{earn_items.index_units} |",
-        f"| **total** | | **{aws_units}** |",
-        "",
-        "DynamoDB Local's transaction accounting is not AWS's: a one-item TransactWriteItems of a",
-        "100-byte item reports 4 units there, where AWS documents 2 (prepare and commit, per started",
-        "KB); Local also charges the index write at the transactional rate. Every item an earn writes",
-        "is under 1 KB, so no compaction of the operation record (or anything else in the store) can",
-        "lower the count: the floor for three items in a transaction is 6, and the member item's copy",
-        "in the ALL-projected expiry index adds 1 (2 when the next expiry date, hence the index key,",
-        "changes). Meeting 6 would take the index off the member item (or a KEYS_ONLY projection,",
-        "which the expiry run's reads of whole members rule out today), a change to the member item",
-        "left alone here while it is being reworked.",
-        "",
+        *operations_section(figures),
         "## Warm handler CPU per earn (store stubbed)",
         "",
         f"`time.process_time()` over {cpu.invocations} warm invocations of functions/earn's handler with",

@@ -2,23 +2,77 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
+
 from bench.cost import measure_queue_units
-from bench.operations import measure_operations
-from bench.table import bench_table
+from bench.operations import OperationFigures, measure_operations
+from bench.scheduled import MEMBERS
+from bench.table import BenchTable, bench_table
 from bench.throughput import measure_throughput
 
+SPENDING = {
+    "redemption (reward with stock and a per-member limit)",
+    "redemption cancel",
+    "hold reserve",
+    "hold capture",
+    "hold release",
+    "coupon bought with points",
+    "coupon given by an admin",
+    "coupon use",
+    "lottery draw (prize with stock won, daily limit)",
+    "activity earn (review)",
+    "tier assignment by an admin (upgrade)",
+}
 
-def test_bench_measures_operations_queue_units_and_throughput():
+
+@pytest.fixture(scope="module")
+def measured() -> Iterator[tuple[BenchTable, OperationFigures]]:
+    """One DynamoDB Local and one operations run for the module (it takes a while)."""
     with bench_table() as table:
-        operations, items = measure_operations(table)
-        queue = measure_queue_units(table)
-        run = measure_throughput(table, 2, 0.3)
+        yield table, measure_operations(table)
 
-    earn = next(row for row in operations if row.name == "earn (purchase)")
+
+def test_bench_measures_operations_queue_units_and_throughput(measured):
+    table, figures = measured
+    queue = measure_queue_units(table)
+    run = measure_throughput(table, 2, 0.3)
+
+    rows = {row.name: row for row in figures.rows}
+    earn = rows["earn (purchase)"]
     assert earn.calls == "BatchGetItem + TransactWriteItems"
     assert earn.write_units > 0
-    assert set(items.sizes) == {"member", "ledger entry", "operation record"}
-    assert all(0 < size < 64 * 1024 for size in items.sizes.values())
+    assert set(figures.earn_items.sizes) == {"member", "ledger entry", "operation record"}
+    assert figures.earn_items.indexed == {"member": ("GSI1",)}
+    assert all(0 < size < 64 * 1024 for size in figures.earn_items.sizes.values())
     assert queue.calls == "BatchGetItem + TransactWriteItems"
     assert run.earns > 0
     assert run.attempts_per_earn == 1.0  # own members: no conflicts
+
+
+def test_bench_measures_every_operation_once_and_the_runs_per_due_member(measured):
+    _, figures = measured
+    rows = {row.name: row for row in figures.rows}
+    # Every operation that changes something did it in one transaction, after its reads
+    for name in SPENDING:
+        assert rows[name].calls.endswith("TransactWriteItems"), name
+        assert rows[name].calls.count("TransactWriteItems") == 1, name
+        assert rows[name].write_units > 0, name
+    assert rows["redemption (reward with stock and a per-member limit)"].calls == (
+        "BatchGetItem + GetItem + TransactWriteItems"
+    )
+    # The redemption's six items, the member also in the expiry index: 2 units each, 1 for the copy
+    redemption = figures.redemption_items
+    assert len(redemption.sizes) == 6
+    assert redemption.indexed == {"member": ("GSI1",)}
+    assert redemption.total_units == 2 * 6 + 1
+    # Each run's fixed cost is its checkpoint and one day of the 8-shard index; each due member
+    # adds exactly one transaction (the run re-reads nobody it found in the index)
+    for run in ("birthday run", "tier run", "expiry run"):
+        fixed = next(row for name, row in rows.items() if name.startswith(f"{run}, fixed cost"))
+        per_member = next(row for name, row in rows.items() if name.startswith(f"{run}, per due member"))
+        assert "GetItem + 8x Query + UpdateItem" in fixed.calls, run
+        assert f"run over {MEMBERS} due members" in per_member.name
+        assert (per_member.round_trips, per_member.calls) == (1, "TransactWriteItems"), run
+        assert per_member.write_units > 0, run

@@ -8,7 +8,8 @@ from decimal import Decimal
 from bench import prices
 from bench.cost import million_earns
 from bench.cpu import measure_cpu
-from bench.items import item_size, write_units
+from bench.items import WrittenItems, item_size, write_units
+from bench.meter import OperationCost, Reading, describe
 
 
 def test_item_size_follows_dynamodbs_rules():
@@ -42,3 +43,31 @@ def test_cost_model_prices_the_units_it_is_given():
     assert plan["queue_batch"] == 10  # the template's SQS batch size
     assert plan["memory"] == 512
     assert sum(by_item.values()) > Decimal("8")
+
+
+def test_written_items_price_each_item_and_each_index_copy():
+    items = WrittenItems(sizes={"member": 1500, "entry": 200}, indexed={"member": ("GSI1", "GSI3")})
+
+    assert items.table_units == 4 + 2  # transactional: 2 per started KB of each item
+    assert items.index_units == 2 * 2  # a 1.5 KB copy in each of two indexes
+    assert items.total_units == 10
+
+
+def test_calls_are_described_in_order_with_repeats_counted():
+    assert describe(["GetItem", "Query", "Query", "Query", "UpdateItem", "GetItem"]) == (
+        "GetItem + 3x Query + UpdateItem + GetItem"
+    )
+
+
+def test_a_per_member_row_is_the_runs_difference_divided_by_the_members():
+    empty = Reading(("GetItem", *["Query"] * 8, "UpdateItem"), read_units=1.0, write_units=1.0)
+    loaded = Reading(
+        ("GetItem", *["Query"] * 9, *["TransactWriteItems"] * 4, "UpdateItem"),
+        read_units=2.0,
+        write_units=49.0,
+    )
+
+    row = OperationCost.per_member("run, per member", loaded, empty, 4)
+
+    assert (row.round_trips, row.read_units, row.write_units) == (1.25, 0.25, 12.0)
+    assert row.calls == "0.25x Query + TransactWriteItems"
