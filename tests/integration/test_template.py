@@ -268,17 +268,17 @@ def test_stack_creates_the_table_with_the_template_keys_index_and_stream(
         (
             "GSI1",
             [{"AttributeName": "GSI1PK", "KeyType": "HASH"}, {"AttributeName": "GSI1SK", "KeyType": "RANGE"}],
-            {"ProjectionType": "ALL"},
+            {"ProjectionType": "KEYS_ONLY"},
         ),
         (
             "GSI2",
             [{"AttributeName": "GSI2PK", "KeyType": "HASH"}, {"AttributeName": "GSI2SK", "KeyType": "RANGE"}],
-            {"ProjectionType": "ALL"},
+            {"ProjectionType": "KEYS_ONLY"},
         ),
         (
             "GSI3",
             [{"AttributeName": "GSI3PK", "KeyType": "HASH"}, {"AttributeName": "GSI3SK", "KeyType": "RANGE"}],
-            {"ProjectionType": "ALL"},
+            {"ProjectionType": "KEYS_ONLY"},
         ),
         (
             "GSI4",

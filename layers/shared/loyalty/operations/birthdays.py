@@ -70,7 +70,7 @@ def _celebrate(
         )
         if member is None:
             return Outcome(200, {})
-        tier = current_tier(program, member.tier)  # the member as read now, not the index's copy
+        tier = current_tier(program, member.tier)  # the member as read now, not as the run found it
         expires_on = lot_expiry(program, "birthday", now)
         # After the program's last earning day the birthday is still greeted, with no points.
         bonus = 0 if earning_ended(program, now, now) else tier.birthday_bonus

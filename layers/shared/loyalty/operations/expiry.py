@@ -144,7 +144,7 @@ def _expire_member(
     if today <= due:
         return None  # the date is not over yet in this program's time zone
     natural_id = f"{candidate.member_id}@{today.isoformat()}"
-    reads = [candidate]  # the index's copy first; a lost race re-reads consistently
+    reads = [candidate]  # as the run read it back; a lost race re-reads
 
     def attempt() -> Outcome:
         member = (

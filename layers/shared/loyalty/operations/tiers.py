@@ -88,7 +88,7 @@ def _evaluate_member(
     program = context.programs.get(candidate.tenant_id)
     if local_date(now, program.timezone) < day:
         return False  # the review day has not begun in this program's time zone
-    reads = [candidate]  # the index's copy first; a lost race re-reads consistently
+    reads = [candidate]  # as the run read it back; a lost race re-reads
     for number in range(context.max_attempts):
         member = (
             reads.pop() if reads else context.ledger.read_member(candidate.tenant_id, candidate.member_id)

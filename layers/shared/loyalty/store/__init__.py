@@ -39,8 +39,11 @@ Members above the base tier (or with an assigned tier) carry GSI3PK = TIERS#{rev
 for the tier run. The member's `tier` map (tier, review date, grace, assignment, monthly
 qualifying buckets) is written only with `tier_revision = :read`, as the run changes it without
 a ledger entry (so without moving `version`).
-Every member carries GSI4PK = MEMBERS#{tenant}#{shard} (keys only, set at enrolment): a program's
-sunset notices and final expiry walk the tenant's members through it, never a Scan. (Members
+Every member carries GSI4PK = MEMBERS#{tenant}#{shard} (set at enrolment): a program's sunset
+notices and final expiry walk the tenant's members through it, never a Scan.
+Every index holds keys only (`TableStore.index_items` reads each page back from the table in one
+batch): a posting that leaves an item's index keys alone writes to no index, where whole-item
+copies cost a write unit per index on every earn. (Members
 enrolled before GSI4 existed need a one-off backfill of GSI4PK/GSI4SK.)
 An operation record is the idempotency record of one
 natural id; it is written in the same transaction as the balance change it records.

@@ -197,39 +197,12 @@ class LedgerStore(TableStore):
         )
 
     def tenant_members(self, tenant_id: str) -> Iterator[MemberRecord]:
-        """Every member of one tenant, every shard, page by page: the index holds keys only (so
-        postings never write to it) and each page of keys is read back consistently."""
-        for shard in range(keys.EXPIRY_SHARDS):
-            request: dict[str, Any] = {
-                "TableName": self.table_name,
-                "IndexName": "GSI4",
-                "KeyConditionExpression": "GSI4PK = :partition",
-                "ExpressionAttributeValues": values(
-                    partition=keys.tenant_members_pk_for_shard(tenant_id, shard)
-                ),
-                "Limit": 100,
-            }
-            while True:
-                response = self.client.query(**request)
-                page = [{"PK": item["PK"], "SK": item["SK"]} for item in response.get("Items", [])]
-                yield from self._read_members(page)
-                if "LastEvaluatedKey" not in response:
-                    break
-                request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-
-    def _read_members(self, member_keys: list[dict[str, Any]]) -> Iterator[MemberRecord]:
-        request: dict[str, Any] = (
-            {self.table_name: {"Keys": member_keys, "ConsistentRead": True}} if member_keys else {}
+        """Every member of one tenant, every shard, page by page."""
+        return self._index_members(
+            "GSI4",
+            "GSI4PK",
+            [keys.tenant_members_pk_for_shard(tenant_id, shard) for shard in range(keys.EXPIRY_SHARDS)],
         )
-        for _ in range(10):
-            if not request:
-                return
-            response = self.client.batch_get_item(RequestItems=request)
-            yield from (
-                _member(from_item(item)) for item in response.get("Responses", {}).get(self.table_name, [])
-            )
-            request = dict(response.get("UnprocessedKeys") or {})
-        raise TransientError("batch read left keys unprocessed")
 
     def record_sunset_notice(
         self,
@@ -265,20 +238,12 @@ class LedgerStore(TableStore):
         return True
 
     def _index_members(self, index: str, attribute: str, partitions: list[str]) -> Iterator[MemberRecord]:
+        """The members in some partitions of an index, as the table holds them now. Every index
+        holds keys only: a posting never changes a member's index keys, so it writes to none (an
+        index of whole items would add a write unit to every earn of every member in it)."""
         for partition in partitions:
-            request: dict[str, Any] = {
-                "TableName": self.table_name,
-                "IndexName": index,
-                "KeyConditionExpression": f"{attribute} = :partition",
-                "ExpressionAttributeValues": values(partition=partition),
-                "Limit": 100,
-            }
-            while True:
-                response = self.client.query(**request)
-                yield from (_member(from_item(item)) for item in response.get("Items", []))
-                if "LastEvaluatedKey" not in response:
-                    break
-                request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            for item in self.index_items(index, f"{attribute} = :partition", values(partition=partition)):
+                yield _member(from_item(item))
 
     def record_reminder(
         self,

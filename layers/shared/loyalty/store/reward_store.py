@@ -357,21 +357,12 @@ class RewardStore(TableStore):
         """Open holds whose expiry has passed, every tenant and shard. The index is eventually
         consistent: each is a candidate the release re-reads and decides on."""
         for shard in range(keys.HOLD_SHARDS):
-            request: dict[str, Any] = {
-                "TableName": self.table_name,
-                "IndexName": "GSI1",
-                "KeyConditionExpression": "GSI1PK = :pk AND GSI1SK <= :now",
-                "ExpressionAttributeValues": values(
-                    pk=keys.open_holds_index_pk_for_shard(shard), now=_instant(now)
-                ),
-                "Limit": 100,
-            }
-            while True:
-                response = self.client.query(**request)
-                yield from (_hold(from_item(item)) for item in response.get("Items", []))
-                if "LastEvaluatedKey" not in response:
-                    break
-                request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            found = self.index_items(
+                "GSI1",
+                "GSI1PK = :pk AND GSI1SK <= :now",
+                values(pk=keys.open_holds_index_pk_for_shard(shard), now=_instant(now)),
+            )
+            yield from (_hold(from_item(item)) for item in found)
 
     def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
         response = self.client.get_item(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
@@ -57,6 +57,41 @@ class TableStore:
                 raise
             return cancelled
         return None
+
+    def index_items(
+        self, index: str, condition: str, condition_values: dict[str, Any]
+    ) -> Iterator[dict[str, Any]]:
+        """The items a keys-only index names, page by page, each page read back from the table
+        consistently in one batch (the index itself is eventually consistent and holds no more
+        than keys, so a posting never writes to it)."""
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": index,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": condition_values,
+            "Limit": 100,  # BatchGetItem's limit: one page, one batch
+        }
+        while True:
+            response = self.client.query(**request)
+            yield from self.read_items(
+                [{"PK": item["PK"], "SK": item["SK"]} for item in response.get("Items", [])]
+            )
+            if "LastEvaluatedKey" not in response:
+                return
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def read_items(self, item_keys: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """Up to 100 items by key (raw), read consistently; those that no longer exist are absent."""
+        request: dict[str, Any] = (
+            {self.table_name: {"Keys": item_keys, "ConsistentRead": True}} if item_keys else {}
+        )
+        for _ in range(10):
+            if not request:
+                return
+            response = self.client.batch_get_item(RequestItems=request)
+            yield from response.get("Responses", {}).get(self.table_name, [])
+            request = dict(response.get("UnprocessedKeys") or {})
+        raise TransientError("batch read left keys unprocessed")
 
 
 def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
