@@ -1,8 +1,10 @@
 """Who may call what, and what no caller can reach, over real HTTP against the local stack.
 
-- every route x another tenant's ids: a member, order, refund, adjustment or key of another
-  tenant is indistinguishable from a missing one (404), and the other tenant's natural ids are
-  free for this tenant to use (no 409 that would reveal them);
+- every route x another tenant's ids: a member, order, refund, adjustment, key, reward,
+  redemption, hold, coupon, coupon template, lottery or draw the other tenant really has is
+  indistinguishable from a missing one (404, the same problem) and stays as it was (stock
+  included); the other tenant's natural ids are free for this tenant to use (no 409 that would
+  reveal them), and an admin PUT under the other's reward, template or lottery id makes its own;
 - every route x each kind of key: no key 401 (API Gateway's own body), unknown key 401
   problem+json, server key on admin routes 403, operator key on tenant routes 403, tenant keys on
   the operator route 403, and the keys that may call a route are let through;
@@ -20,8 +22,9 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 import requests
@@ -127,14 +130,112 @@ def populate(stack: Any, tenant_id: str, admin_key: str, server_key: str) -> Ten
     return tenant
 
 
+@dataclass(frozen=True)
+class Holdings:
+    """What a tenant's member has of the redemption side, each made through the API."""
+
+    reward_id: str  # with a points cost and stock; one redeemed
+    redemption_id: str  # of that reward, requested
+    hold_id: str  # open
+    template_id: str  # a coupon template for sale
+    issue_id: str
+    code: str  # of the coupon the member bought
+    lottery_id: str  # its only prize in stock
+    draw_id: str  # the member's draw, which won that prize
+
+
+def open_holdings(stack: Any, tenant: Tenant) -> Holdings:
+    """Points for the member (an adjustment), then a reward redeemed, a hold, a coupon bought and a
+    draw, under new ids, all with the tenant's own keys."""
+    owns = Holdings(
+        new_id("rw"), new_id("rd"), new_id("h"), new_id("tpl"), new_id("i"), "", new_id("l"), new_id("d")
+    )
+    member = tenant.member_id
+    calls = [
+        (
+            "POST",
+            f"/v1/members/{member}/adjustments",
+            {"adjustment_id": new_id("a"), "points": 500, "reason": "to spend"},
+            tenant.admin_key,
+            201,
+        ),
+        (
+            "PUT",
+            f"/v1/rewards/{owns.reward_id}",
+            {"name": "Mug", "points_cost": 50, "stock": 5},
+            tenant.admin_key,
+            200,
+        ),
+        (
+            "POST",
+            f"/v1/members/{member}/redemptions",
+            {"redemption_id": owns.redemption_id, "reward_id": owns.reward_id},
+            tenant.server_key,
+            201,
+        ),
+        (
+            "POST",
+            f"/v1/members/{member}/holds",
+            {"hold_id": owns.hold_id, "points": 20, "ttl_seconds": 86400},
+            tenant.server_key,
+            201,
+        ),
+        (
+            "PUT",
+            f"/v1/coupon-templates/{owns.template_id}",
+            {"name": "5 off", "kind": "amount_off", "amount_off": "5.00", "points_cost": 30},
+            tenant.admin_key,
+            200,
+        ),
+        (
+            "POST",
+            f"/v1/members/{member}/coupons",
+            {"issue_id": owns.issue_id, "template_id": owns.template_id, "pay_with_points": True},
+            tenant.server_key,
+            201,
+        ),
+        (
+            "PUT",
+            f"/v1/lotteries/{owns.lottery_id}",
+            {
+                "name": "Draw",
+                "points_cost": 10,
+                "prizes": [{"prize_id": "mug", "name": "Mug", "weight": 1, "stock": 3}],
+            },
+            tenant.admin_key,
+            200,
+        ),
+        (
+            "POST",
+            f"/v1/members/{member}/draws",
+            {"draw_id": owns.draw_id, "lottery_id": owns.lottery_id},
+            tenant.server_key,
+            201,
+        ),
+    ]
+    code = ""
+    for method, path, body, key, status in calls:
+        response = stack.call(method, path, body, key=key)
+        assert response.status_code == status, f"{method} {path}: {response.status_code} {response.text}"
+        code = response.json().get("code", code)
+    assert code
+    return replace(owns, code=code)
+
+
+@dataclass(frozen=True)
+class Rival(Tenant):
+    owns: Holdings
+
+
 @pytest.fixture(scope="module")
-def rival(stack) -> Tenant:
-    """Another tenant, created by the platform operator, with a member and its history."""
+def rival(stack) -> Rival:
+    """Another tenant, created by the platform operator, with a member, its history and holdings."""
     tenant_id = new_id("rival")
     created = stack.call("POST", "/v1/tenants", {"tenant_id": tenant_id, "name": "Rival"}, key=OPERATOR_KEY)
     assert created.status_code == 201, created.text
     keys = created.json()
-    return populate(stack, tenant_id, keys["admin_key"], keys["server_key"])
+    tenant = populate(stack, tenant_id, keys["admin_key"], keys["server_key"])
+    return Rival(**vars(tenant), owns=open_holdings(stack, tenant))
 
 
 @pytest.fixture(scope="module")
@@ -158,10 +259,48 @@ def snapshot(stack: Any, tenant: Tenant) -> tuple[Any, Any]:
     return member.json(), ledger.json()
 
 
+def template(stack: Any, tenant: Tenant, template_id: str) -> Any:
+    """A coupon template as the tenant lists it (there is no read of one), or None."""
+    listed = stack.call("GET", "/v1/coupon-templates", key=tenant.server_key)
+    assert listed.status_code == 200, listed.text
+    return next((item for item in listed.json()["items"] if item["template_id"] == template_id), None)
+
+
+def holdings(stack: Any, tenant: Tenant, owns: Holdings) -> dict[str, Any]:
+    """The redemption, hold, coupons, draw, reward (its stock), lottery (its prizes' stock) and coupon
+    template as the tenant reads them."""
+    member = f"/v1/members/{tenant.member_id}"
+    reads = {
+        "redemption": f"{member}/redemptions/{owns.redemption_id}",
+        "hold": f"/v1/holds/{owns.hold_id}",
+        "coupons": f"{member}/coupons",
+        "draw": f"{member}/draws/{owns.draw_id}",
+        "reward": f"/v1/rewards/{owns.reward_id}",
+        "lottery": f"/v1/lotteries/{owns.lottery_id}",
+    }
+    seen = {}
+    for name, path in reads.items():
+        response = stack.call("GET", path, key=tenant.server_key)
+        assert response.status_code == 200, f"{path}: {response.status_code} {response.text}"
+        seen[name] = response.json()
+    seen["template"] = template(stack, tenant, owns.template_id)
+    return seen
+
+
+def everything(stack: Any, rival: Rival) -> Any:
+    """The rival's member, ledger and holdings."""
+    return snapshot(stack, rival), holdings(stack, rival, rival.owns)
+
+
 # --- another tenant's ids ---------------------------------------------------------------------
 
-CrossCall = Callable[[Tenant, Tenant], tuple[str, str, Any, str]]
+CrossCall = Callable[[Tenant, Rival], tuple[str, str, Any, str]]
 """(attacker, victim) -> (method, path, body, attacker's key): a call that names the victim's id."""
+
+
+def order(member_id: str, **more: str) -> dict[str, str]:
+    return {"member_id": member_id, "amount": "30.00", "currency": "CNY", **more}
+
 
 CROSS_TENANT: dict[str, CrossCall] = {
     "read the member": lambda me, other: ("GET", f"/v1/members/{other.member_id}", None, me.server_key),
@@ -219,22 +358,217 @@ CROSS_TENANT: dict[str, CrossCall] = {
         {"adjustment_id": new_id("x"), "points": -5, "reason": "theft"},
         me.admin_key,
     ),
+    "preview a checkout for the member": lambda me, other: (
+        "POST",
+        f"/v1/members/{other.member_id}/checkout-preview",
+        {"amount": "10.00", "currency": "CNY"},
+        me.server_key,
+    ),
+    # the redemption side: ids the other tenant really has (a reward with stock, a redemption of
+    # it, an open hold, a coupon it bought, a lottery and a draw)
+    "read the reward": lambda me, other: ("GET", f"/v1/rewards/{other.owns.reward_id}", None, me.server_key),
+    "redeem the reward": lambda me, other: (
+        "POST",
+        f"/v1/members/{me.member_id}/redemptions",
+        {"redemption_id": new_id("x"), "reward_id": other.owns.reward_id},
+        me.server_key,
+    ),
+    "redeem the reward for the member": lambda me, other: (
+        "POST",
+        f"/v1/members/{other.member_id}/redemptions",
+        {"redemption_id": new_id("x"), "reward_id": other.owns.reward_id},
+        me.server_key,
+    ),
+    "replay the member's redemption": lambda me, other: (
+        "POST",
+        f"/v1/members/{other.member_id}/redemptions",
+        {"redemption_id": other.owns.redemption_id, "reward_id": other.owns.reward_id},
+        me.server_key,
+    ),
+    "read the redemption": lambda me, other: (
+        "GET",
+        f"/v1/members/{other.member_id}/redemptions/{other.owns.redemption_id}",
+        None,
+        me.server_key,
+    ),
+    "read the redemption as one's own member's": lambda me, other: (
+        "GET",
+        f"/v1/members/{me.member_id}/redemptions/{other.owns.redemption_id}",
+        None,
+        me.server_key,
+    ),
+    "fulfil the redemption": lambda me, other: (
+        "POST",
+        f"/v1/members/{other.member_id}/redemptions/{other.owns.redemption_id}/fulfil",
+        None,
+        me.server_key,
+    ),
+    "fulfil the redemption as one's own member's": lambda me, other: (
+        "POST",
+        f"/v1/members/{me.member_id}/redemptions/{other.owns.redemption_id}/fulfil",
+        None,
+        me.server_key,
+    ),
+    "cancel the redemption": lambda me, other: (
+        "POST",
+        f"/v1/members/{other.member_id}/redemptions/{other.owns.redemption_id}/cancel",
+        None,
+        me.server_key,
+    ),
+    "cancel the redemption as one's own member's": lambda me, other: (
+        "POST",
+        f"/v1/members/{me.member_id}/redemptions/{other.owns.redemption_id}/cancel",
+        None,
+        me.server_key,
+    ),
+    "replay the member's hold": lambda me, other: (
+        "POST",
+        f"/v1/members/{other.member_id}/holds",
+        {"hold_id": other.owns.hold_id, "points": 20, "ttl_seconds": 86400},
+        me.server_key,
+    ),
+    "read the hold": lambda me, other: ("GET", f"/v1/holds/{other.owns.hold_id}", None, me.server_key),
+    "capture the hold": lambda me, other: (
+        "POST",
+        f"/v1/holds/{other.owns.hold_id}/capture",
+        {"order_id": new_id("x")},
+        me.server_key,
+    ),
+    "release the hold": lambda me, other: (
+        "POST",
+        f"/v1/holds/{other.owns.hold_id}/release",
+        None,
+        me.server_key,
+    ),
+    "list the member's coupons": lambda me, other: (
+        "GET",
+        f"/v1/members/{other.member_id}/coupons",
+        None,
+        me.server_key,
+    ),
+    "buy a coupon of the template": lambda me, other: (
+        "POST",
+        f"/v1/members/{me.member_id}/coupons",
+        {"issue_id": new_id("x"), "template_id": other.owns.template_id, "pay_with_points": True},
+        me.server_key,
+    ),
+    "give the member a coupon of the template": lambda me, other: (
+        "POST",
+        f"/v1/members/{other.member_id}/coupons",
+        {"issue_id": new_id("x"), "template_id": other.owns.template_id},
+        me.admin_key,
+    ),
+    "check the member's coupon": lambda me, other: (
+        "POST",
+        f"/v1/coupons/{other.owns.code}/check",
+        order(other.member_id),
+        me.server_key,
+    ),
+    "check the coupon for one's own member": lambda me, other: (
+        "POST",
+        f"/v1/coupons/{other.owns.code}/check",
+        order(me.member_id),
+        me.server_key,
+    ),
+    "use the member's coupon": lambda me, other: (
+        "POST",
+        f"/v1/coupons/{other.owns.code}/use",
+        order(other.member_id, order_id=new_id("x")),
+        me.server_key,
+    ),
+    "use the coupon for one's own member": lambda me, other: (
+        "POST",
+        f"/v1/coupons/{other.owns.code}/use",
+        order(me.member_id, order_id=new_id("x")),
+        me.server_key,
+    ),
+    "read the lottery": lambda me, other: (
+        "GET",
+        f"/v1/lotteries/{other.owns.lottery_id}",
+        None,
+        me.server_key,
+    ),
+    "draw in the lottery": lambda me, other: (
+        "POST",
+        f"/v1/members/{me.member_id}/draws",
+        {"draw_id": new_id("x"), "lottery_id": other.owns.lottery_id},
+        me.server_key,
+    ),
+    "draw in the lottery for the member": lambda me, other: (
+        "POST",
+        f"/v1/members/{other.member_id}/draws",
+        {"draw_id": new_id("x"), "lottery_id": other.owns.lottery_id},
+        me.server_key,
+    ),
+    "read the draw": lambda me, other: (
+        "GET",
+        f"/v1/members/{other.member_id}/draws/{other.owns.draw_id}",
+        None,
+        me.server_key,
+    ),
+    "read the draw as one's own member's": lambda me, other: (
+        "GET",
+        f"/v1/members/{me.member_id}/draws/{other.owns.draw_id}",
+        None,
+        me.server_key,
+    ),
 }
 
 
 @pytest.mark.parametrize("attempt", sorted(CROSS_TENANT))
 def test_another_tenants_ids_are_not_found(stack, demo, rival, attempt):
-    # Given a member of another tenant with a purchase, a refund, an adjustment and an activity
-    before = snapshot(stack, rival)
+    # Given a member of another tenant with a purchase, a refund, an adjustment, an activity, a
+    # redemption, a hold, a coupon and a draw, and that tenant's reward, coupon template and lottery
+    method, path, body, key = CROSS_TENANT[attempt](demo, rival)
+    before = read_all(stack, demo, rival, method)
 
     # When the demo shop names that tenant's id in a call
-    method, path, body, key = CROSS_TENANT[attempt](demo, rival)
     response = stack.call(method, path, body, key=key)
 
-    # Then it is not found, exactly as a missing one, and the other tenant's member is untouched
+    # Then it is not found, exactly as a missing one, and neither tenant's member nor anything the
+    # other tenant has changed (its reward's and prize's stock included)
     problem = assert_problem(response, 404)
     assert rival.tenant_id not in json.dumps(problem)
-    assert snapshot(stack, rival) == before
+    assert read_all(stack, demo, rival, method) == before
+
+
+def read_all(stack: Any, demo: Tenant, rival: Rival, method: str) -> Any:
+    """Before and after a write: the demo member, and the rival's member, ledger and all it has; a
+    read (which writes nothing) is checked against the rival's member and ledger only."""
+    if method == "GET":
+        return snapshot(stack, rival)
+    return everything(stack, rival), state(stack, demo)
+
+
+@pytest.mark.parametrize("attempt", sorted(CROSS_TENANT))
+def test_another_tenants_id_answers_as_a_missing_one(stack, demo, rival, attempt):
+    # When the demo shop makes a call naming another tenant's ids, and the same call naming ids
+    # nobody has (each of the other tenant's ids spelled anew)
+    method, path, body, key = CROSS_TENANT[attempt](demo, rival)
+    theirs = stack.call(method, path, body, key=key)
+    missing = {value: f"nobody-{index}" for index, value in enumerate(secrets(rival))}
+    spelled = json.dumps([path, body])
+    for value, nobody in missing.items():
+        spelled = spelled.replace(value, nobody)
+    missing_path, missing_body = json.loads(spelled)
+    nobodys = stack.call(method, missing_path, missing_body, key=key)
+
+    # Then the two problems differ only by the ids named
+    assert (theirs.status_code, nobodys.status_code) == (404, 404), f"{theirs.text} {nobodys.text}"
+    detail = theirs.json()["detail"]
+    for value, nobody in missing.items():
+        detail = detail.replace(value, nobody)
+    assert (theirs.json()["type"], theirs.json()["title"], detail) == (
+        nobodys.json()["type"],
+        nobodys.json()["title"],
+        nobodys.json()["detail"],
+    )
+
+
+def secrets(rival: Rival) -> list[str]:
+    """Every id of the other tenant's (longest first: no id is cut by replacing a shorter one)."""
+    ids = [rival.member_id, rival.order_id, rival.refund_id, rival.adjustment_id, rival.activity_id]
+    return sorted([*ids, *vars(rival.owns).values()], key=len, reverse=True)
 
 
 def test_a_missing_member_and_another_tenants_member_answer_alike(stack, demo, rival):
@@ -296,6 +630,121 @@ def test_another_tenants_natural_ids_are_free_to_use(stack, demo, rival):
     demo_ledger = stack.call("GET", f"/v1/members/{member_id}/transactions", key=demo.server_key).json()
     assert sum(entry["points"] for entry in demo_ledger["items"]) == 103
     assert snapshot(stack, rival) == before
+
+
+# What an admin PUTs under an id: (path, the rival's body, the demo's body). Ids are per tenant, so
+# the demo admin PUTting the rival's id makes the demo's own item.
+SHADOWED = {
+    "reward": (
+        "/v1/rewards/{id}",
+        {"name": "Rival mug", "points_cost": 50, "stock": 5},
+        {"name": "Demo mug", "points_cost": 1, "stock": 1},
+    ),
+    "coupon template": (
+        "/v1/coupon-templates/{id}",
+        {"name": "Rival 5 off", "kind": "amount_off", "amount_off": "5.00", "points_cost": 30},
+        {"name": "Demo shipping", "kind": "free_shipping"},
+    ),
+    "lottery": (
+        "/v1/lotteries/{id}",
+        {
+            "name": "Rival draw",
+            "points_cost": 10,
+            "prizes": [{"prize_id": "mug", "name": "Mug", "weight": 1}],
+        },
+        {"name": "Demo draw", "points_cost": 1, "prizes": [{"prize_id": "pen", "name": "Pen", "weight": 2}]},
+    ),
+}
+
+
+def read_shadowed(stack: Any, tenant: Tenant, kind: str, item_id: str) -> Any:
+    if kind == "coupon template":
+        return template(stack, tenant, item_id)
+    read = stack.call("GET", SHADOWED[kind][0].format(id=item_id), key=tenant.server_key)
+    assert read.status_code == 200, read.text
+    return read.json()
+
+
+@pytest.mark.parametrize("kind", sorted(SHADOWED))
+def test_an_admin_putting_another_tenants_id_makes_its_own_item(stack, demo, rival, kind):
+    # Given a reward, coupon template or lottery of another tenant (new: the demo must not have it)
+    path, theirs, ours = SHADOWED[kind]
+    item_id = new_id("shadow")
+    put = stack.call("PUT", path.format(id=item_id), theirs, key=rival.admin_key)
+    assert put.status_code == 200, put.text
+    before = read_shadowed(stack, rival, kind, item_id), everything(stack, rival)
+
+    # When the demo admin PUTs its own under the same id
+    response = stack.call("PUT", path.format(id=item_id), ours, key=demo.admin_key)
+
+    # Then that is the demo's own new item, read back as the demo PUT it
+    assert response.status_code == 200, response.text
+    mine = read_shadowed(stack, demo, kind, item_id)
+    assert mine == response.json()
+    assert (mine["name"], mine.get("points_cost")) == (ours["name"], ours.get("points_cost"))
+    # And the other tenant's item (its name, cost and stock) and all it has are unchanged
+    assert (read_shadowed(stack, rival, kind, item_id), everything(stack, rival)) == before
+    assert before[0]["name"] == theirs["name"]
+
+
+def test_another_tenants_catalog_is_not_listed(stack, demo, rival):
+    # When the demo shop lists its whole catalog and its coupon templates
+    rewards, cursor = [], None
+    while True:
+        page = stack.call(
+            "GET", "/v1/rewards?limit=100" + (f"&cursor={cursor}" if cursor else ""), key=demo.server_key
+        ).json()
+        rewards += [item["reward_id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    templates = stack.call("GET", "/v1/coupon-templates", key=demo.server_key).json()["items"]
+
+    # Then none of the other tenant's are there, though the other tenant lists them
+    assert rival.owns.reward_id not in rewards
+    assert rival.owns.template_id not in [item["template_id"] for item in templates]
+    theirs = stack.call("GET", "/v1/rewards?limit=100", key=rival.server_key).json()["items"]
+    assert rival.owns.reward_id in [item["reward_id"] for item in theirs]
+    assert template(stack, rival, rival.owns.template_id) is not None
+
+
+def test_another_tenants_redemption_ids_are_free_to_use(stack, demo, rival):
+    # Given another tenant's reward, redemption, hold, coupon template, coupon issue, lottery and
+    # draw (new: the demo must not have used these ids)
+    owns = open_holdings(stack, rival)
+    before = snapshot(stack, rival), holdings(stack, rival, owns)
+    # And a demo member with its own reward, coupon template and lottery under the same ids
+    member_id = new_id("m")
+    assert stack.call("POST", "/v1/members", {"member_id": member_id}, key=demo.server_key).status_code == 201
+    for kind, item_id in (
+        ("reward", owns.reward_id),
+        ("coupon template", owns.template_id),
+        ("lottery", owns.lottery_id),
+    ):
+        path, _, ours = SHADOWED[kind]
+        put = stack.call("PUT", path.format(id=item_id), {**ours, "points_cost": 1}, key=demo.admin_key)
+        assert put.status_code == 200, put.text
+
+    # When the demo member redeems, holds, buys a coupon and draws under the other tenant's ids
+    member = f"/v1/members/{member_id}"
+    calls = [
+        (f"{member}/redemptions", {"redemption_id": owns.redemption_id, "reward_id": owns.reward_id}),
+        (f"{member}/holds", {"hold_id": owns.hold_id, "points": 2}),
+        (
+            f"{member}/coupons",
+            {"issue_id": owns.issue_id, "template_id": owns.template_id, "pay_with_points": True},
+        ),
+        (f"{member}/draws", {"draw_id": owns.draw_id, "lottery_id": owns.lottery_id}),
+    ]
+    responses = [stack.call("POST", path, body, key=demo.server_key) for path, body in calls]
+
+    # Then each is a new record of the demo's (201), never a replay of the other's or a conflict
+    assert [response.status_code for response in responses] == [201] * 4, [r.text for r in responses]
+    assert all(response.json()["member_id"] == member_id for response in responses)
+    assert responses[-1].json()["balance"]["available"] == 100 - 1 - 2 - 1 - 1
+    assert stack.call("GET", f"/v1/holds/{owns.hold_id}", key=demo.server_key).json()["points"] == 2
+    # And the other tenant's member and all it has are unchanged
+    assert (snapshot(stack, rival), holdings(stack, rival, owns)) == before
 
 
 def test_a_cursor_from_another_tenants_ledger_pages_only_through_the_callers_member(stack, demo, rival):
@@ -845,43 +1294,282 @@ EVIL_IDS = {
     "space": "{victim}%20",
     "too long": "m" * 65,
 }
+
+
+@dataclass(frozen=True)
+class Reach:
+    """A route with one id spelled by an evil id, the others the rival's real ones (in the path:
+    ``{member}`` the demo's member, ``{redemption}``, ``{draw}`` the rival's)."""
+
+    method: str
+    path: str  # {id}: where the evil id goes
+    key: str
+    body: Callable[[Tenant, Rival], Any] | None = None
+    victim: Callable[[Tenant, Rival], str] = lambda demo, rival: demo.member_id  # what {victim} spells
+    watch: Callable[[Rival], str] | None = None  # the rival's item it could reach: read before and after
+
+    def url(self, demo: Tenant, rival: Rival, evil_id: str) -> str:
+        return self.path.format(
+            id=evil_id,
+            member=demo.member_id,
+            redemption=rival.owns.redemption_id,
+            draw=rival.owns.draw_id,
+        )
+
+
+def their_member(demo: Tenant, rival: Rival) -> str:
+    return rival.member_id
+
+
+def their_balance(rival: Rival) -> str:
+    return f"/v1/members/{rival.member_id}"
+
+
+def their_redemption(rival: Rival) -> str:
+    return f"/v1/members/{rival.member_id}/redemptions/{rival.owns.redemption_id}"
+
+
+def their_hold(rival: Rival) -> str:
+    return f"/v1/holds/{rival.owns.hold_id}"
+
+
+def their_coupons(rival: Rival) -> str:
+    return f"/v1/members/{rival.member_id}/coupons"
+
+
+def their_draw(rival: Rival) -> str:
+    return f"/v1/members/{rival.member_id}/draws/{rival.owns.draw_id}"
+
+
+def their_reward(rival: Rival) -> str:
+    return f"/v1/rewards/{rival.owns.reward_id}"
+
+
+def their_templates(rival: Rival) -> str:
+    return "/v1/coupon-templates"
+
+
+def their_lottery(rival: Rival) -> str:
+    return f"/v1/lotteries/{rival.owns.lottery_id}"
+
+
 PATHS = {
-    "member": ("GET", "/v1/members/{id}", SERVER_KEY, None),
-    "ledger": ("GET", "/v1/members/{id}/transactions", SERVER_KEY, None),
-    "adjustment": (
+    "member": Reach("GET", "/v1/members/{id}", SERVER_KEY),
+    "ledger": Reach("GET", "/v1/members/{id}/transactions", SERVER_KEY),
+    "adjustment": Reach(
         "POST",
         "/v1/members/{id}/adjustments",
         ADMIN_KEY,
-        {"adjustment_id": "evil-1", "points": -1, "reason": "evil"},
+        lambda demo, rival: {"adjustment_id": "evil-1", "points": -1, "reason": "evil"},
     ),
-    "refund": ("POST", "/v1/purchases/{id}/refunds", SERVER_KEY, {"refund_id": "evil-1", "amount": "1.00"}),
-    "tier": ("PUT", "/v1/members/{id}/tier", ADMIN_KEY, {"tier_id": "silver", "reason": "evil"}),
-    "key": ("DELETE", "/v1/keys/{id}", ADMIN_KEY, None),
+    "refund": Reach(
+        "POST",
+        "/v1/purchases/{id}/refunds",
+        SERVER_KEY,
+        lambda demo, rival: {"refund_id": "evil-1", "amount": "1.00"},
+        victim=lambda demo, rival: demo.order_id,
+    ),
+    "tier": Reach(
+        "PUT",
+        "/v1/members/{id}/tier",
+        ADMIN_KEY,
+        lambda demo, rival: {"tier_id": "silver", "reason": "evil"},
+    ),
+    "key": Reach("DELETE", "/v1/keys/{id}", ADMIN_KEY),
+    # the redemption side: the rival's real items are the victims
+    "reward": Reach(
+        "GET",
+        "/v1/rewards/{id}",
+        SERVER_KEY,
+        victim=lambda demo, rival: rival.owns.reward_id,
+    ),
+    "put reward": Reach(
+        "PUT",
+        "/v1/rewards/{id}",
+        ADMIN_KEY,
+        lambda demo, rival: {"name": "Evil", "points_cost": 1, "stock": 0},
+        victim=lambda demo, rival: rival.owns.reward_id,
+        watch=their_reward,
+    ),
+    "redeem": Reach(
+        "POST",
+        "/v1/members/{id}/redemptions",
+        SERVER_KEY,
+        lambda demo, rival: {"redemption_id": "evil-1", "reward_id": rival.owns.reward_id},
+        victim=their_member,
+        watch=their_balance,
+    ),
+    "redemption": Reach(
+        "GET",
+        "/v1/members/{member}/redemptions/{id}",
+        SERVER_KEY,
+        victim=lambda demo, rival: rival.owns.redemption_id,
+    ),
+    "redemption's member": Reach(
+        "GET",
+        "/v1/members/{id}/redemptions/{redemption}",
+        SERVER_KEY,
+        victim=their_member,
+    ),
+    "fulfil": Reach(
+        "POST",
+        "/v1/members/{member}/redemptions/{id}/fulfil",
+        SERVER_KEY,
+        victim=lambda demo, rival: rival.owns.redemption_id,
+        watch=their_redemption,
+    ),
+    "fulfil's member": Reach(
+        "POST",
+        "/v1/members/{id}/redemptions/{redemption}/fulfil",
+        SERVER_KEY,
+        victim=their_member,
+        watch=their_redemption,
+    ),
+    "cancel": Reach(
+        "POST",
+        "/v1/members/{member}/redemptions/{id}/cancel",
+        SERVER_KEY,
+        victim=lambda demo, rival: rival.owns.redemption_id,
+        watch=their_redemption,
+    ),
+    "cancel's member": Reach(
+        "POST",
+        "/v1/members/{id}/redemptions/{redemption}/cancel",
+        SERVER_KEY,
+        victim=their_member,
+        watch=their_redemption,
+    ),
+    "reserve": Reach(
+        "POST",
+        "/v1/members/{id}/holds",
+        SERVER_KEY,
+        lambda demo, rival: {"hold_id": "evil-1", "points": 1},
+        victim=their_member,
+        watch=their_balance,
+    ),
+    "checkout preview": Reach(
+        "POST",
+        "/v1/members/{id}/checkout-preview",
+        SERVER_KEY,
+        lambda demo, rival: {"amount": "10.00", "currency": "CNY"},
+        victim=their_member,
+        watch=their_balance,
+    ),
+    "hold": Reach("GET", "/v1/holds/{id}", SERVER_KEY, victim=lambda demo, rival: rival.owns.hold_id),
+    "capture": Reach(
+        "POST",
+        "/v1/holds/{id}/capture",
+        SERVER_KEY,
+        lambda demo, rival: {"order_id": "evil-1"},
+        victim=lambda demo, rival: rival.owns.hold_id,
+        watch=their_hold,
+    ),
+    "release": Reach(
+        "POST",
+        "/v1/holds/{id}/release",
+        SERVER_KEY,
+        victim=lambda demo, rival: rival.owns.hold_id,
+        watch=their_hold,
+    ),
+    "coupons": Reach("GET", "/v1/members/{id}/coupons", SERVER_KEY, victim=their_member),
+    "issue coupon": Reach(
+        "POST",
+        "/v1/members/{id}/coupons",
+        ADMIN_KEY,
+        lambda demo, rival: {"issue_id": "evil-1", "template_id": rival.owns.template_id},
+        victim=their_member,
+        watch=their_coupons,
+    ),
+    "check coupon": Reach(
+        "POST",
+        "/v1/coupons/{id}/check",
+        SERVER_KEY,
+        lambda demo, rival: order(rival.member_id),
+        victim=lambda demo, rival: rival.owns.code,
+        watch=their_coupons,
+    ),
+    "use coupon": Reach(
+        "POST",
+        "/v1/coupons/{id}/use",
+        SERVER_KEY,
+        lambda demo, rival: order(rival.member_id, order_id="evil-1"),
+        victim=lambda demo, rival: rival.owns.code,
+        watch=their_coupons,
+    ),
+    "put coupon template": Reach(
+        "PUT",
+        "/v1/coupon-templates/{id}",
+        ADMIN_KEY,
+        lambda demo, rival: {"name": "Evil", "kind": "free_shipping"},
+        victim=lambda demo, rival: rival.owns.template_id,
+        watch=their_templates,
+    ),
+    "lottery": Reach(
+        "GET", "/v1/lotteries/{id}", SERVER_KEY, victim=lambda demo, rival: rival.owns.lottery_id
+    ),
+    "put lottery": Reach(
+        "PUT",
+        "/v1/lotteries/{id}",
+        ADMIN_KEY,
+        lambda demo, rival: {
+            "name": "Evil",
+            "points_cost": 1,
+            "prizes": [{"prize_id": "p", "name": "P", "weight": 1}],
+        },
+        victim=lambda demo, rival: rival.owns.lottery_id,
+        watch=their_lottery,
+    ),
+    "draw": Reach(
+        "POST",
+        "/v1/members/{id}/draws",
+        SERVER_KEY,
+        lambda demo, rival: {"draw_id": "evil-1", "lottery_id": rival.owns.lottery_id},
+        victim=their_member,
+        watch=their_balance,
+    ),
+    "read draw": Reach(
+        "GET",
+        "/v1/members/{member}/draws/{id}",
+        SERVER_KEY,
+        victim=lambda demo, rival: rival.owns.draw_id,
+    ),
+    "read draw's member": Reach(
+        "GET",
+        "/v1/members/{id}/draws/{draw}",
+        SERVER_KEY,
+        victim=their_member,
+    ),
 }
+
+
+def read_back(stack: Any, demo: Tenant, rival: Rival, reach: Reach) -> Any:
+    """The rival's item the route could reach as the rival reads it, else both members."""
+    if reach.watch:
+        return stack.call("GET", reach.watch(rival), key=rival.server_key).json()
+    return state(stack, demo), state(stack, rival)
 
 
 @pytest.mark.parametrize("evil", sorted(EVIL_IDS))
 @pytest.mark.parametrize("where", sorted(PATHS))
 def test_an_id_in_the_path_cannot_reach_another_item(stack, demo, rival, where, evil):
-    # Given a member of each tenant with a history
-    method, template, key, body = PATHS[where]
-    writes = method != "GET"
-    before = (state(stack, demo), state(stack, rival)) if writes else None
+    # Given a member of each tenant with a history, and the rival's redemption, hold, coupon, draw
+    reach = PATHS[where]
+    writes = reach.method != "GET"
+    before = read_back(stack, demo, rival, reach) if writes else None
 
     # When a path id spells another item's key, escapes its segment, or is not an id at all
-    victim = demo.order_id if where == "refund" else demo.member_id
-    evil_id = EVIL_IDS[evil].format(victim=victim, tenant=rival.tenant_id)
-    response = send(stack, method, template.format(id=evil_id), body, headers=bearer(key))
+    evil_id = EVIL_IDS[evil].format(victim=reach.victim(demo, rival), tenant=rival.tenant_id)
+    path, body = reach.url(demo, rival, evil_id), reach.body(demo, rival) if reach.body else None
+    response = send(stack, reach.method, path, body, headers=bearer(reach.key))
 
     # Then it is refused (422) or not found (404) as problem+json, and nothing was read or changed
     assert response.status_code in (404, 422), f"{response.status_code} {response.text[:300]}"
     assert_problem(response, response.status_code)
-    for tenant in (demo, rival):
-        assert tenant.order_id not in response.text
-        assert tenant.refund_id not in response.text
-        assert tenant.adjustment_id not in response.text
+    named = json.dumps([unquote(path), body])
+    for secret in [demo.order_id, demo.refund_id, demo.adjustment_id, *secrets(rival)]:
+        assert secret in named or secret not in response.text, secret
     if writes:
-        assert (state(stack, demo), state(stack, rival)) == before
+        assert read_back(stack, demo, rival, reach) == before
 
 
 BODY_IDS = [

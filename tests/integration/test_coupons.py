@@ -89,3 +89,23 @@ def test_coupons_given_by_hand_need_an_admin_and_bad_input_is_4xx(api, shop, riv
         api.call("POST", "/v1/coupons/NOPE/use", {**order, "order_id": "o"}, key=shop.server_key).status
         == 404
     )
+
+
+def test_the_coupons_of_a_member_not_enrolled_here_are_not_found(api, shop, rival, member):
+    # Given a member of the shop with a coupon, and a member of the rival with none
+    assert template(api, shop).status == 200
+    given = api.call(
+        "POST", "/v1/members/m1/coupons", {"issue_id": "g1", "template_id": "ten-off"}, key=shop.admin_key
+    )
+    assert given.status == 201, given.body
+    assert api.call("POST", "/v1/members", {"member_id": "m2"}, key=rival.server_key).status == 201
+
+    # When the rival lists the coupons of the shop's member, and of a member nobody enrolled
+    theirs = api.call("GET", "/v1/members/m1/coupons", key=rival.server_key)
+    nobodys = api.call("GET", "/v1/members/m3/coupons", key=rival.server_key)
+
+    # Then both are 404, alike; its own member without coupons has an empty list
+    assert (theirs.status, nobodys.status) == (404, 404)
+    assert theirs.json()["type"] == nobodys.json()["type"]
+    assert theirs.json()["detail"].replace("m1", "ID") == nobodys.json()["detail"].replace("m3", "ID")
+    assert api.call("GET", "/v1/members/m2/coupons", key=rival.server_key).json()["items"] == []

@@ -20,6 +20,7 @@ from loyalty.errors import (
     CouponUnusableError,
     ForbiddenError,
     InvalidRequestError,
+    MemberNotFoundError,
 )
 from loyalty.models.api import Balance
 from loyalty.models.common import amount_str
@@ -183,6 +184,10 @@ def coupon_view(coupon: CouponRecord, after: Balance | None = None) -> dict[str,
 
 def list_member_coupons(context: Context, tenant_id: str, member_id: str) -> Outcome:
     coupons = _store(context).member_coupons(tenant_id, member_id)
+    # A member without coupons and no member at all (or another tenant's) query alike: only the
+    # member item tells them apart, and a missing member is 404 as on every member route
+    if not coupons and context.ledger.read_member(tenant_id, member_id) is None:
+        raise MemberNotFoundError(f"member {member_id!r} not found")
     return Outcome(200, {"items": [coupon_view(coupon) for coupon in coupons], "next_cursor": None})
 
 
