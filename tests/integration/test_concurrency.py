@@ -15,19 +15,12 @@ import pytest
 from loyalty.errors import InsufficientPointsError
 from loyalty.models.api import AdjustmentRequest, PurchaseRequest
 from loyalty.operations import adjustments, purchases
-from loyalty.operations.context import Context, Principal, ProgramCache
-from loyalty.store.ledger_store import LedgerStore
-from loyalty.store.tenant_store import TenantStore
+from loyalty.operations.context import Principal
 from tests.support.ledger import assert_adds_up, member_state
+from tests.support.races import Race
 
 pytestmark = pytest.mark.parametrize("backend", ["dynamodb-local"], indirect=True)
 ADMIN = Principal(tenant_id="acme", scope="admin", key_id="key_test")
-
-
-def fresh_context(table: str) -> Context:
-    """What a new Lambda container would build: its own clients and caches."""
-    tenants = TenantStore(table)
-    return Context(ledger=LedgerStore(table), tenants=tenants, programs=ProgramCache(tenants, 60))
 
 
 @pytest.fixture
@@ -39,10 +32,12 @@ def member(api, shop):
 
 
 def test_twenty_threads_spending_at_once_never_overdraw(aws, member):
+    race = Race(aws.table_name, parties=20)
+
     def spend(number: int) -> str:
         request = AdjustmentRequest(adjustment_id=f"spend-{number}", points=-15, reason="race")
         try:
-            adjustments.adjust(fresh_context(aws.table_name), ADMIN, member, request)
+            adjustments.adjust(race.context(), ADMIN, member, request)
         except InsufficientPointsError:
             return "refused"
         return "spent"
@@ -50,6 +45,7 @@ def test_twenty_threads_spending_at_once_never_overdraw(aws, member):
     with ThreadPoolExecutor(max_workers=20) as pool:
         outcomes = list(pool.map(spend, range(20)))
 
+    assert race.refused >= 19  # all 20 read 200 points and wrote at once: one won that round
     assert sorted(outcomes) == ["refused"] * 7 + ["spent"] * 13  # 13 x 15 = 195 of 200 points
     state = member_state(aws.dynamodb, aws.table_name, "acme", member)
     assert state.available == 5
@@ -59,12 +55,15 @@ def test_twenty_threads_spending_at_once_never_overdraw(aws, member):
 def test_ten_simultaneous_deliveries_of_one_purchase_credit_once(aws, member):
     request = PurchaseRequest(order_id="o2", member_id=member, amount=Decimal("50.00"), currency="CNY")
 
+    race = Race(aws.table_name, parties=10)
+
     def deliver(_: int) -> object:
-        return purchases.record_purchase(fresh_context(aws.table_name), "acme", request).body
+        return purchases.record_purchase(race.context(), "acme", request).body
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         bodies = list(pool.map(deliver, range(10)))
 
+    assert race.refused >= 9  # all 10 found no record of the order and wrote at once
     assert all(body == bodies[0] for body in bodies)
     state = member_state(aws.dynamodb, aws.table_name, "acme", member)
     assert state.available == 250

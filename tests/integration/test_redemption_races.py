@@ -13,18 +13,11 @@ from loyalty.errors import InsufficientPointsError, OutOfStockError
 from loyalty.models.api import EnrollRequest
 from loyalty.models.rewards import HoldRequest, RedemptionRequest, Reward
 from loyalty.operations import holds, members, redemptions
-from loyalty.operations.context import Context, ProgramCache
-from loyalty.store.ledger_store import LedgerStore
 from loyalty.store.reward_store import RewardStore
-from loyalty.store.tenant_store import TenantStore
 from tests.support.ledger import assert_adds_up, member_state
+from tests.support.races import Race, fresh_context
 
 pytestmark = pytest.mark.parametrize("backend", ["dynamodb-local"], indirect=True)
-
-
-def fresh_context(table: str) -> Context:
-    tenants = TenantStore(table)
-    return Context(ledger=LedgerStore(table), tenants=tenants, programs=ProgramCache(tenants, 60))
 
 
 def test_fifty_redemptions_of_a_reward_with_stock_ten_exactly_ten_succeed(aws, shop, clock):
@@ -67,11 +60,13 @@ def test_fifty_holds_on_one_balance_never_hold_more_than_it(aws, shop):
     context = fresh_context(aws.table_name)
     members.enroll(context, "acme", EnrollRequest(member_id="m1"))
 
-    # When 50 checkouts each hold 7 points at once
+    # When 50 checkouts each hold 7 points at once (the first 16 write at the same moment)
+    race = Race(aws.table_name, parties=16)
+
     def attempt(number: int) -> str:
         request = HoldRequest(hold_id=f"h{number}", points=7)
         try:
-            holds.reserve(fresh_context(aws.table_name), "acme", "m1", request)
+            holds.reserve(race.context(), "acme", "m1", request)
         except InsufficientPointsError:
             return "refused"
         return "held"
@@ -80,6 +75,7 @@ def test_fifty_holds_on_one_balance_never_hold_more_than_it(aws, shop):
         outcomes = list(pool.map(attempt, range(50)))
 
     # Then 14 holds (98 points) succeed, never more than the balance, and the ledger adds up
+    assert race.refused >= 15
     assert outcomes.count("held") == 14
     state = member_state(aws.dynamodb, aws.table_name, "acme", "m1")
     assert (state.available, state.held) == (2, 98)
@@ -105,12 +101,14 @@ def test_twenty_uses_of_one_coupon_at_once_exactly_one_succeeds(aws, shop):
     ]
 
     # When 20 checkouts use it at once, each for its own order
+    race = Race(aws.table_name, parties=20)
+
     def attempt(number: int) -> str:
         request = CouponUseRequest(
             member_id="m1", amount=Decimal("10.00"), currency="CNY", order_id=f"o{number}"
         )
         try:
-            coupons.use(fresh_context(aws.table_name), "acme", str(code), request)
+            coupons.use(race.context(), "acme", str(code), request)
         except CouponUnusableError:
             return "refused"
         return "used"
@@ -119,6 +117,7 @@ def test_twenty_uses_of_one_coupon_at_once_exactly_one_succeeds(aws, shop):
         outcomes = list(pool.map(attempt, range(20)))
 
     # Then exactly one order got it
+    assert race.refused >= 19
     assert outcomes.count("used") == 1
     assert outcomes.count("refused") == 19
 
