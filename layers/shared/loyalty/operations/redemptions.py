@@ -211,20 +211,22 @@ def cancel(context: Context, tenant_id: str, member_id: str, redemption_id: str)
     rewards = reward_store(context)
 
     def attempt() -> Outcome:
-        operation = context.ledger.read_operation(tenant_id, CANCELLATION, redemption_id)
+        member, operation = context.ledger.read_member_and_operation(
+            tenant_id, member_id, CANCELLATION, redemption_id
+        )
         if operation is not None:
             return replay(operation, fingerprint)
         record = _redemption(context, tenant_id, member_id, redemption_id)
         if record.status != "requested":
             raise RedemptionStateError(f"redemption {redemption_id!r} is {record.status}")
-        member = context.ledger.read_member(tenant_id, member_id)
         if member is None:
             raise MemberNotFoundError(f"member {member_id!r} not found")
         program, now = context.programs.get(tenant_id), context.clock()
         posting = restore(member.account, member.lots, record.lots, today=local_date(now, program.timezone))
         extra = [rewards.uncount_for_member(tenant_id, member_id, record.reward_id, record.quantity)]
-        reward = rewards.read_reward(tenant_id, record.reward_id)
-        if record.stock_taken and reward is not None and reward.reward.stock is not None:
+        # the stock goes back only to a reward that still counts it (it may have been made unlimited)
+        reward = rewards.read_reward(tenant_id, record.reward_id) if record.stock_taken else None
+        if reward is not None and reward.reward.stock is not None:
             extra.append(rewards.give_back_stock(tenant_id, record.reward_id, record.quantity))
         status_update = rewards.set_redemption_status(tenant_id, record, "cancelled", now)
         cancelled = replace(record, status="cancelled", updated_at=now)
