@@ -28,9 +28,9 @@ from loyalty.models.rewards import (
     HoldRequest,
     HoldResponse,
 )
-from loyalty.operations.context import Context, Outcome, member_to_change, replay, with_retries
+from loyalty.operations.context import Context, Outcome, member_to_change, with_retries
 from loyalty.operations.views import balance
-from loyalty.store.ledger_store import MemberRecord, OperationRecord, PostingCommit
+from loyalty.store.ledger_store import MemberRecord, OperationRecord, PostingCommit, ReplayError
 from loyalty.store.reward_store import HoldRecord, RewardStore
 
 HOLD = "hold"
@@ -117,6 +117,30 @@ def _find_hold(context: Context, tenant_id: str, hold_id: str) -> HoldRecord:
     return found
 
 
+def _to_close(
+    context: Context, tenant_id: str, hold_id: str, closing: str
+) -> tuple[HoldRecord, MemberRecord]:
+    """An open hold about to be captured or released, with its member, in two round trips: the
+    hold's record (which names the member) with the closing operation's (ReplayError when there
+    is one), then the hold with the member."""
+    closed, opened = context.ledger.read_operations(tenant_id, (closing, hold_id), (HOLD, hold_id))
+    if closed is not None:
+        raise ReplayError(closed)
+    found = (
+        _store(context).read_hold_and_member(tenant_id, opened.state["member_id"], hold_id)
+        if opened
+        else (None, None)
+    )
+    record, member = found
+    if record is None:
+        raise HoldNotFoundError(f"hold {hold_id!r} not found")
+    if record.status != "held":
+        raise HoldClosedError(f"hold {hold_id!r} is {record.status}")
+    if member is None:
+        raise MemberNotFoundError(f"member {record.member_id!r} not found")
+    return record, member
+
+
 def read_hold(context: Context, tenant_id: str, hold_id: str) -> Outcome:
     return Outcome(200, hold_view(_find_hold(context, tenant_id, hold_id)))
 
@@ -128,17 +152,11 @@ def capture_hold(context: Context, tenant_id: str, hold_id: str, request: Captur
     store = _store(context)
 
     def attempt() -> Outcome:
-        operation = context.ledger.read_operation(tenant_id, CAPTURE, hold_id)
-        if operation is not None:
-            return replay(operation, fingerprint)
-        record = _find_hold(context, tenant_id, hold_id)
-        if record.status != "held":
-            raise HoldClosedError(f"hold {hold_id!r} is {record.status}")
+        record, member = _to_close(context, tenant_id, hold_id, CAPTURE)
         now = context.clock()
         if now >= record.expires_at:
             _release(context, record, now, "expired")
             raise HoldClosedError(f"hold {hold_id!r} expired at {record.expires_at.isoformat()}")
-        member = _member(context, record)
         program = context.programs.get(tenant_id)
         check_redeeming_open(program, now)
         posting = capture(member.account, member.lots, record.points, today=local_date(now, program.timezone))
@@ -171,13 +189,8 @@ def release_hold(context: Context, tenant_id: str, hold_id: str) -> Outcome:
     """Give the held points back; releasing again answers the same; a captured hold is 409."""
 
     def attempt() -> Outcome:
-        operation = context.ledger.read_operation(tenant_id, RELEASE, hold_id)
-        if operation is not None:
-            return replay(operation, RELEASE_FINGERPRINT)
-        record = _find_hold(context, tenant_id, hold_id)
-        if record.status != "held":
-            raise HoldClosedError(f"hold {hold_id!r} is {record.status}")
-        return _commit_release(context, record, context.clock(), "released")
+        record, member = _to_close(context, tenant_id, hold_id, RELEASE)
+        return _commit_release(context, record, context.clock(), "released", member)
 
     return with_retries(
         context,
@@ -194,8 +207,10 @@ def _member(context: Context, record: HoldRecord) -> MemberRecord:
     return member
 
 
-def _commit_release(context: Context, record: HoldRecord, now: datetime, reason: str) -> Outcome:
-    member = _member(context, record)
+def _commit_release(
+    context: Context, record: HoldRecord, now: datetime, reason: str, member: MemberRecord | None = None
+) -> Outcome:
+    member = member or _member(context, record)
     program = context.programs.get(record.tenant_id)
     posting = release(member.account, member.lots, record.lots, today=local_date(now, program.timezone))
     body = hold_view(replace(record, status="released"), str(posting.seq), balance(posting.after))

@@ -10,7 +10,6 @@ from typing import Any
 
 from loyalty.domain.ledger import NEVER, Account, Lot, Posting, next_expiry
 from loyalty.domain.tiers import TierChange, TierStatus
-from loyalty.errors import TransientError
 from loyalty.store import keys
 from loyalty.store.table import (
     TableStore,
@@ -134,7 +133,7 @@ class LedgerStore(TableStore):
             ConsistentRead=True,
         )
         item = response.get("Item")
-        return _member(from_item(item)) if item else None
+        return member_record(from_item(item)) if item else None
 
     def read_operation(self, tenant_id: str, kind: str, natural_id: str) -> OperationRecord | None:
         response = self.client.get_item(
@@ -151,21 +150,22 @@ class LedgerStore(TableStore):
         """One round trip for the two things an earn needs before it writes."""
         member_key = {"PK": keys.member_pk(tenant_id, member_id), "SK": keys.MEMBER_SK}
         operation_key = {"PK": keys.operation_pk(tenant_id, kind, natural_id), "SK": keys.OPERATION_SK}
-        request: dict[str, Any] = {
-            self.table_name: {"Keys": [to_item(member_key), to_item(operation_key)], "ConsistentRead": True}
-        }
-        found: list[dict[str, Any]] = []
-        for _ in range(10):
-            response = self.client.batch_get_item(RequestItems=request)
-            found.extend(from_item(item) for item in response.get("Responses", {}).get(self.table_name, []))
-            request = dict(response.get("UnprocessedKeys") or {})
-            if not request:
-                break
-        else:
-            raise TransientError("batch read left keys unprocessed")
-        member = next((_member(item) for item in found if item["SK"] == keys.MEMBER_SK), None)
+        found = [from_item(item) for item in self.read_items([to_item(member_key), to_item(operation_key)])]
+        member = next((member_record(item) for item in found if item["SK"] == keys.MEMBER_SK), None)
         operation = next((_operation(item) for item in found if item["SK"] == keys.OPERATION_SK), None)
         return member, operation
+
+    def read_operations(self, tenant_id: str, *wanted: tuple[str, str]) -> list[OperationRecord | None]:
+        """Operation records by (kind, natural id), in one round trip, in the order asked."""
+        partitions = [keys.operation_pk(tenant_id, kind, natural_id) for kind, natural_id in wanted]
+        found = {
+            item["PK"]: _operation(item)
+            for item in map(
+                from_item,
+                self.read_items([to_item({"PK": pk, "SK": keys.OPERATION_SK}) for pk in partitions]),
+            )
+        }
+        return [found.get(pk) for pk in partitions]
 
     def members_due(
         self, expires_on: date, shards: Iterable[int] = range(keys.EXPIRY_SHARDS)
@@ -243,7 +243,7 @@ class LedgerStore(TableStore):
         index of whole items would add a write unit to every earn of every member in it)."""
         for partition in partitions:
             for item in self.index_items(index, f"{attribute} = :partition", values(partition=partition)):
-                yield _member(from_item(item))
+                yield member_record(from_item(item))
 
     def record_reminder(
         self,
@@ -554,7 +554,8 @@ class LedgerStore(TableStore):
         }
 
 
-def _member(item: dict[str, Any]) -> MemberRecord:
+def member_record(item: dict[str, Any]) -> MemberRecord:
+    """A member item as read (plain values) -> the record the operations work on."""
     return MemberRecord(
         tenant_id=item["tenant_id"],
         member_id=item["member_id"],

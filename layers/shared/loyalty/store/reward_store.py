@@ -14,7 +14,7 @@ from loyalty.domain.ledger import Lot
 from loyalty.errors import MemberLimitReachedError, OutOfStockError
 from loyalty.models.rewards import Reward
 from loyalty.store import keys
-from loyalty.store.ledger_store import Guarded, lots_from_map, lots_map
+from loyalty.store.ledger_store import Guarded, MemberRecord, lots_from_map, lots_map, member_record
 from loyalty.store.table import TableStore, from_item, names, to_item, values
 
 
@@ -332,6 +332,18 @@ class RewardStore(TableStore):
     def read_hold(self, tenant_id: str, member_id: str, hold_id: str) -> HoldRecord | None:
         item = self._get(keys.member_pk(tenant_id, member_id), keys.hold_sk(hold_id))
         return _hold(item) if item else None
+
+    def read_hold_and_member(
+        self, tenant_id: str, member_id: str, hold_id: str
+    ) -> tuple[HoldRecord | None, MemberRecord | None]:
+        """A hold and its member in one round trip (what capturing or releasing it decides on)."""
+        member_pk = keys.member_pk(tenant_id, member_id)
+        wanted = [{"PK": member_pk, "SK": keys.hold_sk(hold_id)}, {"PK": member_pk, "SK": keys.MEMBER_SK}]
+        found = {
+            item["SK"]: item for item in map(from_item, self.read_items([to_item(key) for key in wanted]))
+        }
+        hold, member = found.get(keys.hold_sk(hold_id)), found.get(keys.MEMBER_SK)
+        return (_hold(hold) if hold else None), (member_record(member) if member else None)
 
     def open_holds(self, tenant_id: str, member_id: str) -> list[HoldRecord]:
         """The member's holds that are still open (a member has a handful at most)."""
