@@ -154,8 +154,11 @@ Sabotage = Callable[[Any], None]  # given the ledger's DynamoDB client, register
 
 
 def run_simulation(config: SimConfig, dynamodb_endpoint: str, sabotage: Sabotage | None = None) -> Report:
-    """One run on a fresh table in the DynamoDB Local at `dynamodb_endpoint` (SQS on moto)."""
-    with aws_environment("dynamodb-local", dynamodb_endpoint) as aws:
+    """One run on a fresh table in the DynamoDB Local at `dynamodb_endpoint` (SQS on moto).
+
+    The table has no stream: nothing here reads one, and DynamoDB Local keeps every stream record
+    (even of deleted tables), which slows each later write of the session."""
+    with aws_environment("dynamodb-local", dynamodb_endpoint, stream=False) as aws:
         return Simulator(config, aws, sabotage).run()
 
 
