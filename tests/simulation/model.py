@@ -475,17 +475,16 @@ class Expire:
     member_id: str
     day: date
     kind = EXPIRE
+    key = ()
 
     @property
     def natural_id(self) -> str:
         return f"{self.member_id}@{self.day.isoformat()}"
 
-    key = ()
 
-
-Request = (
-    Enroll | Earn | Refund | Adjust | Redeem | CancelRedemption | Fulfil | Reserve | Capture | Release
-) | (BuyCoupon | UseCoupon | Draw)
+Earning = Enroll | Earn | Refund | Adjust
+Spending = Redeem | CancelRedemption | Fulfil | Reserve | Capture | Release | BuyCoupon | UseCoupon | Draw
+Request = Earning | Spending
 QueueRequest = Earn | Poison
 SPENDS = (Redeem, Reserve, BuyCoupon, Draw)  # spend available points: lapsed holds are released first
 NOT_LEDGER = (Fulfil, UseCoupon)  # no ledger entry, no operation record
