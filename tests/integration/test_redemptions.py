@@ -195,3 +195,43 @@ def test_a_cancellation_after_the_points_lapsed_returns_them_due_and_a_daily_run
     state = member_state(aws.dynamodb, aws.table_name, "shop", "m1")
     assert (state.available, state.lots) == (0, [])
     assert_adds_up(state)
+
+
+def test_points_given_back_on_a_day_already_over_far_ahead_of_utc_are_expired_by_the_next_runs(
+    aws, ledger, clock
+):
+    from datetime import UTC, datetime
+
+    from loyalty.models.api import EnrollRequest
+    from loyalty.models.program import Program
+    from loyalty.models.rewards import RedemptionRequest, Reward
+    from loyalty.operations import members, redemptions
+    from loyalty.operations.expiry import run_expiry
+    from loyalty.store.job_store import JobStore
+    from loyalty.store.reward_store import RewardStore
+
+    # Given a program on Kiritimati (UTC+14) whose member spent its 100 signup points (last day
+    # 4 December, local) on a reward
+    program = {"name": "Isle", "currency": "AUD", "timezone": "Pacific/Kiritimati", "signup_bonus": 100}
+    program["expiry"] = {"policy": "days", "days": 10}
+    ledger.tenants.create_tenant("isle", "Isle", Program.model_validate(program), [], clock())
+    jobs = JobStore(aws.table_name)
+    members.enroll(ledger, "isle", EnrollRequest(member_id="m1"))
+    RewardStore(aws.table_name).put_reward("isle", "mug", Reward(name="Mug", points_cost=100), clock())
+    redemptions.redeem(ledger, "isle", "m1", RedemptionRequest(redemption_id="rd1", reward_id="mug"))
+    # And an expiry run finished 4 December when it was over on Kiritimati (still 4 December in UTC)
+    clock.now = datetime(2026, 12, 4, 11, tzinfo=UTC)  # 5 December, 01:00 on Kiritimati
+    assert run_expiry(ledger, jobs, clock()).next_date == "2026-12-05"
+
+    # When the redemption is cancelled the same UTC day: its points come back dated 4 December
+    clock.now = datetime(2026, 12, 4, 12, tzinfo=UTC)
+    redemptions.cancel(ledger, "isle", "m1", "rd1")
+    state = member_state(aws.dynamodb, aws.table_name, "isle", "m1")
+    assert [(str(lot["expires_on"]), lot["remaining"]) for lot in state.lots] == [("2026-12-04", 100)]
+
+    # Then the daily runs expire them within about a day (they are not left on the finished day)
+    expired = [run_expiry(ledger, jobs, datetime(2026, 12, day, 16, 30, tzinfo=UTC)) for day in (4, 5)]
+    assert [(report.members_expired, report.points_expired) for report in expired] == [(0, 0), (1, 100)]
+    state = member_state(aws.dynamodb, aws.table_name, "isle", "m1")
+    assert (state.available, state.lots) == (0, [])
+    assert_adds_up(state)

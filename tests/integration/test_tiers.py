@@ -237,6 +237,24 @@ def test_a_run_stopped_half_way_or_run_twice_ends_the_same(aws, club, jobs):
         ]
 
 
+def test_a_member_raised_after_the_run_walked_its_review_day_is_still_reviewed_on_it(aws, club, clock, jobs):
+    # Given a program reviewing everyone on 24 November, whose run at 11:00 UTC on the 23rd walked
+    # the 24th already (it has begun on UTC+14) and found nobody due on it
+    context = club(evaluate_on="date", evaluation_date="11-24")
+    members.enroll(context, "club", EnrollRequest(member_id="m1"))
+    clock.now = datetime(2026, 11, 23, 11, tzinfo=UTC)  # 19:00 on the 23rd in Shanghai
+    assert run_tiers(context, jobs, clock()).members_evaluated == 0
+
+    # When the member reaches silver that evening: its review is the next day, the 24th
+    clock.now = datetime(2026, 11, 23, 12, tzinfo=UTC)
+    buy(context, "m1", "o-1", "1000.00")
+    assert view(context, "m1")["tier"]["review_on"] == "2026-11-24"
+
+    # Then the next daily run reviews it on that day (it keeps silver, reviewed again a year on)
+    report = run_tiers(context, jobs, datetime(2026, 11, 24, 18, tzinfo=UTC))  # 02:00 on the 25th
+    assert (report.members_evaluated, view(context, "m1")["tier"]["review_on"]) == (1, "2027-11-24")
+
+
 @pytest.mark.parametrize("backend", ["dynamodb-local"], indirect=True)
 def test_the_run_reads_items_in_proportion_to_the_members_due(aws, club, jobs):
     # Given 10,000 members above the base tier, of which 100 are due on one day

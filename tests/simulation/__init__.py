@@ -2,26 +2,36 @@
 
 A seeded workload of enrolments, purchases (over the operations layer as the HTTP routes call it,
 and as SQS batches into the real EarnFunction handler), refunds (partial, full, beyond the
-purchase) and adjustments (grants, deductions beyond what is available), with replays,
-conflicting replays and retries of lost calls, runs across four tenants (time zones from UTC-8
-to UTC+14, expiry policies rolling, fixed and never, one with a 3-day return window) and a growing
-crowd of members, under a fake clock that moves at random. Faults are injected at the botocore
-layer: TransactionConflict cancellations, throttling, a response lost after the transaction
+purchase), adjustments (grants, deductions beyond what is available) and spending: catalog
+redemptions (a reward with little stock, one with a per-member limit, one for the top tier only),
+their cancellation and fulfilment, checkout holds (reserved, then captured, released or left to
+lapse), coupons bought with points and used, lottery draws (rolls from a source seeded by the
+draw id, prizes that run out); with replays, conflicting replays and retries of lost calls. It
+runs across five tenants (time zones from UTC-8 to UTC+14, one half an hour off; expiry policies
+rolling, fixed, by days and never; a 3-day return window; a tier ladder reviewed on a date, with
+grace) and a growing crowd of members, under a fake clock that moves at random; when the clock
+passes their time, the scheduled runs run: the expiry run, the tiers run (each through one adapter
+in simulator.py), the holds sweep, sometimes twice, sometimes cut short. Faults are injected at the
+botocore layer: TransactionConflict cancellations, throttling, a response lost after a write
 committed, a Lambda timeout in the middle of a batch (the invocation dies; SQS redelivers the whole
 batch, as it does when a function times out); SQS duplicates, reorders and redelivers.
 
 After every step that wrote, each member it touched is checked against the invariants (available
-+ pending = sum of ledger entries = sum of lots; nothing negative; seq 1..version without holes;
-each natural id applied at most once; refunds never take back more than the order earned) and
-against an independent model of what a correct ledger holds; what callers hear (answers,
-replays, refusals, dead letters) is checked against the model too. At the end, faults stop, lost
-calls are retried and the queue is drained: every message must be credited exactly once or
-dead-lettered, and every member is re-read from scratch.
++ pending + held = sum of ledger entries = sum of the member's lots and its open holds' lots;
+held = the open holds' points; nothing negative; seq 1..version without holes; each natural id
+applied at most once; refunds never take back more than the order earned; per-member and daily
+limits never exceeded) and against an independent model of what a correct ledger holds; so are
+the rewards, prizes and coupons it touched (stock never below zero, and stock taken = redemptions
+not cancelled; a coupon used once, by its owner). What callers hear (answers, replays, refusals,
+dead letters, what a run reports) is checked against the model too, and after a run that finished,
+nothing due may be left (points past their last day, a review day come, a lapsed hold). At the end,
+faults stop, lost calls are retried, the queue is drained, each run runs once more: every message
+must be credited exactly once or dead-lettered, and everything is re-read from scratch.
 
-Modules: `model` (the independent model), `wire` (commit journal, faults, dead-letter tap),
-`sqs` (SQS semantics and the real EarnFunction), `observe` (the invariants, on raw table items),
-`simulator` (workload, steps, verdicts), `emulator` (DynamoDB Local with a JVM tuned for short
-runs), `soak` (the long-run entry point).
+Modules: `model` (the independent model), `workload` (tenants, catalogs, the requests shops send),
+`wire` (commit journal, faults, dead-letter tap), `sqs` (SQS semantics and the real EarnFunction),
+`observe` (the invariants, on raw table items), `simulator` (steps, scheduled runs, verdicts),
+`emulator` (DynamoDB Local with a JVM tuned for short runs), `soak` (the long-run entry point).
 
 Running it (on DynamoDB Local, the judge):
 

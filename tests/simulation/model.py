@@ -8,16 +8,28 @@ expiry policy in its time zone, purchase points pending for the program's return
 spendable from its program-local maturity day, a refund taking its purchase's pending points
 first, debits oldest expiry first with never-expiring points last).
 
+Spending: catalog redemptions (stock, per-member limits, rewards kept for a tier and above) and
+their cancellation (the very lots back, stock and count back), checkout holds (points move from
+available to held, keeping their lots; a capture spends them, a release or a lapse gives the lots
+back; a spend, a capture or the sweep releases a lapsed hold first), coupons bought with points
+and used once per code, lottery draws (the roll from a random source seeded by the draw id, a
+prize that ran out falling back) with a daily limit. Scheduled runs: the expiry run takes every
+lot whose last day is over in the program's zone; the tiers run evaluates a member on its review
+day (keep, rise, a grace period, then down at most `max_levels_down`); an earn raises a member at
+once. Each ladder's figures are monthly buckets of spend, purchases and points in a rolling window.
+
 It deliberately imports nothing from `loyalty.domain`: an arithmetic error in the product shows up
 as a disagreement with this model instead of being reproduced by it. It does no I/O.
 
-Assumptions (true of the programs the simulator publishes): no campaigns, one tier, no caps, no
-referral, and no expiry job running, so points stay spendable until something debits them.
+Assumptions (true of the programs the simulator publishes): no campaigns, tiers without earn
+multipliers, no caps, no referral, no sunset, rewards without cash, windows or campaign prices.
 """
 
 from __future__ import annotations
 
 import calendar
+import hashlib
+import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
@@ -28,6 +40,135 @@ CENT = Decimal("0.01")
 
 # Operation kinds as the product names them in its operation records (T#{tenant}#OP#{kind}#{id}).
 ENROLL, PURCHASE, REFUND, ADJUSTMENT = "enroll", "purchase", "refund", "adjustment"
+REDEMPTION, CANCELLATION, HOLD, CAPTURE, RELEASE = (
+    "redemption",
+    "redemption_cancel",
+    "hold",
+    "capture",
+    "release",
+)
+COUPON_ISSUE, DRAW, EXPIRE = "coupon_issue", "draw", "expire"
+# Writes without an operation record, as the wire names them (see wire.py).
+FULFILMENT, COUPON_USE, TIER = "fulfil", "coupon_use", "tier"
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+# --- the published programs -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class RewardSpec:
+    reward_id: str
+    points_cost: int
+    stock: int | None = None
+    per_member_limit: int | None = None
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "name": self.reward_id.title(),
+            "points_cost": self.points_cost,
+            "stock": self.stock,
+            "per_member_limit": self.per_member_limit,
+        }
+
+
+@dataclass(frozen=True)
+class CouponSpec:
+    template_id: str
+    kind: Literal["amount_off", "percent_off", "free_shipping"]
+    valid_days: int
+    points_cost: int | None  # None: not for sale
+    amount_off: str | None = None
+    percent_off: int | None = None
+    min_spend: str | None = None
+
+    def document(self) -> dict[str, Any]:
+        document = {
+            "name": self.template_id.title(),
+            "kind": self.kind,
+            "valid_days": self.valid_days,
+            "points_cost": self.points_cost,
+            "amount_off": self.amount_off,
+            "percent_off": self.percent_off,
+            "min_spend": self.min_spend,
+        }
+        return {name: value for name, value in document.items() if value is not None}
+
+    def discount(self, amount: Decimal) -> Decimal:
+        if self.kind == "amount_off":
+            return min(Decimal(self.amount_off or 0), amount)
+        if self.kind == "percent_off":
+            return (amount * (self.percent_off or 0) / 100).quantize(CENT, rounding=ROUND_FLOOR)
+        return Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class PrizeSpec:
+    prize_id: str
+    weight: int
+    stock: int | None = None
+
+
+@dataclass(frozen=True)
+class LotterySpec:
+    lottery_id: str
+    points_cost: int
+    prizes: tuple[PrizeSpec, ...]
+    empty_weight: int
+    fallback_prize_id: str | None
+    daily_limit: int | None
+
+    @property
+    def total_weight(self) -> int:
+        return sum(prize.weight for prize in self.prizes) + self.empty_weight
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "name": self.lottery_id.title(),
+            "points_cost": self.points_cost,
+            "prizes": [
+                {"prize_id": p.prize_id, "name": p.prize_id.title(), "weight": p.weight, "stock": p.stock}
+                for p in self.prizes
+            ],
+            "empty_weight": self.empty_weight,
+            "fallback_prize_id": self.fallback_prize_id,
+            "daily_limit": self.daily_limit,
+        }
+
+
+@dataclass(frozen=True)
+class TierSpec:
+    tier_id: str
+    spend: str | None = None  # the qualifying spend in the window; None: the base tier
+    rewards: tuple[str, ...] = ()  # rewards kept for this tier and the ones above
+
+
+@dataclass(frozen=True)
+class LadderSpec:
+    tiers: tuple[TierSpec, ...]
+    window_months: int
+    evaluation_date: str  # "MM-DD": every member is reviewed on it
+    grace_days: int
+    max_levels_down: int
+
+    def document(self) -> dict[str, Any]:
+        tiers = []
+        for tier in self.tiers:
+            document: dict[str, Any] = {"id": tier.tier_id, "name": tier.tier_id.title()}
+            if tier.spend is not None:
+                document["qualify"] = {"spend": tier.spend}
+            if tier.rewards:
+                document["benefits"] = {"rewards": list(tier.rewards)}
+            tiers.append(document)
+        return {
+            "tiers": tiers,
+            "tier_rules": {
+                "window_months": self.window_months,
+                "evaluate_on": "date",
+                "evaluation_date": self.evaluation_date,
+                "grace_days": self.grace_days,
+                "max_levels_down": self.max_levels_down,
+            },
+        }
 
 
 @dataclass(frozen=True)
@@ -41,9 +182,13 @@ class TenantSpec:
     signup_bonus: int
     expiry: dict[str, Any]
     pending_days: int = 0
+    rewards: tuple[RewardSpec, ...] = ()
+    coupons: tuple[CouponSpec, ...] = ()
+    lottery: LotterySpec | None = None
+    ladder: LadderSpec | None = None
 
     def program_document(self) -> dict[str, Any]:
-        return {
+        document = {
             "name": self.tenant_id.title(),
             "currency": self.currency,
             "timezone": self.timezone,
@@ -51,6 +196,25 @@ class TenantSpec:
             "signup_bonus": self.signup_bonus,
             "expiry": self.expiry,
         }
+        return document | (self.ladder.document() if self.ladder else {})
+
+    def reward(self, reward_id: str) -> RewardSpec | None:
+        return next((reward for reward in self.rewards if reward.reward_id == reward_id), None)
+
+    def coupon(self, template_id: str) -> CouponSpec | None:
+        return next((coupon for coupon in self.coupons if coupon.template_id == template_id), None)
+
+
+def coupon_code(tenant_id: str, issue_id: str) -> str:
+    """The code the simulator's code factory gives the coupon of one issue id (so the model knows
+    it without hearing the answer, and every attempt of one issue spells the same code)."""
+    digest = hashlib.sha256(f"{tenant_id}/{issue_id}".encode()).digest()
+    return "".join(CODE_ALPHABET[byte % len(CODE_ALPHABET)] for byte in digest[:16])
+
+
+def draw_source(tenant_id: str, draw_id: str) -> random.Random:
+    """The random source the simulator gives one draw: seeded by its id, so the roll is known."""
+    return random.Random(f"{tenant_id}/{draw_id}")  # a reproducible roll, not a secret
 
 
 # --- requests -------------------------------------------------------------------------------------
@@ -135,6 +299,163 @@ class Adjust:
 
 
 @dataclass(frozen=True)
+class Redeem:
+    tenant_id: str
+    member_id: str
+    redemption_id: str
+    reward_id: str
+    quantity: int = 1
+    kind = REDEMPTION
+
+    @property
+    def natural_id(self) -> str:
+        return self.redemption_id
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return (self.member_id, self.reward_id, self.quantity)
+
+
+@dataclass(frozen=True)
+class CancelRedemption:
+    tenant_id: str
+    member_id: str
+    redemption_id: str
+    kind = CANCELLATION
+
+    @property
+    def natural_id(self) -> str:
+        return self.redemption_id
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return (self.member_id,)
+
+
+@dataclass(frozen=True)
+class Fulfil:
+    """Marks a redemption fulfilled: a conditional update, no operation record, no points."""
+
+    tenant_id: str
+    member_id: str
+    redemption_id: str
+    kind = FULFILMENT
+
+    @property
+    def natural_id(self) -> str:
+        return self.redemption_id
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return (self.member_id,)
+
+
+@dataclass(frozen=True)
+class Reserve:
+    tenant_id: str
+    member_id: str
+    hold_id: str
+    points: int
+    ttl_seconds: int
+    order_id: str | None = None
+    kind = HOLD
+
+    @property
+    def natural_id(self) -> str:
+        return self.hold_id
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return (self.member_id, self.points, self.ttl_seconds, self.order_id)
+
+
+@dataclass(frozen=True)
+class Capture:
+    tenant_id: str
+    hold_id: str
+    order_id: str
+    kind = CAPTURE
+
+    @property
+    def natural_id(self) -> str:
+        return self.hold_id
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return (self.order_id,)
+
+
+@dataclass(frozen=True)
+class Release:
+    tenant_id: str
+    hold_id: str
+    kind = RELEASE
+
+    @property
+    def natural_id(self) -> str:
+        return self.hold_id
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return ()
+
+
+@dataclass(frozen=True)
+class BuyCoupon:
+    tenant_id: str
+    member_id: str
+    issue_id: str
+    template_id: str
+    kind = COUPON_ISSUE
+
+    @property
+    def natural_id(self) -> str:
+        return self.issue_id
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return (self.member_id, self.template_id)
+
+
+@dataclass(frozen=True)
+class UseCoupon:
+    """Uses a coupon for an order: exactly once per code; the same order again answers the same."""
+
+    tenant_id: str
+    code: str
+    member_id: str
+    order_id: str
+    amount: str
+    currency: str
+    kind = COUPON_USE
+
+    @property
+    def natural_id(self) -> str:
+        return self.code
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return (self.member_id, self.order_id)
+
+
+@dataclass(frozen=True)
+class Draw:
+    tenant_id: str
+    member_id: str
+    draw_id: str
+    lottery_id: str
+    kind = DRAW
+
+    @property
+    def natural_id(self) -> str:
+        return self.draw_id
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return (self.member_id, self.lottery_id)
+
+
+@dataclass(frozen=True)
 class Poison:
     """A queue message that can never succeed for a reason visible in the message alone."""
 
@@ -146,8 +467,27 @@ class Poison:
     key = ()
 
 
-Request = Enroll | Earn | Refund | Adjust
+@dataclass(frozen=True)
+class Expire:
+    """The expiry run's operation on one member (natural id `member@program-local day`)."""
+
+    tenant_id: str
+    member_id: str
+    day: date
+    kind = EXPIRE
+    key = ()
+
+    @property
+    def natural_id(self) -> str:
+        return f"{self.member_id}@{self.day.isoformat()}"
+
+
+Earning = Enroll | Earn | Refund | Adjust
+Spending = Redeem | CancelRedemption | Fulfil | Reserve | Capture | Release | BuyCoupon | UseCoupon | Draw
+Request = Earning | Spending
 QueueRequest = Earn | Poison
+SPENDS = (Redeem, Reserve, BuyCoupon, Draw)  # spend available points: lapsed holds are released first
+NOT_LEDGER = (Fulfil, UseCoupon)  # no ledger entry, no operation record
 
 
 # --- decisions and effects --------------------------------------------------------------------------
@@ -181,13 +521,29 @@ LotKey = tuple[date | None, date | None]  # (available_on while pending, expires
 
 
 @dataclass
+class TierModel:
+    level: int = 0
+    since: date | None = None
+    review_on: date | None = None
+    grace_until: date | None = None
+    buckets: dict[str, tuple[Decimal, int, int]] = field(default_factory=dict)  # "YYYY-MM" -> figures
+
+
+@dataclass
 class MemberModel:
     debt: int = 0
     entries: int = 0  # one ledger entry per accepted operation: also the member's version
     lots: dict[LotKey, int] = field(default_factory=dict)
+    held: int = 0  # points of open holds (their lots live on the holds)
+    last_posted: datetime | None = None  # when its last ledger entry was written (re-indexed)
+    tier: TierModel = field(default_factory=TierModel)
+    reward_counts: dict[str, int] = field(default_factory=dict)
+    draw_counts: dict[tuple[str, date], int] = field(default_factory=dict)
+    had_holds: bool = False
 
     @property
     def points(self) -> int:
+        """Points in the member's own lots: available + pending (held points sit on the holds)."""
         return sum(self.lots.values())
 
     def pending(self, today: date) -> int:
@@ -197,10 +553,10 @@ class MemberModel:
         return self.points - self.pending(today)
 
     def by_expiry(self) -> dict[date | None, int]:
-        merged: dict[date | None, int] = {}
-        for (_, expires_on), left in self.lots.items():
-            merged[expires_on] = merged.get(expires_on, 0) + left
-        return merged
+        return _by_expiry(self.lots)
+
+    def balance(self, today: date) -> dict[str, int]:
+        return {"available": self.available(today), "pending": self.pending(today), "held": self.held}
 
 
 @dataclass
@@ -209,18 +565,63 @@ class OrderModel:
     amount: Decimal
     points_earned: int
     pending_lot: LotKey | None  # where its points wait while the return window is open
+    bought_on: date  # program-local: the month its tier figures count in
     refunded: Decimal = Decimal("0.00")
     clawed: int = 0
+
+
+@dataclass
+class RedemptionModel:
+    member_id: str
+    reward_id: str
+    quantity: int
+    points: int
+    lots: dict[LotKey, int]
+    stock_taken: bool
+    status: str = "requested"
+
+
+@dataclass
+class HoldModel:
+    member_id: str
+    points: int
+    lots: dict[LotKey, int]
+    expires_at: datetime
+    order_id: str | None
+    status: str = "held"
+
+
+@dataclass
+class CouponModel:
+    member_id: str
+    template: CouponSpec
+    valid_until: datetime
+    points_paid: int
+    status: str = "issued"
+    order_id: str | None = None
+    discount: Decimal = Decimal("0.00")
 
 
 @dataclass
 class Applied:
     """An accepted natural id: the request that took it and, once heard, the answer it got."""
 
-    request: Request
+    request: Request | Expire
     status: int
     expected: dict[str, Any]  # what its answer must say (the effect as the model computed it)
     answer: dict[str, Any] | None = None  # the answer the caller heard first, if any
+    replay_status: int | None = None  # what a replay answers (None: the same status)
+    marks_replay: bool = True  # a replay says it is one (coupon uses and fulfilments do not)
+
+
+@dataclass
+class JobOutcome:
+    """What one scheduled run changed, as the model applied it from the commit journal."""
+
+    members: int = 0
+    points: int = 0
+    raised: int = 0
+    lowered: int = 0
 
 
 class LedgerModel:
@@ -229,6 +630,25 @@ class LedgerModel:
         self.members: dict[tuple[str, str], MemberModel] = {}
         self.orders: dict[tuple[str, str], OrderModel] = {}
         self.applied: dict[tuple[str, str, str], Applied] = {}
+        self.redemptions: dict[tuple[str, str], RedemptionModel] = {}
+        self.holds: dict[tuple[str, str], HoldModel] = {}
+        self.coupons: dict[tuple[str, str], CouponModel] = {}
+        self.stock: dict[tuple[str, str], int] = {}  # (tenant, reward) -> left, limited rewards
+        self.redeemed: dict[tuple[str, str], int] = {}  # (tenant, reward) -> its `redeemed` counter
+        self.prizes: dict[tuple[str, str, str], int] = {}  # (tenant, lottery, prize) -> left
+        self.wins: dict[tuple[str, str, str], int] = {}  # (tenant, lottery, prize) -> draws that won it
+        self.raised_by_earns = 0
+        for tenant in tenants:
+            for reward in tenant.rewards:
+                self.redeemed[(tenant.tenant_id, reward.reward_id)] = 0
+                if reward.stock is not None:
+                    self.stock[(tenant.tenant_id, reward.reward_id)] = reward.stock
+            if tenant.lottery is not None:
+                for prize in tenant.lottery.prizes:
+                    if prize.stock is not None:
+                        self.prizes[(tenant.tenant_id, tenant.lottery.lottery_id, prize.prize_id)] = (
+                            prize.stock
+                        )
 
     # --- questions ---------------------------------------------------------------------------------
     def member(self, tenant_id: str, member_id: str) -> MemberModel | None:
@@ -241,7 +661,7 @@ class LedgerModel:
         member = self.member(tenant_id, member_id)
         return member.available(self.today(tenant_id, now)) if member else 0
 
-    def applied_request(self, request: Request | Poison) -> Applied | None:
+    def applied_request(self, request: Request | Poison | Expire) -> Applied | None:
         return self.applied.get((request.tenant_id, request.kind, request.natural_id))
 
     def member_of(self, request: Request | Poison) -> str | None:
@@ -249,9 +669,70 @@ class LedgerModel:
         if isinstance(request, Refund):
             order = self.orders.get((request.tenant_id, request.order_id))
             return order.member_id if order else None
-        if isinstance(request, Poison):
+        if isinstance(request, Capture | Release):
+            hold = self.holds.get((request.tenant_id, request.hold_id))
+            return hold.member_id if hold else None
+        if isinstance(request, Poison | UseCoupon):
             return None
         return request.member_id
+
+    def lapsed_holds(self, tenant_id: str, member_id: str, now: datetime) -> list[str]:
+        """The member's open holds whose time is up (a spend releases them before it debits)."""
+        return [
+            hold_id
+            for (tenant, hold_id), hold in self.holds.items()
+            if tenant == tenant_id and hold.member_id == member_id and hold.status == "held"
+            if hold.expires_at <= now
+        ]
+
+    def releases_on_the_way(self, request: Request, now: datetime) -> list[str]:
+        """Lapsed holds this request releases before it decides (a spend that gets as far as
+        spending, or a capture of a lapsed hold): each such release is a commit of its own."""
+        if isinstance(request, Capture):
+            hold = self.holds.get((request.tenant_id, request.hold_id))
+            if self.applied_request(request) is None and hold and hold.status == "held":
+                return [request.hold_id] if now >= hold.expires_at else []
+            return []
+        if not isinstance(request, SPENDS) or not self._reaches_spending(request):
+            return []
+        return self.lapsed_holds(request.tenant_id, request.member_id, now)
+
+    def _reaches_spending(self, request: Request) -> bool:
+        """Whether a spend passes the checks made before lapsed holds are released."""
+        tenant = self.tenants.get(request.tenant_id)
+        member = self.member(request.tenant_id, getattr(request, "member_id", ""))
+        if tenant is None or member is None or self.applied_request(request) is not None:
+            return False
+        if isinstance(request, Redeem):
+            reward = tenant.reward(request.reward_id)
+            return (
+                reward is not None
+                and self._may_redeem(tenant, member, request.reward_id)
+                and (reward.per_member_limit is None or request.quantity <= reward.per_member_limit)
+            )
+        if isinstance(request, BuyCoupon):
+            template = tenant.coupon(request.template_id)
+            return template is not None and template.points_cost is not None
+        if isinstance(request, Draw):
+            return tenant.lottery is not None and tenant.lottery.lottery_id == request.lottery_id
+        return True
+
+    def _spendable(self, request: Request, now: datetime) -> int:
+        """Available points once the lapsed holds this request releases are back."""
+        member = self.members[(request.tenant_id, getattr(request, "member_id", ""))]
+        lapsed = self.releases_on_the_way(request, now)
+        return member.available(self.today(request.tenant_id, now)) + sum(
+            self.holds[(request.tenant_id, hold_id)].points for hold_id in lapsed
+        )
+
+    @staticmethod
+    def _may_redeem(tenant: TenantSpec, member: MemberModel, reward_id: str) -> bool:
+        if tenant.ladder is None:
+            return True
+        lowest = next(
+            (level for level, tier in enumerate(tenant.ladder.tiers) if reward_id in tier.rewards), 0
+        )
+        return member.tier.level >= lowest
 
     def decide(self, request: Request | Poison, now: datetime) -> Decision:
         """The answer a correct ledger gives `request` now (the product's checks, in its order)."""
@@ -260,6 +741,19 @@ class LedgerModel:
         tenant = self.tenants.get(request.tenant_id)
         if tenant is None:
             return refuse("tenant-not-found")
+        if isinstance(request, Enroll | Earn | Refund | Adjust):
+            return self._decide_earning(request, tenant, now)
+        if isinstance(request, CancelRedemption | Fulfil):
+            return self._decide_redemption_change(request)
+        if isinstance(request, Capture | Release):
+            return self._decide_hold_change(request, now)
+        if isinstance(request, UseCoupon):
+            return self._decide_coupon_use(request, tenant, now)
+        return self._decide_spend(request, tenant, now)
+
+    def _decide_earning(
+        self, request: Enroll | Earn | Refund | Adjust, tenant: TenantSpec, now: datetime
+    ) -> Decision:
         problems: set[str] = set()
         if isinstance(request, Earn) and request.currency != tenant.currency:
             problems.add("invalid-request")
@@ -285,11 +779,170 @@ class LedgerModel:
             problems.add("insufficient-points")
         return refuse(*problems) if problems else ACCEPT
 
+    def _replay_or_conflict(self, request: Request) -> Decision | None:
+        applied = self.applied_request(request)
+        if applied is None:
+            return None
+        return REPLAY if applied.request.key == request.key else refuse("idempotency-conflict")
+
+    def _decide_spend(self, request: Request, tenant: TenantSpec, now: datetime) -> Decision:
+        """Redemptions, holds, coupons bought with points and draws: the order of the product's checks."""
+        assert isinstance(request, SPENDS)
+        replayed = self._replay_or_conflict(request)
+        if replayed is not None:
+            return replayed
+        member = self.member(request.tenant_id, request.member_id)
+        if member is None:
+            return refuse("member-not-found")
+        cost: int
+        if isinstance(request, Redeem):
+            reward = tenant.reward(request.reward_id)
+            if reward is None:
+                return refuse("reward-not-found")
+            if not self._may_redeem(tenant, member, request.reward_id):
+                return refuse("reward-unavailable")
+            limit = reward.per_member_limit
+            if limit is not None and request.quantity > limit:
+                return refuse("member-limit-reached")
+            cost = reward.points_cost * request.quantity
+        elif isinstance(request, BuyCoupon):
+            template = tenant.coupon(request.template_id)
+            if template is None:
+                return refuse("coupon-template-not-found")
+            if template.points_cost is None:
+                return refuse("invalid-request")
+            cost = template.points_cost
+        elif isinstance(request, Draw):
+            lottery = tenant.lottery
+            if lottery is None or lottery.lottery_id != request.lottery_id:
+                return refuse("lottery-not-found")
+            cost = lottery.points_cost
+        else:
+            cost = request.points
+        if cost > self._spendable(request, now):
+            return refuse("insufficient-points")
+        if isinstance(request, Redeem):
+            reward = tenant.reward(request.reward_id)
+            assert reward is not None
+            left = self.stock.get((request.tenant_id, request.reward_id))
+            if left is not None and left < request.quantity:
+                return refuse("out-of-stock")
+            counted = member.reward_counts.get(request.reward_id, 0)
+            if reward.per_member_limit is not None and counted + request.quantity > reward.per_member_limit:
+                return refuse("member-limit-reached")
+        if isinstance(request, Draw):
+            lottery = tenant.lottery
+            assert lottery is not None
+            today = self.today(request.tenant_id, now)
+            drawn = member.draw_counts.get((request.lottery_id, today), 0)
+            if lottery.daily_limit is not None and drawn >= lottery.daily_limit:
+                return refuse("member-limit-reached")
+        return ACCEPT
+
+    def _decide_redemption_change(self, request: CancelRedemption | Fulfil) -> Decision:
+        if isinstance(request, CancelRedemption):
+            replayed = self._replay_or_conflict(request)
+            if replayed is not None:
+                return replayed
+        redemption = self.redemptions.get((request.tenant_id, request.redemption_id))
+        if redemption is None or redemption.member_id != request.member_id:
+            return refuse("redemption-not-found")
+        if isinstance(request, Fulfil) and redemption.status == "fulfilled":
+            return REPLAY
+        if redemption.status != "requested":
+            return refuse("redemption-state")
+        return ACCEPT
+
+    def _decide_hold_change(self, request: Capture | Release, now: datetime) -> Decision:
+        replayed = self._replay_or_conflict(request)
+        if replayed is not None:
+            return replayed
+        hold = self.holds.get((request.tenant_id, request.hold_id))
+        if hold is None:
+            return refuse("hold-not-found")
+        if hold.status != "held":
+            return refuse("hold-closed")
+        if isinstance(request, Capture) and now >= hold.expires_at:
+            return refuse("hold-closed")  # released on the way
+        return ACCEPT
+
+    def _decide_coupon_use(self, request: UseCoupon, tenant: TenantSpec, now: datetime) -> Decision:
+        if request.currency != tenant.currency:
+            return refuse("invalid-request")
+        coupon = self.coupons.get((request.tenant_id, request.code))
+        if coupon is None:
+            return refuse("coupon-not-found")
+        if coupon.status == "used":
+            return (
+                REPLAY
+                if (coupon.order_id, coupon.member_id) == (request.order_id, request.member_id)
+                else (refuse("coupon-unusable"))
+            )
+        minimum = Decimal(coupon.template.min_spend) if coupon.template.min_spend else None
+        if (
+            coupon.member_id != request.member_id
+            or now >= coupon.valid_until
+            or (minimum is not None and Decimal(request.amount) < minimum)
+        ):
+            return refuse("coupon-unusable")
+        return ACCEPT
+
+    # --- scheduled runs: what each may commit ------------------------------------------------------
+    def expiry_due(self, tenant_id: str, member_id: str, now: datetime) -> int:
+        """Points of the member's own lots whose last day is over in the program's zone."""
+        member = self.member(tenant_id, member_id)
+        if member is None:
+            return 0
+        today = self.today(tenant_id, now)
+        return sum(left for (_, expires_on), left in member.lots.items() if expires_on and expires_on < today)
+
+    def overdue_lots(self, tenant_id: str, member_id: str, now: datetime) -> dict[date | None, int]:
+        member = self.members[(tenant_id, member_id)]
+        today = self.today(tenant_id, now)
+        return {day: left for day, left in member.by_expiry().items() if day is not None and day < today}
+
+    def review_due(self, tenant_id: str, member_id: str, now: datetime) -> bool:
+        member = self.member(tenant_id, member_id)
+        review_on = member.tier.review_on if member else None
+        return review_on is not None and review_on <= self.today(tenant_id, now)
+
     # --- changes -----------------------------------------------------------------------------------
     def apply(self, request: Request, now: datetime) -> Effect:
         """Record an accepted operation; the caller has checked `decide(request)` said accept."""
         tenant = self.tenants[request.tenant_id]
         today = self.today(request.tenant_id, now)
+        status, replay_status, points = 201, None, 0
+        answer: dict[str, Any]
+        if isinstance(request, Enroll | Earn | Refund | Adjust):
+            member, points, answer = self._apply_earning(request, tenant, now, today)
+            replay_status = 200 if isinstance(request, Enroll) else None
+        elif isinstance(request, Redeem | CancelRedemption | Fulfil):
+            member, points, answer = self._apply_redemption(request, tenant, now, today)
+            status = 201 if isinstance(request, Redeem) else 200
+        elif isinstance(request, Reserve | Capture | Release):
+            member, points, answer = self._apply_hold(request, now, today)
+            status = 201 if isinstance(request, Reserve) else 200
+        elif isinstance(request, BuyCoupon | UseCoupon):
+            member, points, answer = self._apply_coupon(request, tenant, now, today)
+            status = 201 if isinstance(request, BuyCoupon) else 200
+        else:
+            member, points, answer = self._apply_draw(request, tenant, now, today)
+        if not isinstance(request, NOT_LEDGER):
+            member.entries += 1
+            member.last_posted = now
+            answer["balance"] = member.balance(today)
+        self.applied[(request.tenant_id, request.kind, request.natural_id)] = Applied(
+            request,
+            status,
+            answer,
+            replay_status=replay_status,
+            marks_replay=not isinstance(request, NOT_LEDGER),
+        )
+        return Effect(self.member_of(request) or "", points, answer)
+
+    def _apply_earning(
+        self, request: Enroll | Earn | Refund | Adjust, tenant: TenantSpec, now: datetime, today: date
+    ) -> tuple[MemberModel, int, dict[str, Any]]:
         expires_on = expiry_date(tenant.expiry, now, tenant.timezone)
         answer: dict[str, Any]
         if isinstance(request, Enroll):
@@ -309,15 +962,31 @@ class LedgerModel:
                 Decimal(request.amount).quantize(CENT),
                 earned,
                 lot if pending_until is not None and points else None,
+                today,
             )
             answer = {"points_earned": earned, "points_credited": points, "debt_settled": settled}
+            if tenant.ladder is not None:
+                _add_figures(member.tier, tenant.ladder, today, today, Decimal(request.amount), 1, earned)
+                answer["tier_change"] = self._raise_after_earn(tenant.ladder, member.tier, today)
+                self.raised_by_earns += answer["tier_change"] is not None
         elif isinstance(request, Refund):
             order = self.orders[(request.tenant_id, request.order_id)]
             member = self.members[(request.tenant_id, order.member_id)]
             refunded_after = order.refunded + Decimal(request.amount)
             due = Decimal(order.points_earned) * refunded_after / order.amount
             clawback = max(0, int(due.to_integral_value(ROUND_FLOOR)) - order.clawed)
-            taken, incurred = self._debit(member, clawback, today, prefer=order.pending_lot)
+            taken, incurred, _ = self._debit(member, clawback, today, prefer=order.pending_lot)
+            if tenant.ladder is not None:
+                fully = refunded_after >= order.amount
+                _add_figures(
+                    member.tier,
+                    tenant.ladder,
+                    order.bought_on,
+                    today,
+                    -Decimal(request.amount),
+                    -int(fully),
+                    -clawback,
+                )
             order.refunded, order.clawed = refunded_after.quantize(CENT), order.clawed + clawback
             points = -taken
             answer = {
@@ -331,14 +1000,180 @@ class LedgerModel:
             if request.points > 0:
                 points, _ = self._credit(member, request.points, (None, expires_on))
             else:
-                taken, incurred = self._debit(member, -request.points, today)
+                taken, incurred, _ = self._debit(member, -request.points, today)
                 assert incurred == 0, "a deduction never creates debt"
                 points = -taken
             answer = {"points": request.points}
+        return member, points, answer
+
+    def _apply_redemption(
+        self, request: Redeem | CancelRedemption | Fulfil, tenant: TenantSpec, now: datetime, today: date
+    ) -> tuple[MemberModel, int, dict[str, Any]]:
+        member = self.members[(request.tenant_id, request.member_id)]
+        where = (request.tenant_id, request.redemption_id)
+        if isinstance(request, Redeem):
+            reward = tenant.reward(request.reward_id)
+            assert reward is not None
+            cost = reward.points_cost * request.quantity
+            taken, _, drawn = self._debit(member, cost, today)
+            member.reward_counts[request.reward_id] = (
+                member.reward_counts.get(request.reward_id, 0) + request.quantity
+            )
+            stocked = (request.tenant_id, request.reward_id) in self.stock
+            if stocked:
+                self.stock[(request.tenant_id, request.reward_id)] -= request.quantity
+            self.redeemed[(request.tenant_id, request.reward_id)] += request.quantity
+            self.redemptions[where] = RedemptionModel(
+                request.member_id, request.reward_id, request.quantity, cost, drawn, stocked
+            )
+            answer = {"points": cost, "quantity": request.quantity, "status": "requested"}
+            return member, -taken, answer
+        redemption = self.redemptions[where]
+        if isinstance(request, Fulfil):
+            redemption.status = "fulfilled"
+            return member, 0, {"status": "fulfilled", "points": redemption.points}
+        self._restore(member, redemption.lots, today)
+        member.reward_counts[redemption.reward_id] -= redemption.quantity
+        if redemption.stock_taken and (request.tenant_id, redemption.reward_id) in self.stock:
+            self.stock[(request.tenant_id, redemption.reward_id)] += redemption.quantity
+            self.redeemed[(request.tenant_id, redemption.reward_id)] -= redemption.quantity
+        redemption.status = "cancelled"
+        answer = {"status": "cancelled", "points": redemption.points, "points_returned": redemption.points}
+        return member, redemption.points, answer
+
+    def _apply_hold(
+        self, request: Reserve | Capture | Release, now: datetime, today: date
+    ) -> tuple[MemberModel, int, dict[str, Any]]:
+        where = (request.tenant_id, request.hold_id)
+        if isinstance(request, Reserve):
+            member = self.members[(request.tenant_id, request.member_id)]
+            _, _, drawn = self._debit(member, request.points, today)
+            member.held += request.points
+            member.had_holds = True
+            expires_at = now + timedelta(seconds=request.ttl_seconds)
+            self.holds[where] = HoldModel(
+                request.member_id, request.points, drawn, expires_at, request.order_id
+            )
+            return member, 0, {"points": request.points, "status": "held", "order_id": request.order_id}
+        hold = self.holds[where]
+        member = self.members[(request.tenant_id, hold.member_id)]
+        member.held -= hold.points
+        if isinstance(request, Capture):
+            hold.status, hold.order_id = "captured", request.order_id
+            answer = {"points": hold.points, "status": "captured", "order_id": request.order_id}
+            return member, -hold.points, answer
+        self._restore(member, hold.lots, today)
+        hold.status = "released"
+        return member, 0, {"points": hold.points, "status": "released"}
+
+    def _apply_coupon(
+        self, request: BuyCoupon | UseCoupon, tenant: TenantSpec, now: datetime, today: date
+    ) -> tuple[MemberModel, int, dict[str, Any]]:
+        if isinstance(request, BuyCoupon):
+            member = self.members[(request.tenant_id, request.member_id)]
+            template = tenant.coupon(request.template_id)
+            assert template is not None
+            assert template.points_cost is not None
+            taken, _, _ = self._debit(member, template.points_cost, today)
+            code = coupon_code(request.tenant_id, request.issue_id)
+            valid_until = now + timedelta(days=template.valid_days)
+            self.coupons[(request.tenant_id, code)] = CouponModel(
+                request.member_id, template, valid_until, template.points_cost
+            )
+            answer = {"code": code, "points_paid": template.points_cost, "status": "issued"}
+            return member, -taken, answer
+        coupon = self.coupons[(request.tenant_id, request.code)]
+        coupon.status, coupon.order_id = "used", request.order_id
+        coupon.discount = coupon.template.discount(Decimal(request.amount))
+        answer = {
+            "valid": True,
+            "order_id": request.order_id,
+            "discount": {"amount": f"{coupon.discount:.2f}"},
+        }
+        return self.members[(request.tenant_id, coupon.member_id)], 0, answer
+
+    def _apply_draw(
+        self, request: Draw, tenant: TenantSpec, now: datetime, today: date
+    ) -> tuple[MemberModel, int, dict[str, Any]]:
+        lottery = tenant.lottery
+        assert lottery is not None
+        member = self.members[(request.tenant_id, request.member_id)]
+        taken, _, _ = self._debit(member, lottery.points_cost, today)
+        rolled = draw_source(request.tenant_id, request.draw_id).randrange(lottery.total_weight)
+        edge, drawn = 0, None
+        for prize in lottery.prizes:
+            edge += prize.weight
+            if rolled < edge:
+                drawn = prize
+                break
+        won = drawn
+        where = (request.tenant_id, lottery.lottery_id, drawn.prize_id) if drawn else None
+        if drawn is not None and drawn.stock is not None and where is not None and self.prizes[where] <= 0:
+            won = next(
+                (prize for prize in lottery.prizes if prize.prize_id == lottery.fallback_prize_id), None
+            )
+        if won is not None:
+            prize = (request.tenant_id, lottery.lottery_id, won.prize_id)
+            self.wins[prize] = self.wins.get(prize, 0) + 1
+            if won.stock is not None:
+                self.prizes[prize] -= 1
+        count = (request.lottery_id, today)
+        member.draw_counts[count] = member.draw_counts.get(count, 0) + 1
+        answer = {
+            "prize_id": won.prize_id if won else None,
+            "drawn_prize_id": drawn.prize_id if drawn else None,
+            "fell_back": drawn is not None and won is not drawn,
+            "roll": rolled,
+            "total_weight": lottery.total_weight,
+            "points": lottery.points_cost,
+        }
+        return member, -taken, answer
+
+    def release_lapsed(self, tenant_id: str, hold_id: str, now: datetime) -> Effect:
+        """A lapsed hold released by a spend, a capture or the sweep: as an explicit release."""
+        return self.apply(Release(tenant_id, hold_id), now)
+
+    def expire(self, tenant_id: str, member_id: str, now: datetime) -> Effect:
+        """The expiry run on one member: every lot whose last day is over goes (pending ones too)."""
+        member = self.members[(tenant_id, member_id)]
+        today = self.today(tenant_id, now)
+        due = [key for key in member.lots if key[1] is not None and key[1] < today]
+        points = sum(member.lots.pop(key) for key in due)
         member.entries += 1
-        answer["balance"] = {"available": member.available(today), "pending": member.pending(today)}
-        self.applied[(request.tenant_id, request.kind, request.natural_id)] = Applied(request, 201, answer)
-        return Effect(self.member_of(request) or "", points, answer)
+        member.last_posted = now
+        answer = {"points_expired": points, "balance": member.balance(today)}
+        request = Expire(tenant_id, member_id, today)
+        self.applied[(tenant_id, EXPIRE, request.natural_id)] = Applied(request, 200, answer)
+        return Effect(member_id, -points, answer)
+
+    def review(self, tenant_id: str, member_id: str) -> tuple[int, int]:
+        """The tiers run's evaluation of a member on its review day; (level before, after)."""
+        ladder = self.tenants[tenant_id].ladder
+        assert ladder is not None
+        status = self.members[(tenant_id, member_id)].tier
+        day = status.review_on
+        assert day is not None
+        level = status.level
+        reached = _qualified_level(ladder, _window_figures(status, ladder, day))
+        if reached >= level:
+            if reached > level:
+                _move(ladder, status, day, reached)
+            else:
+                status.review_on, status.grace_until = _next_review(ladder, day), None
+        elif ladder.grace_days and status.grace_until is None:
+            status.review_on = status.grace_until = day + timedelta(days=ladder.grace_days)
+        else:
+            _move(ladder, status, day, max(reached, level - ladder.max_levels_down))
+        return level, status.level
+
+    @staticmethod
+    def _raise_after_earn(ladder: LadderSpec, status: TierModel, today: date) -> dict[str, str] | None:
+        reached = _qualified_level(ladder, _window_figures(status, ladder, today))
+        if reached <= status.level:
+            return None
+        before = ladder.tiers[status.level].tier_id
+        _move(ladder, status, today, reached)
+        return {"from_tier": before, "to_tier": ladder.tiers[reached].tier_id, "reason": "qualified"}
 
     @staticmethod
     def _credit(member: MemberModel, points: int, lot: LotKey) -> tuple[int, int]:
@@ -351,20 +1186,28 @@ class LedgerModel:
         return net, settled
 
     @staticmethod
-    def _debit(
-        member: MemberModel, points: int, today: date, prefer: LotKey | None = None
-    ) -> tuple[int, int]:
-        """Take `points`: from the `prefer`red pending lot while it is pending, then from available
-        points oldest expiry first (never-expiring last); what is missing becomes debt."""
+    def _mature(member: MemberModel, today: date) -> None:
+        """Pending lots whose day has come join the available lot of their expiry."""
         for (on, expires_on), left in list(member.lots.items()):
-            if on is not None and on <= today:  # matured: now part of the available lot of its expiry
+            if on is not None and on <= today:
                 del member.lots[(on, expires_on)]
                 member.lots[(None, expires_on)] = member.lots.get((None, expires_on), 0) + left
+
+    @classmethod
+    def _debit(
+        cls, member: MemberModel, points: int, today: date, prefer: LotKey | None = None
+    ) -> tuple[int, int, dict[LotKey, int]]:
+        """Take `points`: from the `prefer`red pending lot while it is pending, then from available
+        points oldest expiry first (never-expiring last); what is missing becomes debt. Returns
+        (taken, debt incurred, points taken per lot)."""
+        cls._mature(member, today)
         wanted, taken = points, 0
+        drawn: dict[LotKey, int] = {}
         if prefer is not None and prefer in member.lots:
             take = min(wanted, member.lots[prefer])
             member.lots[prefer] -= take
             wanted, taken = wanted - take, take
+            drawn[prefer] = take
         spendable = sorted(
             (key for key in member.lots if key[0] is None),
             key=lambda key: (key[1] is None, key[1] or date.min),
@@ -373,9 +1216,84 @@ class LedgerModel:
             take = min(wanted, member.lots[key])
             member.lots[key] -= take
             wanted, taken = wanted - take, taken + take
+            if take:
+                drawn[key] = drawn.get(key, 0) + take
         member.lots = {key: left for key, left in member.lots.items() if left}
         member.debt += wanted
-        return taken, wanted
+        return taken, wanted, {key: points for key, points in drawn.items() if points}
+
+    @classmethod
+    def _restore(cls, member: MemberModel, lots: dict[LotKey, int], today: date) -> None:
+        """Points given back into the very lots they came from (their dates, past or not)."""
+        cls._mature(member, today)
+        for key, points in lots.items():
+            member.lots[key] = member.lots.get(key, 0) + points
+
+
+# --- tiers ------------------------------------------------------------------------------------------
+def _month(day: date) -> str:
+    return f"{day:%Y-%m}"
+
+
+def _window_start(day: date, ladder: LadderSpec) -> str:
+    index = day.year * 12 + day.month - 1 - (ladder.window_months - 1)
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _add_figures(
+    status: TierModel, ladder: LadderSpec, day: date, today: date, spend: Decimal, purchases: int, points: int
+) -> None:
+    """Figures added to the month of `day`; months no window ending today or later can reach are
+    dropped first (so a review made late counts only the months still kept, as the product does)."""
+    month, oldest = _month(day), _window_start(today, ladder)
+    status.buckets = {kept: figures for kept, figures in status.buckets.items() if kept >= oldest}
+    if month < oldest:
+        return
+    old = status.buckets.get(month, (Decimal("0.00"), 0, 0))
+    status.buckets[month] = (
+        max(old[0] + spend, Decimal(0)),
+        max(old[1] + purchases, 0),
+        max(old[2] + points, 0),
+    )
+
+
+def _window_figures(status: TierModel, ladder: LadderSpec, day: date) -> Decimal:
+    first, last = _window_start(day, ladder), _month(day)
+    return sum(
+        (spend for month, (spend, _, _) in status.buckets.items() if first <= month <= last), Decimal(0)
+    )
+
+
+def _qualified_level(ladder: LadderSpec, spend: Decimal) -> int:
+    return max(
+        (
+            level
+            for level, tier in enumerate(ladder.tiers)
+            if tier.spend is not None and spend >= Decimal(tier.spend)
+        ),
+        default=0,
+    )
+
+
+def _next_review(ladder: LadderSpec, after: date) -> date:
+    month, day = (int(part) for part in ladder.evaluation_date.split("-"))
+    for year in (after.year, after.year + 1):
+        candidate = date(year, month, min(day, calendar.monthrange(year, month)[1]))
+        if candidate > after:
+            return candidate
+    raise AssertionError("unreachable")
+
+
+def _move(ladder: LadderSpec, status: TierModel, day: date, level: int) -> None:
+    status.level, status.since, status.grace_until = level, day, None
+    status.review_on = _next_review(ladder, day) if level else None
+
+
+def _by_expiry(lots: dict[LotKey, int]) -> dict[date | None, int]:
+    merged: dict[date | None, int] = {}
+    for (_, expires_on), left in lots.items():
+        merged[expires_on] = merged.get(expires_on, 0) + left
+    return merged
 
 
 def expiry_date(policy: dict[str, Any], now: datetime, timezone: str) -> date | None:
@@ -384,6 +1302,8 @@ def expiry_date(policy: dict[str, Any], now: datetime, timezone: str) -> date | 
     if kind == "never":
         return None
     today = now.astimezone(ZoneInfo(timezone)).date()
+    if kind == "days":
+        return today + timedelta(days=policy.get("days", 365))
     if kind == "fixed":
         return date(today.year + policy.get("years_after", 1), policy.get("month", 12), policy.get("day", 31))
     index = today.month - 1 + policy.get("months", 24)

@@ -1,12 +1,16 @@
 """The harness's hands on the wire: botocore hooks on the ledger's DynamoDB client and the DLQ client.
 
 Owns three things, every choice drawn from the simulator's one RNG:
-- the commit journal: each TransactWriteItems that DynamoDB accepted (HTTP 200), named by the
-  operation record it carries (`T#{tenant}#OP#{kind}#{id}`), whatever the caller heard afterwards;
+- the commit journal: each write DynamoDB accepted (HTTP 200), whatever the caller heard
+  afterwards. A TransactWriteItems is named by the operation record it carries
+  (`T#{tenant}#OP#{kind}#{id}`); one without a record by what it wrote (`tier`: a tier decision on
+  a member item, no ledger entry; `coupon_use`: a coupon and its member reference; kind None: a
+  ledger entry without its idempotency record, which is never acceptable). A single-item write is
+  named by its item (`fulfil`: a redemption record; `checkpoint`: a scheduled run's job item);
 - fault injection: a `TransactionConflict` cancellation or throttling before a call reaches
-  DynamoDB, a response lost after the transaction committed (the crash-after-commit case), and the
-  Lambda runtime's timeout at a planned DynamoDB call of an invocation (before it is sent, or after
-  its answer came back);
+  DynamoDB, a response lost after the write committed (the crash-after-commit case; single-item
+  writes are throttled and lose responses alike), and the Lambda runtime's timeout at a planned
+  DynamoDB call of an invocation (before it is sent, or after its answer came back);
 - the dead-letter tap: each message the consumer sends to the dead-letter queue, with its reason.
 
 Throttling is raised from the before-call hook, so botocore's own retries never see it: it stands
@@ -25,6 +29,7 @@ from botocore.exceptions import ReadTimeoutError
 from tests.support.faults import throttling, transaction_conflict
 
 READS = frozenset({"GetItem", "BatchGetItem", "Query"})
+SINGLE_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem"})
 
 
 class LambdaTimeout(BaseException):
@@ -33,12 +38,13 @@ class LambdaTimeout(BaseException):
 
 @dataclass(frozen=True)
 class Commit:
-    """A ledger transaction DynamoDB accepted; kind and id are None if it put no operation record."""
+    """A write DynamoDB accepted, named as `name_write` names it (kind None: a ledger entry written
+    without an operation record)."""
 
     tenant_id: str | None
     kind: str | None
     natural_id: str | None
-    label: object  # who was running: "http" or the queue record being processed
+    label: object  # who was running: "http", "job" or the queue record being processed
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,38 @@ def operation_of(transact_items: list[dict[str, Any]]) -> tuple[str, str, str] |
         if len(parts) == 5 and parts[0] == "T" and parts[2] == "OP":
             return parts[1], parts[3], parts[4]
     return None
+
+
+def _key(item: dict[str, Any]) -> tuple[str, str]:
+    """(PK, SK) of a written item, from a Put's item or an Update's, Delete's or check's key."""
+    key = item.get("Item") or item.get("Key") or {}
+    return key.get("PK", {}).get("S", ""), key.get("SK", {}).get("S", "")
+
+
+def name_write(operation: str, body: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """(tenant, kind, natural id) of a write, as the commit journal names it."""
+    if operation == "TransactWriteItems":
+        items = body["TransactItems"]
+        named = operation_of(items)
+        if named is not None:
+            return named
+        written = [_key(next(iter(item.values()))) for item in items]
+        if any(sk.startswith("LEDGER#") for _, sk in written):
+            return None, None, None
+        for pk, sk in written:
+            parts = pk.split("#")
+            if sk == "MEMBER" and len(parts) == 4:
+                return parts[1], "tier", parts[3]
+            if len(parts) == 4 and parts[2] == "COUPON":
+                return parts[1], "coupon_use", parts[3]
+        return None, "unknown", str(written)
+    pk, sk = _key(body)
+    if pk.startswith("JOB#"):
+        return None, "checkpoint", pk.removeprefix("JOB#")
+    parts = pk.split("#")
+    if sk.startswith("REDEMPTION#") and len(parts) == 4:
+        return parts[1], "fulfil", sk.removeprefix("REDEMPTION#")
+    return (parts[1] if len(parts) > 1 else None), "unknown", f"{operation} {pk} {sk}"
 
 
 class Wire:
@@ -133,19 +171,21 @@ class Wire:
         self._count_write(model)
         context["sim_call"] = self.calls
         items: list[dict[str, Any]] = []
-        if name == "TransactWriteItems":
-            items = json.loads(params["body"])["TransactItems"]
-            context["sim_operation"] = operation_of(items)
+        if name == "TransactWriteItems" or name in SINGLE_WRITES:
+            body = json.loads(params["body"])
+            items = body.get("TransactItems", [])
+            context["sim_operation"] = name_write(name, body)
         self._timeout(self.calls, "before", name)
         if not self.enabled:
             return
         roll = self.rng.random()
         rates = self.rates
-        if name == "TransactWriteItems":
-            if roll < rates.conflict:
-                self.faults.append(Fault("conflict", name, self.label))
-                raise transaction_conflict(len(items))
-            roll -= rates.conflict
+        if name == "TransactWriteItems" or name in SINGLE_WRITES:
+            if name == "TransactWriteItems":
+                if roll < rates.conflict:
+                    self.faults.append(Fault("conflict", name, self.label))
+                    raise transaction_conflict(len(items))
+                roll -= rates.conflict
             if roll < rates.throttle_write:
                 self.faults.append(Fault("throttle-write", name, self.label))
                 raise throttling(name)
@@ -161,10 +201,8 @@ class Wire:
             self.writes += 1
 
     def _after_call(self, model: Any, http_response: Any, context: dict[str, Any], **_: Any) -> None:
-        if model.name == "TransactWriteItems" and http_response.status_code == 200:
-            self.commits.append(
-                Commit(*(context.get("sim_operation") or (None, None, None)), label=self.label)
-            )
+        if "sim_operation" in context and http_response.status_code == 200:
+            self.commits.append(Commit(*context["sim_operation"], label=self.label))
             if context.get("sim_lose_response"):
                 self.faults.append(Fault("lost-response", model.name, self.label))
                 raise ReadTimeoutError(endpoint_url="dynamodb (response lost after commit)")

@@ -4,7 +4,9 @@ scheduled `tiers` run (evaluation of the members due, downgrades), and an admin'
 The run finds members through a sparse, sharded index by review date (only members above the
 base tier, or with an assignment, have one), walks the days from its checkpoint like the other
 runs, and re-reads each candidate: a member whose review date moved (evaluated already, or
-upgraded meanwhile) is skipped, so a second run for the same time changes nothing."""
+upgraded meanwhile) is skipped, so a second run for the same time changes nothing. A review date
+is set for a day after the member's own local day, so the checkpoint never passes a day that is
+still tomorrow somewhere (UTC-12): the next runs walk it again, however few are due on it."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from loyalty.store.ledger_store import ConcurrentChangeError, MemberRecord, Tier
 
 JOB = "tiers"
 AHEAD_OF_UTC = timedelta(hours=14)  # the furthest any time zone runs ahead of UTC
+BEHIND_UTC = timedelta(hours=12)  # the furthest any time zone runs behind UTC
 FIRST_RUN_LOOKBACK = timedelta(days=31)
 
 
@@ -74,7 +77,9 @@ def run_tiers(
             if not _evaluate_member(context, candidate, day, now, report):
                 report.not_yet_due += 1
                 finished = False
-        return finished
+        # An earn (or an assignment) still sets a review on this day wherever the day before it
+        # has not ended: until then the checkpoint stays here, or such a member is never reviewed.
+        return finished and day <= (now - BEHIND_UTC).date()
 
     latest = (now + AHEAD_OF_UTC).date()
     checkpoint = walk_days(jobs, JOB, latest - FIRST_RUN_LOOKBACK, latest, visit, should_stop)

@@ -373,10 +373,14 @@ class LedgerStore(TableStore):
             balance["counters"] = member_posting.counters
         balance["lots"] = lots_map(posting.lots_after)
         due = next_expiry(posting.lots_after)
-        if due is not None and due < now.date():
+        unfinished = (now + UNFINISHED_AHEAD).date()
+        if due is not None and due < unfinished:
             # Points given back with a date already past (a cancelled redemption, a released hold)
             # are indexed on a day no expiry run has finished yet, so the next runs expire them.
-            due = (now + UNFINISHED_AHEAD).date()
+            # A run may have finished every day before the UTC date of now + 14 h (where the day
+            # is over furthest ahead), not only those before today's UTC date; and any later
+            # write must keep the member there, or it would move it back onto a finished day.
+            due = unfinished
         index = {"GSI1PK": keys.expiry_index_pk(due, tenant, member), "GSI1SK": pk} if due else {}
         if profile is not None:
             item = {
