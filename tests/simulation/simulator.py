@@ -71,6 +71,7 @@ from loyalty.operations import (
 )
 from loyalty.operations.context import Context, Outcome, Principal, default_context
 from loyalty.store.job_store import JobStore
+from loyalty.store.keys import EXPIRY_SHARDS
 from tests.simulation.model import (
     ACCEPT,
     EXPIRE,
@@ -294,7 +295,8 @@ class Simulator:
         self.context.clock = self.clock
         self.context.sleep = lambda seconds: None
         self.jobs = JobStore(self.context.ledger.table_name, self.context.ledger.client)
-        for job in (expiry.JOB, tiers.JOB):  # the programs are new: nothing is due before today
+        # the programs are new: nothing is due before today (the expiry run keeps one per shard)
+        for job in (tiers.JOB, *(expiry.shard_job(shard) for shard in range(EXPIRY_SHARDS))):
             self.jobs.advance(job, (self.clock() - timedelta(days=1)).date())
         for tenant in TENANTS:
             program = Program.model_validate(tenant.program_document())
