@@ -142,19 +142,13 @@ class CouponStore(TableStore):
         return from_item(item) if item else None
 
     def _query(self, pk: str, prefix: str) -> list[dict[str, Any]]:
-        request: dict[str, Any] = {
-            "TableName": self.table_name,
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-            "ExpressionAttributeValues": values(pk=pk, prefix=prefix),
-            "ConsistentRead": True,
-        }
-        found: list[dict[str, Any]] = []
-        while True:
-            response = self.client.query(**request)
-            found.extend(from_item(item) for item in response.get("Items", []))
-            if "LastEvaluatedKey" not in response:
-                return found
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return self.query_all(
+            {
+                "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+                "ExpressionAttributeValues": values(pk=pk, prefix=prefix),
+                "ConsistentRead": True,
+            }
+        )
 
 
 def _coupon(item: dict[str, Any]) -> CouponRecord:

@@ -4,7 +4,6 @@ exactly where the last run left off."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from loyalty.store import keys
 from loyalty.store.table import TableStore, from_item, names, to_item, values
@@ -38,20 +37,14 @@ class JobStore(TableStore):
     def sunsets(self) -> dict[str, set[str]]:
         """Tenant id -> the sunset steps done, for every tenant whose program ever had a sunset
         (a few items; the program document says whether one is still set)."""
-        found: dict[str, set[str]] = {}
-        request: dict[str, Any] = {
-            "TableName": self.table_name,
-            "KeyConditionExpression": "PK = :pk",
-            "ExpressionAttributeValues": values(pk=keys.SUNSETS_PK),
-            "ConsistentRead": True,
-        }
-        while True:
-            response = self.client.query(**request)
-            for item in map(from_item, response.get("Items", [])):
-                found[item["tenant_id"]] = set(item.get("done") or ())
-            if "LastEvaluatedKey" not in response:
-                return found
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        items = self.query_all(
+            {
+                "KeyConditionExpression": "PK = :pk",
+                "ExpressionAttributeValues": values(pk=keys.SUNSETS_PK),
+                "ConsistentRead": True,
+            }
+        )
+        return {item["tenant_id"]: set(item.get("done") or ()) for item in items}
 
     def sunset_step_done(self, tenant_id: str, step: str) -> None:
         self.client.update_item(

@@ -286,15 +286,6 @@ class LedgerStore(TableStore):
         page, more = items[:limit], len(items) > limit
         return [_entry(item) for item in page], (page[-1]["seq"] if more and page else None)
 
-    def _query_all(self, **kwargs: Any) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        while True:
-            response = self.client.query(TableName=self.table_name, **kwargs)
-            items.extend(from_item(item) for item in response.get("Items", []))
-            if "LastEvaluatedKey" not in response:
-                return items
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-
     # --- the one write path of the ledger -------------------------------------------------------
     def commit(self, commit: PostingCommit) -> None:
         """Write a posting as one TransactWriteItems.

@@ -347,23 +347,18 @@ class RewardStore(TableStore):
 
     def open_holds(self, tenant_id: str, member_id: str) -> list[HoldRecord]:
         """The member's holds that are still open (a member has a handful at most)."""
-        request: dict[str, Any] = {
-            "TableName": self.table_name,
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-            "FilterExpression": "#status = :held",
-            "ExpressionAttributeNames": names("status"),
-            "ExpressionAttributeValues": values(
-                pk=keys.member_pk(tenant_id, member_id), prefix=keys.HOLD_PREFIX, held="held"
-            ),
-            "ConsistentRead": True,
-        }
-        found: list[HoldRecord] = []
-        while True:
-            response = self.client.query(**request)
-            found.extend(_hold(from_item(item)) for item in response.get("Items", []))
-            if "LastEvaluatedKey" not in response:
-                return found
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        items = self.query_all(
+            {
+                "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+                "FilterExpression": "#status = :held",
+                "ExpressionAttributeNames": names("status"),
+                "ExpressionAttributeValues": values(
+                    pk=keys.member_pk(tenant_id, member_id), prefix=keys.HOLD_PREFIX, held="held"
+                ),
+                "ConsistentRead": True,
+            }
+        )
+        return [_hold(item) for item in items]
 
     def expired_holds(self, now: datetime) -> Iterator[HoldRecord]:
         """Open holds whose expiry has passed, every tenant and shard. The index is eventually

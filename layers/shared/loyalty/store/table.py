@@ -71,14 +71,22 @@ class TableStore:
             "ExpressionAttributeValues": condition_values,
             "Limit": 100,  # BatchGetItem's limit: one page, one batch
         }
+        for page in self.query_pages(request):
+            yield from self.read_items([{"PK": item["PK"], "SK": item["SK"]} for item in page])
+
+    def query_pages(self, request: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
+        """Every page of one Query (raw items), following LastEvaluatedKey to the end."""
+        request = {"TableName": self.table_name, **request}
         while True:
             response = self.client.query(**request)
-            yield from self.read_items(
-                [{"PK": item["PK"], "SK": item["SK"]} for item in response.get("Items", [])]
-            )
+            yield response.get("Items", [])
             if "LastEvaluatedKey" not in response:
                 return
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def query_all(self, request: dict[str, Any]) -> list[dict[str, Any]]:
+        """Every item of one Query, as plain values (for the few-item partitions read whole)."""
+        return [from_item(item) for page in self.query_pages(request) for item in page]
 
     def read_items(self, item_keys: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """Up to 100 items by key (raw), read consistently; those that no longer exist are absent."""
