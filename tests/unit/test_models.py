@@ -50,3 +50,35 @@ def test_fingerprint_ignores_amount_spelling_but_not_values():
     other = PurchaseRequest.model_validate({**BASE, "amount": "10.51"})
     assert request_fingerprint("purchase", one) == request_fingerprint("purchase", same)
     assert request_fingerprint("purchase", one) != request_fingerprint("purchase", other)
+
+
+def test_given_an_entry_item_as_stored_before_when_read_then_its_fields_come_back_and_the_rest_is_ignored():
+    from loyalty.models.ledger import LedgerEntry, entry_fields
+
+    stored = {
+        "PK": "T#shop#M#m1",
+        "SK": "LEDGER#00000000000000000001",
+        "tenant_id": "shop",
+        "member_id": "m1",
+        "seq": 1,
+        "entry_id": "1",
+        "type": "earn",
+        "points": 100,
+        "balance_after": 100,
+        "created_at": "2026-01-01T00:00:00+00:00",
+        "source": "signup",
+        "expires_on": "2027-12-31",
+        "no_longer_written": "x",
+    }
+
+    entry = LedgerEntry.model_validate(entry_fields(stored))
+
+    assert entry.model_dump(mode="json", exclude_none=True) == {
+        "type": "earn",
+        "source": "signup",
+        "expires_on": "2027-12-31",
+        "entry_id": "1",
+        "points": 100,
+        "balance_after": 100,
+        "created_at": "2026-01-01T00:00:00Z",
+    }

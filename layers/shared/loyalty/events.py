@@ -9,6 +9,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from loyalty.models.ledger import entry_fields
+
 SOURCE = "loyalty"
 _NAMESPACE = uuid.UUID("6f1c1d52-5a43-4b8e-9c1e-6a0d3e0f4a11")
 
@@ -23,29 +25,6 @@ ENTRY_EVENTS = {
     "hold": "points.held",
     "release": "points.released",
 }
-
-_ENTRY_DETAIL = (
-    "entry_id",
-    "type",
-    "points",
-    "balance_after",
-    "source",
-    "order_id",
-    "refund_id",
-    "adjustment_id",
-    "reason",
-    "debt_settled",
-    "debt_incurred",
-    "program_version",
-    "expires_on",
-    "redemption_id",
-    "reward_id",
-    "quantity",
-    "hold_id",
-    "held",
-    "coupon_code",
-    "draw_id",
-)
 
 
 def event_for_item(item: dict[str, Any]) -> dict[str, Any] | None:
@@ -80,7 +59,8 @@ def event_for_item(item: dict[str, Any]) -> dict[str, Any] | None:
     elif sk.startswith("LEDGER#") and item.get("type") in ENTRY_EVENTS:
         # A birthday entry is the shop's cue for a greeting, whatever points it carries.
         detail_type = "member.birthday" if item.get("source") == "birthday" else ENTRY_EVENTS[item["type"]]
-        detail = {name: item[name] for name in _ENTRY_DETAIL if name in item}
+        # Every field the entry was written with; its time is the event's `occurred_at`.
+        detail = {name: value for name, value in entry_fields(item).items() if name != "created_at"}
         detail["member_id"] = item["member_id"]
         occurred_at = item["created_at"]
     else:

@@ -16,6 +16,7 @@ from loyalty.models.common import (
     StrictModel,
     TenantId,
 )
+from loyalty.models.ledger import LedgerEntry
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]{1,190}$")]
@@ -147,33 +148,8 @@ class MemberResponse(ResponseModel):
     expiring: list[ExpiringPoints]
 
 
-class LedgerEntryResponse(ResponseModel):
-    entry_id: str
-    type: str
-    points: int = Field(description="Signed: positive credits the member")
-    balance_after: int
-    created_at: datetime
-    source: str | None = None
-    order_id: str | None = None
-    refund_id: str | None = None
-    adjustment_id: str | None = None
-    reason: str | None = None
-    debt_settled: int | None = None
-    debt_incurred: int | None = None
-    program_version: int | None = None
-    rule_ids: list[str] | None = Field(default=None, description="The rules that produced this entry")
-    capped: bool | None = None
-    activity_id: str | None = None
-    activity_type: str | None = None
-    referee_id: str | None = None
-    expires_on: date | None = None
-    available_on: date | None = Field(default=None, description="Pending until this day (return window)")
-    redemption_id: str | None = None
-    reward_id: str | None = None
-    hold_id: str | None = None
-    held: int | None = Field(default=None, description="Points moved into (+) or out of (-) held")
-    coupon_code: str | None = None
-    draw_id: str | None = None
+class LedgerEntryResponse(LedgerEntry):
+    """A ledger entry as `/transactions` answers it: every field it was written with."""
 
 
 class TransactionsPage(ResponseModel):

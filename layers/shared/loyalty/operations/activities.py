@@ -10,6 +10,7 @@ from loyalty.domain.ledger import credit
 from loyalty.domain.rules import evaluate_activity
 from loyalty.domain.tiers import Figures
 from loyalty.models.api import ActivityRequest, ActivityResponse
+from loyalty.models.ledger import EntryDetail
 from loyalty.operations.context import Context, Outcome, member_to_change, with_retries
 from loyalty.operations.tiers import tier_after_earn
 from loyalty.operations.views import balance, tier_change
@@ -54,17 +55,17 @@ def record_activity(context: Context, tenant_id: str, request: ActivityRequest) 
                 tenant_id=tenant_id,
                 member_id=request.member_id,
                 posting=posting,
-                entry={
-                    "type": "earn",
-                    "source": "activity",
-                    "activity_id": request.activity_id,
-                    "activity_type": request.type,
-                    "program_version": program.version,
-                    "rule_ids": award.rule_ids or None,
-                    "capped": award.capped or None,
-                    "reason": award.reason,
-                    "expires_on": expires_on.isoformat() if expires_on and posting.points else None,
-                },
+                entry=EntryDetail(
+                    type="earn",
+                    source="activity",
+                    activity_id=request.activity_id,
+                    activity_type=request.type,
+                    program_version=program.version,
+                    rule_ids=award.rule_ids or None,
+                    capped=award.capped or None,
+                    reason=award.reason,
+                    expires_on=expires_on if posting.points else None,
+                ),
                 operation=OperationRecord(ACTIVITY, request.activity_id, fingerprint, 201, body),
                 now=now,
                 counters=after_award(member.counters, program, now, award.points, activity_type=request.type),

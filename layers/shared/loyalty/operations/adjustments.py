@@ -9,6 +9,7 @@ from loyalty.domain.ledger import credit, debit
 from loyalty.domain.sunset import redeeming_ended
 from loyalty.errors import InvalidRequestError
 from loyalty.models.api import AdjustmentRequest, AdjustmentResponse
+from loyalty.models.ledger import EntryDetail
 from loyalty.operations.context import Context, Outcome, Principal, member_to_change, with_retries
 from loyalty.operations.views import balance
 from loyalty.store.ledger_store import OperationRecord, PostingCommit
@@ -51,14 +52,14 @@ def adjust(context: Context, principal: Principal, member_id: str, request: Adju
                 tenant_id=tenant_id,
                 member_id=member_id,
                 posting=posting,
-                entry={
-                    "type": "adjust",
-                    "source": "import" if source == "import" else "admin",
-                    "adjustment_id": request.adjustment_id,
-                    "reason": request.reason,
-                    "actor": principal.key_id,
-                    "expires_on": expires_on.isoformat() if expires_on and posting.points else None,
-                },
+                entry=EntryDetail(
+                    type="adjust",
+                    source="import" if source == "import" else "admin",
+                    adjustment_id=request.adjustment_id,
+                    reason=request.reason,
+                    actor=principal.key_id,
+                    expires_on=expires_on if posting.points else None,
+                ),
                 operation=OperationRecord(ADJUSTMENT, request.adjustment_id, fingerprint, 201, body),
                 now=now,
             )

@@ -16,6 +16,7 @@ from loyalty.domain.expiry import lot_expiry
 from loyalty.domain.ledger import credit
 from loyalty.domain.sunset import earning_ended
 from loyalty.domain.tiers import current_tier
+from loyalty.models.ledger import EntryDetail
 from loyalty.operations.checkpoints import walk_days
 from loyalty.operations.context import Context, Outcome, with_retries
 from loyalty.operations.views import balance
@@ -92,14 +93,14 @@ def _celebrate(
                 tenant_id=member.tenant_id,
                 member_id=member.member_id,
                 posting=posting,
-                entry={
-                    "type": "earn",
-                    "source": "birthday",
-                    "birthday_year": day.year,  # the program-local year: the coupon issued once a year
-                    "program_version": program.version,
-                    "rule_ids": [f"birthday:{tier.id}"],
-                    "expires_on": expires_on.isoformat() if expires_on and posting.points else None,
-                },
+                entry=EntryDetail(
+                    type="earn",
+                    source="birthday",
+                    birthday_year=day.year,  # the program-local year: the coupon issued once a year
+                    program_version=program.version,
+                    rule_ids=[f"birthday:{tier.id}"],
+                    expires_on=expires_on if posting.points else None,
+                ),
                 operation=OperationRecord(BIRTHDAY, natural_id, BIRTHDAY, 200, body),
                 now=now,
             )

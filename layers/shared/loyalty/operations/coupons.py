@@ -24,6 +24,7 @@ from loyalty.errors import (
 )
 from loyalty.models.api import Balance
 from loyalty.models.common import amount_str
+from loyalty.models.ledger import EntryDetail
 from loyalty.models.rewards import (
     CouponCheckRequest,
     CouponCheckResponse,
@@ -121,12 +122,12 @@ def issue(
                 tenant_id=tenant_id,
                 member_id=member_id,
                 posting=posting,
-                entry={
-                    "type": "redeem",
-                    "source": "coupon",
-                    "coupon_code": coupon.code,
-                    "reward_id": request.template_id,
-                },
+                entry=EntryDetail(
+                    type="redeem",
+                    source="coupon",
+                    coupon_code=coupon.code,
+                    reward_id=request.template_id,
+                ),
                 operation=OperationRecord(ISSUE, request.issue_id, fingerprint, 201, body),
                 now=now,
                 extra=(record, reference),

@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 from loyalty.domain.calendar import local_date
 from loyalty.domain.ledger import expire
 from loyalty.models.jobs import ExpiryShardMessage
+from loyalty.models.ledger import EntryDetail
 from loyalty.operations.checkpoints import walk_days
 from loyalty.operations.context import Context, Outcome, with_retries
 from loyalty.operations.sunset import run_sunset_expiry
@@ -164,7 +165,7 @@ def _expire_member(
                 tenant_id=member.tenant_id,
                 member_id=member.member_id,
                 posting=posting,
-                entry={"type": "expire", "source": "expiry", "program_version": program.version},
+                entry=EntryDetail(type="expire", source="expiry", program_version=program.version),
                 operation=OperationRecord(EXPIRE, natural_id, EXPIRE, 200, body),
                 now=now,
             )

@@ -20,6 +20,7 @@ from loyalty.domain.sunset import check_redeeming_open
 from loyalty.errors import HoldClosedError, HoldNotFoundError, InvalidRequestError, MemberNotFoundError
 from loyalty.models.api import Balance
 from loyalty.models.common import amount_str
+from loyalty.models.ledger import EntryDetail
 from loyalty.models.program import Program
 from loyalty.models.rewards import (
     CaptureRequest,
@@ -73,13 +74,13 @@ def reserve(context: Context, tenant_id: str, member_id: str, request: HoldReque
                 tenant_id=tenant_id,
                 member_id=member_id,
                 posting=posting,
-                entry={
-                    "type": "hold",
-                    "source": "checkout",
-                    "hold_id": request.hold_id,
-                    "held": request.points,
-                    "order_id": request.order_id,
-                },
+                entry=EntryDetail(
+                    type="hold",
+                    source="checkout",
+                    hold_id=request.hold_id,
+                    held=request.points,
+                    order_id=request.order_id,
+                ),
                 operation=OperationRecord(
                     HOLD, request.hold_id, fingerprint, 201, body, state={"member_id": member_id}
                 ),
@@ -167,12 +168,12 @@ def capture_hold(context: Context, tenant_id: str, hold_id: str, request: Captur
                 tenant_id=tenant_id,
                 member_id=record.member_id,
                 posting=posting,
-                entry={
-                    "type": "redeem",
-                    "source": "checkout",
-                    "hold_id": hold_id,
-                    "order_id": request.order_id,
-                },
+                entry=EntryDetail(
+                    type="redeem",
+                    source="checkout",
+                    hold_id=hold_id,
+                    order_id=request.order_id,
+                ),
                 operation=OperationRecord(CAPTURE, hold_id, fingerprint, 200, body),
                 now=now,
                 extra=(store.close_hold(record, "captured", now, request.order_id),),
@@ -219,13 +220,13 @@ def _commit_release(
             tenant_id=record.tenant_id,
             member_id=record.member_id,
             posting=posting,
-            entry={
-                "type": "release",
-                "source": "checkout",
-                "hold_id": record.hold_id,
-                "held": -record.points,
-                "reason": reason,
-            },
+            entry=EntryDetail(
+                type="release",
+                source="checkout",
+                hold_id=record.hold_id,
+                held=-record.points,
+                reason=reason,
+            ),
             operation=OperationRecord(RELEASE, record.hold_id, RELEASE_FINGERPRINT, 200, body),
             now=now,
             extra=(_store(context).close_hold(record, "released", now),),

@@ -15,6 +15,7 @@ from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import debit
 from loyalty.domain.lottery import outcome, roll, total_weight
 from loyalty.errors import LotteryNotFoundError, NotFoundError
+from loyalty.models.ledger import EntryDetail
 from loyalty.models.rewards import DrawRequest, DrawResponse, Lottery, LotteryResponse
 from loyalty.operations.context import Context, Outcome, Principal, member_to_change, with_retries
 from loyalty.operations.holds import spendable
@@ -106,12 +107,12 @@ def draw(
                 tenant_id=tenant_id,
                 member_id=member_id,
                 posting=posting,
-                entry={
-                    "type": "redeem",
-                    "source": "lottery",
-                    "draw_id": request.draw_id,
-                    "reward_id": request.lottery_id,
-                },
+                entry=EntryDetail(
+                    type="redeem",
+                    source="lottery",
+                    draw_id=request.draw_id,
+                    reward_id=request.lottery_id,
+                ),
                 operation=OperationRecord(DRAW, request.draw_id, fingerprint, 201, body),
                 now=now,
                 extra=tuple(extra),

@@ -12,7 +12,8 @@ from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import Account, credit, mature
 from loyalty.domain.rules import evaluate_signup
 from loyalty.errors import AlreadyExistsError, InvalidRequestError, MemberNotFoundError
-from loyalty.models.api import EnrollRequest, LedgerEntryResponse
+from loyalty.models.api import EnrollRequest
+from loyalty.models.ledger import EntryDetail
 from loyalty.operations.context import Context, Outcome, replay, with_retries
 from loyalty.operations.views import member_view
 from loyalty.store.ledger_store import MemberRecord, OperationRecord, PostingCommit
@@ -47,13 +48,13 @@ def enroll(context: Context, tenant_id: str, request: EnrollRequest) -> Outcome:
                 tenant_id=tenant_id,
                 member_id=member_id,
                 posting=posting,
-                entry={
-                    "type": "earn",
-                    "source": "signup",
-                    "program_version": program.version,
-                    "rule_ids": award.rule_ids or None,
-                    "expires_on": expires_on.isoformat() if expires_on and posting.points else None,
-                },
+                entry=EntryDetail(
+                    type="earn",
+                    source="signup",
+                    program_version=program.version,
+                    rule_ids=award.rule_ids or None,
+                    expires_on=expires_on if posting.points else None,
+                ),
                 operation=OperationRecord(ENROLL, member_id, fingerprint, 201, body),
                 now=now,
                 new_member_profile=profile,
@@ -90,10 +91,7 @@ def list_transactions(
     entries, next_seq = context.ledger.list_entries(tenant_id, member_id, min(limit, MAX_PAGE), before)
     if not entries and before is None:  # enrolment writes a member's first entry: none means no member
         raise MemberNotFoundError(f"member {member_id!r} not found")
-    items = [
-        LedgerEntryResponse.model_validate(entry).model_dump(mode="json", exclude_none=True)
-        for entry in entries
-    ]
+    items = [entry.model_dump(mode="json", exclude_none=True) for entry in entries]
     return Outcome(
         200, {"items": items, "next_cursor": encode_cursor(next_seq) if next_seq is not None else None}
     )

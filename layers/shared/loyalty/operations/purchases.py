@@ -25,6 +25,7 @@ from loyalty.models.api import (
     RefundResponse,
 )
 from loyalty.models.common import amount_str
+from loyalty.models.ledger import EntryDetail
 from loyalty.models.program import Program
 from loyalty.operations.context import Context, Outcome, member_to_change, replay, with_retries
 from loyalty.operations.tiers import tier_after_earn, tier_after_refund
@@ -125,9 +126,13 @@ def record_purchase(context: Context, tenant_id: str, request: PurchaseRequest) 
                 member_id=request.member_id,
                 posting=posting,
                 entry=_entry(
-                    program, award, lot.expires_on if lot else None, lot.available_on if lot else None
-                )
-                | {"source": "purchase", "order_id": request.order_id},
+                    program,
+                    award,
+                    lot.expires_on if lot else None,
+                    lot.available_on if lot else None,
+                    source="purchase",
+                    order_id=request.order_id,
+                ),
                 operation=OperationRecord(PURCHASE, request.order_id, fingerprint, 201, body, state),
                 now=now,
                 counters=after_award(member.counters, program, now, award.points, purchase=True),
@@ -146,18 +151,28 @@ def record_purchase(context: Context, tenant_id: str, request: PurchaseRequest) 
 
 
 def _entry(
-    program: Program, award: Award, expires_on: date | None, available_on: date | None
-) -> dict[str, Any]:
+    program: Program,
+    award: Award,
+    expires_on: date | None,
+    available_on: date | None,
+    *,
+    source: str,
+    order_id: str,
+    referee_id: str | None = None,
+) -> EntryDetail:
     """The ledger entry's own record of why it happened: program version and rules."""
-    return {
-        "type": "earn",
-        "program_version": program.version,
-        "rule_ids": award.rule_ids or None,
-        "capped": award.capped or None,
-        "reason": award.reason,
-        "expires_on": expires_on.isoformat() if expires_on else None,
-        "available_on": available_on.isoformat() if available_on else None,
-    }
+    return EntryDetail(
+        type="earn",
+        source=source,
+        order_id=order_id,
+        referee_id=referee_id,
+        program_version=program.version,
+        rule_ids=award.rule_ids or None,
+        capped=award.capped or None,
+        reason=award.reason,
+        expires_on=expires_on,
+        available_on=available_on,
+    )
 
 
 def _referral(
@@ -181,11 +196,15 @@ def _referral(
     posting = credit(
         referrer.account, referrer.lots, award.points, expires_on, today=local_date(now, program.timezone)
     )
-    entry = _entry(program, award, expires_on if posting.points else None, None) | {
-        "source": "referral",
-        "referee_id": referee.member_id,
-        "order_id": order_id,
-    }
+    entry = _entry(
+        program,
+        award,
+        expires_on if posting.points else None,
+        None,
+        source="referral",
+        order_id=order_id,
+        referee_id=referee.member_id,
+    )
     counters = after_award(referrer.counters, program, now, award.points)
     return (MemberPosting(referrer_id, posting, entry, counters),)
 
@@ -250,12 +269,12 @@ def refund_purchase(context: Context, tenant_id: str, order_id: str, request: Re
                 tenant_id=tenant_id,
                 member_id=state["member_id"],
                 posting=posting,
-                entry={
-                    "type": "clawback",
-                    "source": "refund",
-                    "order_id": order_id,
-                    "refund_id": request.refund_id,
-                },
+                entry=EntryDetail(
+                    type="clawback",
+                    source="refund",
+                    order_id=order_id,
+                    refund_id=request.refund_id,
+                ),
                 operation=OperationRecord(REFUND, request.refund_id, fingerprint, 201, body),
                 now=now,
                 operation_update=OperationUpdate(

@@ -24,6 +24,7 @@ from loyalty.errors import (
 )
 from loyalty.models.api import Balance
 from loyalty.models.common import StrictModel, amount_str
+from loyalty.models.ledger import EntryDetail
 from loyalty.models.program import Program
 from loyalty.models.rewards import RedemptionRequest, RedemptionResponse, Reward, RewardResponse
 from loyalty.operations.context import Context, Outcome, Principal, member_to_change, replay, with_retries
@@ -128,13 +129,13 @@ def redeem(context: Context, tenant_id: str, member_id: str, request: Redemption
                 tenant_id=tenant_id,
                 member_id=member_id,
                 posting=posting,
-                entry={
-                    "type": "redeem",
-                    "source": "catalog",
-                    "redemption_id": request.redemption_id,
-                    "reward_id": request.reward_id,
-                    "quantity": request.quantity,
-                },
+                entry=EntryDetail(
+                    type="redeem",
+                    source="catalog",
+                    redemption_id=request.redemption_id,
+                    reward_id=request.reward_id,
+                    quantity=request.quantity,
+                ),
                 operation=OperationRecord(REDEMPTION, request.redemption_id, fingerprint, 201, body),
                 now=now,
                 extra=(
@@ -237,12 +238,12 @@ def cancel(context: Context, tenant_id: str, member_id: str, redemption_id: str)
                 tenant_id=tenant_id,
                 member_id=member_id,
                 posting=posting,
-                entry={
-                    "type": "redeem_cancel",
-                    "source": "catalog",
-                    "redemption_id": redemption_id,
-                    "reward_id": record.reward_id,
-                },
+                entry=EntryDetail(
+                    type="redeem_cancel",
+                    source="catalog",
+                    redemption_id=redemption_id,
+                    reward_id=record.reward_id,
+                ),
                 operation=OperationRecord(CANCELLATION, redemption_id, fingerprint, 200, body),
                 now=now,
                 extra=(status_update, *extra),

@@ -20,6 +20,7 @@ from datetime import date, datetime
 from loyalty.domain.calendar import local_date
 from loyalty.domain.ledger import expire
 from loyalty.domain.sunset import notice_due, redeeming_ended
+from loyalty.models.ledger import EntryDetail
 from loyalty.models.program import Program
 from loyalty.operations.context import Context, Outcome, with_retries
 from loyalty.operations.views import balance
@@ -117,12 +118,12 @@ def _expire_all(
                 tenant_id=member.tenant_id,
                 member_id=member.member_id,
                 posting=posting,
-                entry={
-                    "type": "sunset",
-                    "source": "sunset",
-                    "reason": "program_ended",
-                    "program_version": program.version,
-                },
+                entry=EntryDetail(
+                    type="sunset",
+                    source="sunset",
+                    reason="program_ended",
+                    program_version=program.version,
+                ),
                 operation=OperationRecord(SUNSET, natural_id, SUNSET, 200, body),
                 now=now,
             )

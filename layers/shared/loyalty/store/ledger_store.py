@@ -10,6 +10,7 @@ from typing import Any
 
 from loyalty.domain.ledger import NEVER, Account, Lot, Posting, next_expiry
 from loyalty.domain.tiers import TierChange, TierStatus
+from loyalty.models.ledger import EntryDetail, LedgerEntry, detail_item, entry_fields
 from loyalty.store import keys
 from loyalty.store.table import (
     TableStore,
@@ -74,7 +75,7 @@ class MemberPosting:
 
     member_id: str
     posting: Posting
-    entry: dict[str, Any]
+    entry: EntryDetail
     counters: dict[str, Any] | None = None
 
 
@@ -97,7 +98,7 @@ class PostingCommit:
     tenant_id: str
     member_id: str
     posting: Posting
-    entry: dict[str, Any]
+    entry: EntryDetail
     operation: OperationRecord
     now: datetime
     new_member_profile: dict[str, Any] | None = None
@@ -270,7 +271,7 @@ class LedgerStore(TableStore):
 
     def list_entries(
         self, tenant_id: str, member_id: str, limit: int, before_seq: int | None
-    ) -> tuple[list[dict[str, Any]], int | None]:
+    ) -> tuple[list[LedgerEntry], int | None]:
         """Ledger entries newest first; returns the page and the seq to continue below, if any."""
         upper = keys.entry_sk(before_seq - 1) if before_seq is not None else f"{keys.ENTRY_PREFIX}~"
         response = self.client.query(
@@ -429,7 +430,7 @@ class LedgerStore(TableStore):
                             "created_at": now.isoformat(),
                             "debt_settled": posting.debt_settled or None,
                             "debt_incurred": posting.debt_incurred or None,
-                            **member_posting.entry,
+                            **detail_item(member_posting.entry),
                         }
                     ),
                     "ConditionExpression": "attribute_not_exists(PK)",
@@ -614,30 +615,5 @@ def _operation(item: dict[str, Any]) -> OperationRecord:
     )
 
 
-_ENTRY_FIELDS = (
-    "entry_id",
-    "type",
-    "points",
-    "balance_after",
-    "created_at",
-    "source",
-    "order_id",
-    "refund_id",
-    "adjustment_id",
-    "reason",
-    "debt_settled",
-    "debt_incurred",
-    "program_version",
-    "expires_on",
-    "actor",
-    "redemption_id",
-    "reward_id",
-    "hold_id",
-    "held",
-    "coupon_code",
-    "draw_id",
-)
-
-
-def _entry(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: item[name] for name in _ENTRY_FIELDS if name in item}
+def _entry(item: dict[str, Any]) -> LedgerEntry:
+    return LedgerEntry.model_validate(entry_fields(item))
