@@ -31,7 +31,7 @@ from typing import Any
 
 from loyalty.store import keys
 from loyalty.store.table import from_item
-from tests.simulation.model import LedgerModel, MemberModel
+from tests.simulation.oracle import LedgerModel, MemberModel
 
 NOTHING_NEGATIVE = "nothing is negative"
 BALANCE_IS_LEDGER = "available + pending + held = sum of ledger entries"

@@ -72,33 +72,6 @@ from loyalty.operations import (
 from loyalty.operations.context import Context, Outcome, Principal, default_context
 from loyalty.store.job_store import JobStore
 from loyalty.store.keys import EXPIRY_SHARDS
-from tests.simulation.model import (
-    ACCEPT,
-    EXPIRE,
-    RELEASE,
-    SPENDS,
-    TIER,
-    Adjust,
-    BuyCoupon,
-    CancelRedemption,
-    Capture,
-    Decision,
-    Draw,
-    Earn,
-    Enroll,
-    Fulfil,
-    JobOutcome,
-    LedgerModel,
-    Poison,
-    Redeem,
-    Refund,
-    Release,
-    Request,
-    Reserve,
-    UseCoupon,
-    coupon_code,
-    draw_source,
-)
 from tests.simulation.observe import (
     ANSWERS_TRUE,
     AT_MOST_ONCE,
@@ -116,6 +89,29 @@ from tests.simulation.observe import (
     RawDynamoDB,
     violation,
 )
+from tests.simulation.oracle import ACCEPT, Decision, JobOutcome, LedgerModel
+from tests.simulation.requests import (
+    EXPIRE,
+    RELEASE,
+    SPENDS,
+    TIER,
+    Adjust,
+    BuyCoupon,
+    CancelRedemption,
+    Capture,
+    Draw,
+    Earn,
+    Enroll,
+    Fulfil,
+    Poison,
+    Redeem,
+    Refund,
+    Release,
+    Request,
+    Reserve,
+    UseCoupon,
+)
+from tests.simulation.specs import coupon_code, draw_source
 from tests.simulation.sqs import EarnLambda, Invocation, Message, SimulatedQueue, TimeoutPlan
 from tests.simulation.wire import Commit, FaultRates, LambdaTimeout, Wire
 from tests.simulation.workload import TENANTS, UNKNOWN_TENANT, WORKLOAD, Workload, describe

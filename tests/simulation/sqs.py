@@ -29,7 +29,7 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 from infra.events import QueueMessage, sqs_event
 from infra.lambdas import invoke, load_handler
 from infra.template_model import load_template
-from tests.simulation.model import QueueRequest
+from tests.simulation.requests import QueueRequest
 from tests.simulation.wire import Fault, LambdaTimeout, Wire
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:PurchaseQueue"

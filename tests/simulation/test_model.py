@@ -10,29 +10,27 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from tests.simulation.model import (
-    ACCEPT,
-    REPLAY,
+from tests.simulation.oracle import ACCEPT, REPLAY, LedgerModel, expiry_date, refuse
+from tests.simulation.requests import (
     Adjust,
     CancelRedemption,
     Capture,
     Draw,
     Earn,
     Enroll,
-    LadderSpec,
-    LedgerModel,
-    LotterySpec,
-    PrizeSpec,
     Redeem,
     Refund,
     Release,
     Reserve,
+)
+from tests.simulation.specs import (
+    LadderSpec,
+    LotterySpec,
+    PrizeSpec,
     RewardSpec,
     TenantSpec,
     TierSpec,
     draw_source,
-    expiry_date,
-    refuse,
 )
 
 RETURNS = TenantSpec("returns", "CNY", "UTC", 1, 0, {"policy": "never"}, pending_days=3)

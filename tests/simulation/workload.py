@@ -19,30 +19,32 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from tests.simulation.model import (
+from tests.simulation.oracle import LedgerModel
+from tests.simulation.requests import (
     Adjust,
     BuyCoupon,
     CancelRedemption,
     Capture,
-    CouponSpec,
     Draw,
     Earn,
     Enroll,
     Fulfil,
-    LadderSpec,
-    LedgerModel,
-    LotterySpec,
     Poison,
-    PrizeSpec,
     Redeem,
     Refund,
     Release,
     Request,
     Reserve,
+    UseCoupon,
+)
+from tests.simulation.specs import (
+    CouponSpec,
+    LadderSpec,
+    LotterySpec,
+    PrizeSpec,
     RewardSpec,
     TenantSpec,
     TierSpec,
-    UseCoupon,
     coupon_code,
 )
 
