@@ -60,7 +60,7 @@ def rival(api: Api) -> Tenant:
 
 
 @pytest.fixture
-def ledger(aws, clock):
+def context(aws, clock):
     """Operations on the test table for tenant `shop` (the sample program), with a clock tests move."""
     from loyalty.models.program import default_program
     from loyalty.operations.context import Context, ProgramCache

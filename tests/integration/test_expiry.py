@@ -36,20 +36,20 @@ def jobs(aws):
     return JobStore(aws.table_name)
 
 
-def enrol_and_buy(ledger, member_id, amount="50.00"):
-    members.enroll(ledger, "shop", EnrollRequest(member_id=member_id))
+def enrol_and_buy(context, member_id, amount="50.00"):
+    members.enroll(context, "shop", EnrollRequest(member_id=member_id))
     request = PurchaseRequest(
         order_id=f"o-{member_id}", member_id=member_id, amount=Decimal(amount), currency="CNY"
     )
-    purchases.record_purchase(ledger, "shop", request)
+    purchases.record_purchase(context, "shop", request)
 
 
-def test_points_expire_the_day_after_their_last_day_in_the_programs_zone(aws, ledger, jobs):
-    enrol_and_buy(ledger, "m1")
+def test_points_expire_the_day_after_their_last_day_in_the_programs_zone(aws, context, jobs):
+    enrol_and_buy(context, "m1")
 
-    on_last_day = run_expiry(ledger, jobs, shanghai(LAST_DAY, 23))
+    on_last_day = run_expiry(context, jobs, shanghai(LAST_DAY, 23))
     assert on_last_day.members_expired == 0
-    after = run_expiry(ledger, jobs, shanghai(LAST_DAY + timedelta(days=1), 0))
+    after = run_expiry(context, jobs, shanghai(LAST_DAY + timedelta(days=1), 0))
 
     assert (after.members_expired, after.points_expired) == (1, 150)
     state = member_state(aws.dynamodb, aws.table_name, "shop", "m1")
@@ -58,25 +58,25 @@ def test_points_expire_the_day_after_their_last_day_in_the_programs_zone(aws, le
     assert_adds_up(state)
 
 
-def test_running_again_for_the_same_time_changes_nothing(aws, ledger, jobs):
-    enrol_and_buy(ledger, "m1")
+def test_running_again_for_the_same_time_changes_nothing(aws, context, jobs):
+    enrol_and_buy(context, "m1")
     moment = shanghai(LAST_DAY + timedelta(days=2), 9)
-    run_expiry(ledger, jobs, moment)
+    run_expiry(context, jobs, moment)
     before = member_state(aws.dynamodb, aws.table_name, "shop", "m1")
 
-    again = run_expiry(ledger, jobs, moment)
+    again = run_expiry(context, jobs, moment)
 
     assert again.members_expired == 0
     assert member_state(aws.dynamodb, aws.table_name, "shop", "m1") == before
 
 
-def test_spent_points_do_not_expire_only_what_is_left(aws, ledger, jobs):
-    enrol_and_buy(ledger, "m1")
+def test_spent_points_do_not_expire_only_what_is_left(aws, context, jobs):
+    enrol_and_buy(context, "m1")
     adjustments.adjust(
-        ledger, ADMIN, "m1", AdjustmentRequest(adjustment_id="spend", points=-120, reason="gift")
+        context, ADMIN, "m1", AdjustmentRequest(adjustment_id="spend", points=-120, reason="gift")
     )
 
-    report = run_expiry(ledger, jobs, shanghai(LAST_DAY + timedelta(days=1), 1))
+    report = run_expiry(context, jobs, shanghai(LAST_DAY + timedelta(days=1), 1))
 
     assert report.points_expired == 30
     assert_adds_up(member_state(aws.dynamodb, aws.table_name, "shop", "m1"))
@@ -92,19 +92,19 @@ def same_shard(*candidates: str) -> tuple[str, str]:
     )
 
 
-def test_a_missed_schedule_catches_up_and_a_stopped_run_resumes(aws, ledger, jobs, clock):
+def test_a_missed_schedule_catches_up_and_a_stopped_run_resumes(aws, context, jobs, clock):
     early, later = same_shard(*(f"m{number}" for number in range(20)))
-    enrol_and_buy(ledger, early)
+    enrol_and_buy(context, early)
     clock.advance(days=40)  # earned in January 2027: spendable through 2029-01-31
-    enrol_and_buy(ledger, later)
-    run_expiry(ledger, jobs, shanghai(LAST_DAY - timedelta(days=3), 12))  # checkpoint before both
+    enrol_and_buy(context, later)
+    run_expiry(context, jobs, shanghai(LAST_DAY - timedelta(days=3), 12))  # checkpoint before both
 
     def early_done() -> bool:  # stop half way: after the first due date, before the second
         return member_state(aws.dynamodb, aws.table_name, "shop", early).available == 0
 
-    stopped = run_expiry(ledger, jobs, shanghai(date(2029, 2, 2), 12), should_stop=early_done)
-    resumed = run_expiry(ledger, jobs, shanghai(date(2029, 2, 2), 12))
-    again = run_expiry(ledger, jobs, shanghai(date(2029, 2, 2), 12))
+    stopped = run_expiry(context, jobs, shanghai(date(2029, 2, 2), 12), should_stop=early_done)
+    resumed = run_expiry(context, jobs, shanghai(date(2029, 2, 2), 12))
+    again = run_expiry(context, jobs, shanghai(date(2029, 2, 2), 12))
 
     # the missed dates, weeks apart, caught up by one run that stopped half way and one that resumed
     assert (stopped.members_expired, resumed.members_expired, again.members_expired) == (1, 1, 0)
@@ -113,7 +113,7 @@ def test_a_missed_schedule_catches_up_and_a_stopped_run_resumes(aws, ledger, job
 
 
 @pytest.mark.parametrize("backend", ["dynamodb-local"], indirect=True)
-def test_the_run_reads_items_in_proportion_to_the_members_due(aws, ledger, jobs):
+def test_the_run_reads_items_in_proportion_to_the_members_due(aws, context, jobs):
     # Given 20,000 lots on 10,000 members, of which 200 lots (100 members) are due
     due_day, later = date(2027, 3, 31), date(2028, 3, 31)
     requests: list[dict[str, Any]] = []
@@ -149,9 +149,9 @@ def test_the_run_reads_items_in_proportion_to_the_members_due(aws, ledger, jobs)
         jobs.advance(shard_job(shard), due_day - timedelta(days=40))
 
     # When the run passes the due day
-    ledger.programs = ProgramCache(ledger.tenants, 60)  # as deployed: a warm Lambda reads it once
-    with items_read(ledger.ledger.client, ledger.tenants.client, jobs.client) as read:
-        report = run_expiry(ledger, jobs, shanghai(due_day + timedelta(days=1), 2))
+    context.programs = ProgramCache(context.tenants, 60)  # as deployed: a warm Lambda reads it once
+    with items_read(context.ledger.client, context.tenants.client, jobs.client) as read:
+        report = run_expiry(context, jobs, shanghai(due_day + timedelta(days=1), 2))
 
     # Then it expired exactly the 200 due lots, reading at most 250 items
     assert (report.members_expired, report.points_expired) == (100, 1000)
@@ -159,7 +159,7 @@ def test_the_run_reads_items_in_proportion_to_the_members_due(aws, ledger, jobs)
     assert sum(read) + sum(read.index_keys) <= 250
 
 
-def test_a_shard_is_walked_alone_from_its_own_checkpoint(aws, ledger, jobs):
+def test_a_shard_is_walked_alone_from_its_own_checkpoint(aws, context, jobs):
     # Given two members whose points are due on the same day, in different shards
     first = "m0"
     other = next(
@@ -168,18 +168,18 @@ def test_a_shard_is_walked_alone_from_its_own_checkpoint(aws, ledger, jobs):
         if keys.expiry_shard("shop", f"m{n}") != keys.expiry_shard("shop", first)
     )
     for member in (first, other):
-        enrol_and_buy(ledger, member)
+        enrol_and_buy(context, member)
     moment = shanghai(LAST_DAY + timedelta(days=1), 1)
 
     # When only the first member's shard is walked (twice, as a redelivered message would)
-    walked = run_expiry_shard(ledger, jobs, moment, keys.expiry_shard("shop", first))
-    again = run_expiry_shard(ledger, jobs, moment, keys.expiry_shard("shop", first))
+    walked = run_expiry_shard(context, jobs, moment, keys.expiry_shard("shop", first))
+    again = run_expiry_shard(context, jobs, moment, keys.expiry_shard("shop", first))
 
     # Then that member's points expired once, the other's are untouched until its shard is walked
     assert (walked.members_expired, again.members_expired) == (1, 0)
     assert member_state(aws.dynamodb, aws.table_name, "shop", other).available > 0
     assert jobs.next_date(shard_job(keys.expiry_shard("shop", other))) is None
-    assert run_expiry(ledger, jobs, moment).members_expired == 1
+    assert run_expiry(context, jobs, moment).members_expired == 1
     for member in (first, other):
         state = member_state(aws.dynamodb, aws.table_name, "shop", member)
         assert state.available == 0

@@ -29,22 +29,22 @@ def shanghai(day: date, hour: int) -> datetime:
 
 
 @pytest.fixture
-def member(ledger):
-    document = ledger.programs.get("shop", fresh=True).model_dump(mode="json")
+def member(context):
+    document = context.programs.get("shop", fresh=True).model_dump(mode="json")
     document["expiry"]["by_source"] = {"activity": {"policy": "days", "days": 30}}
-    programs.publish_program(ledger, ADMIN, Program.model_validate(document))
-    members.enroll(ledger, "shop", EnrollRequest(member_id="m1"))  # signup: 100, the default
+    programs.publish_program(context, ADMIN, Program.model_validate(document))
+    members.enroll(context, "shop", EnrollRequest(member_id="m1"))  # signup: 100, the default
     activities.record_activity(
-        ledger, "shop", ActivityRequest(activity_id="drive-1", member_id="m1", type="test_drive")
+        context, "shop", ActivityRequest(activity_id="drive-1", member_id="m1", type="test_drive")
     )  # 200
     imported = AdjustmentRequest(
         adjustment_id="import-1", points=500, reason="migrated", source="import", expires_on=IMPORT_LAST_DAY
     )
-    adjustments.adjust(ledger, ADMIN, "m1", imported)
+    adjustments.adjust(context, ADMIN, "m1", imported)
     return "m1"
 
 
-def test_each_source_gets_its_own_expiry_date(aws, ledger, member):
+def test_each_source_gets_its_own_expiry_date(aws, context, member):
     state = member_state(aws.dynamodb, aws.table_name, "shop", member)
 
     assert {lot["expires_on"]: lot["remaining"] for lot in state.lots} == {
@@ -60,18 +60,18 @@ def test_each_source_gets_its_own_expiry_date(aws, ledger, member):
     }
     assert_adds_up(state)
     # And the member view lists them soonest first
-    assert members.read_member(ledger, "shop", member).body["expiring"] == [
+    assert members.read_member(context, "shop", member).body["expiring"] == [
         {"points": 200, "expires_on": ACTIVITY_LAST_DAY.isoformat()},
         {"points": 500, "expires_on": IMPORT_LAST_DAY.isoformat()},
         {"points": 100, "expires_on": DEFAULT_LAST_DAY.isoformat()},
     ]
 
 
-def test_the_expiry_run_takes_each_lot_on_its_own_day(aws, ledger, member):
+def test_the_expiry_run_takes_each_lot_on_its_own_day(aws, context, member):
     jobs = JobStore(aws.table_name)
 
-    first = run_expiry(ledger, jobs, shanghai(ACTIVITY_LAST_DAY + timedelta(days=1), 1))
-    second = run_expiry(ledger, jobs, shanghai(IMPORT_LAST_DAY + timedelta(days=1), 1))
+    first = run_expiry(context, jobs, shanghai(ACTIVITY_LAST_DAY + timedelta(days=1), 1))
+    second = run_expiry(context, jobs, shanghai(IMPORT_LAST_DAY + timedelta(days=1), 1))
 
     assert (first.points_expired, second.points_expired) == (200, 500)
     state = member_state(aws.dynamodb, aws.table_name, "shop", member)
@@ -79,9 +79,9 @@ def test_the_expiry_run_takes_each_lot_on_its_own_day(aws, ledger, member):
     assert_adds_up(state)
 
 
-def test_an_import_dated_in_the_past_is_refused(ledger, member):
+def test_an_import_dated_in_the_past_is_refused(context, member):
     late = AdjustmentRequest(
         adjustment_id="import-2", points=50, reason="migrated", source="import", expires_on=date(2026, 11, 22)
     )
     with pytest.raises(InvalidRequestError):
-        adjustments.adjust(ledger, ADMIN, member, late)
+        adjustments.adjust(context, ADMIN, member, late)

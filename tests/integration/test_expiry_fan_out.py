@@ -30,11 +30,11 @@ MEMBERS = [f"m{number}" for number in range(12)]
 
 
 @pytest.fixture
-def members_with_points(ledger):
+def members_with_points(context):
     for member in MEMBERS:
-        members.enroll(ledger, "shop", EnrollRequest(member_id=member))
+        members.enroll(context, "shop", EnrollRequest(member_id=member))
         purchases.record_purchase(
-            ledger,
+            context,
             "shop",
             PurchaseRequest(
                 order_id=f"o-{member}", member_id=member, amount=Decimal("50.00"), currency="CNY"

@@ -62,22 +62,22 @@ def test_reserve_capture_and_release_over_http(api, shop, aws, member):
     assert_adds_up(member_state(aws.dynamodb, aws.table_name, "acme", member))
 
 
-def enrolled(ledger, points: int) -> str:
-    members.enroll(ledger, "shop", EnrollRequest(member_id="m1"))  # 100 points
-    adjustments.adjust(ledger, ADMIN, "m1", AdjustmentRequest(adjustment_id="a1", points=points, reason="t"))
+def enrolled(context, points: int) -> str:
+    members.enroll(context, "shop", EnrollRequest(member_id="m1"))  # 100 points
+    adjustments.adjust(context, ADMIN, "m1", AdjustmentRequest(adjustment_id="a1", points=points, reason="t"))
     return "m1"
 
 
-def test_an_expired_hold_is_released_by_the_sweep_and_cannot_be_captured(ledger, aws, clock):
+def test_an_expired_hold_is_released_by_the_sweep_and_cannot_be_captured(context, aws, clock):
     # Given a hold of all 100 points for 60 seconds
-    member = enrolled(ledger, 1)
-    holds.reserve(ledger, "shop", member, HoldRequest(hold_id="h1", points=101, ttl_seconds=60))
+    member = enrolled(context, 1)
+    holds.reserve(context, "shop", member, HoldRequest(hold_id="h1", points=101, ttl_seconds=60))
     with pytest.raises(InsufficientPointsError):
-        holds.reserve(ledger, "shop", member, HoldRequest(hold_id="h2", points=1))
+        holds.reserve(context, "shop", member, HoldRequest(hold_id="h2", points=1))
 
     # When its time passes and the sweep runs
     clock.advance(seconds=61)
-    report = holds.sweep_expired_holds(ledger, clock())
+    report = holds.sweep_expired_holds(context, clock())
 
     # Then the points are available again and a capture is 409
     assert (report.holds_released, report.points_released) == (1, 101)
@@ -85,27 +85,27 @@ def test_an_expired_hold_is_released_by_the_sweep_and_cannot_be_captured(ledger,
     assert (state.available, state.held) == (101, 0)
     assert_adds_up(state)
     with pytest.raises(HoldClosedError):
-        holds.capture_hold(ledger, "shop", "h1", CaptureRequest(order_id="o1"))
-    assert holds.sweep_expired_holds(ledger, clock()).holds_released == 0
+        holds.capture_hold(context, "shop", "h1", CaptureRequest(order_id="o1"))
+    assert holds.sweep_expired_holds(context, clock()).holds_released == 0
 
 
-def test_an_expired_hold_is_released_lazily_by_the_next_hold_or_capture(ledger, aws, clock):
-    member = enrolled(ledger, 1)
-    holds.reserve(ledger, "shop", member, HoldRequest(hold_id="h1", points=60, ttl_seconds=60))
-    holds.reserve(ledger, "shop", member, HoldRequest(hold_id="h2", points=41, ttl_seconds=600))
+def test_an_expired_hold_is_released_lazily_by_the_next_hold_or_capture(context, aws, clock):
+    member = enrolled(context, 1)
+    holds.reserve(context, "shop", member, HoldRequest(hold_id="h1", points=60, ttl_seconds=60))
+    holds.reserve(context, "shop", member, HoldRequest(hold_id="h2", points=41, ttl_seconds=600))
     clock.advance(seconds=61)
 
     # When a new hold needs the points of the expired one (no sweep ran)
-    outcome = holds.reserve(ledger, "shop", member, HoldRequest(hold_id="h3", points=60))
+    outcome = holds.reserve(context, "shop", member, HoldRequest(hold_id="h3", points=60))
 
     # Then h1 was released on the way and h3 holds its points; h1 cannot be captured
     assert outcome.body["balance"] == {"available": 0, "pending": 0, "held": 101}
     with pytest.raises(HoldClosedError):
-        holds.capture_hold(ledger, "shop", "h1", CaptureRequest(order_id="o1"))
+        holds.capture_hold(context, "shop", "h1", CaptureRequest(order_id="o1"))
     # And a capture of a hold whose time passed releases it and is 409
     clock.advance(seconds=600)
     with pytest.raises(HoldClosedError):
-        holds.capture_hold(ledger, "shop", "h2", CaptureRequest(order_id="o2"))
+        holds.capture_hold(context, "shop", "h2", CaptureRequest(order_id="o2"))
     state = member_state(aws.dynamodb, aws.table_name, "shop", member)
     assert (state.available, state.held) == (41, 60)
     assert_adds_up(state)

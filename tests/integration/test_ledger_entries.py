@@ -59,17 +59,17 @@ def _every_kind_of_entry(context):
 
 
 def test_given_entries_of_every_kind_when_listed_and_published_then_every_written_field_comes_back(
-    aws, ledger
+    aws, context
 ):
     # Given entries written by every operation that gives them optional fields
-    _every_kind_of_entry(ledger)
+    _every_kind_of_entry(context)
 
     for member_id in ("alice", "bob"):
         stored = member_state(aws.dynamodb, aws.table_name, "shop", member_id).entries
         # When the API lists them and the stream publishes them
         listed = {
             entry["entry_id"]: entry
-            for entry in members.list_transactions(ledger, "shop", member_id, 100, None).body["items"]
+            for entry in members.list_transactions(context, "shop", member_id, 100, None).body["items"]
         }
         events = {str(item["entry_id"]): event_for_item(item) for item in stored}
 

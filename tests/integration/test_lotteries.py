@@ -38,19 +38,19 @@ class Rigged(random.Random):
         return self.rolls.pop(0)
 
 
-def test_draws_cost_points_fall_back_when_a_prize_ran_out_and_stop_at_the_daily_limit(ledger, aws, clock):
-    members.enroll(ledger, "shop", EnrollRequest(member_id="m1"))
-    lotteries.put_lottery(ledger, ADMIN, "spring", Lottery.model_validate(TABLE))
+def test_draws_cost_points_fall_back_when_a_prize_ran_out_and_stop_at_the_daily_limit(context, aws, clock):
+    members.enroll(context, "shop", EnrollRequest(member_id="m1"))
+    lotteries.put_lottery(context, ADMIN, "spring", Lottery.model_validate(TABLE))
 
     # When the member draws the car twice (rolls 0 and 0) and then the sticker
     first = lotteries.draw(
-        ledger, "shop", "m1", DrawRequest(draw_id="d1", lottery_id="spring"), Rigged(0)
+        context, "shop", "m1", DrawRequest(draw_id="d1", lottery_id="spring"), Rigged(0)
     ).body
     second = lotteries.draw(
-        ledger, "shop", "m1", DrawRequest(draw_id="d2", lottery_id="spring"), Rigged(0)
+        context, "shop", "m1", DrawRequest(draw_id="d2", lottery_id="spring"), Rigged(0)
     ).body
     third = lotteries.draw(
-        ledger, "shop", "m1", DrawRequest(draw_id="d3", lottery_id="spring"), Rigged(1)
+        context, "shop", "m1", DrawRequest(draw_id="d3", lottery_id="spring"), Rigged(1)
     ).body
 
     # Then the first wins the only car, the second falls back to the sticker, each costs 10 points
@@ -58,39 +58,43 @@ def test_draws_cost_points_fall_back_when_a_prize_ran_out_and_stop_at_the_daily_
     assert (second["prize_id"], second["drawn_prize_id"], second["fell_back"]) == ("thanks", "car", True)
     assert third["prize_id"] == "thanks"
     assert third["balance"]["available"] == 70
-    assert lotteries.read_lottery(ledger, "shop", "spring").body["prizes"][0]["stock"] == 0
+    assert lotteries.read_lottery(context, "shop", "spring").body["prizes"][0]["stock"] == 0
     # And a fourth draw the same day is over the limit; the next day it is allowed
     with pytest.raises(MemberLimitReachedError):
-        lotteries.draw(ledger, "shop", "m1", DrawRequest(draw_id="d4", lottery_id="spring"), Rigged(1))
+        lotteries.draw(context, "shop", "m1", DrawRequest(draw_id="d4", lottery_id="spring"), Rigged(1))
     clock.advance(days=1)
     assert (
-        lotteries.draw(ledger, "shop", "m1", DrawRequest(draw_id="d4", lottery_id="spring"), Rigged(1)).status
+        lotteries.draw(
+            context, "shop", "m1", DrawRequest(draw_id="d4", lottery_id="spring"), Rigged(1)
+        ).status
         == 201
     )
     # And every draw is recorded with its roll and its table; a replay answers the same
-    audit = lotteries.read_draw(ledger, "shop", "m1", "d2").body
+    audit = lotteries.read_draw(context, "shop", "m1", "d2").body
     assert (audit["roll"], audit["total_weight"], audit["prize_id"]) == (0, 2, "thanks")
     assert Lottery.model_validate_json(audit["prize_table"]).prizes[0].prize_id == "car"
-    replayed = lotteries.draw(ledger, "shop", "m1", DrawRequest(draw_id="d1", lottery_id="spring"), Rigged(1))
+    replayed = lotteries.draw(
+        context, "shop", "m1", DrawRequest(draw_id="d1", lottery_id="spring"), Rigged(1)
+    )
     assert replayed.body == first
     state = member_state(aws.dynamodb, aws.table_name, "shop", "m1")
     assert state.available == 60
     assert_adds_up(state)
 
 
-def test_a_draw_that_wins_nothing_is_recorded_and_read_back(ledger):
+def test_a_draw_that_wins_nothing_is_recorded_and_read_back(context):
     # Given a table where a roll past the prizes' weights wins nothing
-    members.enroll(ledger, "shop", EnrollRequest(member_id="m1"))
-    lotteries.put_lottery(ledger, ADMIN, "blank", Lottery.model_validate({**TABLE, "empty_weight": 1}))
+    members.enroll(context, "shop", EnrollRequest(member_id="m1"))
+    lotteries.put_lottery(context, ADMIN, "blank", Lottery.model_validate({**TABLE, "empty_weight": 1}))
 
     # When the member rolls into the empty share
     drawn = lotteries.draw(
-        ledger, "shop", "m1", DrawRequest(draw_id="d1", lottery_id="blank"), Rigged(2)
+        context, "shop", "m1", DrawRequest(draw_id="d1", lottery_id="blank"), Rigged(2)
     ).body
 
     # Then the draw, and its audit record, say nothing was won
     assert (drawn["prize_id"], drawn["drawn_prize_id"], drawn["roll"]) == (None, None, 2)
-    audit = lotteries.read_draw(ledger, "shop", "m1", "d1").body
+    audit = lotteries.read_draw(context, "shop", "m1", "d1").body
     assert (audit["prize_id"], audit["roll"], audit["total_weight"]) == (None, 2, 3)
 
 

@@ -19,8 +19,8 @@ from tests.support.ledger import assert_adds_up, member_state
 ADMIN = Principal(tenant_id="shop", scope="admin", key_id="key_test")
 
 
-def publish(ledger, **changes):
-    program = ledger.programs.get("shop", fresh=True)
+def publish(context, **changes):
+    program = context.programs.get("shop", fresh=True)
     document = program.model_dump(mode="json")
     for path, value in changes.items():
         target = document
@@ -28,88 +28,90 @@ def publish(ledger, **changes):
         for parent in parents:
             target = target[parent]
         target[leaf] = value
-    return programs.publish_program(ledger, ADMIN, program.model_validate(document)).body
+    return programs.publish_program(context, ADMIN, program.model_validate(document)).body
 
 
-def enrol(ledger, member_id, **profile):
-    return members.enroll(ledger, "shop", EnrollRequest(member_id=member_id, **profile)).body
+def enrol(context, member_id, **profile):
+    return members.enroll(context, "shop", EnrollRequest(member_id=member_id, **profile)).body
 
 
-def buy(ledger, order_id, member_id, amount, **extra):
+def buy(context, order_id, member_id, amount, **extra):
     request = PurchaseRequest(
         order_id=order_id, member_id=member_id, amount=Decimal(amount), currency="CNY", **extra
     )
-    return purchases.record_purchase(ledger, "shop", request).body
+    return purchases.record_purchase(context, "shop", request).body
 
 
-def view(ledger, member_id):
-    return members.read_member(ledger, "shop", member_id).body
+def view(context, member_id):
+    return members.read_member(context, "shop", member_id).body
 
 
-def test_pending_points_become_available_when_the_return_window_closes(aws, ledger, clock):
-    publish(ledger, earn__pending_days=7)
-    enrol(ledger, "m1")
+def test_pending_points_become_available_when_the_return_window_closes(aws, context, clock):
+    publish(context, earn__pending_days=7)
+    enrol(context, "m1")
 
-    earned = buy(ledger, "o1", "m1", "129.90")
+    earned = buy(context, "o1", "m1", "129.90")
 
     assert earned["pending_until"] == (clock().date() + timedelta(days=7)).isoformat()
-    assert view(ledger, "m1")["balance"] == {"available": 100, "pending": 129, "held": 0}
+    assert view(context, "m1")["balance"] == {"available": 100, "pending": 129, "held": 0}
     clock.advance(days=7)
-    assert view(ledger, "m1")["balance"] == {"available": 229, "pending": 0, "held": 0}  # no job ran
+    assert view(context, "m1")["balance"] == {"available": 229, "pending": 0, "held": 0}  # no job ran
     assert_adds_up(member_state(aws.dynamodb, aws.table_name, "shop", "m1"))
     # And the next credit answers the same split a read shows (found by the simulator, seed 1)
-    again = buy(ledger, "o2", "m1", "10.00")
+    again = buy(context, "o2", "m1", "10.00")
     assert again["balance"] == {"available": 229, "pending": 10, "held": 0}
 
 
-def test_a_refund_inside_the_window_cancels_the_pending_points(aws, ledger, clock):
-    publish(ledger, earn__pending_days=7)
-    enrol(ledger, "m1")
-    buy(ledger, "o1", "m1", "200.00")
+def test_a_refund_inside_the_window_cancels_the_pending_points(aws, context, clock):
+    publish(context, earn__pending_days=7)
+    enrol(context, "m1")
+    buy(context, "o1", "m1", "200.00")
 
     refund = purchases.refund_purchase(
-        ledger, "shop", "o1", RefundRequest(refund_id="r1", amount=Decimal("200"))
+        context, "shop", "o1", RefundRequest(refund_id="r1", amount=Decimal("200"))
     )
 
     assert (refund.body["points_clawed_back"], refund.body["debt_incurred"]) == (200, 0)
-    assert view(ledger, "m1")["balance"] == {"available": 100, "pending": 0, "held": 0}
+    assert view(context, "m1")["balance"] == {"available": 100, "pending": 0, "held": 0}
     assert_adds_up(member_state(aws.dynamodb, aws.table_name, "shop", "m1"))
 
 
-def test_spending_after_the_window_writes_the_maturation(aws, ledger, clock):
-    publish(ledger, earn__pending_days=3)
-    enrol(ledger, "m1")
-    buy(ledger, "o1", "m1", "50.00")
+def test_spending_after_the_window_writes_the_maturation(aws, context, clock):
+    publish(context, earn__pending_days=3)
+    enrol(context, "m1")
+    buy(context, "o1", "m1", "50.00")
     clock.advance(days=3)
     from loyalty.models.api import AdjustmentRequest
     from loyalty.operations import adjustments
 
-    adjustments.adjust(ledger, ADMIN, "m1", AdjustmentRequest(adjustment_id="a1", points=-120, reason="gift"))
+    adjustments.adjust(
+        context, ADMIN, "m1", AdjustmentRequest(adjustment_id="a1", points=-120, reason="gift")
+    )
 
     state = member_state(aws.dynamodb, aws.table_name, "shop", "m1")
     assert (state.available, state.pending) == (30, 0)
     assert_adds_up(state)
 
 
-def test_the_daily_cap_cuts_an_award_in_the_middle_and_resets_the_next_day(ledger, clock):
-    publish(ledger, caps__daily_points_per_member=150)
-    enrol(ledger, "m1")
+def test_the_daily_cap_cuts_an_award_in_the_middle_and_resets_the_next_day(context, clock):
+    publish(context, caps__daily_points_per_member=150)
+    enrol(context, "m1")
 
-    first, second = buy(ledger, "o1", "m1", "100.00"), buy(ledger, "o2", "m1", "100.00")
+    first, second = buy(context, "o1", "m1", "100.00"), buy(context, "o2", "m1", "100.00")
     clock.advance(days=1)
-    third = buy(ledger, "o3", "m1", "100.00")
+    third = buy(context, "o3", "m1", "100.00")
 
     assert [first["points_earned"], second["points_earned"], third["points_earned"]] == [100, 50, 100]
     assert (second["capped"], "cap:daily" in second["rule_ids"]) == (True, True)
     assert any("cap" in line for line in second["explanation"])
 
 
-def test_activity_limits_hold_and_a_limited_activity_is_recorded_with_its_reason(ledger, clock):
-    enrol(ledger, "m1")
+def test_activity_limits_hold_and_a_limited_activity_is_recorded_with_its_reason(context, clock):
+    enrol(context, "m1")
 
     def drive(activity_id):
         request = ActivityRequest(activity_id=activity_id, member_id="m1", type="test_drive")
-        return activities.record_activity(ledger, "shop", request)
+        return activities.record_activity(context, "shop", request)
 
     first, second = drive("td1"), drive("td2")
 
@@ -118,19 +120,19 @@ def test_activity_limits_hold_and_a_limited_activity_is_recorded_with_its_reason
     assert drive("td1").body == first.body  # a replay, not a third drive
     with pytest.raises(InvalidRequestError):
         activities.record_activity(
-            ledger, "shop", ActivityRequest(activity_id="x", member_id="m1", type="skydive")
+            context, "shop", ActivityRequest(activity_id="x", member_id="m1", type="skydive")
         )
 
 
-def test_the_referrer_earns_once_when_the_referee_first_buys(aws, ledger):
-    enrol(ledger, "alice")
-    enrol(ledger, "bob", referrer_id="alice")
+def test_the_referrer_earns_once_when_the_referee_first_buys(aws, context):
+    enrol(context, "alice")
+    enrol(context, "bob", referrer_id="alice")
 
-    buy(ledger, "o1", "bob", "10.00")
-    buy(ledger, "o1", "bob", "10.00")  # a replay
-    buy(ledger, "o2", "bob", "10.00")
+    buy(context, "o1", "bob", "10.00")
+    buy(context, "o1", "bob", "10.00")  # a replay
+    buy(context, "o2", "bob", "10.00")
 
-    assert view(ledger, "alice")["balance"]["available"] == 100 + 500
+    assert view(context, "alice")["balance"]["available"] == 100 + 500
     state = member_state(aws.dynamodb, aws.table_name, "shop", "alice")
     referral = [entry for entry in state.entries if entry.get("source") == "referral"]
     assert [(entry["points"], entry["referee_id"], entry["order_id"]) for entry in referral] == [
@@ -139,15 +141,15 @@ def test_the_referrer_earns_once_when_the_referee_first_buys(aws, ledger):
     assert_adds_up(state)
 
 
-def test_back_dated_purchases_earn_nothing_with_the_reason(ledger, clock):
-    enrol(ledger, "m1")
-    earned = buy(ledger, "o1", "m1", "10.00", occurred_at=clock() - timedelta(days=91))
+def test_back_dated_purchases_earn_nothing_with_the_reason(context, clock):
+    enrol(context, "m1")
+    earned = buy(context, "o1", "m1", "10.00", occurred_at=clock() - timedelta(days=91))
     assert (earned["points_earned"], earned["reason"]) == (0, "too_old")
 
 
-def test_entries_name_the_program_version_and_rules_that_produced_them(aws, ledger):
-    enrol(ledger, "m1")
-    buy(ledger, "o1", "m1", "10.00", channel="app")
+def test_entries_name_the_program_version_and_rules_that_produced_them(aws, context):
+    enrol(context, "m1")
+    buy(context, "o1", "m1", "10.00", channel="app")
     state = member_state(aws.dynamodb, aws.table_name, "shop", "m1")
     entry = next(entry for entry in state.entries if entry.get("order_id") == "o1")
     assert (entry["program_version"], entry["rule_ids"][0]) == (1, "base")
@@ -178,20 +180,20 @@ purchases_strategy = st.builds(
 @pytest.mark.parametrize("backend", ["dynamodb-local"], indirect=True)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(purchase=purchases_strategy, rounding=st.sampled_from(["down", "nearest", "up"]))
-def test_preview_equals_the_actual_earn(ledger, clock, purchase, rounding):
+def test_preview_equals_the_actual_earn(context, clock, purchase, rounding):
     # Given a program variant and a member with some history
     number = next(_numbers)
     member = f"p{number}"
-    publish(ledger, earn__rounding=rounding, caps__daily_points_per_member=5000)
-    enrol(ledger, member)
+    publish(context, earn__rounding=rounding, caps__daily_points_per_member=5000)
+    enrol(context, member)
     clock.advance(days=purchase["days"])
     body = {key: value for key, value in purchase.items() if key != "days" and value is not None}
     request = PurchaseRequest.model_validate(
         {**body, "order_id": f"o{number}", "member_id": member, "currency": "CNY"}
     )
     # When the shop previews, then records the purchase
-    preview = purchases.preview_purchase(ledger, "shop", request).body
-    earned = purchases.record_purchase(ledger, "shop", request).body
+    preview = purchases.preview_purchase(context, "shop", request).body
+    earned = purchases.record_purchase(context, "shop", request).body
     # Then they agree, to the point and the explanation
     assert (preview["points_earned"], preview["explanation"], preview["rule_ids"]) == (
         earned["points_earned"],

@@ -161,7 +161,7 @@ def test_another_tenant_sees_neither_rewards_nor_redemptions(api, shop, rival, m
 
 
 def test_a_cancellation_after_the_points_lapsed_returns_them_due_and_a_daily_run_expires_them(
-    aws, ledger, clock
+    aws, context, clock
 ):
     from datetime import UTC, datetime
 
@@ -174,15 +174,15 @@ def test_a_cancellation_after_the_points_lapsed_returns_them_due_and_a_daily_run
 
     # Given a member whose 100 signup points last through 2028-11-30 spent them on a reward
     jobs = JobStore(aws.table_name)
-    members.enroll(ledger, "shop", EnrollRequest(member_id="m1"))
+    members.enroll(context, "shop", EnrollRequest(member_id="m1"))
     RewardStore(aws.table_name).put_reward("shop", "mug", Reward(name="Mug", points_cost=100), clock())
-    redemptions.redeem(ledger, "shop", "m1", RedemptionRequest(redemption_id="rd1", reward_id="mug"))
+    redemptions.redeem(context, "shop", "m1", RedemptionRequest(redemption_id="rd1", reward_id="mug"))
     # And the expiry runs went past that date meanwhile
     clock.now = datetime(2028, 12, 10, 12, tzinfo=UTC)
-    assert run_expiry(ledger, jobs, clock()).members_expired == 0
+    assert run_expiry(context, jobs, clock()).members_expired == 0
 
     # When the redemption is cancelled
-    cancelled = redemptions.cancel(ledger, "shop", "m1", "rd1")
+    cancelled = redemptions.cancel(context, "shop", "m1", "rd1")
 
     # Then the points come back in their lot, with its original date
     assert cancelled.body["points_returned"] == 100
@@ -190,7 +190,7 @@ def test_a_cancellation_after_the_points_lapsed_returns_them_due_and_a_daily_run
     assert [(str(lot["expires_on"]), lot["remaining"]) for lot in state.lots] == [("2028-11-30", 100)]
     # And the daily runs expire them within a day (they are indexed on a day no run finished)
     clock.now = datetime(2028, 12, 11, 16, 30, tzinfo=UTC)  # the schedule's time, 00:30 in Shanghai
-    report = run_expiry(ledger, jobs, clock())
+    report = run_expiry(context, jobs, clock())
     assert (report.members_expired, report.points_expired) == (1, 100)
     state = member_state(aws.dynamodb, aws.table_name, "shop", "m1")
     assert (state.available, state.lots) == (0, [])
@@ -198,7 +198,7 @@ def test_a_cancellation_after_the_points_lapsed_returns_them_due_and_a_daily_run
 
 
 def test_points_given_back_on_a_day_already_over_far_ahead_of_utc_are_expired_by_the_next_runs(
-    aws, ledger, clock
+    aws, context, clock
 ):
     from datetime import UTC, datetime
 
@@ -214,23 +214,23 @@ def test_points_given_back_on_a_day_already_over_far_ahead_of_utc_are_expired_by
     # 4 December, local) on a reward
     program = {"name": "Isle", "currency": "AUD", "timezone": "Pacific/Kiritimati", "signup_bonus": 100}
     program["expiry"] = {"policy": "days", "days": 10}
-    ledger.tenants.create_tenant("isle", "Isle", Program.model_validate(program), [], clock())
+    context.tenants.create_tenant("isle", "Isle", Program.model_validate(program), [], clock())
     jobs = JobStore(aws.table_name)
-    members.enroll(ledger, "isle", EnrollRequest(member_id="m1"))
+    members.enroll(context, "isle", EnrollRequest(member_id="m1"))
     RewardStore(aws.table_name).put_reward("isle", "mug", Reward(name="Mug", points_cost=100), clock())
-    redemptions.redeem(ledger, "isle", "m1", RedemptionRequest(redemption_id="rd1", reward_id="mug"))
+    redemptions.redeem(context, "isle", "m1", RedemptionRequest(redemption_id="rd1", reward_id="mug"))
     # And an expiry run finished 4 December when it was over on Kiritimati (still 4 December in UTC)
     clock.now = datetime(2026, 12, 4, 11, tzinfo=UTC)  # 5 December, 01:00 on Kiritimati
-    assert run_expiry(ledger, jobs, clock()).next_date == "2026-12-05"
+    assert run_expiry(context, jobs, clock()).next_date == "2026-12-05"
 
     # When the redemption is cancelled the same UTC day: its points come back dated 4 December
     clock.now = datetime(2026, 12, 4, 12, tzinfo=UTC)
-    redemptions.cancel(ledger, "isle", "m1", "rd1")
+    redemptions.cancel(context, "isle", "m1", "rd1")
     state = member_state(aws.dynamodb, aws.table_name, "isle", "m1")
     assert [(str(lot["expires_on"]), lot["remaining"]) for lot in state.lots] == [("2026-12-04", 100)]
 
     # Then the daily runs expire them within about a day (they are not left on the finished day)
-    expired = [run_expiry(ledger, jobs, datetime(2026, 12, day, 16, 30, tzinfo=UTC)) for day in (4, 5)]
+    expired = [run_expiry(context, jobs, datetime(2026, 12, day, 16, 30, tzinfo=UTC)) for day in (4, 5)]
     assert [(report.members_expired, report.points_expired) for report in expired] == [(0, 0), (1, 100)]
     state = member_state(aws.dynamodb, aws.table_name, "isle", "m1")
     assert (state.available, state.lots) == (0, [])

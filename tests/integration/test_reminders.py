@@ -30,15 +30,15 @@ def reminders(aws, member_id):
     return [from_item(item) for item in items]
 
 
-def test_one_reminder_per_window_never_twice_in_the_members_language(aws, ledger):
-    members.enroll(ledger, "shop", EnrollRequest(member_id="m1", locale="en"))
+def test_one_reminder_per_window_never_twice_in_the_members_language(aws, context):
+    members.enroll(context, "shop", EnrollRequest(member_id="m1", locale="en"))
     purchases.record_purchase(
-        ledger,
+        context,
         "shop",
         PurchaseRequest(order_id="o1", member_id="m1", amount=Decimal("20.00"), currency="CNY"),
     )
 
-    runs = [run_reminders(ledger, at(days)).reminders_sent for days in (40, 29, 29, 20, 6, 6, 1)]
+    runs = [run_reminders(context, at(days)).reminders_sent for days in (40, 29, 29, 20, 6, 6, 1)]
 
     assert runs == [0, 1, 0, 0, 1, 0, 0]
     sent = reminders(aws, "m1")
@@ -51,10 +51,10 @@ def test_one_reminder_per_window_never_twice_in_the_members_language(aws, ledger
     )
 
 
-def test_a_late_run_sends_only_the_tightest_window_and_chinese_by_default(aws, ledger):
-    members.enroll(ledger, "shop", EnrollRequest(member_id="m2"))
+def test_a_late_run_sends_only_the_tightest_window_and_chinese_by_default(aws, context):
+    members.enroll(context, "shop", EnrollRequest(member_id="m2"))
 
-    assert run_reminders(ledger, at(5)).reminders_sent == 1
+    assert run_reminders(context, at(5)).reminders_sent == 1
 
     (sent,) = reminders(aws, "m2")
     assert (sent["window_days"], sent["locale"]) == (7, "zh-CN")

@@ -27,16 +27,16 @@ def counting(client: Any) -> Iterator[list[str]]:
         client.meta.events.unregister("before-call.dynamodb.*", count)
 
 
-def test_an_earn_is_one_read_and_one_transaction(ledger):
-    members.enroll(ledger, "shop", EnrollRequest(member_id="m1"))
-    ledger.programs = ProgramCache(ledger.tenants, 60)  # a warm Lambda has the program cached
-    ledger.programs.get("shop")
+def test_an_earn_is_one_read_and_one_transaction(context):
+    members.enroll(context, "shop", EnrollRequest(member_id="m1"))
+    context.programs = ProgramCache(context.tenants, 60)  # a warm Lambda has the program cached
+    context.programs.get("shop")
     request = PurchaseRequest(order_id="o1", member_id="m1", amount=Decimal("129.90"), currency="CNY")
 
-    with counting(ledger.ledger.client) as calls:
-        purchases.record_purchase(ledger, "shop", request)
-    with counting(ledger.ledger.client) as replay_calls:
-        purchases.record_purchase(ledger, "shop", request)
+    with counting(context.ledger.client) as calls:
+        purchases.record_purchase(context, "shop", request)
+    with counting(context.ledger.client) as replay_calls:
+        purchases.record_purchase(context, "shop", request)
 
     assert calls == ["BatchGetItem", "TransactWriteItems"]
     assert replay_calls == ["BatchGetItem"]

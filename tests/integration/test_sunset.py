@@ -38,41 +38,41 @@ def jobs(aws):
 
 
 @pytest.fixture
-def sunset(ledger):
+def sunset(context):
     """Members m1 (signup points, and undated points: never in the expiry index), m2 (signup
     points), m3 (nothing left); then the program's end is published. A tenant without a sunset
     has a member too."""
-    document = ledger.programs.get("shop", fresh=True).model_dump(mode="json")
+    document = context.programs.get("shop", fresh=True).model_dump(mode="json")
     document["expiry"]["by_source"] = {"adjustment": {"policy": "never"}}
-    programs.publish_program(ledger, ADMIN, Program.model_validate(document))
+    programs.publish_program(context, ADMIN, Program.model_validate(document))
     for member_id in ("m1", "m2", "m3"):
-        members.enroll(ledger, "shop", EnrollRequest(member_id=member_id))
+        members.enroll(context, "shop", EnrollRequest(member_id=member_id))
     grant = AdjustmentRequest(adjustment_id="a-1", points=400, reason="goodwill")
-    adjustments.adjust(ledger, ADMIN, "m1", grant)
-    adjustments.adjust(ledger, ADMIN, "m3", AdjustmentRequest(adjustment_id="a-3", points=-100, reason="x"))
-    ledger.tenants.create_tenant("other", "Other", default_program("Other"), [], ledger.clock())
-    members.enroll(ledger, "other", EnrollRequest(member_id="m1"))
-    document = ledger.programs.get("shop", fresh=True).model_dump(mode="json")
+    adjustments.adjust(context, ADMIN, "m1", grant)
+    adjustments.adjust(context, ADMIN, "m3", AdjustmentRequest(adjustment_id="a-3", points=-100, reason="x"))
+    context.tenants.create_tenant("other", "Other", default_program("Other"), [], context.clock())
+    members.enroll(context, "other", EnrollRequest(member_id="m1"))
+    document = context.programs.get("shop", fresh=True).model_dump(mode="json")
     document["sunset"] = {
         "last_earning_day": LAST_EARNING.isoformat(),
         "last_redeeming_day": LAST_REDEEMING.isoformat(),
         "notices": [30, 7],
     }
-    programs.publish_program(ledger, ADMIN, Program.model_validate(document))
+    programs.publish_program(context, ADMIN, Program.model_validate(document))
 
 
 def state(aws, member_id, tenant="shop"):
     return member_state(aws.dynamodb, aws.table_name, tenant, member_id)
 
 
-def test_a_purchase_after_the_last_earning_day_is_recorded_and_earns_nothing(aws, ledger, clock, sunset):
+def test_a_purchase_after_the_last_earning_day_is_recorded_and_earns_nothing(aws, context, clock, sunset):
     clock.advance(days=40)  # 2027-01-02 in Shanghai
     request = PurchaseRequest(order_id="o-late", member_id="m2", amount=Decimal("80.00"), currency="CNY")
 
-    first = purchases.record_purchase(ledger, "shop", request)
-    again = purchases.record_purchase(ledger, "shop", request)
+    first = purchases.record_purchase(context, "shop", request)
+    again = purchases.record_purchase(context, "shop", request)
     drive = activities.record_activity(
-        ledger, "shop", ActivityRequest(activity_id="d-1", member_id="m2", type="test_drive")
+        context, "shop", ActivityRequest(activity_id="d-1", member_id="m2", type="test_drive")
     )
 
     assert (first.status, first.body["points_earned"], first.body["reason"]) == (201, 0, "program_ended")
@@ -88,10 +88,10 @@ def test_a_purchase_after_the_last_earning_day_is_recorded_and_earns_nothing(aws
     assert_adds_up(after)
 
 
-def test_members_with_points_get_each_notice_once(aws, ledger, jobs, sunset):
-    thirty = run_sunset_notices(ledger, jobs, shanghai(LAST_REDEEMING - timedelta(days=30), 9))
-    thirty_again = run_sunset_notices(ledger, jobs, shanghai(LAST_REDEEMING - timedelta(days=29), 9))
-    seven = run_sunset_notices(ledger, jobs, shanghai(LAST_REDEEMING - timedelta(days=7), 9))
+def test_members_with_points_get_each_notice_once(aws, context, jobs, sunset):
+    thirty = run_sunset_notices(context, jobs, shanghai(LAST_REDEEMING - timedelta(days=30), 9))
+    thirty_again = run_sunset_notices(context, jobs, shanghai(LAST_REDEEMING - timedelta(days=29), 9))
+    seven = run_sunset_notices(context, jobs, shanghai(LAST_REDEEMING - timedelta(days=7), 9))
 
     assert (thirty.notices_sent, thirty_again.notices_sent, seven.notices_sent) == (2, 0, 2)
     notices = [item for item in _member_items(aws, "m1") if item["SK"].startswith("SUNSET#")]
@@ -103,12 +103,12 @@ def test_members_with_points_get_each_notice_once(aws, ledger, jobs, sunset):
     assert not [item for item in _member_items(aws, "m3") if item["SK"].startswith("SUNSET#")]
 
 
-def test_after_the_last_redeeming_day_everything_left_expires_once_as_sunset(aws, ledger, jobs, sunset):
-    on_last_day = run_expiry(ledger, jobs, shanghai(LAST_REDEEMING, 23))
+def test_after_the_last_redeeming_day_everything_left_expires_once_as_sunset(aws, context, jobs, sunset):
+    on_last_day = run_expiry(context, jobs, shanghai(LAST_REDEEMING, 23))
     moment = shanghai(LAST_REDEEMING + timedelta(days=1), 0)
-    after = run_expiry(ledger, jobs, moment)
+    after = run_expiry(context, jobs, moment)
     snapshot = [state(aws, member_id) for member_id in ("m1", "m2", "m3")]
-    again = run_expiry(ledger, jobs, moment + timedelta(hours=5))
+    again = run_expiry(context, jobs, moment + timedelta(hours=5))
 
     assert on_last_day.sunset_members_expired == 0
     assert (after.sunset_members_expired, after.sunset_points_expired) == (2, 600)
@@ -123,12 +123,12 @@ def test_after_the_last_redeeming_day_everything_left_expires_once_as_sunset(aws
     assert state(aws, "m1", tenant="other").available == 100  # another program goes on
 
 
-def test_a_sunset_run_stopped_half_way_completes_on_the_next_run(aws, ledger, jobs, sunset):
+def test_a_sunset_run_stopped_half_way_completes_on_the_next_run(aws, context, jobs, sunset):
     moment = shanghai(LAST_REDEEMING + timedelta(days=2), 3)
     calls = iter(range(100))
 
-    stopped = run_expiry(ledger, jobs, moment, should_stop=lambda: next(calls) >= 1)
-    resumed = run_expiry(ledger, jobs, moment)
+    stopped = run_expiry(context, jobs, moment, should_stop=lambda: next(calls) >= 1)
+    resumed = run_expiry(context, jobs, moment)
 
     assert stopped.sunset_members_expired + resumed.sunset_members_expired == 2
     assert stopped.sunset_points_expired + resumed.sunset_points_expired == 600
@@ -139,10 +139,12 @@ def test_a_sunset_run_stopped_half_way_completes_on_the_next_run(aws, ledger, jo
         assert_adds_up(member)
 
 
-def test_no_grant_after_the_end(ledger, clock, sunset):
+def test_no_grant_after_the_end(context, clock, sunset):
     clock.advance(days=70)
     with pytest.raises(InvalidRequestError):
-        adjustments.adjust(ledger, ADMIN, "m2", AdjustmentRequest(adjustment_id="late", points=5, reason="x"))
+        adjustments.adjust(
+            context, ADMIN, "m2", AdjustmentRequest(adjustment_id="late", points=5, reason="x")
+        )
 
 
 def _member_items(aws, member_id):
@@ -155,15 +157,15 @@ def _member_items(aws, member_id):
     return [from_item(item) for item in response["Items"]]
 
 
-def test_after_the_last_redeeming_day_points_cannot_be_spent(aws, ledger, sunset, clock):
+def test_after_the_last_redeeming_day_points_cannot_be_spent(aws, context, sunset, clock):
     from loyalty.errors import ProgramEndedError
     from loyalty.models.rewards import HoldRequest
     from loyalty.operations import holds
 
     clock.now = shanghai(LAST_REDEEMING, 23)
-    reserved = holds.reserve(ledger, "shop", "m1", HoldRequest(hold_id="h-in-time", points=10))
+    reserved = holds.reserve(context, "shop", "m1", HoldRequest(hold_id="h-in-time", points=10))
     assert reserved.status == 201
 
     clock.now = shanghai(LAST_REDEEMING + timedelta(days=1), 0)
     with pytest.raises(ProgramEndedError):
-        holds.reserve(ledger, "shop", "m1", HoldRequest(hold_id="h-late", points=10))
+        holds.reserve(context, "shop", "m1", HoldRequest(hold_id="h-late", points=10))
