@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from loyalty.domain.rules import MemberFacts, evaluate_purchase
 from loyalty.models.api import PurchaseRequest
 from loyalty.models.program import Program, default_program
+from loyalty.operations.purchases import purchase_of
 
 
 def test_given_the_default_program_when_dumped_to_json_and_validated_then_it_is_unchanged():
@@ -54,7 +55,10 @@ def test_given_the_default_program_when_a_silver_member_buys_in_the_app_on_wedne
     body = {"order_id": "o", "member_id": "m", "amount": "100.00", "currency": "CNY", "channel": "app"}
     wednesday = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
     award = evaluate_purchase(
-        default_program(), PurchaseRequest.model_validate(body), MemberFacts(tier="silver"), wednesday
+        default_program(),
+        purchase_of(PurchaseRequest.model_validate(body)),
+        MemberFacts(tier="silver"),
+        wednesday,
     )
     assert (award.points, award.rule_ids) == (400, ["base", "tier:silver", "campaign:app-wednesday"])
 
@@ -65,7 +69,7 @@ def test_given_the_default_program_an_untargeted_purchase_earns_the_same_every_d
     body = {"order_id": "o", "member_id": "m", "amount": "100.00", "currency": "CNY"}
     award = evaluate_purchase(
         default_program(),
-        PurchaseRequest.model_validate(body),
+        purchase_of(PurchaseRequest.model_validate(body)),
         MemberFacts(),
         datetime(2026, 11, day, 4, tzinfo=UTC),
     )

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from loyalty.domain.calendar import matches_monthly_day
-from loyalty.domain.rules import MemberFacts, evaluate_purchase
+from loyalty.domain.rules import MemberFacts, Purchase, evaluate_purchase
 from loyalty.models.api import PurchaseRequest
 from loyalty.models.program import Program
+from loyalty.operations.purchases import purchase_of
 
 
 def at(text: str) -> datetime:
@@ -22,9 +23,7 @@ def program(campaigns: list[dict[str, Any]], **fields: Any) -> Program:
     return Program.model_validate({"campaigns": campaigns, **fields})
 
 
-def purchase(
-    amount: str = "100.00", items: list[dict[str, Any]] | None = None, **fields: Any
-) -> PurchaseRequest:
+def purchase(amount: str = "100.00", items: list[dict[str, Any]] | None = None, **fields: Any) -> Purchase:
     body = {
         "order_id": "o1",
         "member_id": "m1",
@@ -33,7 +32,7 @@ def purchase(
         "items": items,
         **fields,
     }
-    return PurchaseRequest.model_validate(body)
+    return purchase_of(PurchaseRequest.model_validate(body))
 
 
 def points(rules: Program, when: datetime, member: MemberFacts | None = None, **fields: Any) -> int:

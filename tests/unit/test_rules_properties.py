@@ -9,9 +9,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loyalty.domain.rules import MemberFacts, evaluate_purchase
+from loyalty.domain.rules import MemberFacts, Purchase, evaluate_purchase
 from loyalty.models.api import PurchaseRequest
 from loyalty.models.program import Program
+from loyalty.operations.purchases import purchase_of
 
 SKUS = ["A", "B", "C"]
 CATEGORIES = ["shoes", "food", "misc"]
@@ -89,7 +90,7 @@ def programs(draw: st.DrawFn) -> Program:
 
 
 @st.composite
-def purchases(draw: st.DrawFn, now: datetime) -> PurchaseRequest:
+def purchases(draw: st.DrawFn, now: datetime) -> Purchase:
     lines = draw(
         st.none()
         | st.lists(
@@ -117,11 +118,11 @@ def purchases(draw: st.DrawFn, now: datetime) -> PurchaseRequest:
         "channel": draw(st.none() | st.sampled_from(CHANNELS)),
         "occurred_at": occurred,
     }
-    return PurchaseRequest.model_validate(body)
+    return purchase_of(PurchaseRequest.model_validate(body))
 
 
 @st.composite
-def cases(draw: st.DrawFn) -> tuple[Program, PurchaseRequest, MemberFacts, datetime]:
+def cases(draw: st.DrawFn) -> tuple[Program, Purchase, MemberFacts, datetime]:
     now = START + timedelta(minutes=draw(st.integers(0, 366 * 24 * 60)))
     member = MemberFacts(
         tier=draw(st.sampled_from([None, "base", "silver", "gone"])),

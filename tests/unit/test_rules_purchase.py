@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from loyalty.domain.rules import MemberFacts, evaluate_purchase
+from loyalty.domain.rules import MemberFacts, Purchase, evaluate_purchase
 from loyalty.models.api import PurchaseRequest
 from loyalty.models.program import Program
+from loyalty.operations.purchases import purchase_of
 
 NOW = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)  # Monday 12:00 in Shanghai: no weekday campaign here
 
@@ -25,7 +26,7 @@ def program(**fields: Any) -> Program:
     return Program.model_validate(fields)
 
 
-def purchase(amount: str, items: list[dict[str, Any]] | None = None, **fields: Any) -> PurchaseRequest:
+def purchase(amount: str, items: list[dict[str, Any]] | None = None, **fields: Any) -> Purchase:
     body = {
         "order_id": "o1",
         "member_id": "m1",
@@ -34,7 +35,7 @@ def purchase(amount: str, items: list[dict[str, Any]] | None = None, **fields: A
         "items": items,
         **fields,
     }
-    return PurchaseRequest.model_validate(body)
+    return purchase_of(PurchaseRequest.model_validate(body))
 
 
 def line(sku: str, amount: str, category: str | None = None, quantity: int = 1) -> dict[str, Any]:

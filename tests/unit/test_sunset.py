@@ -20,6 +20,7 @@ from loyalty.domain.rules import (
 from loyalty.domain.sunset import earning_ended, notice_due, redeeming_ended
 from loyalty.models.api import PurchaseRequest
 from loyalty.models.program import Program
+from loyalty.operations.purchases import purchase_of
 
 LAST_EARNING, LAST_REDEEMING = date(2027, 6, 30), date(2027, 7, 31)
 
@@ -78,7 +79,7 @@ def test_after_the_last_earning_day_every_earn_rule_gives_nothing_and_says_why()
     later = shanghai(LAST_EARNING + timedelta(days=1), 9)
     request = PurchaseRequest(order_id="o-1", member_id="m1", amount=Decimal("100.00"), currency="CNY")
     awards = [
-        evaluate_purchase(ended, request, MemberFacts(), later),
+        evaluate_purchase(ended, purchase_of(request), MemberFacts(), later),
         evaluate_activity(ended, "survey", MemberFacts(), later),
         evaluate_signup(ended, later),
         evaluate_referral(ended, MemberFacts(first_purchase=True), later),

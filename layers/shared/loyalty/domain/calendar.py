@@ -7,12 +7,26 @@ Tuesday 16:00 UTC; bounds written without an offset are program-local wall-clock
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from loyalty.models.program import Recurrence
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+# The time zones' horizon: local time runs from UTC-12 to UTC+14, so at any instant the dates in
+# use somewhere on Earth run from `earliest_local_date` to `latest_local_date`.
+BEHIND_UTC, AHEAD_OF_UTC = timedelta(hours=12), timedelta(hours=14)
+
+
+def earliest_local_date(now: datetime) -> date:
+    """The date in the zone furthest behind UTC: no day before it is still running anywhere."""
+    return (now - BEHIND_UTC).date()
+
+
+def latest_local_date(now: datetime) -> date:
+    """The date in the zone furthest ahead of UTC: no day after it has begun anywhere."""
+    return (now + AHEAD_OF_UTC).date()
 
 
 def local_time(moment: datetime, timezone: str) -> datetime:

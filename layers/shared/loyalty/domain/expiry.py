@@ -9,7 +9,8 @@ from __future__ import annotations
 import calendar
 from datetime import date, datetime, timedelta
 
-from loyalty.domain.calendar import local_date
+from loyalty.domain.calendar import latest_local_date, local_date
+from loyalty.domain.ledger import Lot, next_expiry
 from loyalty.models.program import EarnSource, ExpiryRule, Program
 
 
@@ -28,6 +29,20 @@ def lot_expiry(
     if explicit is not None:
         return explicit
     return expiry_under(program.expiry.rule_for(source), earned_at, program.timezone)
+
+
+def index_day(lots: tuple[Lot, ...] | list[Lot], now: datetime) -> date | None:
+    """The day the expiry index files a member under after a write at `now`: the first day some
+    of its points expire, or none when nothing it has expires.
+
+    Points given back with a date already past (a cancelled redemption, a released hold) are
+    filed on a day no expiry run has finished yet, so the next runs expire them. A run may have
+    finished every day before the latest date in use anywhere (UTC+14), not only those before
+    today's UTC date; and any later write keeps the member there, or it would move it back onto
+    a finished day."""
+    due = next_expiry(lots)
+    unfinished = latest_local_date(now)
+    return unfinished if due is not None and due < unfinished else due
 
 
 def expiry_under(rule: ExpiryRule, earned_at: datetime, timezone: str) -> date | None:

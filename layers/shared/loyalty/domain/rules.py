@@ -29,7 +29,6 @@ from fractions import Fraction
 from loyalty.domain.calendar import local_date, matches_recurrence, within
 from loyalty.domain.sunset import earning_ended
 from loyalty.errors import InvalidRequestError
-from loyalty.models.api import PurchaseRequest
 from loyalty.models.common import MAX_POINTS
 from loyalty.models.program import Campaign, Period, Program, Tier
 
@@ -49,6 +48,24 @@ class MemberFacts:
     activity_counts: Mapping[str, int] = field(default_factory=dict)
     first_purchase: bool = False
     activity_points: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PurchaseLine:
+    sku: str
+    category: str | None
+    amount: Decimal  # the line total: unit price x quantity
+    quantity: int = 1
+
+
+@dataclass(frozen=True)
+class Purchase:
+    """What the rules read of a purchase: its amount, its lines, its channel and when it happened."""
+
+    amount: Decimal
+    items: tuple[PurchaseLine, ...] = ()
+    channel: str | None = None
+    occurred_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -88,9 +105,7 @@ def activity_keys(program: Program, activity_type: str, now: datetime) -> list[s
     return sorted({activity_period_key(activity_type, period, day) for period in periods})
 
 
-def evaluate_purchase(
-    program: Program, purchase: PurchaseRequest, member: MemberFacts, now: datetime
-) -> Award:
+def evaluate_purchase(program: Program, purchase: Purchase, member: MemberFacts, now: datetime) -> Award:
     """Points for a purchase (see the module docstring for the order of the steps).
 
     With `items`, lines earn under their item rules. Lines adding up to less than `amount` leave
@@ -201,7 +216,7 @@ def evaluate_referral(program: Program, member: MemberFacts, now: datetime) -> A
 
 # --- steps of a purchase -----------------------------------------------------------------------
 def _base_and_items(
-    program: Program, purchase: PurchaseRequest, explanation: list[str], rule_ids: list[str]
+    program: Program, purchase: Purchase, explanation: list[str], rule_ids: list[str]
 ) -> tuple[list[_Portion], int]:
     rate, amount = Fraction(program.earn.points_per_unit), purchase.amount
     if not purchase.items:
@@ -257,7 +272,7 @@ def _tier(program: Program, tier_id: str | None, explanation: list[str], rule_id
 
 def _campaigns(
     program: Program,
-    purchase: PurchaseRequest,
+    purchase: Purchase,
     tier: Tier,
     portions: list[_Portion],
     common: Fraction,

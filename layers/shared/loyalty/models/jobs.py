@@ -7,7 +7,11 @@ from typing import Annotated
 from pydantic import AwareDatetime, Field
 
 from loyalty.models.common import StrictModel
-from loyalty.store.keys import EXPIRY_SHARDS
+
+# The member indexes (expiry, birthdays, tier reviews, a tenant's members) are each written over
+# this many shards, so that one busy day is not one hot partition; a run fans out one worker per
+# shard.
+EXPIRY_SHARDS = 8
 
 
 class ExpiryShardMessage(StrictModel):

@@ -8,10 +8,10 @@ in the same year), and a second run for the same time gives nothing twice."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from loyalty.domain.birthdays import celebrated_on, month_days_celebrated
-from loyalty.domain.calendar import local_date
+from loyalty.domain.calendar import earliest_local_date, latest_local_date, local_date
 from loyalty.domain.expiry import lot_expiry
 from loyalty.domain.ledger import credit
 from loyalty.domain.sunset import earning_ended
@@ -25,7 +25,6 @@ from loyalty.store.ledger_store import MemberRecord, OperationRecord, PostingCom
 
 JOB = "birthdays"
 BIRTHDAY = "birthday"
-AHEAD_OF_UTC, BEHIND_UTC = timedelta(hours=14), timedelta(hours=12)
 
 
 @dataclass
@@ -48,7 +47,7 @@ def run_birthdays(context: Context, jobs: JobStore, now: datetime) -> BirthdayRe
                     finished = False
         return finished
 
-    checkpoint = walk_days(jobs, JOB, (now - BEHIND_UTC).date(), (now + AHEAD_OF_UTC).date(), visit)
+    checkpoint = walk_days(jobs, JOB, earliest_local_date(now), latest_local_date(now), visit)
     report.next_date = checkpoint.isoformat()
     return report
 

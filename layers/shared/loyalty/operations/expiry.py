@@ -21,22 +21,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from loyalty.domain.calendar import local_date
+from loyalty.domain.calendar import latest_local_date, local_date
 from loyalty.domain.ledger import expire
-from loyalty.models.jobs import ExpiryShardMessage
+from loyalty.models.jobs import EXPIRY_SHARDS, ExpiryShardMessage
 from loyalty.models.ledger import EntryDetail
 from loyalty.operations.checkpoints import walk_days
 from loyalty.operations.context import Context, Outcome, with_retries
 from loyalty.operations.sunset import run_sunset_expiry
 from loyalty.operations.views import balance
 from loyalty.store.job_store import JobStore
-from loyalty.store.keys import EXPIRY_SHARDS
 from loyalty.store.ledger_store import MemberRecord, OperationRecord, PostingCommit
 from loyalty.store.messaging import WorkQueue
 
 JOB = "expiry"
 EXPIRE = "expire"
-AHEAD_OF_UTC = timedelta(hours=14)  # the furthest any time zone runs ahead of UTC
 FIRST_RUN_LOOKBACK = timedelta(days=31)
 
 
@@ -99,7 +97,7 @@ def run_expiry_shard(
     should_stop: Callable[[], bool] = lambda: False,
 ) -> ExpiryReport:
     """Expire everything due by `now` in one shard of the expiry index, from its checkpoint on."""
-    latest = (now + AHEAD_OF_UTC).date() - timedelta(days=1)
+    latest = latest_local_date(now) - timedelta(days=1)
     report = ExpiryReport()
 
     def visit(day: date) -> bool:

@@ -14,7 +14,14 @@ from loyalty.domain.expiry import lot_expiry
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import credit, debit
 from loyalty.domain.refunds import clawback_points
-from loyalty.domain.rules import Award, MemberFacts, evaluate_purchase, evaluate_referral
+from loyalty.domain.rules import (
+    Award,
+    MemberFacts,
+    Purchase,
+    PurchaseLine,
+    evaluate_purchase,
+    evaluate_referral,
+)
 from loyalty.domain.tiers import Figures
 from loyalty.errors import InvalidRequestError, MemberNotFoundError, PurchaseNotFoundError
 from loyalty.models.api import (
@@ -42,6 +49,14 @@ PURCHASE = "purchase"
 REFUND = "refund"
 
 
+def purchase_of(request: PurchaseRequest) -> Purchase:
+    """The purchase as the rules read it."""
+    lines = tuple(
+        PurchaseLine(line.sku, line.category, line.amount, line.quantity) for line in request.items or ()
+    )
+    return Purchase(request.amount, lines, request.channel, request.occurred_at)
+
+
 def _program_for(context: Context, tenant_id: str, request: PurchaseRequest) -> Program:
     program = context.programs.get(tenant_id)
     if request.currency != program.currency:
@@ -58,7 +73,7 @@ def preview_purchase(context: Context, tenant_id: str, request: PurchaseRequest)
         if member
         else MemberFacts(first_purchase=True)
     )
-    award = evaluate_purchase(program, request, facts, now)
+    award = evaluate_purchase(program, purchase_of(request), facts, now)
     body = PreviewResponse(
         points_earned=award.points,
         explanation=award.explanation,
@@ -80,7 +95,7 @@ def record_purchase(context: Context, tenant_id: str, request: PurchaseRequest) 
         member = member_to_change(context, tenant_id, request.member_id, PURCHASE, request.order_id)
         now = context.clock()
         facts = member_facts(member.counters, program, now, member.tier.tier_id)
-        award = evaluate_purchase(program, request, facts, now)
+        award = evaluate_purchase(program, purchase_of(request), facts, now)
         bought_on = local_date(request.occurred_at or now, program.timezone)
         tier = tier_after_earn(program, member, bought_on, Figures(request.amount, 1, award.points), now)
         expires_on = lot_expiry(program, "purchase", now)

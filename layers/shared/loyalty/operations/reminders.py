@@ -12,12 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from loyalty.domain.calendar import local_date
+from loyalty.domain.calendar import earliest_local_date, latest_local_date, local_date
 from loyalty.models.program import Locale
 from loyalty.operations.context import Context
 
 LONGEST_WINDOW = 31  # the program model's limit on a reminder window
-EARLIEST_ZONE, LATEST_ZONE = timedelta(hours=12), timedelta(hours=14)  # UTC-12 .. UTC+14
 
 
 @dataclass
@@ -28,7 +27,7 @@ class ReminderReport:
 
 def run_reminders(context: Context, now: datetime) -> ReminderReport:
     report = ReminderReport()
-    day, last = (now - EARLIEST_ZONE).date(), (now + LATEST_ZONE).date() + timedelta(days=LONGEST_WINDOW)
+    day, last = earliest_local_date(now), latest_local_date(now) + timedelta(days=LONGEST_WINDOW)
     while day <= last:
         for member in context.ledger.members_due(day):
             program = context.programs.get(member.tenant_id)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from loyalty.domain.calendar import local_date
+from loyalty.domain.calendar import earliest_local_date, latest_local_date, local_date
 from loyalty.domain.tiers import Figures, TierDecision, after_earn, assign, evaluate, record
 from loyalty.errors import InvalidRequestError, MemberNotFoundError, TransientError
 from loyalty.models.api import TierAssignmentRequest
@@ -26,8 +26,6 @@ from loyalty.store.job_store import JobStore
 from loyalty.store.ledger_store import ConcurrentChangeError, MemberRecord, TierUpdate
 
 JOB = "tiers"
-AHEAD_OF_UTC = timedelta(hours=14)  # the furthest any time zone runs ahead of UTC
-BEHIND_UTC = timedelta(hours=12)  # the furthest any time zone runs behind UTC
 FIRST_RUN_LOOKBACK = timedelta(days=31)
 
 
@@ -79,9 +77,9 @@ def run_tiers(
                 finished = False
         # An earn (or an assignment) still sets a review on this day wherever the day before it
         # has not ended: until then the checkpoint stays here, or such a member is never reviewed.
-        return finished and day <= (now - BEHIND_UTC).date()
+        return finished and day <= earliest_local_date(now)
 
-    latest = (now + AHEAD_OF_UTC).date()
+    latest = latest_local_date(now)
     checkpoint = walk_days(jobs, JOB, latest - FIRST_RUN_LOOKBACK, latest, visit, should_stop)
     report.next_date = checkpoint.isoformat()
     return report

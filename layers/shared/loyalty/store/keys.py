@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
-EXPIRY_SHARDS = 8
+from loyalty.models.jobs import EXPIRY_SHARDS as EXPIRY_SHARDS  # the index keys are sharded by it
 
 
 def tenant_pk(tenant_id: str) -> str:

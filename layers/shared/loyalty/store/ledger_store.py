@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from loyalty.domain.ledger import NEVER, Account, Lot, Posting, next_expiry
+from loyalty.domain.expiry import index_day
+from loyalty.domain.ledger import NEVER, Account, Lot, Posting
 from loyalty.domain.tiers import TierChange, TierStatus
 from loyalty.models.ledger import EntryDetail, LedgerEntry, detail_item, entry_fields
 from loyalty.store import keys
@@ -119,10 +120,6 @@ class ReplayError(Exception):
 
 class ConcurrentChangeError(Exception):
     """Someone changed the member (or the purchase) between our read and our write: re-read, retry."""
-
-
-# The expiry run never moves its checkpoint past the UTC date of now + 14 h (the zone furthest ahead).
-UNFINISHED_AHEAD = timedelta(hours=14)
 
 
 class LedgerStore(TableStore):
@@ -364,15 +361,7 @@ class LedgerStore(TableStore):
         if member_posting.counters is not None:
             balance["counters"] = member_posting.counters
         balance["lots"] = lots_map(posting.lots_after)
-        due = next_expiry(posting.lots_after)
-        unfinished = (now + UNFINISHED_AHEAD).date()
-        if due is not None and due < unfinished:
-            # Points given back with a date already past (a cancelled redemption, a released hold)
-            # are indexed on a day no expiry run has finished yet, so the next runs expire them.
-            # A run may have finished every day before the UTC date of now + 14 h (where the day
-            # is over furthest ahead), not only those before today's UTC date; and any later
-            # write must keep the member there, or it would move it back onto a finished day.
-            due = unfinished
+        due = index_day(posting.lots_after, now)
         index = {"GSI1PK": keys.expiry_index_pk(due, tenant, member), "GSI1SK": pk} if due else {}
         if profile is not None:
             item = {
