@@ -24,7 +24,7 @@ from loyalty.operations.context import Context
 from loyalty.operations.expiry import run_expiry
 from loyalty.operations.tiers import run_tiers
 from loyalty.store.job_store import JobStore
-from loyalty.store.ledger_store import MemberRecord
+from loyalty.store.member_store import MemberRecord
 
 MEMBERS = 20
 ENROLLED = datetime(2025, 6, 10, 4, tzinfo=UTC)  # 12:00 in Shanghai, the sample program's zone
@@ -68,7 +68,7 @@ def measure_scheduled(table: BenchTable, client: Any, meter: Meter) -> list[Oper
 
 
 def _member(context: Context, member_id: str) -> MemberRecord:
-    member = context.ledger.read_member(TENANT, member_id)
+    member = context.members.read_member(TENANT, member_id)
     if member is None:
         raise RuntimeError(f"bench member {member_id!r} is missing")
     return member

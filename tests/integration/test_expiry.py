@@ -16,7 +16,7 @@ from loyalty.operations.context import Principal, ProgramCache
 from loyalty.operations.expiry import run_expiry, run_expiry_shard, shard_job
 from loyalty.store import keys
 from loyalty.store.job_store import JobStore
-from loyalty.store.ledger_store import lots_map
+from loyalty.store.member_store import lots_map
 from loyalty.store.table import to_item
 from tests.support.ledger import assert_adds_up, member_state
 from tests.support.reads import items_read

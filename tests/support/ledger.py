@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from loyalty.store import keys
-from loyalty.store.ledger_store import lots_from_map
+from loyalty.store.member_store import lots_from_map
 from loyalty.store.table import from_item
 
 

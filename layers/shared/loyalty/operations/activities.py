@@ -14,7 +14,8 @@ from loyalty.models.ledger import EntryDetail
 from loyalty.operations.context import Context, Outcome, member_to_change, with_retries
 from loyalty.operations.tiers import tier_after_earn
 from loyalty.operations.views import balance, tier_change
-from loyalty.store.ledger_store import OperationRecord, PostingCommit
+from loyalty.store.idempotency_store import OperationRecord
+from loyalty.store.ledger_store import PostingCommit
 
 ACTIVITY = "activity"
 
@@ -77,6 +78,6 @@ def record_activity(context: Context, tenant_id: str, request: ActivityRequest) 
     return with_retries(
         context,
         attempt,
-        lambda: context.ledger.read_operation(tenant_id, ACTIVITY, request.activity_id),
+        lambda: context.idempotency.read_operation(tenant_id, ACTIVITY, request.activity_id),
         fingerprint,
     )

@@ -12,7 +12,8 @@ from loyalty.models.api import AdjustmentRequest, AdjustmentResponse
 from loyalty.models.ledger import EntryDetail
 from loyalty.operations.context import Context, Outcome, Principal, member_to_change, with_retries
 from loyalty.operations.views import balance
-from loyalty.store.ledger_store import OperationRecord, PostingCommit
+from loyalty.store.idempotency_store import OperationRecord
+from loyalty.store.ledger_store import PostingCommit
 
 ADJUSTMENT = "adjustment"
 
@@ -69,6 +70,6 @@ def adjust(context: Context, principal: Principal, member_id: str, request: Adju
     return with_retries(
         context,
         attempt,
-        lambda: context.ledger.read_operation(tenant_id, ADJUSTMENT, request.adjustment_id),
+        lambda: context.idempotency.read_operation(tenant_id, ADJUSTMENT, request.adjustment_id),
         fingerprint,
     )

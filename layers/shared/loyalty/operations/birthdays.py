@@ -20,8 +20,10 @@ from loyalty.models.ledger import EntryDetail
 from loyalty.operations.checkpoints import walk_days
 from loyalty.operations.context import Context, Outcome, with_retries
 from loyalty.operations.views import balance
+from loyalty.store.idempotency_store import OperationRecord
 from loyalty.store.job_store import JobStore
-from loyalty.store.ledger_store import MemberRecord, OperationRecord, PostingCommit
+from loyalty.store.ledger_store import PostingCommit
+from loyalty.store.member_store import MemberRecord
 
 JOB = "birthdays"
 BIRTHDAY = "birthday"
@@ -41,7 +43,7 @@ def run_birthdays(context: Context, jobs: JobStore, now: datetime) -> BirthdayRe
     def visit(day: date) -> bool:
         finished = True
         for month_day in month_days_celebrated(day):
-            for member in context.ledger.members_born_on(month_day):
+            for member in context.members.members_born_on(month_day):
                 if not _celebrate(context, member, day, now, report):
                     report.not_yet_due += 1
                     finished = False
@@ -66,7 +68,7 @@ def _celebrate(
 
     def attempt() -> Outcome:
         member = (
-            reads.pop() if reads else context.ledger.read_member(candidate.tenant_id, candidate.member_id)
+            reads.pop() if reads else context.members.read_member(candidate.tenant_id, candidate.member_id)
         )
         if member is None:
             return Outcome(200, {})
@@ -111,7 +113,7 @@ def _celebrate(
     with_retries(
         context,
         attempt,
-        lambda: context.ledger.read_operation(candidate.tenant_id, BIRTHDAY, natural_id),
+        lambda: context.idempotency.read_operation(candidate.tenant_id, BIRTHDAY, natural_id),
         BIRTHDAY,
     )
     return True

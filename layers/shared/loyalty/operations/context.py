@@ -7,20 +7,22 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Literal
 
 from loyalty.errors import IdempotencyConflictError, MemberNotFoundError, TenantNotFoundError, TransientError
 from loyalty.models.program import Program
 from loyalty.settings import get_settings
+from loyalty.store.coupon_store import CouponStore
+from loyalty.store.entry_store import EntryStore
+from loyalty.store.hold_store import HoldStore
+from loyalty.store.idempotency_store import IdempotencyStore, OperationRecord
 from loyalty.store.job_store import JobStore
-from loyalty.store.ledger_store import (
-    ConcurrentChangeError,
-    LedgerStore,
-    MemberRecord,
-    OperationRecord,
-    ReplayError,
-)
+from loyalty.store.ledger_store import ConcurrentChangeError, LedgerStore, ReplayError
+from loyalty.store.lottery_store import LotteryStore
+from loyalty.store.member_store import MemberRecord, MemberStore
+from loyalty.store.notice_store import NoticeStore
+from loyalty.store.reward_store import RewardStore
 from loyalty.store.tenant_store import TenantStore
 
 Scope = Literal["operator", "admin", "server"]
@@ -64,12 +66,52 @@ class ProgramCache:
 
 @dataclass
 class Context:
+    """The write path (`ledger`), the tenants and their programs, a clock; and a store per entity,
+    each made on first use on the ledger's client (one client per warm Lambda)."""
+
     ledger: LedgerStore
     tenants: TenantStore
     programs: ProgramCache
     clock: Callable[[], datetime] = utc_now
     max_attempts: int = 12
     sleep: Callable[[float], None] = field(default=time.sleep)
+
+    @property
+    def members(self) -> MemberStore:
+        return self.ledger.members
+
+    @property
+    def entries(self) -> EntryStore:
+        return self.ledger.entries
+
+    @property
+    def idempotency(self) -> IdempotencyStore:
+        return self.ledger.idempotency
+
+    @cached_property
+    def notices(self) -> NoticeStore:
+        return NoticeStore(self.ledger.table_name, self.ledger.client)
+
+    @cached_property
+    def holds(self) -> HoldStore:
+        return HoldStore(self.ledger.table_name, self.ledger.client)
+
+    @cached_property
+    def rewards(self) -> RewardStore:
+        return RewardStore(self.ledger.table_name, self.ledger.client)
+
+    @cached_property
+    def coupons(self) -> CouponStore:
+        return CouponStore(self.ledger.table_name, self.ledger.client)
+
+    @cached_property
+    def lotteries(self) -> LotteryStore:
+        return LotteryStore(self.ledger.table_name, self.ledger.client)
+
+    @cached_property
+    def jobs(self) -> JobStore:
+        """The scheduled runs' checkpoints."""
+        return JobStore(self.ledger.table_name, self.ledger.client)
 
 
 @lru_cache(maxsize=1)
@@ -86,8 +128,7 @@ def default_context() -> Context:
 @lru_cache(maxsize=1)
 def default_jobs() -> JobStore:
     """The scheduled runs' checkpoints, on the ledger's client (one client per warm Lambda)."""
-    ledger = default_context().ledger
-    return JobStore(ledger.table_name, ledger.client)
+    return default_context().jobs
 
 
 @dataclass(frozen=True)

@@ -38,25 +38,22 @@ from loyalty.models.rewards import (
 from loyalty.operations.context import Context, Outcome, Principal, member_to_change, with_retries
 from loyalty.operations.holds import spendable
 from loyalty.operations.views import balance
-from loyalty.store.coupon_store import CouponRecord, CouponStore
-from loyalty.store.ledger_store import OperationRecord, PostingCommit
+from loyalty.store.coupon_store import CouponRecord
+from loyalty.store.idempotency_store import OperationRecord
+from loyalty.store.ledger_store import PostingCommit
 
 ISSUE = "coupon_issue"
-
-
-def _store(context: Context) -> CouponStore:
-    return CouponStore(context.ledger.table_name, context.ledger.client)
 
 
 def put_template(
     context: Context, principal: Principal, template_id: str, template: CouponTemplate
 ) -> Outcome:
-    _store(context).put_template(principal.tenant_id, template_id, template, context.clock())
+    context.coupons.put_template(principal.tenant_id, template_id, template, context.clock())
     return Outcome(200, _template_view(template_id, template))
 
 
 def list_templates(context: Context, tenant_id: str) -> Outcome:
-    templates = _store(context).list_templates(tenant_id)
+    templates = context.coupons.list_templates(tenant_id)
     return Outcome(200, {"items": [_template_view(*pair) for pair in templates], "next_cursor": None})
 
 
@@ -77,7 +74,7 @@ def issue(
         raise ForbiddenError("giving coupons away needs a key with the 'admin' scope")
     tenant_id = principal.tenant_id
     fingerprint = request_fingerprint(ISSUE, request, member_id=member_id)
-    store = _store(context)
+    store = context.coupons
 
     def attempt() -> Outcome:
         member = member_to_change(context, tenant_id, member_id, ISSUE, request.issue_id)
@@ -138,7 +135,7 @@ def issue(
     return with_retries(
         context,
         attempt,
-        lambda: context.ledger.read_operation(tenant_id, ISSUE, request.issue_id),
+        lambda: context.idempotency.read_operation(tenant_id, ISSUE, request.issue_id),
         fingerprint,
     )
 
@@ -159,7 +156,7 @@ def issue_for_event(
                 issue_id=_event_issue_id(trigger, natural_id, template_id), template_id=template_id
             ),
         )
-        for template_id, template in _store(context).list_templates(tenant_id)
+        for template_id, template in context.coupons.list_templates(tenant_id)
         if trigger in template.issue_on
     ]
 
@@ -184,16 +181,16 @@ def coupon_view(coupon: CouponRecord, after: Balance | None = None) -> dict[str,
 
 
 def list_member_coupons(context: Context, tenant_id: str, member_id: str) -> Outcome:
-    coupons = _store(context).member_coupons(tenant_id, member_id)
+    coupons = context.coupons.member_coupons(tenant_id, member_id)
     # A member without coupons and no member at all (or another tenant's) query alike: only the
     # member item tells them apart, and a missing member is 404 as on every member route
-    if not coupons and context.ledger.read_member(tenant_id, member_id) is None:
+    if not coupons and context.members.read_member(tenant_id, member_id) is None:
         raise MemberNotFoundError(f"member {member_id!r} not found")
     return Outcome(200, {"items": [coupon_view(coupon) for coupon in coupons], "next_cursor": None})
 
 
 def _coupon(context: Context, tenant_id: str, code: str) -> CouponRecord:
-    coupon = _store(context).read_coupon(tenant_id, code)
+    coupon = context.coupons.read_coupon(tenant_id, code)
     if coupon is None:
         raise CouponNotFoundError(f"coupon {code!r} not found")
     return coupon
@@ -231,7 +228,7 @@ def check(context: Context, tenant_id: str, code: str, request: CouponCheckReque
 def use(context: Context, tenant_id: str, code: str, request: CouponUseRequest) -> Outcome:
     """Use the coupon for `order_id`: exactly once. The same order again answers the same; any
     other use afterwards is 409."""
-    store = _store(context)
+    store = context.coupons
     program = context.programs.get(tenant_id)
     if request.currency != program.currency:
         raise InvalidRequestError(f"this program's coupons are in {program.currency}, not {request.currency}")

@@ -29,8 +29,10 @@ from loyalty.operations.checkpoints import walk_days
 from loyalty.operations.context import Context, Outcome, with_retries
 from loyalty.operations.sunset import run_sunset_expiry
 from loyalty.operations.views import balance
+from loyalty.store.idempotency_store import OperationRecord
 from loyalty.store.job_store import JobStore
-from loyalty.store.ledger_store import MemberRecord, OperationRecord, PostingCommit
+from loyalty.store.ledger_store import PostingCommit
+from loyalty.store.member_store import MemberRecord
 from loyalty.store.messaging import WorkQueue
 
 JOB = "expiry"
@@ -103,7 +105,7 @@ def run_expiry_shard(
     def visit(day: date) -> bool:
         report.dates.append(day.isoformat())
         finished = True
-        for member in context.ledger.members_due(day, [shard]):
+        for member in context.members.members_due(day, [shard]):
             if _expire_member(context, member, day, now, report) is None:
                 report.members_not_yet_due += 1
                 finished = False
@@ -147,7 +149,7 @@ def _expire_member(
 
     def attempt() -> Outcome:
         member = (
-            reads.pop() if reads else context.ledger.read_member(candidate.tenant_id, candidate.member_id)
+            reads.pop() if reads else context.members.read_member(candidate.tenant_id, candidate.member_id)
         )
         posting = expire(member.account, member.lots, today) if member else None
         if member is None or posting is None:
@@ -173,6 +175,6 @@ def _expire_member(
         return Outcome(200, body)
 
     def stored() -> OperationRecord | None:
-        return context.ledger.read_operation(candidate.tenant_id, EXPIRE, natural_id)
+        return context.idempotency.read_operation(candidate.tenant_id, EXPIRE, natural_id)
 
     return with_retries(context, attempt, stored, EXPIRE)

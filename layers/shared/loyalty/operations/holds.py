@@ -31,8 +31,10 @@ from loyalty.models.rewards import (
 )
 from loyalty.operations.context import Context, Outcome, member_to_change, with_retries
 from loyalty.operations.views import balance
-from loyalty.store.ledger_store import MemberRecord, OperationRecord, PostingCommit, ReplayError
-from loyalty.store.reward_store import HoldRecord, RewardStore
+from loyalty.store.hold_store import HoldRecord
+from loyalty.store.idempotency_store import OperationRecord
+from loyalty.store.ledger_store import PostingCommit, ReplayError
+from loyalty.store.member_store import MemberRecord
 
 HOLD = "hold"
 CAPTURE = "capture"
@@ -40,14 +42,10 @@ RELEASE = "release"
 RELEASE_FINGERPRINT = "release"  # every release of a hold is the same request: it answers alike
 
 
-def _store(context: Context) -> RewardStore:
-    return RewardStore(context.ledger.table_name, context.ledger.client)
-
-
 def reserve(context: Context, tenant_id: str, member_id: str, request: HoldRequest) -> Outcome:
     """Hold points for a checkout; 409 beyond what is available (after releasing expired holds)."""
     fingerprint = request_fingerprint(HOLD, request, member_id=member_id)
-    store = _store(context)
+    store = context.holds
 
     def attempt() -> Outcome:
         member = member_to_change(context, tenant_id, member_id, HOLD, request.hold_id)
@@ -91,7 +89,10 @@ def reserve(context: Context, tenant_id: str, member_id: str, request: HoldReque
         return Outcome(201, body)
 
     return with_retries(
-        context, attempt, lambda: context.ledger.read_operation(tenant_id, HOLD, request.hold_id), fingerprint
+        context,
+        attempt,
+        lambda: context.idempotency.read_operation(tenant_id, HOLD, request.hold_id),
+        fingerprint,
     )
 
 
@@ -111,8 +112,8 @@ def hold_view(
 
 
 def _find_hold(context: Context, tenant_id: str, hold_id: str) -> HoldRecord:
-    opened = context.ledger.read_operation(tenant_id, HOLD, hold_id)
-    found = _store(context).read_hold(tenant_id, opened.state["member_id"], hold_id) if opened else None
+    opened = context.idempotency.read_operation(tenant_id, HOLD, hold_id)
+    found = context.holds.read_hold(tenant_id, opened.state["member_id"], hold_id) if opened else None
     if found is None:
         raise HoldNotFoundError(f"hold {hold_id!r} not found")
     return found
@@ -124,11 +125,11 @@ def _to_close(
     """An open hold about to be captured or released, with its member, in two round trips: the
     hold's record (which names the member) with the closing operation's (ReplayError when there
     is one), then the hold with the member."""
-    closed, opened = context.ledger.read_operations(tenant_id, (closing, hold_id), (HOLD, hold_id))
+    closed, opened = context.idempotency.read_operations(tenant_id, (closing, hold_id), (HOLD, hold_id))
     if closed is not None:
         raise ReplayError(closed)
     found = (
-        _store(context).read_hold_and_member(tenant_id, opened.state["member_id"], hold_id)
+        context.holds.read_hold_and_member(tenant_id, opened.state["member_id"], hold_id)
         if opened
         else (None, None)
     )
@@ -150,7 +151,7 @@ def capture_hold(context: Context, tenant_id: str, hold_id: str, request: Captur
     """Spend the held points for `order_id`. A released, captured (with another order) or expired
     hold is 409; an expired one is released on the way."""
     fingerprint = request_fingerprint(CAPTURE, request, hold_id=hold_id)
-    store = _store(context)
+    store = context.holds
 
     def attempt() -> Outcome:
         record, member = _to_close(context, tenant_id, hold_id, CAPTURE)
@@ -182,7 +183,7 @@ def capture_hold(context: Context, tenant_id: str, hold_id: str, request: Captur
         return Outcome(200, body)
 
     return with_retries(
-        context, attempt, lambda: context.ledger.read_operation(tenant_id, CAPTURE, hold_id), fingerprint
+        context, attempt, lambda: context.idempotency.read_operation(tenant_id, CAPTURE, hold_id), fingerprint
     )
 
 
@@ -196,13 +197,13 @@ def release_hold(context: Context, tenant_id: str, hold_id: str) -> Outcome:
     return with_retries(
         context,
         attempt,
-        lambda: context.ledger.read_operation(tenant_id, RELEASE, hold_id),
+        lambda: context.idempotency.read_operation(tenant_id, RELEASE, hold_id),
         RELEASE_FINGERPRINT,
     )
 
 
 def _member(context: Context, record: HoldRecord) -> MemberRecord:
-    member = context.ledger.read_member(record.tenant_id, record.member_id)
+    member = context.members.read_member(record.tenant_id, record.member_id)
     if member is None:
         raise MemberNotFoundError(f"member {record.member_id!r} not found")
     return member
@@ -229,7 +230,7 @@ def _commit_release(
             ),
             operation=OperationRecord(RELEASE, record.hold_id, RELEASE_FINGERPRINT, 200, body),
             now=now,
-            extra=(_store(context).close_hold(record, "released", now),),
+            extra=(context.holds.close_hold(record, "released", now),),
         )
     )
     return Outcome(200, body)
@@ -239,7 +240,7 @@ def _release(context: Context, record: HoldRecord, now: datetime, reason: str) -
     """Release one hold (re-reading it on a lost race); whoever closed it first wins."""
 
     def attempt() -> Outcome:
-        current = _store(context).read_hold(record.tenant_id, record.member_id, record.hold_id)
+        current = context.holds.read_hold(record.tenant_id, record.member_id, record.hold_id)
         if current is None or current.status != "held":
             return Outcome(200, {})
         return _commit_release(context, current, now, reason)
@@ -247,7 +248,7 @@ def _release(context: Context, record: HoldRecord, now: datetime, reason: str) -
     return with_retries(
         context,
         attempt,
-        lambda: context.ledger.read_operation(record.tenant_id, RELEASE, record.hold_id),
+        lambda: context.idempotency.read_operation(record.tenant_id, RELEASE, record.hold_id),
         RELEASE_FINGERPRINT,
     )
 
@@ -266,14 +267,14 @@ def release_expired_holds(context: Context, member: MemberRecord, now: datetime)
         return member
     expired = [
         record
-        for record in _store(context).open_holds(member.tenant_id, member.member_id)
+        for record in context.holds.open_holds(member.tenant_id, member.member_id)
         if record.expires_at <= now
     ]
     for record in expired:
         _release(context, record, now, "expired")
     if not expired:
         return member
-    fresh = context.ledger.read_member(member.tenant_id, member.member_id)
+    fresh = context.members.read_member(member.tenant_id, member.member_id)
     return fresh or member
 
 
@@ -286,7 +287,7 @@ class SweepReport:
 def sweep_expired_holds(context: Context, now: datetime) -> SweepReport:
     """Release every open hold whose expiry has passed, across tenants (the `holds` schedule)."""
     report = SweepReport()
-    for candidate in _store(context).expired_holds(now):
+    for candidate in context.holds.expired_holds(now):
         outcome = _release(context, candidate, now, "expired")
         if outcome.body and not outcome.replayed:
             report.holds_released += 1
@@ -304,7 +305,7 @@ def preview_checkout(
         raise InvalidRequestError(
             f"this program's points are worth {program.currency}, not {request.currency}"
         )
-    member = context.ledger.read_member(tenant_id, member_id)
+    member = context.members.read_member(tenant_id, member_id)
     if member is None:
         raise MemberNotFoundError(f"member {member_id!r} not found")
     now = context.clock()

@@ -20,23 +20,20 @@ from loyalty.models.rewards import DrawRequest, DrawResponse, Lottery, LotteryRe
 from loyalty.operations.context import Context, Outcome, Principal, member_to_change, with_retries
 from loyalty.operations.holds import spendable
 from loyalty.operations.views import balance
-from loyalty.store.ledger_store import OperationRecord, PostingCommit
-from loyalty.store.lottery_store import LotteryRecord, LotteryStore
+from loyalty.store.idempotency_store import OperationRecord
+from loyalty.store.ledger_store import PostingCommit
+from loyalty.store.lottery_store import LotteryRecord
 
 DRAW = "draw"
 
 
-def _store(context: Context) -> LotteryStore:
-    return LotteryStore(context.ledger.table_name, context.ledger.client)
-
-
 def put_lottery(context: Context, principal: Principal, lottery_id: str, lottery: Lottery) -> Outcome:
-    _store(context).put_lottery(principal.tenant_id, lottery_id, lottery, context.clock())
+    context.lotteries.put_lottery(principal.tenant_id, lottery_id, lottery, context.clock())
     return read_lottery(context, principal.tenant_id, lottery_id)
 
 
 def _lottery(context: Context, tenant_id: str, lottery_id: str) -> LotteryRecord:
-    record = _store(context).read_lottery(tenant_id, lottery_id)
+    record = context.lotteries.read_lottery(tenant_id, lottery_id)
     if record is None:
         raise LotteryNotFoundError(f"lottery {lottery_id!r} not found")
     return record
@@ -62,7 +59,7 @@ def draw(
     daily limit (both refused before anything is drawn)."""
     source = source or secrets.SystemRandom()
     fingerprint = request_fingerprint(DRAW, request, member_id=member_id)
-    store = _store(context)
+    store = context.lotteries
     rolls: dict[int, int] = {}  # total weight -> the roll: one roll per request (per prize table)
 
     def attempt() -> Outcome:
@@ -121,7 +118,10 @@ def draw(
         return Outcome(201, body)
 
     return with_retries(
-        context, attempt, lambda: context.ledger.read_operation(tenant_id, DRAW, request.draw_id), fingerprint
+        context,
+        attempt,
+        lambda: context.idempotency.read_operation(tenant_id, DRAW, request.draw_id),
+        fingerprint,
     )
 
 
@@ -133,7 +133,7 @@ def _audit(body: dict[str, Any], lottery: Lottery) -> dict[str, Any]:
 
 
 def read_draw(context: Context, tenant_id: str, member_id: str, draw_id: str) -> Outcome:
-    found = _store(context).read_draw(tenant_id, member_id, draw_id)
+    found = context.lotteries.read_draw(tenant_id, member_id, draw_id)
     if found is None:
         raise NotFoundError(f"draw {draw_id!r} of member {member_id!r} not found")
     view = DrawResponse.model_validate(found).model_dump(mode="json")

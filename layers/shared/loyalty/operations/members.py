@@ -16,7 +16,9 @@ from loyalty.models.api import EnrollRequest
 from loyalty.models.ledger import EntryDetail
 from loyalty.operations.context import Context, Outcome, replay, with_retries
 from loyalty.operations.views import member_view
-from loyalty.store.ledger_store import MemberRecord, OperationRecord, PostingCommit
+from loyalty.store.idempotency_store import OperationRecord
+from loyalty.store.ledger_store import PostingCommit
+from loyalty.store.member_store import MemberRecord
 
 ENROLL = "enroll"
 
@@ -63,7 +65,10 @@ def enroll(context: Context, tenant_id: str, request: EnrollRequest) -> Outcome:
         return Outcome(201, body)
 
     outcome = with_retries(
-        context, attempt, lambda: context.ledger.read_operation(tenant_id, ENROLL, member_id), fingerprint
+        context,
+        attempt,
+        lambda: context.idempotency.read_operation(tenant_id, ENROLL, member_id),
+        fingerprint,
     )
     # The contract: enrolment answers 201, its replay 200 with the same body.
     return Outcome(200, outcome.body, replayed=True) if outcome.replayed else outcome
@@ -72,7 +77,7 @@ def enroll(context: Context, tenant_id: str, request: EnrollRequest) -> Outcome:
 def read_member(context: Context, tenant_id: str, member_id: str) -> Outcome:
     """The member as of now: pending points whose return window has closed show as available at
     once, before any write has moved them (the next debit writes the maturation)."""
-    member = context.ledger.read_member(tenant_id, member_id)
+    member = context.members.read_member(tenant_id, member_id)
     if member is None:
         raise MemberNotFoundError(f"member {member_id!r} not found")
     program = context.programs.get(tenant_id)
@@ -88,7 +93,7 @@ def list_transactions(
     context: Context, tenant_id: str, member_id: str, limit: int, cursor: str | None
 ) -> Outcome:
     before = decode_cursor(cursor) if cursor else None
-    entries, next_seq = context.ledger.list_entries(tenant_id, member_id, min(limit, MAX_PAGE), before)
+    entries, next_seq = context.entries.list_entries(tenant_id, member_id, min(limit, MAX_PAGE), before)
     if not entries and before is None:  # enrolment writes a member's first entry: none means no member
         raise MemberNotFoundError(f"member {member_id!r} not found")
     items = [entry.model_dump(mode="json", exclude_none=True) for entry in entries]

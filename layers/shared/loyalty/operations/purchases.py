@@ -37,13 +37,9 @@ from loyalty.models.program import Program
 from loyalty.operations.context import Context, Outcome, member_to_change, replay, with_retries
 from loyalty.operations.tiers import tier_after_earn, tier_after_refund
 from loyalty.operations.views import balance, tier_change
-from loyalty.store.ledger_store import (
-    MemberPosting,
-    MemberRecord,
-    OperationRecord,
-    OperationUpdate,
-    PostingCommit,
-)
+from loyalty.store.idempotency_store import OperationRecord, OperationUpdate
+from loyalty.store.ledger_store import MemberPosting, PostingCommit
+from loyalty.store.member_store import MemberRecord
 
 PURCHASE = "purchase"
 REFUND = "refund"
@@ -66,7 +62,7 @@ def _program_for(context: Context, tenant_id: str, request: PurchaseRequest) -> 
 
 def preview_purchase(context: Context, tenant_id: str, request: PurchaseRequest) -> Outcome:
     program = _program_for(context, tenant_id, request)
-    member = context.ledger.read_member(tenant_id, request.member_id)
+    member = context.members.read_member(tenant_id, request.member_id)
     now = context.clock()
     facts = (
         member_facts(member.counters, program, now, member.tier.tier_id)
@@ -160,7 +156,7 @@ def record_purchase(context: Context, tenant_id: str, request: PurchaseRequest) 
     return with_retries(
         context,
         attempt,
-        lambda: context.ledger.read_operation(tenant_id, PURCHASE, request.order_id),
+        lambda: context.idempotency.read_operation(tenant_id, PURCHASE, request.order_id),
         fingerprint,
     )
 
@@ -204,7 +200,7 @@ def _referral(
     if not referrer_id or referrer_id == referee.member_id or not facts.first_purchase:
         return ()
     award = evaluate_referral(program, facts, now)
-    referrer = context.ledger.read_member(tenant_id, referrer_id) if award.points else None
+    referrer = context.members.read_member(tenant_id, referrer_id) if award.points else None
     if referrer is None:
         return ()
     expires_on = lot_expiry(program, "referral", now)
@@ -229,10 +225,10 @@ def refund_purchase(context: Context, tenant_id: str, order_id: str, request: Re
     fingerprint = request_fingerprint(REFUND, request, order_id=order_id)
 
     def attempt() -> Outcome:
-        operation = context.ledger.read_operation(tenant_id, REFUND, request.refund_id)
+        operation = context.idempotency.read_operation(tenant_id, REFUND, request.refund_id)
         if operation is not None:
             return replay(operation, fingerprint)
-        purchase = context.ledger.read_operation(tenant_id, PURCHASE, order_id)
+        purchase = context.idempotency.read_operation(tenant_id, PURCHASE, order_id)
         if purchase is None:
             raise PurchaseNotFoundError(f"order {order_id!r} not found")
         state = purchase.state
@@ -244,7 +240,7 @@ def refund_purchase(context: Context, tenant_id: str, order_id: str, request: Re
             refund_amount=request.amount,
             clawed_before=state["points_clawed_back"],
         )
-        member = context.ledger.read_member(tenant_id, state["member_id"])
+        member = context.members.read_member(tenant_id, state["member_id"])
         if member is None:
             raise MemberNotFoundError(f"member {state['member_id']!r} not found")
         program = context.programs.get(tenant_id)
@@ -310,7 +306,7 @@ def refund_purchase(context: Context, tenant_id: str, order_id: str, request: Re
     return with_retries(
         context,
         attempt,
-        lambda: context.ledger.read_operation(tenant_id, REFUND, request.refund_id),
+        lambda: context.idempotency.read_operation(tenant_id, REFUND, request.refund_id),
         fingerprint,
     )
 

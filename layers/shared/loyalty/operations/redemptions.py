@@ -30,17 +30,14 @@ from loyalty.models.rewards import RedemptionRequest, RedemptionResponse, Reward
 from loyalty.operations.context import Context, Outcome, Principal, member_to_change, replay, with_retries
 from loyalty.operations.holds import spendable
 from loyalty.operations.views import balance
-from loyalty.store.ledger_store import MemberRecord, OperationRecord, PostingCommit
-from loyalty.store.reward_store import RedemptionRecord, RewardRecord, RewardStore
+from loyalty.store.idempotency_store import OperationRecord
+from loyalty.store.ledger_store import PostingCommit
+from loyalty.store.member_store import MemberRecord
+from loyalty.store.reward_store import RedemptionRecord, RewardRecord
 
 REDEMPTION = "redemption"
 CANCELLATION = "redemption_cancel"
 MAX_PAGE = 100
-
-
-def reward_store(context: Context) -> RewardStore:
-    """The reward items' store, on the ledger's table and client."""
-    return RewardStore(context.ledger.table_name, context.ledger.client)
 
 
 def member_tier(member: MemberRecord, program: Program, reward_id: str) -> str:
@@ -53,19 +50,19 @@ def member_tier(member: MemberRecord, program: Program, reward_id: str) -> str:
 
 # --- catalog --------------------------------------------------------------------------------------
 def put_reward(context: Context, principal: Principal, reward_id: str, reward: Reward) -> Outcome:
-    record = reward_store(context).put_reward(principal.tenant_id, reward_id, reward, context.clock())
+    record = context.rewards.put_reward(principal.tenant_id, reward_id, reward, context.clock())
     return Outcome(200, reward_view(context, principal.tenant_id, record))
 
 
 def read_reward(context: Context, tenant_id: str, reward_id: str) -> Outcome:
-    record = reward_store(context).read_reward(tenant_id, reward_id)
+    record = context.rewards.read_reward(tenant_id, reward_id)
     if record is None:
         raise RewardNotFoundError(f"reward {reward_id!r} not found")
     return Outcome(200, reward_view(context, tenant_id, record))
 
 
 def list_rewards(context: Context, tenant_id: str, limit: int, cursor: str | None) -> Outcome:
-    records, after = reward_store(context).list_rewards(tenant_id, min(limit, MAX_PAGE), cursor)
+    records, after = context.rewards.list_rewards(tenant_id, min(limit, MAX_PAGE), cursor)
     items = [reward_view(context, tenant_id, record) for record in records]
     return Outcome(200, {"items": items, "next_cursor": after})
 
@@ -88,7 +85,7 @@ def redeem(context: Context, tenant_id: str, member_id: str, request: Redemption
     """Spend points on a reward, once per redemption id. 409 when out of stock, over the member's
     limit, short of points, or the reward is not redeemable now (window, tier)."""
     fingerprint = request_fingerprint(REDEMPTION, request, member_id=member_id)
-    rewards = reward_store(context)
+    rewards = context.rewards
 
     def attempt() -> Outcome:
         member = member_to_change(context, tenant_id, member_id, REDEMPTION, request.redemption_id)
@@ -152,7 +149,7 @@ def redeem(context: Context, tenant_id: str, member_id: str, request: Redemption
     return with_retries(
         context,
         attempt,
-        lambda: context.ledger.read_operation(tenant_id, REDEMPTION, request.redemption_id),
+        lambda: context.idempotency.read_operation(tenant_id, REDEMPTION, request.redemption_id),
         fingerprint,
     )
 
@@ -178,7 +175,7 @@ def read_redemption(context: Context, tenant_id: str, member_id: str, redemption
 
 
 def _redemption(context: Context, tenant_id: str, member_id: str, redemption_id: str) -> RedemptionRecord:
-    record = reward_store(context).read_redemption(tenant_id, member_id, redemption_id)
+    record = context.rewards.read_redemption(tenant_id, member_id, redemption_id)
     if record is None:
         raise RedemptionNotFoundError(f"redemption {redemption_id!r} of member {member_id!r} not found")
     return record
@@ -192,7 +189,7 @@ def fulfil(context: Context, tenant_id: str, member_id: str, redemption_id: str)
             return Outcome(200, redemption_view(record))
         if record.status != "requested":
             raise RedemptionStateError(f"redemption {redemption_id!r} is {record.status}")
-        if reward_store(context).fulfil(tenant_id, record, context.clock()):
+        if context.rewards.fulfil(tenant_id, record, context.clock()):
             return Outcome(200, redemption_view(_redemption(context, tenant_id, member_id, redemption_id)))
     raise RedemptionStateError(f"redemption {redemption_id!r} keeps changing; retry")
 
@@ -209,7 +206,7 @@ def cancel(context: Context, tenant_id: str, member_id: str, redemption_id: str)
     fingerprint = request_fingerprint(
         CANCELLATION, _Cancel(), member_id=member_id, redemption_id=redemption_id
     )
-    rewards = reward_store(context)
+    rewards = context.rewards
 
     def attempt() -> Outcome:
         member, operation = context.ledger.read_member_and_operation(
@@ -254,6 +251,6 @@ def cancel(context: Context, tenant_id: str, member_id: str, redemption_id: str)
     return with_retries(
         context,
         attempt,
-        lambda: context.ledger.read_operation(tenant_id, CANCELLATION, redemption_id),
+        lambda: context.idempotency.read_operation(tenant_id, CANCELLATION, redemption_id),
         fingerprint,
     )

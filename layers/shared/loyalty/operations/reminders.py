@@ -29,7 +29,7 @@ def run_reminders(context: Context, now: datetime) -> ReminderReport:
     report = ReminderReport()
     day, last = earliest_local_date(now), latest_local_date(now) + timedelta(days=LONGEST_WINDOW)
     while day <= last:
-        for member in context.ledger.members_due(day):
+        for member in context.members.members_due(day):
             program = context.programs.get(member.tenant_id)
             days_left = (day - local_date(now, program.timezone)).days
             reached = sorted(w for w in program.reminders.windows_days if 0 <= days_left <= w)
@@ -40,7 +40,7 @@ def run_reminders(context: Context, now: datetime) -> ReminderReport:
             template = program.reminders.templates.get(locale) or program.reminders.templates.get("zh-CN")
             message = (template or "{points} / {expires_on}").format(points=points, expires_on=day)
             detail = {"points": points, "locale": locale, "message": message}
-            if context.ledger.record_reminder(
+            if context.notices.record_reminder(
                 member.tenant_id, member.member_id, day, reached[0], detail, now
             ):
                 report.reminders_sent += 1

@@ -24,8 +24,10 @@ from loyalty.models.ledger import EntryDetail
 from loyalty.models.program import Program
 from loyalty.operations.context import Context, Outcome, with_retries
 from loyalty.operations.views import balance
+from loyalty.store.idempotency_store import OperationRecord
 from loyalty.store.job_store import JobStore
-from loyalty.store.ledger_store import MemberRecord, OperationRecord, PostingCommit
+from loyalty.store.ledger_store import PostingCommit
+from loyalty.store.member_store import MemberRecord
 
 SUNSET = "sunset"
 
@@ -51,7 +53,7 @@ def run_sunset_expiry(
         step = f"{program.sunset.last_redeeming_day.isoformat()}#expired"
         if step in done:
             continue
-        for member in context.ledger.tenant_members(tenant_id):
+        for member in context.members.tenant_members(tenant_id):
             if should_stop():
                 report.finished = False
                 return report
@@ -72,11 +74,11 @@ def run_sunset_notices(context: Context, jobs: JobStore, now: datetime) -> Sunse
         step = f"{last_day.isoformat()}#notice#{offset:03d}"
         if step in done:
             continue
-        for member in context.ledger.tenant_members(tenant_id):
+        for member in context.members.tenant_members(tenant_id):
             points = member.account.available + member.account.pending
             if points <= 0:
                 continue
-            if context.ledger.record_sunset_notice(
+            if context.notices.record_sunset_notice(
                 tenant_id, member.member_id, last_day, offset, points, now
             ):
                 report.notices_sent += 1
@@ -102,7 +104,7 @@ def _expire_all(
 
     def attempt() -> Outcome:
         member = (
-            reads.pop() if reads else context.ledger.read_member(candidate.tenant_id, candidate.member_id)
+            reads.pop() if reads else context.members.read_member(candidate.tenant_id, candidate.member_id)
         )
         posting = expire(member.account, member.lots, today, everything=True) if member else None
         if member is None or posting is None:
@@ -135,6 +137,6 @@ def _expire_all(
     with_retries(
         context,
         attempt,
-        lambda: context.ledger.read_operation(candidate.tenant_id, SUNSET, natural_id),
+        lambda: context.idempotency.read_operation(candidate.tenant_id, SUNSET, natural_id),
         SUNSET,
     )

@@ -23,7 +23,8 @@ from loyalty.operations.checkpoints import walk_days
 from loyalty.operations.context import Context, Outcome, back_off
 from loyalty.operations.views import member_view
 from loyalty.store.job_store import JobStore
-from loyalty.store.ledger_store import ConcurrentChangeError, MemberRecord, TierUpdate
+from loyalty.store.ledger_store import ConcurrentChangeError
+from loyalty.store.member_store import MemberRecord, TierUpdate
 
 JOB = "tiers"
 FIRST_RUN_LOOKBACK = timedelta(days=31)
@@ -71,7 +72,7 @@ def run_tiers(
 
     def visit(day: date) -> bool:
         finished = True
-        for candidate in context.ledger.members_due_review(day):
+        for candidate in context.members.members_due_review(day):
             if not _evaluate_member(context, candidate, day, now, report):
                 report.not_yet_due += 1
                 finished = False
@@ -94,7 +95,7 @@ def _evaluate_member(
     reads = [candidate]  # as the run read it back; a lost race re-reads
     for number in range(context.max_attempts):
         member = (
-            reads.pop() if reads else context.ledger.read_member(candidate.tenant_id, candidate.member_id)
+            reads.pop() if reads else context.members.read_member(candidate.tenant_id, candidate.member_id)
         )
         if member is None or member.tier.review_on != day:
             return True  # evaluated already, or its review moved (an upgrade): nothing due today
@@ -132,7 +133,7 @@ def assign_tier(context: Context, tenant_id: str, member_id: str, request: TierA
     if request.tier_id is not None and program.tier(request.tier_id) is None:
         raise InvalidRequestError(f"tier {request.tier_id!r} is not in the program")
     for number in range(context.max_attempts):
-        member = context.ledger.read_member(tenant_id, member_id)
+        member = context.members.read_member(tenant_id, member_id)
         if member is None:
             raise MemberNotFoundError(f"member {member_id!r} not found")
         now = context.clock()

@@ -22,7 +22,7 @@ from loyalty.models.api import (
     TierView,
 )
 from loyalty.models.program import Program
-from loyalty.store.ledger_store import MemberRecord
+from loyalty.store.member_store import MemberRecord
 
 
 def balance(account: Account) -> Balance:

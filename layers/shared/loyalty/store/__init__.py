@@ -1,5 +1,27 @@
 """Data access: the only package that imports boto3 or writes a DynamoDB expression.
 
+A module per entity, each owning its items' keys (spelled in `keys`) and expressions, each reachable
+from the operations' `Context` on one client:
+
+| module               | entity                                    | Context         |
+|----------------------|-------------------------------------------|-----------------|
+| member_store         | member item, lots codec, member indexes   | `members`       |
+| entry_store          | ledger entries                            | `entries`       |
+| idempotency_store    | operation (idempotency) records           | `idempotency`   |
+| notice_store         | reminders and sunset notices sent         | `notices`       |
+| hold_store           | checkout holds                            | `holds`         |
+| reward_store         | catalog rewards, counters, redemptions    | `rewards`       |
+| coupon_store         | coupon templates, coupons                 | `coupons`       |
+| lottery_store        | lotteries, prize stock, draws             | `lotteries`     |
+| job_store            | scheduled runs' checkpoints, sunsets      | `jobs`          |
+| tenant_store         | tenants, programs, API keys               | `tenants`       |
+| ledger_store         | the write path: one transaction per operation   | `ledger`        |
+| table                | client, item codec, `Guarded`, cancellations |                 |
+
+`ledger_store` builds no item of its own: an operation's transaction is made of the items of the
+stores above (the member's, its entry, its idempotency record, and the `Guarded` items of holds,
+rewards, coupons, lotteries), and a cancellation becomes a replay, a refusal or a retry.
+
 Single-table layout (tenant id in every key):
 
 | item                 | PK                          | SK                                  |

@@ -11,8 +11,7 @@ from typing import Any
 
 from loyalty.models.rewards import CouponTemplate
 from loyalty.store import keys
-from loyalty.store.ledger_store import Guarded
-from loyalty.store.table import TableStore, from_item, names, to_item, values
+from loyalty.store.table import Guarded, TableStore, from_item, names, to_item, values
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,7 @@ from typing import Any
 from loyalty.errors import MemberLimitReachedError, TransientError
 from loyalty.models.rewards import Lottery
 from loyalty.store import keys
-from loyalty.store.ledger_store import Guarded
-from loyalty.store.table import TableStore, from_item, names, to_item, values
+from loyalty.store.table import Guarded, TableStore, from_item, names, to_item, values
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,20 @@
-"""Items of spending points: catalog rewards (with stock), per-member redemption counters,
-redemption records and checkout holds. Reads here; writes are `Guarded` transaction items that
+"""Items of spending points on the catalog: rewards (with stock), per-member redemption counters
+and redemption records. Reads here; writes are `Guarded` transaction items that
 `LedgerStore.commit` writes with the member's posting, so stock, limits and records change in
 the same transaction as the points (all or nothing)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from loyalty.domain.ledger import Lot
 from loyalty.errors import MemberLimitReachedError, OutOfStockError
 from loyalty.models.rewards import Reward
 from loyalty.store import keys
-from loyalty.store.ledger_store import Guarded, MemberRecord, lots_from_map, lots_map, member_record
-from loyalty.store.table import TableStore, from_item, names, to_item, values
+from loyalty.store.member_store import lots_from_map, lots_map
+from loyalty.store.table import Guarded, TableStore, from_item, names, to_item, values
 
 
 @dataclass(frozen=True)
@@ -40,19 +39,6 @@ class RedemptionRecord:
     entry_id: str
     created_at: datetime
     updated_at: datetime | None
-    version: int
-
-
-@dataclass(frozen=True)
-class HoldRecord:
-    tenant_id: str
-    hold_id: str
-    member_id: str
-    points: int
-    status: str  # held, captured, released
-    lots: list[Lot]  # the held points, with their dates
-    expires_at: datetime
-    order_id: str | None
     version: int
 
 
@@ -227,7 +213,7 @@ class RewardStore(TableStore):
         )
 
     def read_redemption(self, tenant_id: str, member_id: str, redemption_id: str) -> RedemptionRecord | None:
-        item = self._get(keys.member_pk(tenant_id, member_id), keys.redemption_sk(redemption_id))
+        item = self.read_item(keys.member_pk(tenant_id, member_id), keys.redemption_sk(redemption_id))
         return _redemption(item) if item else None
 
     def set_redemption_status(
@@ -268,121 +254,6 @@ class RewardStore(TableStore):
             return False
         return True
 
-    # --- holds -------------------------------------------------------------------------------------
-    def put_hold(self, record: HoldRecord, now: datetime) -> Guarded:
-        tenant_id = record.tenant_id
-        item = {
-            "PK": keys.member_pk(tenant_id, record.member_id),
-            "SK": keys.hold_sk(record.hold_id),
-            "tenant_id": tenant_id,
-            "member_id": record.member_id,
-            "hold_id": record.hold_id,
-            "points": record.points,
-            "status": record.status,
-            "lots": lots_map(record.lots),
-            "expires_at": record.expires_at.isoformat(),
-            "order_id": record.order_id,
-            "created_at": now.isoformat(),
-            "version": record.version,
-            # Open holds by expiry, for the sweep; the index is sparse, closing a hold leaves it.
-            "GSI1PK": keys.open_holds_index_pk(tenant_id, record.hold_id),
-            "GSI1SK": _instant(record.expires_at),
-        }
-        return Guarded(
-            {
-                "Put": {
-                    "TableName": self.table_name,
-                    "Item": to_item(item),
-                    "ConditionExpression": "attribute_not_exists(PK)",
-                }
-            }
-        )
-
-    def close_hold(
-        self, record: HoldRecord, status: str, now: datetime, order_id: str | None = None
-    ) -> Guarded:
-        """Captured or released: only an open hold as we read it (else re-read and decide again)."""
-        assignments: dict[str, Any] = {
-            "status": status,
-            "closed_at": now.isoformat(),
-            "version": record.version + 1,
-        }
-        if order_id is not None:
-            assignments["order_id"] = order_id
-        return Guarded(
-            {
-                "Update": {
-                    "TableName": self.table_name,
-                    "Key": to_item(
-                        {
-                            "PK": keys.member_pk(record.tenant_id, record.member_id),
-                            "SK": keys.hold_sk(record.hold_id),
-                        }
-                    ),
-                    "UpdateExpression": "SET "
-                    + ", ".join(f"#{name} = :{name}" for name in assignments)
-                    + " REMOVE #GSI1PK, #GSI1SK",
-                    "ConditionExpression": "#version = :expected AND #status = :held",
-                    "ExpressionAttributeNames": names(*assignments, "GSI1PK", "GSI1SK"),
-                    "ExpressionAttributeValues": values(**assignments, expected=record.version, held="held"),
-                }
-            }
-        )
-
-    def read_hold(self, tenant_id: str, member_id: str, hold_id: str) -> HoldRecord | None:
-        item = self._get(keys.member_pk(tenant_id, member_id), keys.hold_sk(hold_id))
-        return _hold(item) if item else None
-
-    def read_hold_and_member(
-        self, tenant_id: str, member_id: str, hold_id: str
-    ) -> tuple[HoldRecord | None, MemberRecord | None]:
-        """A hold and its member in one round trip (what capturing or releasing it decides on)."""
-        member_pk = keys.member_pk(tenant_id, member_id)
-        wanted = [{"PK": member_pk, "SK": keys.hold_sk(hold_id)}, {"PK": member_pk, "SK": keys.MEMBER_SK}]
-        found = {
-            item["SK"]: item for item in map(from_item, self.read_items([to_item(key) for key in wanted]))
-        }
-        hold, member = found.get(keys.hold_sk(hold_id)), found.get(keys.MEMBER_SK)
-        return (_hold(hold) if hold else None), (member_record(member) if member else None)
-
-    def open_holds(self, tenant_id: str, member_id: str) -> list[HoldRecord]:
-        """The member's holds that are still open (a member has a handful at most)."""
-        items = self.query_all(
-            {
-                "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-                "FilterExpression": "#status = :held",
-                "ExpressionAttributeNames": names("status"),
-                "ExpressionAttributeValues": values(
-                    pk=keys.member_pk(tenant_id, member_id), prefix=keys.HOLD_PREFIX, held="held"
-                ),
-                "ConsistentRead": True,
-            }
-        )
-        return [_hold(item) for item in items]
-
-    def expired_holds(self, now: datetime) -> Iterator[HoldRecord]:
-        """Open holds whose expiry has passed, every tenant and shard. The index is eventually
-        consistent: each is a candidate the release re-reads and decides on."""
-        for shard in range(keys.HOLD_SHARDS):
-            found = self.index_items(
-                "GSI1",
-                "GSI1PK = :pk AND GSI1SK <= :now",
-                values(pk=keys.open_holds_index_pk_for_shard(shard), now=_instant(now)),
-            )
-            yield from (_hold(from_item(item)) for item in found)
-
-    def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
-        response = self.client.get_item(
-            TableName=self.table_name, Key=to_item({"PK": pk, "SK": sk}), ConsistentRead=True
-        )
-        item = response.get("Item")
-        return from_item(item) if item else None
-
-
-def _instant(moment: datetime) -> str:
-    """A UTC instant that sorts as text (the index's sort key)."""
-    return moment.astimezone(UTC).isoformat()
-
 
 def _reward(item: dict[str, Any]) -> RewardRecord:
     reward = Reward.model_validate_json(item["document"])
@@ -408,19 +279,5 @@ def _redemption(item: dict[str, Any]) -> RedemptionRecord:
         entry_id=item["entry_id"],
         created_at=datetime.fromisoformat(item["created_at"]),
         updated_at=datetime.fromisoformat(item["updated_at"]) if item.get("updated_at") else None,
-        version=item["version"],
-    )
-
-
-def _hold(item: dict[str, Any]) -> HoldRecord:
-    return HoldRecord(
-        tenant_id=item["tenant_id"],
-        hold_id=item["hold_id"],
-        member_id=item["member_id"],
-        points=item["points"],
-        status=item["status"],
-        lots=lots_from_map(item.get("lots") or {}),
-        expires_at=datetime.fromisoformat(item["expires_at"]),
-        order_id=item.get("order_id"),
         version=item["version"],
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
@@ -57,6 +57,14 @@ class TableStore:
                 raise
             return cancelled
         return None
+
+    def read_item(self, pk: str, sk: str) -> dict[str, Any] | None:
+        """One item by key, read consistently, as plain values; None when there is none."""
+        response = self.client.get_item(
+            TableName=self.table_name, Key=to_item({"PK": pk, "SK": sk}), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return from_item(item) if item else None
 
     def index_items(
         self, index: str, condition: str, condition_values: dict[str, Any]
@@ -124,6 +132,18 @@ def values(**named: Any) -> dict[str, Any]:
 
 def names(*attributes: str) -> dict[str, str]:
     return {f"#{attribute}": attribute for attribute in attributes}
+
+
+@dataclass(frozen=True)
+class Guarded:
+    """One more item written with a posting (stock, a limit counter, a hold, a redemption record).
+
+    Its store builds `action` (a TransactWriteItems element). When its condition fails, `refusal`
+    is given the stored item (if the action returns it) and answers the business error to raise,
+    or None for "changed meanwhile": re-read and retry."""
+
+    action: dict[str, Any]
+    refusal: Callable[[dict[str, Any] | None], Exception | None] = lambda stored: None
 
 
 @dataclass(frozen=True)
