@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from loyalty.domain.calendar import local_date
 from loyalty.domain.counters import after_award, member_facts
 from loyalty.domain.expiry import lot_expiry
@@ -11,11 +13,11 @@ from loyalty.domain.rules import evaluate_activity
 from loyalty.domain.tiers import Figures
 from loyalty.models.api import ActivityRequest, ActivityResponse
 from loyalty.models.ledger import EntryDetail
-from loyalty.operations.context import Context, Outcome, member_to_change, with_retries
+from loyalty.operations.context import Context, Outcome
+from loyalty.operations.funnel import Decision, Write, change_member
 from loyalty.operations.tiers import tier_after_earn
 from loyalty.operations.views import balance, tier_change
-from loyalty.store.idempotency_store import OperationRecord
-from loyalty.store.ledger_store import PostingCommit
+from loyalty.store.member_store import MemberRecord
 
 ACTIVITY = "activity"
 
@@ -26,9 +28,7 @@ def record_activity(context: Context, tenant_id: str, request: ActivityRequest) 
     program = context.programs.get(tenant_id)
     fingerprint = request_fingerprint(ACTIVITY, request)
 
-    def attempt() -> Outcome:
-        member = member_to_change(context, tenant_id, request.member_id, ACTIVITY, request.activity_id)
-        now = context.clock()
+    def decide(member: MemberRecord, now: datetime) -> Decision:
         facts = member_facts(member.counters, program, now, member.tier.tier_id)
         award = evaluate_activity(program, request.type, facts, now)
         done_on = local_date(request.occurred_at or now, program.timezone)
@@ -51,33 +51,19 @@ def record_activity(context: Context, tenant_id: str, request: ActivityRequest) 
             program_version=program.version,
             tier_change=tier_change(tier.change),
         ).model_dump(mode="json")
-        context.ledger.commit(
-            PostingCommit(
-                tenant_id=tenant_id,
-                member_id=request.member_id,
-                posting=posting,
-                entry=EntryDetail(
-                    type="earn",
-                    source="activity",
-                    activity_id=request.activity_id,
-                    activity_type=request.type,
-                    program_version=program.version,
-                    rule_ids=award.rule_ids or None,
-                    capped=award.capped or None,
-                    reason=award.reason,
-                    expires_on=expires_on if posting.points else None,
-                ),
-                operation=OperationRecord(ACTIVITY, request.activity_id, fingerprint, 201, body),
-                now=now,
-                counters=after_award(member.counters, program, now, award.points, activity_type=request.type),
-                tier=tier,
-            )
+        entry = EntryDetail(
+            type="earn",
+            source="activity",
+            activity_id=request.activity_id,
+            activity_type=request.type,
+            program_version=program.version,
+            rule_ids=award.rule_ids or None,
+            capped=award.capped or None,
+            reason=award.reason,
+            expires_on=expires_on if posting.points else None,
         )
-        return Outcome(201, body)
+        counters = after_award(member.counters, program, now, award.points, activity_type=request.type)
+        return Decision(201, body, now, request.member_id, posting, entry, counters=counters, tier=tier)
 
-    return with_retries(
-        context,
-        attempt,
-        lambda: context.idempotency.read_operation(tenant_id, ACTIVITY, request.activity_id),
-        fingerprint,
-    )
+    write = Write(tenant_id, ACTIVITY, request.activity_id, fingerprint)
+    return change_member(context, write, request.member_id, decide)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from loyalty.domain.calendar import local_date
 from loyalty.domain.expiry import lot_expiry
 from loyalty.domain.idempotency import request_fingerprint
@@ -10,10 +12,10 @@ from loyalty.domain.sunset import redeeming_ended
 from loyalty.errors import InvalidRequestError
 from loyalty.models.api import AdjustmentRequest, AdjustmentResponse
 from loyalty.models.ledger import EntryDetail
-from loyalty.operations.context import Context, Outcome, Principal, member_to_change, with_retries
+from loyalty.operations.context import Context, Outcome, Principal
+from loyalty.operations.funnel import Decision, Write, change_member
 from loyalty.operations.views import balance
-from loyalty.store.idempotency_store import OperationRecord
-from loyalty.store.ledger_store import PostingCommit
+from loyalty.store.member_store import MemberRecord
 
 ADJUSTMENT = "adjustment"
 
@@ -23,9 +25,7 @@ def adjust(context: Context, principal: Principal, member_id: str, request: Adju
     tenant_id = principal.tenant_id
     fingerprint = request_fingerprint(ADJUSTMENT, request, member_id=member_id)
 
-    def attempt() -> Outcome:
-        member = member_to_change(context, tenant_id, member_id, ADJUSTMENT, request.adjustment_id)
-        now = context.clock()
+    def decide(member: MemberRecord, now: datetime) -> Decision:
         account = member.account
         program = context.programs.get(tenant_id)
         expires_on = None
@@ -48,28 +48,15 @@ def adjust(context: Context, principal: Principal, member_id: str, request: Adju
             entry_id=str(posting.seq),
             balance=balance(posting.after),
         ).model_dump(mode="json")
-        context.ledger.commit(
-            PostingCommit(
-                tenant_id=tenant_id,
-                member_id=member_id,
-                posting=posting,
-                entry=EntryDetail(
-                    type="adjust",
-                    source="import" if source == "import" else "admin",
-                    adjustment_id=request.adjustment_id,
-                    reason=request.reason,
-                    actor=principal.key_id,
-                    expires_on=expires_on if posting.points else None,
-                ),
-                operation=OperationRecord(ADJUSTMENT, request.adjustment_id, fingerprint, 201, body),
-                now=now,
-            )
+        entry = EntryDetail(
+            type="adjust",
+            source="import" if source == "import" else "admin",
+            adjustment_id=request.adjustment_id,
+            reason=request.reason,
+            actor=principal.key_id,
+            expires_on=expires_on if posting.points else None,
         )
-        return Outcome(201, body)
+        return Decision(201, body, now, member_id, posting, entry)
 
-    return with_retries(
-        context,
-        attempt,
-        lambda: context.idempotency.read_operation(tenant_id, ADJUSTMENT, request.adjustment_id),
-        fingerprint,
-    )
+    write = Write(tenant_id, ADJUSTMENT, request.adjustment_id, fingerprint)
+    return change_member(context, write, member_id, decide)

@@ -18,11 +18,10 @@ from loyalty.domain.sunset import earning_ended
 from loyalty.domain.tiers import current_tier
 from loyalty.models.ledger import EntryDetail
 from loyalty.operations.checkpoints import walk_days
-from loyalty.operations.context import Context, Outcome, with_retries
+from loyalty.operations.context import Context, Outcome
+from loyalty.operations.funnel import Decision, Write, change_candidate
 from loyalty.operations.views import balance
-from loyalty.store.idempotency_store import OperationRecord
 from loyalty.store.job_store import JobStore
-from loyalty.store.ledger_store import PostingCommit
 from loyalty.store.member_store import MemberRecord
 
 JOB = "birthdays"
@@ -64,12 +63,8 @@ def _celebrate(
     if celebrated_on(birthday, day.year) != day:
         return True  # 29 February in a leap year is celebrated on the 29th, not the 28th
     natural_id = f"{candidate.member_id}@{day.year}"
-    reads = [candidate]
 
-    def attempt() -> Outcome:
-        member = (
-            reads.pop() if reads else context.members.read_member(candidate.tenant_id, candidate.member_id)
-        )
+    def decide(member: MemberRecord | None) -> Decision | Outcome:
         if member is None:
             return Outcome(200, {})
         tier = current_tier(program, member.tier)  # the member as read now, not as the run found it
@@ -89,31 +84,20 @@ def _celebrate(
             "points": posting.points,
             "balance": balance(posting.after).model_dump(),
         }
-        context.ledger.commit(
-            PostingCommit(
-                tenant_id=member.tenant_id,
-                member_id=member.member_id,
-                posting=posting,
-                entry=EntryDetail(
-                    type="earn",
-                    source="birthday",
-                    birthday_year=day.year,  # the program-local year: the coupon issued once a year
-                    program_version=program.version,
-                    rule_ids=[f"birthday:{tier.id}"],
-                    expires_on=expires_on if posting.points else None,
-                ),
-                operation=OperationRecord(BIRTHDAY, natural_id, BIRTHDAY, 200, body),
-                now=now,
-            )
+        entry = EntryDetail(
+            type="earn",
+            source="birthday",
+            birthday_year=day.year,  # the program-local year: the coupon issued once a year
+            program_version=program.version,
+            rule_ids=[f"birthday:{tier.id}"],
+            expires_on=expires_on if posting.points else None,
         )
-        report.bonuses_given += 1
-        report.points_given += posting.points
-        return Outcome(200, body)
+        return Decision(200, body, now, member.member_id, posting, entry)
 
-    with_retries(
-        context,
-        attempt,
-        lambda: context.idempotency.read_operation(candidate.tenant_id, BIRTHDAY, natural_id),
-        BIRTHDAY,
+    outcome = change_candidate(
+        context, Write(candidate.tenant_id, BIRTHDAY, natural_id, BIRTHDAY), candidate, decide
     )
+    if outcome.committed:
+        report.bonuses_given += 1
+        report.points_given += outcome.body["points"]
     return True

@@ -22,6 +22,7 @@ from loyalty.store.ledger_store import ConcurrentChangeError, LedgerStore, Repla
 from loyalty.store.lottery_store import LotteryStore
 from loyalty.store.member_store import MemberRecord, MemberStore
 from loyalty.store.notice_store import NoticeStore
+from loyalty.store.purchase_store import PurchaseStore
 from loyalty.store.reward_store import RewardStore
 from loyalty.store.tenant_store import TenantStore
 
@@ -89,6 +90,10 @@ class Context:
         return self.ledger.idempotency
 
     @cached_property
+    def purchases(self) -> PurchaseStore:
+        return PurchaseStore(self.ledger.table_name, self.ledger.client)
+
+    @cached_property
     def notices(self) -> NoticeStore:
         return NoticeStore(self.ledger.table_name, self.ledger.client)
 
@@ -138,6 +143,7 @@ class Outcome:
     status: int
     body: dict[str, Any]
     replayed: bool = False
+    committed: bool = False  # this call wrote it (not a replay, not an answer without a write)
 
 
 def replay(record: OperationRecord, fingerprint: str) -> Outcome:

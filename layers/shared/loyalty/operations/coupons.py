@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 from loyalty.domain.calendar import local_date
 from loyalty.domain.coupons import check_coupon, new_code
@@ -35,12 +35,12 @@ from loyalty.models.rewards import (
     CouponUseRequest,
     Trigger,
 )
-from loyalty.operations.context import Context, Outcome, Principal, member_to_change, with_retries
+from loyalty.operations.context import Context, Outcome, Principal
+from loyalty.operations.funnel import Decision, Write, change_member
 from loyalty.operations.holds import spendable
 from loyalty.operations.views import balance
 from loyalty.store.coupon_store import CouponRecord
-from loyalty.store.idempotency_store import OperationRecord
-from loyalty.store.ledger_store import PostingCommit
+from loyalty.store.member_store import MemberRecord
 
 ISSUE = "coupon_issue"
 
@@ -76,14 +76,13 @@ def issue(
     fingerprint = request_fingerprint(ISSUE, request, member_id=member_id)
     store = context.coupons
 
-    def attempt() -> Outcome:
-        member = member_to_change(context, tenant_id, member_id, ISSUE, request.issue_id)
+    def decide(member: MemberRecord, now: datetime) -> Decision:
         template = store.read_template(tenant_id, request.template_id)
         if template is None:
             raise CouponTemplateNotFoundError(f"coupon template {request.template_id!r} not found")
         if request.pay_with_points and template.points_cost is None:
             raise InvalidRequestError(f"coupon template {request.template_id!r} is not for sale")
-        now = context.clock().astimezone(UTC)
+        now = now.astimezone(UTC)
         coupon = CouponRecord(
             code=code_factory(),
             template_id=request.template_id,
@@ -94,16 +93,9 @@ def issue(
             issued_at=now,
             points_paid=template.points_cost if request.pay_with_points and template.points_cost else 0,
         )
-        record, reference = store.put_coupon(tenant_id, coupon, now)
+        records = store.put_coupon(tenant_id, coupon, now)
         if not coupon.points_paid:
-            body = coupon_view(coupon)
-            context.ledger.record(
-                tenant_id,
-                OperationRecord(ISSUE, request.issue_id, fingerprint, 201, body),
-                now,
-                (record, reference),
-            )
-            return Outcome(201, body)
+            return Decision(201, coupon_view(coupon), now, records=records)
         program = context.programs.get(tenant_id)
         member = spendable(context, member, program, now)
         posting = debit(
@@ -114,30 +106,12 @@ def issue(
             shortfall="refuse",
         )
         body = coupon_view(coupon, balance(posting.after))
-        context.ledger.commit(
-            PostingCommit(
-                tenant_id=tenant_id,
-                member_id=member_id,
-                posting=posting,
-                entry=EntryDetail(
-                    type="redeem",
-                    source="coupon",
-                    coupon_code=coupon.code,
-                    reward_id=request.template_id,
-                ),
-                operation=OperationRecord(ISSUE, request.issue_id, fingerprint, 201, body),
-                now=now,
-                extra=(record, reference),
-            )
+        entry = EntryDetail(
+            type="redeem", source="coupon", coupon_code=coupon.code, reward_id=request.template_id
         )
-        return Outcome(201, body)
+        return Decision(201, body, now, member_id, posting, entry, records)
 
-    return with_retries(
-        context,
-        attempt,
-        lambda: context.idempotency.read_operation(tenant_id, ISSUE, request.issue_id),
-        fingerprint,
-    )
+    return change_member(context, Write(tenant_id, ISSUE, request.issue_id, fingerprint), member_id, decide)
 
 
 def issue_for_event(

@@ -26,12 +26,11 @@ from loyalty.domain.ledger import expire
 from loyalty.models.jobs import EXPIRY_SHARDS, ExpiryShardMessage
 from loyalty.models.ledger import EntryDetail
 from loyalty.operations.checkpoints import walk_days
-from loyalty.operations.context import Context, Outcome, with_retries
+from loyalty.operations.context import Context, Outcome
+from loyalty.operations.funnel import Decision, Write, change_candidate
 from loyalty.operations.sunset import run_sunset_expiry
 from loyalty.operations.views import balance
-from loyalty.store.idempotency_store import OperationRecord
 from loyalty.store.job_store import JobStore
-from loyalty.store.ledger_store import PostingCommit
 from loyalty.store.member_store import MemberRecord
 from loyalty.store.messaging import WorkQueue
 
@@ -145,12 +144,8 @@ def _expire_member(
     if today <= due:
         return None  # the date is not over yet in this program's time zone
     natural_id = f"{candidate.member_id}@{today.isoformat()}"
-    reads = [candidate]  # as the run read it back; a lost race re-reads
 
-    def attempt() -> Outcome:
-        member = (
-            reads.pop() if reads else context.members.read_member(candidate.tenant_id, candidate.member_id)
-        )
+    def decide(member: MemberRecord | None) -> Decision | Outcome:
         posting = expire(member.account, member.lots, today) if member else None
         if member is None or posting is None:
             return Outcome(200, {"points_expired": 0})
@@ -160,21 +155,13 @@ def _expire_member(
             "lots": [{"expires_on": str(lot.expires_on), "points": points} for lot, points in posting.drawn],
             "balance": balance(posting.after).model_dump(),
         }
-        context.ledger.commit(
-            PostingCommit(
-                tenant_id=member.tenant_id,
-                member_id=member.member_id,
-                posting=posting,
-                entry=EntryDetail(type="expire", source="expiry", program_version=program.version),
-                operation=OperationRecord(EXPIRE, natural_id, EXPIRE, 200, body),
-                now=now,
-            )
-        )
+        entry = EntryDetail(type="expire", source="expiry", program_version=program.version)
+        return Decision(200, body, now, member.member_id, posting, entry)
+
+    outcome = change_candidate(
+        context, Write(candidate.tenant_id, EXPIRE, natural_id, EXPIRE), candidate, decide
+    )
+    if outcome.committed:
         report.members_expired += 1
-        report.points_expired += -posting.points
-        return Outcome(200, body)
-
-    def stored() -> OperationRecord | None:
-        return context.idempotency.read_operation(candidate.tenant_id, EXPIRE, natural_id)
-
-    return with_retries(context, attempt, stored, EXPIRE)
+        report.points_expired += outcome.body["points_expired"]
+    return outcome

@@ -29,11 +29,11 @@ from loyalty.models.rewards import (
     HoldRequest,
     HoldResponse,
 )
-from loyalty.operations.context import Context, Outcome, member_to_change, with_retries
+from loyalty.operations.context import Context, Outcome
+from loyalty.operations.funnel import Decision, Write, change_member, commit
 from loyalty.operations.views import balance
 from loyalty.store.hold_store import HoldRecord
-from loyalty.store.idempotency_store import OperationRecord
-from loyalty.store.ledger_store import PostingCommit, ReplayError
+from loyalty.store.ledger_store import ReplayError
 from loyalty.store.member_store import MemberRecord
 
 HOLD = "hold"
@@ -47,9 +47,7 @@ def reserve(context: Context, tenant_id: str, member_id: str, request: HoldReque
     fingerprint = request_fingerprint(HOLD, request, member_id=member_id)
     store = context.holds
 
-    def attempt() -> Outcome:
-        member = member_to_change(context, tenant_id, member_id, HOLD, request.hold_id)
-        now = context.clock()
+    def decide(member: MemberRecord, now: datetime) -> Decision:
         program = context.programs.get(tenant_id)
         member = spendable(context, member, program, now)
         posting, lots = hold(
@@ -67,33 +65,19 @@ def reserve(context: Context, tenant_id: str, member_id: str, request: HoldReque
             version=1,
         )
         body = hold_view(record, str(posting.seq), balance(posting.after))
-        context.ledger.commit(
-            PostingCommit(
-                tenant_id=tenant_id,
-                member_id=member_id,
-                posting=posting,
-                entry=EntryDetail(
-                    type="hold",
-                    source="checkout",
-                    hold_id=request.hold_id,
-                    held=request.points,
-                    order_id=request.order_id,
-                ),
-                operation=OperationRecord(
-                    HOLD, request.hold_id, fingerprint, 201, body, state={"member_id": member_id}
-                ),
-                now=now,
-                extra=(store.put_hold(record, now),),
-            )
+        entry = EntryDetail(
+            type="hold",
+            source="checkout",
+            hold_id=request.hold_id,
+            held=request.points,
+            order_id=request.order_id,
         )
-        return Outcome(201, body)
+        # The hold's idempotency record names its member: a capture or release finds the hold by it.
+        state = {"member_id": member_id}
+        return Decision(201, body, now, member_id, posting, entry, (store.put_hold(record, now),), state)
 
-    return with_retries(
-        context,
-        attempt,
-        lambda: context.idempotency.read_operation(tenant_id, HOLD, request.hold_id),
-        fingerprint,
-    )
+    write = Write(tenant_id, HOLD, request.hold_id, fingerprint)
+    return change_member(context, write, member_id, decide)
 
 
 def hold_view(
@@ -153,7 +137,7 @@ def capture_hold(context: Context, tenant_id: str, hold_id: str, request: Captur
     fingerprint = request_fingerprint(CAPTURE, request, hold_id=hold_id)
     store = context.holds
 
-    def attempt() -> Outcome:
+    def decide() -> Decision:
         record, member = _to_close(context, tenant_id, hold_id, CAPTURE)
         now = context.clock()
         if now >= record.expires_at:
@@ -164,42 +148,21 @@ def capture_hold(context: Context, tenant_id: str, hold_id: str, request: Captur
         posting = capture(member.account, member.lots, record.points, today=local_date(now, program.timezone))
         captured = replace(record, status="captured", order_id=request.order_id)
         body = hold_view(captured, str(posting.seq), balance(posting.after))
-        context.ledger.commit(
-            PostingCommit(
-                tenant_id=tenant_id,
-                member_id=record.member_id,
-                posting=posting,
-                entry=EntryDetail(
-                    type="redeem",
-                    source="checkout",
-                    hold_id=hold_id,
-                    order_id=request.order_id,
-                ),
-                operation=OperationRecord(CAPTURE, hold_id, fingerprint, 200, body),
-                now=now,
-                extra=(store.close_hold(record, "captured", now, request.order_id),),
-            )
-        )
-        return Outcome(200, body)
+        entry = EntryDetail(type="redeem", source="checkout", hold_id=hold_id, order_id=request.order_id)
+        closed = store.close_hold(record, "captured", now, request.order_id)
+        return Decision(200, body, now, record.member_id, posting, entry, (closed,))
 
-    return with_retries(
-        context, attempt, lambda: context.idempotency.read_operation(tenant_id, CAPTURE, hold_id), fingerprint
-    )
+    return commit(context, Write(tenant_id, CAPTURE, hold_id, fingerprint), decide)
 
 
 def release_hold(context: Context, tenant_id: str, hold_id: str) -> Outcome:
     """Give the held points back; releasing again answers the same; a captured hold is 409."""
 
-    def attempt() -> Outcome:
+    def decide() -> Decision:
         record, member = _to_close(context, tenant_id, hold_id, RELEASE)
-        return _commit_release(context, record, context.clock(), "released", member)
+        return _release_decision(context, record, context.clock(), "released", member)
 
-    return with_retries(
-        context,
-        attempt,
-        lambda: context.idempotency.read_operation(tenant_id, RELEASE, hold_id),
-        RELEASE_FINGERPRINT,
-    )
+    return commit(context, Write(tenant_id, RELEASE, hold_id, RELEASE_FINGERPRINT), decide)
 
 
 def _member(context: Context, record: HoldRecord) -> MemberRecord:
@@ -209,48 +172,30 @@ def _member(context: Context, record: HoldRecord) -> MemberRecord:
     return member
 
 
-def _commit_release(
+def _release_decision(
     context: Context, record: HoldRecord, now: datetime, reason: str, member: MemberRecord | None = None
-) -> Outcome:
+) -> Decision:
     member = member or _member(context, record)
     program = context.programs.get(record.tenant_id)
     posting = release(member.account, member.lots, record.lots, today=local_date(now, program.timezone))
     body = hold_view(replace(record, status="released"), str(posting.seq), balance(posting.after))
-    context.ledger.commit(
-        PostingCommit(
-            tenant_id=record.tenant_id,
-            member_id=record.member_id,
-            posting=posting,
-            entry=EntryDetail(
-                type="release",
-                source="checkout",
-                hold_id=record.hold_id,
-                held=-record.points,
-                reason=reason,
-            ),
-            operation=OperationRecord(RELEASE, record.hold_id, RELEASE_FINGERPRINT, 200, body),
-            now=now,
-            extra=(context.holds.close_hold(record, "released", now),),
-        )
+    entry = EntryDetail(
+        type="release", source="checkout", hold_id=record.hold_id, held=-record.points, reason=reason
     )
-    return Outcome(200, body)
+    closed = context.holds.close_hold(record, "released", now)
+    return Decision(200, body, now, record.member_id, posting, entry, (closed,))
 
 
 def _release(context: Context, record: HoldRecord, now: datetime, reason: str) -> Outcome:
     """Release one hold (re-reading it on a lost race); whoever closed it first wins."""
 
-    def attempt() -> Outcome:
+    def decide() -> Decision | Outcome:
         current = context.holds.read_hold(record.tenant_id, record.member_id, record.hold_id)
         if current is None or current.status != "held":
             return Outcome(200, {})
-        return _commit_release(context, current, now, reason)
+        return _release_decision(context, current, now, reason)
 
-    return with_retries(
-        context,
-        attempt,
-        lambda: context.idempotency.read_operation(record.tenant_id, RELEASE, record.hold_id),
-        RELEASE_FINGERPRINT,
-    )
+    return commit(context, Write(record.tenant_id, RELEASE, record.hold_id, RELEASE_FINGERPRINT), decide)
 
 
 def spendable(context: Context, member: MemberRecord, program: Program, now: datetime) -> MemberRecord:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import secrets
+from datetime import datetime
 from typing import Any
 
 from loyalty.domain.calendar import local_date
@@ -17,12 +18,12 @@ from loyalty.domain.lottery import outcome, roll, total_weight
 from loyalty.errors import LotteryNotFoundError, NotFoundError
 from loyalty.models.ledger import EntryDetail
 from loyalty.models.rewards import DrawRequest, DrawResponse, Lottery, LotteryResponse
-from loyalty.operations.context import Context, Outcome, Principal, member_to_change, with_retries
+from loyalty.operations.context import Context, Outcome, Principal
+from loyalty.operations.funnel import Decision, Write, change_member
 from loyalty.operations.holds import spendable
 from loyalty.operations.views import balance
-from loyalty.store.idempotency_store import OperationRecord
-from loyalty.store.ledger_store import PostingCommit
 from loyalty.store.lottery_store import LotteryRecord
+from loyalty.store.member_store import MemberRecord
 
 DRAW = "draw"
 
@@ -62,10 +63,9 @@ def draw(
     store = context.lotteries
     rolls: dict[int, int] = {}  # total weight -> the roll: one roll per request (per prize table)
 
-    def attempt() -> Outcome:
-        member = member_to_change(context, tenant_id, member_id, DRAW, request.draw_id)
+    def decide(member: MemberRecord, now: datetime) -> Decision:
         record = _lottery(context, tenant_id, request.lottery_id)
-        lottery, now = record.lottery, context.clock()
+        lottery = record.lottery
         program = context.programs.get(tenant_id)
         member = spendable(context, member, program, now)
         today = local_date(now, program.timezone)
@@ -99,30 +99,12 @@ def draw(
         ]
         if won is not None and won.stock is not None:
             extra.append(store.take_prize(tenant_id, request.lottery_id, won.prize_id))
-        context.ledger.commit(
-            PostingCommit(
-                tenant_id=tenant_id,
-                member_id=member_id,
-                posting=posting,
-                entry=EntryDetail(
-                    type="redeem",
-                    source="lottery",
-                    draw_id=request.draw_id,
-                    reward_id=request.lottery_id,
-                ),
-                operation=OperationRecord(DRAW, request.draw_id, fingerprint, 201, body),
-                now=now,
-                extra=tuple(extra),
-            )
+        entry = EntryDetail(
+            type="redeem", source="lottery", draw_id=request.draw_id, reward_id=request.lottery_id
         )
-        return Outcome(201, body)
+        return Decision(201, body, now, member_id, posting, entry, tuple(extra))
 
-    return with_retries(
-        context,
-        attempt,
-        lambda: context.idempotency.read_operation(tenant_id, DRAW, request.draw_id),
-        fingerprint,
-    )
+    return change_member(context, Write(tenant_id, DRAW, request.draw_id, fingerprint), member_id, decide)
 
 
 def _audit(body: dict[str, Any], lottery: Lottery) -> dict[str, Any]:

@@ -14,10 +14,10 @@ from loyalty.domain.rules import evaluate_signup
 from loyalty.errors import AlreadyExistsError, InvalidRequestError, MemberNotFoundError
 from loyalty.models.api import EnrollRequest
 from loyalty.models.ledger import EntryDetail
-from loyalty.operations.context import Context, Outcome, replay, with_retries
+from loyalty.operations.context import Context, Outcome
+from loyalty.operations.funnel import Decision, Write, commit
 from loyalty.operations.views import member_view
-from loyalty.store.idempotency_store import OperationRecord
-from loyalty.store.ledger_store import PostingCommit
+from loyalty.store.ledger_store import ReplayError
 from loyalty.store.member_store import MemberRecord
 
 ENROLL = "enroll"
@@ -29,12 +29,12 @@ def enroll(context: Context, tenant_id: str, request: EnrollRequest) -> Outcome:
     fingerprint = request_fingerprint(ENROLL, request)
     member_id = request.member_id
 
-    def attempt() -> Outcome:
+    def decide() -> Decision:
         existing, operation = context.ledger.read_member_and_operation(
             tenant_id, member_id, ENROLL, member_id
         )
         if operation is not None:
-            return replay(operation, fingerprint)
+            raise ReplayError(operation)
         if existing is not None:
             raise AlreadyExistsError(f"member {member_id!r} already exists")
         now = context.clock()
@@ -45,31 +45,16 @@ def enroll(context: Context, tenant_id: str, request: EnrollRequest) -> Outcome:
         record = MemberRecord(tenant_id, member_id, profile, now, posting.after)
         today = local_date(now, program.timezone)
         body = member_view(record, posting.after, list(posting.lots_after), program, today)
-        context.ledger.commit(
-            PostingCommit(
-                tenant_id=tenant_id,
-                member_id=member_id,
-                posting=posting,
-                entry=EntryDetail(
-                    type="earn",
-                    source="signup",
-                    program_version=program.version,
-                    rule_ids=award.rule_ids or None,
-                    expires_on=expires_on if posting.points else None,
-                ),
-                operation=OperationRecord(ENROLL, member_id, fingerprint, 201, body),
-                now=now,
-                new_member_profile=profile,
-            )
+        entry = EntryDetail(
+            type="earn",
+            source="signup",
+            program_version=program.version,
+            rule_ids=award.rule_ids or None,
+            expires_on=expires_on if posting.points else None,
         )
-        return Outcome(201, body)
+        return Decision(201, body, now, member_id, posting, entry, new_member_profile=profile)
 
-    outcome = with_retries(
-        context,
-        attempt,
-        lambda: context.idempotency.read_operation(tenant_id, ENROLL, member_id),
-        fingerprint,
-    )
+    outcome = commit(context, Write(tenant_id, ENROLL, member_id, fingerprint), decide)
     # The contract: enrolment answers 201, its replay 200 with the same body.
     return Outcome(200, outcome.body, replayed=True) if outcome.replayed else outcome
 

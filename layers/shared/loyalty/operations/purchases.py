@@ -34,14 +34,14 @@ from loyalty.models.api import (
 from loyalty.models.common import amount_str
 from loyalty.models.ledger import EntryDetail
 from loyalty.models.program import Program
-from loyalty.operations.context import Context, Outcome, member_to_change, replay, with_retries
+from loyalty.operations.context import Context, Outcome
+from loyalty.operations.funnel import Decision, Write, change_member, commit
 from loyalty.operations.tiers import tier_after_earn, tier_after_refund
 from loyalty.operations.views import balance, tier_change
-from loyalty.store.idempotency_store import OperationRecord, OperationUpdate
-from loyalty.store.ledger_store import MemberPosting, PostingCommit
+from loyalty.store.ledger_store import MemberPosting, ReplayError
 from loyalty.store.member_store import MemberRecord
+from loyalty.store.purchase_store import PURCHASE, PurchaseRecord
 
-PURCHASE = "purchase"
 REFUND = "refund"
 
 
@@ -87,9 +87,7 @@ def record_purchase(context: Context, tenant_id: str, request: PurchaseRequest) 
     program = _program_for(context, tenant_id, request)
     fingerprint = request_fingerprint(PURCHASE, request)
 
-    def attempt() -> Outcome:
-        member = member_to_change(context, tenant_id, request.member_id, PURCHASE, request.order_id)
-        now = context.clock()
+    def decide(member: MemberRecord, now: datetime) -> Decision:
         facts = member_facts(member.counters, program, now, member.tier.tier_id)
         award = evaluate_purchase(program, purchase_of(request), facts, now)
         bought_on = local_date(request.occurred_at or now, program.timezone)
@@ -120,45 +118,34 @@ def record_purchase(context: Context, tenant_id: str, request: PurchaseRequest) 
             tier_change=tier_change(tier.change),
         ).model_dump(mode="json")
         lot = posting.lot_credit
-        state = {
-            "member_id": request.member_id,
-            "amount": amount_str(request.amount),
-            "currency": request.currency,
-            "points_earned": award.points,
-            "refunded_amount": "0.00",
-            "points_clawed_back": 0,
-            "occurred_at": (request.occurred_at or now).isoformat(),
-            "available_on": lot.available_on.isoformat() if lot and lot.available_on else None,
-            "expires_on": lot.expires_on.isoformat() if lot and lot.expires_on else None,
-        }
-        context.ledger.commit(
-            PostingCommit(
-                tenant_id=tenant_id,
-                member_id=request.member_id,
-                posting=posting,
-                entry=_entry(
-                    program,
-                    award,
-                    lot.expires_on if lot else None,
-                    lot.available_on if lot else None,
-                    source="purchase",
-                    order_id=request.order_id,
-                ),
-                operation=OperationRecord(PURCHASE, request.order_id, fingerprint, 201, body, state),
-                now=now,
-                counters=after_award(member.counters, program, now, award.points, purchase=True),
-                also=_referral(context, program, tenant_id, member, facts, request.order_id, now),
-                tier=tier,
-            )
+        available_on, expires_on = (lot.available_on, lot.expires_on) if lot else (None, None)
+        purchase = PurchaseRecord(
+            order_id=request.order_id,
+            member_id=request.member_id,
+            amount=request.amount,
+            currency=request.currency,
+            points_earned=award.points,
+            refunded_amount=Decimal(0),
+            points_clawed_back=0,
+            occurred_at=request.occurred_at or now,
+            available_on=available_on,
+            expires_on=expires_on,
         )
-        return Outcome(201, body)
+        return Decision(
+            201,
+            body,
+            now,
+            request.member_id,
+            posting,
+            _entry(program, award, expires_on, available_on, source="purchase", order_id=request.order_id),
+            state=purchase.state(),  # kept with the purchase's idempotency record: no extra write
+            counters=after_award(member.counters, program, now, award.points, purchase=True),
+            also=_referral(context, program, tenant_id, member, facts, request.order_id, now),
+            tier=tier,
+        )
 
-    return with_retries(
-        context,
-        attempt,
-        lambda: context.idempotency.read_operation(tenant_id, PURCHASE, request.order_id),
-        fingerprint,
-    )
+    write = Write(tenant_id, PURCHASE, request.order_id, fingerprint)
+    return change_member(context, write, request.member_id, decide)
 
 
 def _entry(
@@ -224,29 +211,28 @@ def refund_purchase(context: Context, tenant_id: str, order_id: str, request: Re
     """Take back points in proportion to the refunded amount; never below zero, the rest is debt."""
     fingerprint = request_fingerprint(REFUND, request, order_id=order_id)
 
-    def attempt() -> Outcome:
+    def decide() -> Decision:
         operation = context.idempotency.read_operation(tenant_id, REFUND, request.refund_id)
         if operation is not None:
-            return replay(operation, fingerprint)
-        purchase = context.idempotency.read_operation(tenant_id, PURCHASE, order_id)
+            raise ReplayError(operation)
+        purchase = context.purchases.read_purchase(tenant_id, order_id)
         if purchase is None:
             raise PurchaseNotFoundError(f"order {order_id!r} not found")
-        state = purchase.state
-        refunded_before = Decimal(state["refunded_amount"])
+        refunded_before = purchase.refunded_amount
         points = clawback_points(
-            points_earned=state["points_earned"],
-            purchase_amount=Decimal(state["amount"]),
+            points_earned=purchase.points_earned,
+            purchase_amount=purchase.amount,
             refunded_before=refunded_before,
             refund_amount=request.amount,
-            clawed_before=state["points_clawed_back"],
+            clawed_before=purchase.points_clawed_back,
         )
-        member = context.members.read_member(tenant_id, state["member_id"])
+        member = context.members.read_member(tenant_id, purchase.member_id)
         if member is None:
-            raise MemberNotFoundError(f"member {state['member_id']!r} not found")
+            raise MemberNotFoundError(f"member {purchase.member_id!r} not found")
         program = context.programs.get(tenant_id)
         now = context.clock()
-        fully_refunded = refunded_before + request.amount >= Decimal(state["amount"])
-        bought_on = local_date(datetime.fromisoformat(state["occurred_at"]), program.timezone)
+        fully_refunded = refunded_before + request.amount >= purchase.amount
+        bought_on = local_date(purchase.occurred_at, program.timezone)
         tier = tier_after_refund(
             program,
             member,
@@ -260,13 +246,13 @@ def refund_purchase(context: Context, tenant_id: str, order_id: str, request: Re
             points,
             today=local_date(now, program.timezone),
             shortfall="debt",
-            prefer=_pending_lot(state),
+            prefer=purchase.pending_lot,
         )
         refunded_total = amount_str(refunded_before + request.amount)
         body = RefundResponse(
             refund_id=request.refund_id,
             order_id=order_id,
-            member_id=state["member_id"],
+            member_id=purchase.member_id,
             amount=amount_str(request.amount),
             refunded_total=refunded_total,
             points_clawed_back=points,
@@ -275,45 +261,8 @@ def refund_purchase(context: Context, tenant_id: str, order_id: str, request: Re
             entry_id=str(posting.seq),
             balance=balance(posting.after),
         ).model_dump(mode="json")
-        context.ledger.commit(
-            PostingCommit(
-                tenant_id=tenant_id,
-                member_id=state["member_id"],
-                posting=posting,
-                entry=EntryDetail(
-                    type="clawback",
-                    source="refund",
-                    order_id=order_id,
-                    refund_id=request.refund_id,
-                ),
-                operation=OperationRecord(REFUND, request.refund_id, fingerprint, 201, body),
-                now=now,
-                operation_update=OperationUpdate(
-                    PURCHASE,
-                    order_id,
-                    purchase.version,
-                    {
-                        **state,
-                        "refunded_amount": refunded_total,
-                        "points_clawed_back": state["points_clawed_back"] + points,
-                    },
-                ),
-                tier=tier,
-            )
-        )
-        return Outcome(201, body)
+        entry = EntryDetail(type="clawback", source="refund", order_id=order_id, refund_id=request.refund_id)
+        refunded = context.purchases.refunded(purchase, request.amount, points)
+        return Decision(201, body, now, purchase.member_id, posting, entry, tier=tier, updates=refunded)
 
-    return with_retries(
-        context,
-        attempt,
-        lambda: context.idempotency.read_operation(tenant_id, REFUND, request.refund_id),
-        fingerprint,
-    )
-
-
-def _pending_lot(state: dict[str, Any]) -> tuple[date | None, date | None] | None:
-    """The (available_on, expires_on) of the lot holding this purchase's points while pending."""
-    if not state.get("available_on"):
-        return None
-    expires_on = date.fromisoformat(state["expires_on"]) if state.get("expires_on") else None
-    return (date.fromisoformat(state["available_on"]), expires_on)
+    return commit(context, Write(tenant_id, REFUND, request.refund_id, fingerprint), decide)

@@ -8,6 +8,7 @@ a daily expiry run within about a day), the stock and the member's count, again 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from loyalty.domain.calendar import local_date
 from loyalty.domain.idempotency import request_fingerprint
@@ -27,11 +28,11 @@ from loyalty.models.common import StrictModel, amount_str
 from loyalty.models.ledger import EntryDetail
 from loyalty.models.program import Program
 from loyalty.models.rewards import RedemptionRequest, RedemptionResponse, Reward, RewardResponse
-from loyalty.operations.context import Context, Outcome, Principal, member_to_change, replay, with_retries
+from loyalty.operations.context import Context, Outcome, Principal
+from loyalty.operations.funnel import Decision, Write, change_member, commit
 from loyalty.operations.holds import spendable
 from loyalty.operations.views import balance
-from loyalty.store.idempotency_store import OperationRecord
-from loyalty.store.ledger_store import PostingCommit
+from loyalty.store.ledger_store import ReplayError
 from loyalty.store.member_store import MemberRecord
 from loyalty.store.reward_store import RedemptionRecord, RewardRecord
 
@@ -87,12 +88,11 @@ def redeem(context: Context, tenant_id: str, member_id: str, request: Redemption
     fingerprint = request_fingerprint(REDEMPTION, request, member_id=member_id)
     rewards = context.rewards
 
-    def attempt() -> Outcome:
-        member = member_to_change(context, tenant_id, member_id, REDEMPTION, request.redemption_id)
+    def decide(member: MemberRecord, now: datetime) -> Decision:
         record = rewards.read_reward(tenant_id, request.reward_id)
         if record is None:
             raise RewardNotFoundError(f"reward {request.reward_id!r} not found")
-        reward, now = record.reward, context.clock()
+        reward = record.reward
         program = context.programs.get(tenant_id)
         check_redeemable(reward, member_tier(member, program, request.reward_id), now)
         limit = reward.per_member_limit
@@ -121,37 +121,22 @@ def redeem(context: Context, tenant_id: str, member_id: str, request: Redemption
             version=1,
         )
         body = redemption_view(redemption, balance(posting.after))
-        context.ledger.commit(
-            PostingCommit(
-                tenant_id=tenant_id,
-                member_id=member_id,
-                posting=posting,
-                entry=EntryDetail(
-                    type="redeem",
-                    source="catalog",
-                    redemption_id=request.redemption_id,
-                    reward_id=request.reward_id,
-                    quantity=request.quantity,
-                ),
-                operation=OperationRecord(REDEMPTION, request.redemption_id, fingerprint, 201, body),
-                now=now,
-                extra=(
-                    rewards.take_stock(tenant_id, record, request.quantity),
-                    rewards.count_for_member(
-                        tenant_id, member_id, request.reward_id, request.quantity, limit
-                    ),
-                    rewards.put_redemption(tenant_id, redemption),
-                ),
-            )
+        entry = EntryDetail(
+            type="redeem",
+            source="catalog",
+            redemption_id=request.redemption_id,
+            reward_id=request.reward_id,
+            quantity=request.quantity,
         )
-        return Outcome(201, body)
+        records = (
+            rewards.take_stock(tenant_id, record, request.quantity),
+            rewards.count_for_member(tenant_id, member_id, request.reward_id, request.quantity, limit),
+            rewards.put_redemption(tenant_id, redemption),
+        )
+        return Decision(201, body, now, member_id, posting, entry, records)
 
-    return with_retries(
-        context,
-        attempt,
-        lambda: context.idempotency.read_operation(tenant_id, REDEMPTION, request.redemption_id),
-        fingerprint,
-    )
+    write = Write(tenant_id, REDEMPTION, request.redemption_id, fingerprint)
+    return change_member(context, write, member_id, decide)
 
 
 def redemption_view(record: RedemptionRecord, after: Balance | None = None) -> dict[str, object]:
@@ -208,12 +193,12 @@ def cancel(context: Context, tenant_id: str, member_id: str, redemption_id: str)
     )
     rewards = context.rewards
 
-    def attempt() -> Outcome:
+    def decide() -> Decision:
         member, operation = context.ledger.read_member_and_operation(
             tenant_id, member_id, CANCELLATION, redemption_id
         )
         if operation is not None:
-            return replay(operation, fingerprint)
+            raise ReplayError(operation)
         record = _redemption(context, tenant_id, member_id, redemption_id)
         if record.status != "requested":
             raise RedemptionStateError(f"redemption {redemption_id!r} is {record.status}")
@@ -230,27 +215,9 @@ def cancel(context: Context, tenant_id: str, member_id: str, redemption_id: str)
         cancelled = replace(record, status="cancelled", updated_at=now)
         body = redemption_view(cancelled, balance(posting.after)) | {"points_returned": posting.points}
         body["entry_id"] = str(posting.seq)
-        context.ledger.commit(
-            PostingCommit(
-                tenant_id=tenant_id,
-                member_id=member_id,
-                posting=posting,
-                entry=EntryDetail(
-                    type="redeem_cancel",
-                    source="catalog",
-                    redemption_id=redemption_id,
-                    reward_id=record.reward_id,
-                ),
-                operation=OperationRecord(CANCELLATION, redemption_id, fingerprint, 200, body),
-                now=now,
-                extra=(status_update, *extra),
-            )
+        entry = EntryDetail(
+            type="redeem_cancel", source="catalog", redemption_id=redemption_id, reward_id=record.reward_id
         )
-        return Outcome(200, body)
+        return Decision(200, body, now, member_id, posting, entry, (status_update, *extra))
 
-    return with_retries(
-        context,
-        attempt,
-        lambda: context.idempotency.read_operation(tenant_id, CANCELLATION, redemption_id),
-        fingerprint,
-    )
+    return commit(context, Write(tenant_id, CANCELLATION, redemption_id, fingerprint), decide)

@@ -22,11 +22,10 @@ from loyalty.domain.ledger import expire
 from loyalty.domain.sunset import notice_due, redeeming_ended
 from loyalty.models.ledger import EntryDetail
 from loyalty.models.program import Program
-from loyalty.operations.context import Context, Outcome, with_retries
+from loyalty.operations.context import Context, Outcome
+from loyalty.operations.funnel import Decision, Write, change_candidate
 from loyalty.operations.views import balance
-from loyalty.store.idempotency_store import OperationRecord
 from loyalty.store.job_store import JobStore
-from loyalty.store.ledger_store import PostingCommit
 from loyalty.store.member_store import MemberRecord
 
 SUNSET = "sunset"
@@ -100,12 +99,8 @@ def _expire_all(
         return  # nothing left (a stale read at worst: nothing is credited after the last day)
     natural_id = f"{candidate.member_id}@{last_day.isoformat()}"
     today = local_date(now, program.timezone)
-    reads = [candidate]
 
-    def attempt() -> Outcome:
-        member = (
-            reads.pop() if reads else context.members.read_member(candidate.tenant_id, candidate.member_id)
-        )
+    def decide(member: MemberRecord | None) -> Decision | Outcome:
         posting = expire(member.account, member.lots, today, everything=True) if member else None
         if member is None or posting is None:
             return Outcome(200, {"points_expired": 0})
@@ -115,28 +110,14 @@ def _expire_all(
             "last_redeeming_day": last_day.isoformat(),
             "balance": balance(posting.after).model_dump(),
         }
-        context.ledger.commit(
-            PostingCommit(
-                tenant_id=member.tenant_id,
-                member_id=member.member_id,
-                posting=posting,
-                entry=EntryDetail(
-                    type="sunset",
-                    source="sunset",
-                    reason="program_ended",
-                    program_version=program.version,
-                ),
-                operation=OperationRecord(SUNSET, natural_id, SUNSET, 200, body),
-                now=now,
-            )
+        entry = EntryDetail(
+            type="sunset", source="sunset", reason="program_ended", program_version=program.version
         )
-        report.members_expired += 1
-        report.points_expired += -posting.points
-        return Outcome(200, body)
+        return Decision(200, body, now, member.member_id, posting, entry)
 
-    with_retries(
-        context,
-        attempt,
-        lambda: context.idempotency.read_operation(candidate.tenant_id, SUNSET, natural_id),
-        SUNSET,
+    outcome = change_candidate(
+        context, Write(candidate.tenant_id, SUNSET, natural_id, SUNSET), candidate, decide
     )
+    if outcome.committed:
+        report.members_expired += 1
+        report.points_expired += outcome.body["points_expired"]

@@ -1,0 +1,140 @@
+"""The one funnel every idempotent write goes through.
+
+An operation states only its decision: given the member, the program and now, the answer it gives
+(status and body), the posting and its ledger entry, and the records it writes (a hold, a
+redemption, stock, a coupon). The funnel does the rest, the same way for every operation:
+
+- the idempotency record: the request's fingerprint and the stored response, committed in the
+  same transaction as the decision (`OperationRecord`);
+- the replay: a natural id already recorded answers its stored response (the same status and
+  body, byte for byte), or 409 when the fingerprint differs;
+- the commit: one TransactWriteItems (`LedgerStore.commit`), or, for a decision that moves no
+  points, the records alone (`LedgerStore.record`);
+- the retries: a lost race re-reads and decides again (`with_retries`).
+
+So `adjust` (or any other write) is its decision plus one line: `change_member(context, write,
+member_id, decide)`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from loyalty.domain.ledger import Posting
+from loyalty.models.ledger import EntryDetail
+from loyalty.operations.context import Context, Outcome, member_to_change, with_retries
+from loyalty.store.idempotency_store import OperationRecord, OperationUpdate
+from loyalty.store.ledger_store import MemberPosting, PostingCommit
+from loyalty.store.member_store import MemberRecord, TierUpdate
+from loyalty.store.table import Guarded
+
+
+@dataclass(frozen=True)
+class Write:
+    """Who a write is: its tenant, its kind and natural id (the idempotency key), and the
+    fingerprint of its request (the same id with another request is a conflict)."""
+
+    tenant_id: str
+    kind: str
+    natural_id: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What an operation decided: its answer and everything it writes, all or nothing.
+
+    Without a posting, the decision moves no points: only its records and its idempotency record
+    are written (a coupon given away)."""
+
+    status: int
+    body: dict[str, Any]
+    now: datetime
+    member_id: str = ""
+    posting: Posting | None = None
+    entry: EntryDetail | None = None
+    records: tuple[Guarded, ...] = ()  # the entities it writes: a hold, a redemption, stock, a coupon
+    state: dict[str, Any] = field(default_factory=dict)  # what later operations read of this one
+    counters: dict[str, Any] | None = None  # the member's counters after it, when it changes them
+    tier: TierUpdate | None = None
+    also: tuple[MemberPosting, ...] = ()  # other members' postings (a referrer's reward)
+    new_member_profile: dict[str, Any] | None = None  # an enrolment: the member item is created
+    updates: OperationUpdate | None = None  # an earlier operation's state (a refunded purchase)
+
+
+def commit(context: Context, write: Write, decide: Callable[[], Decision | Outcome]) -> Outcome:
+    """Decide and commit until it commits, answering a replay from the stored response. A decision
+    may be an answer that writes nothing (an `Outcome`: the hold was closed meanwhile)."""
+
+    def attempt() -> Outcome:
+        decision = decide()
+        if isinstance(decision, Outcome):
+            return decision
+        record = OperationRecord(
+            write.kind, write.natural_id, write.fingerprint, decision.status, decision.body, decision.state
+        )
+        if decision.posting is None:
+            context.ledger.record(write.tenant_id, record, decision.now, decision.records)
+        else:
+            assert decision.entry is not None, "a posting is written with its ledger entry"
+            context.ledger.commit(
+                PostingCommit(
+                    tenant_id=write.tenant_id,
+                    member_id=decision.member_id,
+                    posting=decision.posting,
+                    entry=decision.entry,
+                    operation=record,
+                    now=decision.now,
+                    new_member_profile=decision.new_member_profile,
+                    operation_update=decision.updates,
+                    counters=decision.counters,
+                    also=decision.also,
+                    tier=decision.tier,
+                    extra=decision.records,
+                )
+            )
+        return Outcome(decision.status, decision.body, committed=True)
+
+    return with_retries(context, attempt, lambda: stored(context, write), write.fingerprint)
+
+
+def change_member(
+    context: Context,
+    write: Write,
+    member_id: str,
+    decide: Callable[[MemberRecord, datetime], Decision],
+) -> Outcome:
+    """The common case: read the member (and, in the same round trip, whether the natural id is
+    already recorded), decide given the member and now, commit."""
+
+    def decision() -> Decision:
+        member = member_to_change(context, write.tenant_id, member_id, write.kind, write.natural_id)
+        return decide(member, context.clock())
+
+    return commit(context, write, decision)
+
+
+def change_candidate(
+    context: Context,
+    write: Write,
+    candidate: MemberRecord,
+    decide: Callable[[MemberRecord | None], Decision | Outcome],
+) -> Outcome:
+    """A scheduled run's write to a member it found through an index: decided first on the member
+    as the run read it; after a lost race, on the member read again (None when it is gone)."""
+    reads = [candidate]
+
+    def decision() -> Decision | Outcome:
+        member = (
+            reads.pop() if reads else context.members.read_member(candidate.tenant_id, candidate.member_id)
+        )
+        return decide(member)
+
+    return commit(context, write, decision)
+
+
+def stored(context: Context, write: Write) -> OperationRecord | None:
+    """The idempotency record of a write, if it was committed."""
+    return context.idempotency.read_operation(write.tenant_id, write.kind, write.natural_id)

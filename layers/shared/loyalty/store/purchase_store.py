@@ -1,0 +1,89 @@
+"""Purchases: what a refund needs of the purchase it refunds, as a typed record.
+
+A purchase is recorded with its idempotency record, in the same item (T#{tenant}#OP#purchase#
+{order_id}, attribute `state`), so an earn writes no more than before; this module is the only
+one that knows that shape. The record's `version` guards refunds: each refund moves it on, so two
+refunds of one purchase never both count the same refunded amount."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from loyalty.models.common import amount_str
+from loyalty.store import keys
+from loyalty.store.idempotency_store import OperationRecord, OperationUpdate, operation_record
+from loyalty.store.table import TableStore
+
+PURCHASE = "purchase"
+
+
+@dataclass(frozen=True)
+class PurchaseRecord:
+    order_id: str
+    member_id: str
+    amount: Decimal
+    currency: str
+    points_earned: int
+    refunded_amount: Decimal
+    points_clawed_back: int
+    occurred_at: datetime
+    available_on: date | None  # the pending lot's dates, while its points are pending
+    expires_on: date | None
+    version: int = 1
+
+    @property
+    def pending_lot(self) -> tuple[date | None, date | None] | None:
+        """The (available_on, expires_on) of the lot holding this purchase's points while pending."""
+        return (self.available_on, self.expires_on) if self.available_on else None
+
+    def state(self) -> dict[str, Any]:
+        """As stored on the purchase's item (amounts as decimal strings, dates as ISO strings)."""
+        return {
+            "member_id": self.member_id,
+            "amount": amount_str(self.amount),
+            "currency": self.currency,
+            "points_earned": self.points_earned,
+            "refunded_amount": amount_str(self.refunded_amount),
+            "points_clawed_back": self.points_clawed_back,
+            "occurred_at": self.occurred_at.isoformat(),
+            "available_on": self.available_on.isoformat() if self.available_on else None,
+            "expires_on": self.expires_on.isoformat() if self.expires_on else None,
+        }
+
+
+class PurchaseStore(TableStore):
+    def read_purchase(self, tenant_id: str, order_id: str) -> PurchaseRecord | None:
+        item = self.read_item(keys.operation_pk(tenant_id, PURCHASE, order_id), keys.OPERATION_SK)
+        return purchase_record(operation_record(item)) if item else None
+
+    @staticmethod
+    def refunded(purchase: PurchaseRecord, amount: Decimal, points: int) -> OperationUpdate:
+        """The purchase after a refund of `amount` that clawed back `points`, written only if it is
+        still the version read."""
+        after = replace(
+            purchase,
+            refunded_amount=purchase.refunded_amount + amount,
+            points_clawed_back=purchase.points_clawed_back + points,
+        )
+        return OperationUpdate(PURCHASE, purchase.order_id, purchase.version, after.state())
+
+
+def purchase_record(record: OperationRecord) -> PurchaseRecord:
+    """A purchase from its stored item (every purchase ever stored has this shape)."""
+    state = record.state
+    return PurchaseRecord(
+        order_id=record.natural_id,
+        member_id=state["member_id"],
+        amount=Decimal(state["amount"]),
+        currency=state["currency"],
+        points_earned=state["points_earned"],
+        refunded_amount=Decimal(state["refunded_amount"]),
+        points_clawed_back=state["points_clawed_back"],
+        occurred_at=datetime.fromisoformat(state["occurred_at"]),
+        available_on=date.fromisoformat(state["available_on"]) if state.get("available_on") else None,
+        expires_on=date.fromisoformat(state["expires_on"]) if state.get("expires_on") else None,
+        version=record.version,
+    )
