@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from loyalty.domain.rules import MemberFacts, evaluate_purchase
+from loyalty.domain.awards import MemberFacts
+from loyalty.domain.rules import evaluate_purchase
 from loyalty.models.api import PurchaseRequest
 from loyalty.models.program import Program, default_program
 from loyalty.operations.purchases import purchase_of

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from loyalty.domain.awards import MemberFacts
 from loyalty.domain.rules import (
-    MemberFacts,
     activity_keys,
     activity_period_key,
     evaluate_activity,

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from loyalty.domain.awards import MemberFacts, Purchase
 from loyalty.domain.calendar import matches_monthly_day
-from loyalty.domain.rules import MemberFacts, Purchase, evaluate_purchase
+from loyalty.domain.rules import evaluate_purchase
 from loyalty.models.api import PurchaseRequest
 from loyalty.models.program import Program
 from loyalty.operations.purchases import purchase_of

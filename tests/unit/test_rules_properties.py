@@ -9,7 +9,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loyalty.domain.rules import MemberFacts, Purchase, evaluate_purchase
+from loyalty.domain.awards import MemberFacts, Purchase
+from loyalty.domain.rules import evaluate_purchase
 from loyalty.models.api import PurchaseRequest
 from loyalty.models.program import Program
 from loyalty.operations.purchases import purchase_of

@@ -9,14 +9,9 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
+from loyalty.domain.awards import MemberFacts
 from loyalty.domain.ledger import Account, Lot, expire
-from loyalty.domain.rules import (
-    MemberFacts,
-    evaluate_activity,
-    evaluate_purchase,
-    evaluate_referral,
-    evaluate_signup,
-)
+from loyalty.domain.rules import evaluate_activity, evaluate_purchase, evaluate_referral, evaluate_signup
 from loyalty.domain.sunset import earning_ended, notice_due, redeeming_ended
 from loyalty.models.api import PurchaseRequest
 from loyalty.models.program import Program

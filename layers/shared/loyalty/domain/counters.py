@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+from loyalty.domain.awards import MemberFacts
 from loyalty.domain.calendar import local_date
-from loyalty.domain.rules import MemberFacts, activity_keys
+from loyalty.domain.rules import activity_keys
 from loyalty.models.program import Program
 
 

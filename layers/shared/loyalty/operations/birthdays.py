@@ -19,7 +19,7 @@ from loyalty.domain.tiers import current_tier
 from loyalty.models.ledger import EntryDetail
 from loyalty.operations.checkpoints import walk_days
 from loyalty.operations.context import Context, Outcome
-from loyalty.operations.funnel import Decision, Write, change_candidate
+from loyalty.operations.funnel import Decision, change_candidate
 from loyalty.operations.views import balance
 from loyalty.store.job_store import JobStore
 from loyalty.store.member_store import MemberRecord
@@ -94,9 +94,7 @@ def _celebrate(
         )
         return Decision(200, body, now, member.member_id, posting, entry)
 
-    outcome = change_candidate(
-        context, Write(candidate.tenant_id, BIRTHDAY, natural_id, BIRTHDAY), candidate, decide
-    )
+    outcome = change_candidate(context, candidate, BIRTHDAY, natural_id, decide)
     if outcome.committed:
         report.bonuses_given += 1
         report.points_given += outcome.body["points"]

@@ -154,15 +154,23 @@ def replay(record: OperationRecord, fingerprint: str) -> Outcome:
     return Outcome(status=record.status, body=record.body, replayed=True)
 
 
-def member_to_change(
+def member_unless_recorded(
     context: Context, tenant_id: str, member_id: str, kind: str, natural_id: str
-) -> MemberRecord:
-    """The member an operation is about to change, read in the round trip that also looks up the
+) -> MemberRecord | None:
+    """The member (None when there is none), read in the round trip that also looks up the
     operation's record: one already recorded under the natural id raises ReplayError, which
     `with_retries` answers from (the same status and body, or 409 for another request)."""
     member, operation = context.ledger.read_member_and_operation(tenant_id, member_id, kind, natural_id)
     if operation is not None:
         raise ReplayError(operation)
+    return member
+
+
+def member_to_change(
+    context: Context, tenant_id: str, member_id: str, kind: str, natural_id: str
+) -> MemberRecord:
+    """The member an operation is about to change (see `member_unless_recorded`); 404 when none."""
+    member = member_unless_recorded(context, tenant_id, member_id, kind, natural_id)
     if member is None:
         raise MemberNotFoundError(f"member {member_id!r} not found")
     return member

@@ -9,9 +9,10 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from loyalty.domain.calendar import local_date
-from loyalty.domain.coupons import check_coupon, new_code
+from loyalty.domain.coupons import CouponCheck, check_coupon, new_code
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import debit
 from loyalty.errors import (
@@ -176,15 +177,7 @@ def check(context: Context, tenant_id: str, code: str, request: CouponCheckReque
     program = context.programs.get(tenant_id)
     if request.currency != program.currency:
         raise InvalidRequestError(f"this program's coupons are in {program.currency}, not {request.currency}")
-    result = check_coupon(
-        coupon.template,
-        status=coupon.status,
-        owner=coupon.member_id,
-        valid_until=coupon.valid_until,
-        member_id=request.member_id,
-        amount=request.amount,
-        now=context.clock(),
-    )
+    result = _applies(coupon, request.member_id, request.amount, context.clock())
     return Outcome(
         200,
         CouponCheckResponse(
@@ -213,21 +206,26 @@ def use(context: Context, tenant_id: str, code: str, request: CouponUseRequest) 
                 return Outcome(200, _used_view(coupon, program.currency))
             raise CouponUnusableError(f"coupon {code!r} was already used")
         now = context.clock().astimezone(UTC)
-        result = check_coupon(
-            coupon.template,
-            status=coupon.status,
-            owner=coupon.member_id,
-            valid_until=coupon.valid_until,
-            member_id=request.member_id,
-            amount=request.amount,
-            now=now,
-        )
+        result = _applies(coupon, request.member_id, request.amount, now)
         if not result.valid:
             raise CouponUnusableError(str(result.reason))
         used = replace(coupon, status="used", order_id=request.order_id, discount=result.discount)
         if store.use(tenant_id, used, now):
             return Outcome(200, _used_view(used, program.currency))
     raise CouponUnusableError(f"coupon {code!r} keeps changing; retry")
+
+
+def _applies(coupon: CouponRecord, member_id: str, amount: Decimal, now: datetime) -> CouponCheck:
+    """Whether (and for how much) the coupon applies to this member's order of `amount` now."""
+    return check_coupon(
+        coupon.template,
+        status=coupon.status,
+        owner=coupon.member_id,
+        valid_until=coupon.valid_until,
+        member_id=member_id,
+        amount=amount,
+        now=now,
+    )
 
 
 def _used_view(coupon: CouponRecord, currency: str) -> dict[str, object]:

@@ -27,7 +27,7 @@ from loyalty.models.jobs import EXPIRY_SHARDS, ExpiryShardMessage
 from loyalty.models.ledger import EntryDetail
 from loyalty.operations.checkpoints import walk_days
 from loyalty.operations.context import Context, Outcome
-from loyalty.operations.funnel import Decision, Write, change_candidate
+from loyalty.operations.funnel import Decision, change_candidate
 from loyalty.operations.sunset import run_sunset_expiry
 from loyalty.operations.views import balance
 from loyalty.store.job_store import JobStore
@@ -158,9 +158,7 @@ def _expire_member(
         entry = EntryDetail(type="expire", source="expiry", program_version=program.version)
         return Decision(200, body, now, member.member_id, posting, entry)
 
-    outcome = change_candidate(
-        context, Write(candidate.tenant_id, EXPIRE, natural_id, EXPIRE), candidate, decide
-    )
+    outcome = change_candidate(context, candidate, EXPIRE, natural_id, decide)
     if outcome.committed:
         report.members_expired += 1
         report.points_expired += outcome.body["points_expired"]

@@ -118,12 +118,15 @@ def change_member(
 
 def change_candidate(
     context: Context,
-    write: Write,
     candidate: MemberRecord,
+    kind: str,
+    natural_id: str,
     decide: Callable[[MemberRecord | None], Decision | Outcome],
 ) -> Outcome:
     """A scheduled run's write to a member it found through an index: decided first on the member
-    as the run read it; after a lost race, on the member read again (None when it is gone)."""
+    as the run read it; after a lost race, on the member read again (None when it is gone). Its
+    request is its kind: every run of one natural id asks the same."""
+    write = Write(candidate.tenant_id, kind, natural_id, kind)
     reads = [candidate]
 
     def decision() -> Decision | Outcome:

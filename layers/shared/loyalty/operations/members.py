@@ -14,10 +14,9 @@ from loyalty.domain.rules import evaluate_signup
 from loyalty.errors import AlreadyExistsError, InvalidRequestError, MemberNotFoundError
 from loyalty.models.api import EnrollRequest
 from loyalty.models.ledger import EntryDetail
-from loyalty.operations.context import Context, Outcome
+from loyalty.operations.context import Context, Outcome, member_unless_recorded
 from loyalty.operations.funnel import Decision, Write, commit
 from loyalty.operations.views import member_view
-from loyalty.store.ledger_store import ReplayError
 from loyalty.store.member_store import MemberRecord
 
 ENROLL = "enroll"
@@ -30,11 +29,7 @@ def enroll(context: Context, tenant_id: str, request: EnrollRequest) -> Outcome:
     member_id = request.member_id
 
     def decide() -> Decision:
-        existing, operation = context.ledger.read_member_and_operation(
-            tenant_id, member_id, ENROLL, member_id
-        )
-        if operation is not None:
-            raise ReplayError(operation)
+        existing = member_unless_recorded(context, tenant_id, member_id, ENROLL, member_id)
         if existing is not None:
             raise AlreadyExistsError(f"member {member_id!r} already exists")
         now = context.clock()

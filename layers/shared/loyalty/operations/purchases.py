@@ -8,20 +8,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from loyalty.domain.awards import Award, MemberFacts, Purchase, PurchaseLine
 from loyalty.domain.calendar import local_date
 from loyalty.domain.counters import after_award, member_facts
 from loyalty.domain.expiry import lot_expiry
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import credit, debit
 from loyalty.domain.refunds import clawback_points
-from loyalty.domain.rules import (
-    Award,
-    MemberFacts,
-    Purchase,
-    PurchaseLine,
-    evaluate_purchase,
-    evaluate_referral,
-)
+from loyalty.domain.rules import evaluate_purchase, evaluate_referral
 from loyalty.domain.tiers import Figures
 from loyalty.errors import InvalidRequestError, MemberNotFoundError, PurchaseNotFoundError
 from loyalty.models.api import (

@@ -28,11 +28,10 @@ from loyalty.models.common import StrictModel, amount_str
 from loyalty.models.ledger import EntryDetail
 from loyalty.models.program import Program
 from loyalty.models.rewards import RedemptionRequest, RedemptionResponse, Reward, RewardResponse
-from loyalty.operations.context import Context, Outcome, Principal
+from loyalty.operations.context import Context, Outcome, Principal, member_unless_recorded
 from loyalty.operations.funnel import Decision, Write, change_member, commit
 from loyalty.operations.holds import spendable
 from loyalty.operations.views import balance
-from loyalty.store.ledger_store import ReplayError
 from loyalty.store.member_store import MemberRecord
 from loyalty.store.reward_store import RedemptionRecord, RewardRecord
 
@@ -194,11 +193,7 @@ def cancel(context: Context, tenant_id: str, member_id: str, redemption_id: str)
     rewards = context.rewards
 
     def decide() -> Decision:
-        member, operation = context.ledger.read_member_and_operation(
-            tenant_id, member_id, CANCELLATION, redemption_id
-        )
-        if operation is not None:
-            raise ReplayError(operation)
+        member = member_unless_recorded(context, tenant_id, member_id, CANCELLATION, redemption_id)
         record = _redemption(context, tenant_id, member_id, redemption_id)
         if record.status != "requested":
             raise RedemptionStateError(f"redemption {redemption_id!r} is {record.status}")

@@ -23,7 +23,7 @@ from loyalty.domain.sunset import notice_due, redeeming_ended
 from loyalty.models.ledger import EntryDetail
 from loyalty.models.program import Program
 from loyalty.operations.context import Context, Outcome
-from loyalty.operations.funnel import Decision, Write, change_candidate
+from loyalty.operations.funnel import Decision, change_candidate
 from loyalty.operations.views import balance
 from loyalty.store.job_store import JobStore
 from loyalty.store.member_store import MemberRecord
@@ -115,9 +115,7 @@ def _expire_all(
         )
         return Decision(200, body, now, member.member_id, posting, entry)
 
-    outcome = change_candidate(
-        context, Write(candidate.tenant_id, SUNSET, natural_id, SUNSET), candidate, decide
-    )
+    outcome = change_candidate(context, candidate, SUNSET, natural_id, decide)
     if outcome.committed:
         report.members_expired += 1
         report.points_expired += outcome.body["points_expired"]

@@ -100,16 +100,26 @@ def _evaluate_member(
         if member is None or member.tier.review_on != day:
             return True  # evaluated already, or its review moved (an upgrade): nothing due today
         decision = evaluate(program, member.tier, _enrolled_on(member, program), day)
-        try:
-            context.ledger.commit_tier(
-                member, TierUpdate(decision.status, member.tier.revision, decision.change), now
-            )
-        except ConcurrentChangeError:
-            back_off(context, number)
+        if not _commit(context, member, decision, now, number):
             continue
         _count(report, program, member, decision)
         return True
     return False  # still contended: the checkpoint stays on this day and the next run retries
+
+
+def _commit(
+    context: Context, member: MemberRecord, decision: TierDecision, now: datetime, attempt: int
+) -> bool:
+    """Write a tier decision if the member's tier status is still the one read; False (after
+    backing off) when it changed meanwhile: re-read and decide again."""
+    try:
+        context.ledger.commit_tier(
+            member, TierUpdate(decision.status, member.tier.revision, decision.change), now
+        )
+    except ConcurrentChangeError:
+        back_off(context, attempt)
+        return False
+    return True
 
 
 def _count(report: TierReport, program: Program, member: MemberRecord, decision: TierDecision) -> None:
@@ -143,12 +153,7 @@ def assign_tier(context: Context, tenant_id: str, member_id: str, request: TierA
         decision = assign(
             program, member.tier, _enrolled_on(member, program), today, request.tier_id, request.until
         )
-        try:
-            context.ledger.commit_tier(
-                member, TierUpdate(decision.status, member.tier.revision, decision.change), now
-            )
-        except ConcurrentChangeError:
-            back_off(context, number)
+        if not _commit(context, member, decision, now, number):
             continue
         updated = replace(member, tier=decision.status)
         return Outcome(200, member_view(updated, member.account, member.lots, program, today))

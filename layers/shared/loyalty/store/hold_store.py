@@ -14,7 +14,7 @@ from typing import Any
 from loyalty.domain.ledger import Lot
 from loyalty.store import keys
 from loyalty.store.member_store import MemberRecord, lots_from_map, lots_map, member_record
-from loyalty.store.table import Guarded, TableStore, from_item, names, to_item, values
+from loyalty.store.table import Guarded, TableStore, from_item, names, pick, to_item, values
 
 
 @dataclass(frozen=True)
@@ -141,13 +141,9 @@ def _instant(moment: datetime) -> str:
 
 def _hold(item: dict[str, Any]) -> HoldRecord:
     return HoldRecord(
-        tenant_id=item["tenant_id"],
-        hold_id=item["hold_id"],
-        member_id=item["member_id"],
-        points=item["points"],
-        status=item["status"],
+        **pick(
+            item, "tenant_id", "hold_id", "member_id", "points", "status", "version", optional=("order_id",)
+        ),
         lots=lots_from_map(item.get("lots") or {}),
         expires_at=datetime.fromisoformat(item["expires_at"]),
-        order_id=item.get("order_id"),
-        version=item["version"],
     )

@@ -14,7 +14,7 @@ from loyalty.domain.expiry import index_day
 from loyalty.domain.ledger import NEVER, Account, Lot, Posting
 from loyalty.domain.tiers import TierChange, TierStatus
 from loyalty.store import keys
-from loyalty.store.table import TableStore, from_item, names, to_item, values
+from loyalty.store.table import TableStore, from_item, names, pick, to_item, values
 from loyalty.store.tier_items import tier_map, tier_status
 
 
@@ -240,13 +240,7 @@ def member_record(item: dict[str, Any]) -> MemberRecord:
         member_id=item["member_id"],
         profile=dict(item.get("profile") or {}),
         enrolled_at=datetime.fromisoformat(item["enrolled_at"]),
-        account=Account(
-            available=item["available"],
-            pending=item["pending"],
-            held=item["held"],
-            debt=item["debt"],
-            version=item["version"],
-        ),
+        account=Account(**pick(item, "available", "pending", "held", "debt", "version")),
         counters=dict(item.get("counters") or {}),
         lots=lots_from_map(item.get("lots") or {}),
         tier=tier_status(item),

@@ -14,7 +14,7 @@ from loyalty.errors import MemberLimitReachedError, OutOfStockError
 from loyalty.models.rewards import Reward
 from loyalty.store import keys
 from loyalty.store.member_store import lots_from_map, lots_map
-from loyalty.store.table import Guarded, TableStore, from_item, names, to_item, values
+from loyalty.store.table import Guarded, TableStore, from_item, names, pick, to_item, values
 
 
 @dataclass(frozen=True)
@@ -147,17 +147,7 @@ class RewardStore(TableStore):
         self, tenant_id: str, member_id: str, reward_id: str, quantity: int, limit: int | None
     ) -> Guarded:
         """Count what the member redeemed of a reward, refusing beyond the per-member limit."""
-        action: dict[str, Any] = {
-            "Update": {
-                "TableName": self.table_name,
-                "Key": to_item(
-                    {"PK": keys.member_pk(tenant_id, member_id), "SK": keys.reward_count_sk(reward_id)}
-                ),
-                "UpdateExpression": "ADD #count :quantity",
-                "ExpressionAttributeNames": names("count"),
-                "ExpressionAttributeValues": values(quantity=quantity),
-            }
-        }
+        action = self._count(tenant_id, member_id, reward_id, quantity)
         if limit is not None:
             action["Update"]["ConditionExpression"] = "attribute_not_exists(#count) OR #count <= :most"
             action["Update"]["ExpressionAttributeValues"] |= values(most=limit - quantity)
@@ -168,19 +158,20 @@ class RewardStore(TableStore):
         return Guarded(action, refusal)
 
     def uncount_for_member(self, tenant_id: str, member_id: str, reward_id: str, quantity: int) -> Guarded:
-        return Guarded(
-            {
-                "Update": {
-                    "TableName": self.table_name,
-                    "Key": to_item(
-                        {"PK": keys.member_pk(tenant_id, member_id), "SK": keys.reward_count_sk(reward_id)}
-                    ),
-                    "UpdateExpression": "ADD #count :quantity",
-                    "ExpressionAttributeNames": names("count"),
-                    "ExpressionAttributeValues": values(quantity=-quantity),
-                }
+        return Guarded(self._count(tenant_id, member_id, reward_id, -quantity))
+
+    def _count(self, tenant_id: str, member_id: str, reward_id: str, quantity: int) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": to_item(
+                    {"PK": keys.member_pk(tenant_id, member_id), "SK": keys.reward_count_sk(reward_id)}
+                ),
+                "UpdateExpression": "ADD #count :quantity",
+                "ExpressionAttributeNames": names("count"),
+                "ExpressionAttributeValues": values(quantity=quantity),
             }
-        )
+        }
 
     # --- redemptions -------------------------------------------------------------------------------
     def put_redemption(self, tenant_id: str, record: RedemptionRecord) -> Guarded:
@@ -265,19 +256,20 @@ def _reward(item: dict[str, Any]) -> RewardRecord:
 
 
 def _redemption(item: dict[str, Any]) -> RedemptionRecord:
+    named = (
+        "redemption_id",
+        "member_id",
+        "reward_id",
+        "quantity",
+        "points",
+        "currency",
+        "status",
+        "entry_id",
+    )
     return RedemptionRecord(
-        redemption_id=item["redemption_id"],
-        member_id=item["member_id"],
-        reward_id=item["reward_id"],
-        quantity=item["quantity"],
-        points=item["points"],
-        cash=item.get("cash"),
-        currency=item["currency"],
-        status=item["status"],
+        **pick(item, *named, "version", optional=("cash",)),
         lots=lots_from_map(item.get("lots") or {}),
         stock_taken=bool(item.get("stock_taken")),
-        entry_id=item["entry_id"],
         created_at=datetime.fromisoformat(item["created_at"]),
         updated_at=datetime.fromisoformat(item["updated_at"]) if item.get("updated_at") else None,
-        version=item["version"],
     )

@@ -125,6 +125,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def pick(item: Mapping[str, Any], *required: str, optional: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Attributes of an item as a record's keyword arguments: `required` ones must be there."""
+    return {name: item[name] for name in required} | {name: item.get(name) for name in optional}
+
+
 def values(**named: Any) -> dict[str, Any]:
     """ExpressionAttributeValues from keyword arguments: values(available=3) -> {":available": ...}."""
     return {f":{name}": _serializer.serialize(value) for name, value in named.items()}
