@@ -8,6 +8,7 @@ from the operations' `Context` on one client:
 | member_store         | member item, lots codec, member indexes   | `members`       |
 | entry_store          | ledger entries                            | `entries`       |
 | idempotency_store    | operation (idempotency) records           | `idempotency`   |
+| purchase_store       | purchases (what refunds read), typed      | `purchases`     |
 | notice_store         | reminders and sunset notices sent         | `notices`       |
 | hold_store           | checkout holds                            | `holds`         |
 | reward_store         | catalog rewards, counters, redemptions    | `rewards`       |
@@ -67,6 +68,9 @@ Every index holds keys only (`TableStore.index_items` reads each page back from 
 batch): a posting that leaves an item's index keys alone writes to no index, where whole-item
 copies cost a write unit per index on every earn. (Members
 enrolled before GSI4 existed need a one-off backfill of GSI4PK/GSI4SK.)
-An operation record is the idempotency record of one
-natural id; it is written in the same transaction as the balance change it records.
+An operation record is the idempotency record of one natural id (the request's fingerprint and
+the stored response); it is written in the same transaction as the balance change it records. A
+purchase's record also carries the purchase (`state`: amount, points earned, refund totals, its
+pending lot), read and updated only through `purchase_store` as a typed `PurchaseRecord`: kept on
+the same item so an earn writes no more items than it did.
 """
