@@ -5,6 +5,9 @@ the hold record and the idempotency record.
 A hold expires: it never locks points for longer than its ttl. An expired hold is released
 lazily by the next hold, redemption or capture touching it, and by the `holds` schedule's sweep
 (`sweep_expired_holds`). Capturing an expired or released hold is 409 (`HoldClosedError`).
+After the program's last redeeming day a hold cannot be captured (`ProgramEndedError`), and the
+sunset run closes the holds still open, their points expiring with the member's other points in
+its one `sunset` entry (operations/sunset.py): nothing comes back from them afterwards.
 Released points come back in the very lots they were taken from (see domain/redemption.py)."""
 
 from __future__ import annotations
@@ -249,6 +252,11 @@ def _release(context: Context, record: HoldRecord, now: datetime, reason: str) -
         lambda: context.ledger.read_operation(record.tenant_id, RELEASE, record.hold_id),
         RELEASE_FINGERPRINT,
     )
+
+
+def release_hold_now(context: Context, record: HoldRecord, now: datetime, reason: str) -> Outcome:
+    """Release one open hold now, for `reason` (exactly once: the release's own record)."""
+    return _release(context, record, now, reason)
 
 
 def spendable(context: Context, member: MemberRecord, program: Program, now: datetime) -> MemberRecord:

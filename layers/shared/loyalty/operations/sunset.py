@@ -1,6 +1,8 @@
 """A program's sunset, carried out by the scheduled runs: notices to members with points before
 the last redeeming day (the reminders run), and after it the expiry of everything left (the
 expiry run) with a `sunset` entry, whose points.expired event says why (reason program_ended).
+Points on holds still open end with the rest, in the same entry and transaction, which closes
+those holds: they can no longer be captured, and a release after it gives nothing back.
 
 Scaling: tenants with a sunset are found in one small registry partition (an item written when
 such a program is published), a tenant's members through GSI4 (keys only, write-sharded), each
@@ -18,13 +20,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from loyalty.domain.calendar import local_date
-from loyalty.domain.ledger import expire
-from loyalty.domain.sunset import notice_due, redeeming_ended
+from loyalty.domain.sunset import notice_due, redeeming_ended, sunset_posting
 from loyalty.models.program import Program
 from loyalty.operations.context import Context, Outcome, with_retries
+from loyalty.operations.holds import release_hold_now
 from loyalty.operations.views import balance
 from loyalty.store.job_store import JobStore
-from loyalty.store.ledger_store import MemberRecord, OperationRecord, PostingCommit
+from loyalty.store.ledger_store import ConcurrentChangeError, MemberRecord, OperationRecord, PostingCommit
+from loyalty.store.reward_store import HoldRecord, RewardStore
+
+# The sunset's transaction closes the member's open holds with the points: a handful at most,
+# and beyond this many (the transaction's 100 items) the rest are released first, one by one.
+HOLDS_PER_SUNSET = 90
 
 SUNSET = "sunset"
 
@@ -93,18 +100,23 @@ def _expire_all(
     now: datetime,
     report: SunsetReport,
 ) -> None:
-    if not candidate.lots:
+    if not candidate.lots and not candidate.account.held:
         return  # nothing left (a stale read at worst: nothing is credited after the last day)
     natural_id = f"{candidate.member_id}@{last_day.isoformat()}"
     today = local_date(now, program.timezone)
     reads = [candidate]
+    store = RewardStore(context.ledger.table_name, context.ledger.client)
 
     def attempt() -> Outcome:
         member = (
             reads.pop() if reads else context.ledger.read_member(candidate.tenant_id, candidate.member_id)
         )
-        posting = expire(member.account, member.lots, today, everything=True) if member else None
-        if member is None or posting is None:
+        if member is None:
+            return Outcome(200, {"points_expired": 0})
+        holds = _open_holds(context, store, member, now) if member.account.held else []
+        held_lots = [lot for record in holds for lot in record.lots]
+        posting = sunset_posting(member.account, member.lots, held_lots, today=today)
+        if posting is None:
             return Outcome(200, {"points_expired": 0})
         body = {
             "member_id": member.member_id,
@@ -122,9 +134,12 @@ def _expire_all(
                     "source": "sunset",
                     "reason": "program_ended",
                     "program_version": program.version,
+                    "held": -member.account.held or None,  # held points that ended with the rest
                 },
                 operation=OperationRecord(SUNSET, natural_id, SUNSET, 200, body),
                 now=now,
+                # The holds close with the points they held (each only as read: open).
+                extra=tuple(store.close_hold(record, "released", now) for record in holds),
             )
         )
         report.members_expired += 1
@@ -137,3 +152,18 @@ def _expire_all(
         lambda: context.ledger.read_operation(candidate.tenant_id, SUNSET, natural_id),
         SUNSET,
     )
+
+
+def _open_holds(
+    context: Context, store: RewardStore, member: MemberRecord, now: datetime
+) -> list[HoldRecord]:
+    """The member's open holds, which together hold `member.account.held` (else the member
+    changed since it was read: read both again)."""
+    holds = store.open_holds(member.tenant_id, member.member_id)
+    if len(holds) > HOLDS_PER_SUNSET:
+        for record in holds[HOLDS_PER_SUNSET:]:
+            release_hold_now(context, record, now, "program_ended")
+        raise ConcurrentChangeError("holds released ahead of the sunset: read the member again")
+    if sum(lot.remaining for record in holds for lot in record.lots) != member.account.held:
+        raise ConcurrentChangeError("the member's holds changed since it was read")
+    return holds
