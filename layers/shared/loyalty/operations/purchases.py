@@ -1,6 +1,7 @@
 """Purchases earn points under the program's rules; refunds take back a proportional share
-(from the purchase's pending points first, then available, then as debt); a preview answers
-what a purchase would earn without writing anything."""
+(from the purchase's pending points first, then available, then as debt) and, once the purchase
+is fully refunded, the referral bonus it paid; a preview answers what a purchase would earn
+without writing anything."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from loyalty.domain.counters import after_award, member_facts
 from loyalty.domain.expiry import lot_expiry
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import credit, debit
-from loyalty.domain.refunds import clawback_points
+from loyalty.domain.refunds import clawback_points, referral_clawback
 from loyalty.domain.rules import Award, MemberFacts, evaluate_purchase, evaluate_referral
 from loyalty.domain.tiers import Figures
 from loyalty.errors import InvalidRequestError, MemberNotFoundError, PurchaseNotFoundError
@@ -108,6 +109,7 @@ def record_purchase(context: Context, tenant_id: str, request: PurchaseRequest) 
             tier_change=tier_change(tier.change),
         ).model_dump(mode="json")
         lot = posting.lot_credit
+        referral = _referral(context, program, tenant_id, member, facts, request.order_id, now)
         state = {
             "member_id": request.member_id,
             "amount": amount_str(request.amount),
@@ -119,6 +121,13 @@ def record_purchase(context: Context, tenant_id: str, request: PurchaseRequest) 
             "available_on": lot.available_on.isoformat() if lot and lot.available_on else None,
             "expires_on": lot.expires_on.isoformat() if lot and lot.expires_on else None,
         }
+        if referral:  # the bonus this purchase paid: taken back if the purchase is fully refunded
+            paid = referral[0].posting
+            state["referral"] = {
+                "referrer_id": referral[0].member_id,
+                "points": paid.points + paid.debt_settled,
+                "taken_back": False,
+            }
         context.ledger.commit(
             PostingCommit(
                 tenant_id=tenant_id,
@@ -131,7 +140,7 @@ def record_purchase(context: Context, tenant_id: str, request: PurchaseRequest) 
                 operation=OperationRecord(PURCHASE, request.order_id, fingerprint, 201, body, state),
                 now=now,
                 counters=after_award(member.counters, program, now, award.points, purchase=True),
-                also=_referral(context, program, tenant_id, member, facts, request.order_id, now),
+                also=referral,
                 tier=tier,
             )
         )
@@ -191,7 +200,9 @@ def _referral(
 
 
 def refund_purchase(context: Context, tenant_id: str, order_id: str, request: RefundRequest) -> Outcome:
-    """Take back points in proportion to the refunded amount; never below zero, the rest is debt."""
+    """Take back points in proportion to the refunded amount; never below zero, the rest is debt.
+    The refund that makes the purchase whole also takes back the referral bonus it paid (from the
+    referrer, in the same transaction); a partial refund keeps it."""
     fingerprint = request_fingerprint(REFUND, request, order_id=order_id)
 
     def attempt() -> Outcome:
@@ -232,6 +243,9 @@ def refund_purchase(context: Context, tenant_id: str, order_id: str, request: Re
             shortfall="debt",
             prefer=_pending_lot(state),
         )
+        referral = _referral_clawback(
+            context, program, tenant_id, state, fully_refunded, request, order_id, now
+        )
         refunded_total = amount_str(refunded_before + request.amount)
         body = RefundResponse(
             refund_id=request.refund_id,
@@ -250,12 +264,7 @@ def refund_purchase(context: Context, tenant_id: str, order_id: str, request: Re
                 tenant_id=tenant_id,
                 member_id=state["member_id"],
                 posting=posting,
-                entry={
-                    "type": "clawback",
-                    "source": "refund",
-                    "order_id": order_id,
-                    "refund_id": request.refund_id,
-                },
+                entry=_clawback_entry("refund", order_id, request.refund_id),
                 operation=OperationRecord(REFUND, request.refund_id, fingerprint, 201, body),
                 now=now,
                 operation_update=OperationUpdate(
@@ -266,9 +275,11 @@ def refund_purchase(context: Context, tenant_id: str, order_id: str, request: Re
                         **state,
                         "refunded_amount": refunded_total,
                         "points_clawed_back": state["points_clawed_back"] + points,
+                        **({"referral": {**state["referral"], "taken_back": True}} if referral else {}),
                     },
                 ),
                 tier=tier,
+                also=referral,
             )
         )
         return Outcome(201, body)
@@ -279,6 +290,42 @@ def refund_purchase(context: Context, tenant_id: str, order_id: str, request: Re
         lambda: context.ledger.read_operation(tenant_id, REFUND, request.refund_id),
         fingerprint,
     )
+
+
+def _clawback_entry(source: str, order_id: str, refund_id: str) -> dict[str, Any]:
+    return {"type": "clawback", "source": source, "order_id": order_id, "refund_id": refund_id}
+
+
+def _referral_clawback(
+    context: Context,
+    program: Program,
+    tenant_id: str,
+    state: dict[str, Any],
+    fully_refunded: bool,
+    request: RefundRequest,
+    order_id: str,
+    now: datetime,
+) -> tuple[MemberPosting, ...]:
+    """The referrer's debit when this refund takes back the referral bonus the purchase paid (see
+    `referral_clawback`: a full refund does, a partial one does not): committed with the refund,
+    so exactly once with it, from what the referrer has, the rest as debt when it was spent.
+    Purchases recorded before the bonus was noted on them keep it."""
+    paid = state.get("referral")
+    points = (
+        referral_clawback(
+            referral_points=paid["points"], already_taken=paid["taken_back"], fully_refunded=fully_refunded
+        )
+        if paid
+        else 0
+    )
+    referrer = context.ledger.read_member(tenant_id, paid["referrer_id"]) if paid and points else None
+    if referrer is None:
+        return ()
+    taken = debit(
+        referrer.account, referrer.lots, points, today=local_date(now, program.timezone), shortfall="debt"
+    )
+    entry = _clawback_entry("referral", order_id, request.refund_id) | {"referee_id": state["member_id"]}
+    return (MemberPosting(referrer.member_id, taken, entry),)
 
 
 def _pending_lot(state: dict[str, Any]) -> tuple[date | None, date | None] | None:
