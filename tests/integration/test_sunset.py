@@ -230,3 +230,30 @@ def test_points_on_a_hold_open_at_the_sunset_expire_with_the_rest_and_the_hold_c
         member = state(aws, member_id)
         assert (member.available, member.held) == (0, 0)
         assert_adds_up(member)
+
+
+def test_holds_beyond_what_one_transaction_closes_are_released_first_then_expire(
+    aws, ledger, jobs, sunset, clock, monkeypatch
+):
+    from loyalty.models.rewards import HoldRequest
+    from loyalty.operations import holds
+    from loyalty.operations import sunset as sunset_run
+
+    # Given m1 has three open holds and the sunset's transaction closes at most one
+    monkeypatch.setattr(sunset_run, "HOLDS_PER_SUNSET", 1)
+    clock.now = shanghai(LAST_REDEEMING, 22)
+    for index in range(3):
+        request = HoldRequest(hold_id=f"h-{index}", points=10, ttl_seconds=3 * 24 * 3600)
+        assert holds.reserve(ledger, "shop", "m1", request).status == 201
+
+    # When the sunset runs
+    after = run_expiry(ledger, jobs, shanghai(LAST_REDEEMING + timedelta(days=1), 1))
+
+    # Then every hold is closed and all 500 points ended in m1's one sunset entry
+    assert (after.sunset_members_expired, after.sunset_points_expired) == (2, 600)
+    member = state(aws, "m1")
+    assert (member.available, member.held, member.lots, member.held_lots) == (0, 0, [], [])
+    assert_adds_up(member)
+    assert [e["type"] for e in member.entries].count("sunset") == 1
+    assert member.entries[-1]["points"] == -500
+    assert {holds.read_hold(ledger, "shop", f"h-{i}").body["status"] for i in range(3)} == {"released"}
