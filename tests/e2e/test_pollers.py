@@ -12,11 +12,11 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
-from moto.server import ThreadedMotoServer
 
 from infra.dynamodb_local import free_port
-from infra.local.aws import Queue, Table, make_queue
+from infra.local.aws import MotoEndpoint, Queue, Table, make_queue
 from infra.local.pollers import SqsPoller
 from infra.local.runtime import Invoker
 from infra.local.streams import StreamPoller
@@ -152,11 +152,10 @@ def test_a_successful_batch_without_partial_responses_is_deleted(sqs, queues):
 @pytest.fixture(scope="module")
 def moto_server() -> Iterator[str]:
     # moto's in-process mock does not route DynamoDB Streams calls; its server (the stack's) does.
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
+    endpoint = MotoEndpoint(free_port())
+    endpoint.start()
+    yield endpoint.url
+    endpoint.stop()
 
 
 @pytest.fixture
@@ -232,3 +231,72 @@ def test_stream_records_that_exhaust_their_retries_go_to_the_on_failure_queue(ta
     assert info["requestContext"]["condition"] == "RetryAttemptsExhausted"
     assert info["DDBStreamBatchInfo"]["batchSize"] == 1
     assert info["DDBStreamBatchInfo"]["streamArn"] == loyalty_table.stream_arn
+
+
+def _condition_fails(table: Table) -> list[dict[str, Any]]:
+    return [
+        {"Put": {"TableName": table.name, "Item": {"PK": {"S": "phantom"}, "SK": {"S": "X"}}}},
+        {
+            "Put": {
+                "TableName": table.name,
+                "Item": {"PK": {"S": "a"}, "SK": {"S": "X"}},
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        },
+    ]
+
+
+def _two_actions_on_one_item(table: Table) -> list[dict[str, Any]]:
+    key = {"PK": {"S": "phantom"}, "SK": {"S": "X"}}
+    return [
+        {"Put": {"TableName": table.name, "Item": key}},
+        {
+            "ConditionCheck": {
+                "TableName": table.name,
+                "Key": key,
+                "ConditionExpression": "attribute_exists(PK)",
+            }
+        },
+    ]
+
+
+def _update_fails_on_the_data(table: Table) -> list[dict[str, Any]]:
+    return [
+        {"Put": {"TableName": table.name, "Item": {"PK": {"S": "phantom"}, "SK": {"S": "X"}}}},
+        {
+            "Update": {
+                "TableName": table.name,
+                "Key": {"PK": {"S": "a"}, "SK": {"S": "X"}},
+                "UpdateExpression": "SET v = v + :one",  # v is a string
+                "ExpressionAttributeValues": {":one": {"N": "1"}},
+            }
+        },
+    ]
+
+
+@pytest.mark.parametrize(
+    "failing",
+    [
+        pytest.param(_condition_fails, id="a condition fails (cancelled)"),
+        pytest.param(_two_actions_on_one_item, id="two actions on one item (rolled back, re-raised)"),
+        pytest.param(_update_fails_on_the_data, id="an update fails on the data (rolled back, re-raised)"),
+    ],
+)
+def test_a_failed_transaction_leaves_no_record_and_the_stream_goes_on(table, failing):
+    # Given a poller that has delivered an insert, and is reading the stream
+    dynamodb, streams, loyalty_table = table
+    put(dynamodb, loyalty_table, "a")
+    invoker = ScriptedInvoker(lambda event: None)
+    stream_poller = StreamPoller(invoker, SPEC, INSERTS_ONLY, loyalty_table, streams, (None, None), None)
+    stream_poller.run_once()
+
+    # When a transaction whose first item applies fails on its second, and then b is written
+    with pytest.raises(ClientError):
+        dynamodb.transact_write_items(TransactItems=failing(loyalty_table))
+    put(dynamodb, loyalty_table, "b")
+    stream_poller.run_once()
+
+    # Then the function got a, then b: never the failed transaction's record
+    assert [keys(event) for event in invoker.events] == [["a"], ["b"]]
+    phantom = {"PK": {"S": "phantom"}, "SK": {"S": "X"}}
+    assert "Item" not in dynamodb.get_item(TableName=loyalty_table.name, Key=phantom)

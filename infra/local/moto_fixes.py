@@ -1,0 +1,134 @@
+"""Where moto, the local stack's embedded AWS, differs from AWS in ways the product can see: fixed here.
+
+Applied once, in process, before the stack's moto server serves anything (:func:`apply`). Written
+against moto 5.2.1 (pinned in ``requirements-dev.txt``); each fix checks the shape it relies on.
+
+**The table stream across a failed transaction.** moto's ``TransactWriteItems`` deep-copies every
+table it touches, applies the items one by one (each applied item appends its stream record), and
+when anything fails it puts the *copies* back into the backend. That happens on every failed path:
+a condition that fails (``ConditionalCheckFailed``), an item that raises (a validation or size
+error, a missing table: a cancellation with that reason), and two actions on one item or an
+invalid expression (rolled back and re-raised). The copy carries its own copy of the stream, so
+the stream object every open shard iterator reads is no longer the table's: readers saw the
+records of the refused transaction (a phantom ``points.redeemed`` for a redemption that does not
+exist) and then nothing at all, since later writes went to the copy. DynamoDB never shows a
+record of a failed transaction. :func:`_keep_the_stream` makes every table keep its one stream:
+after a failed transaction the stream gets back exactly the records it had before it, and the
+restored table writes to that same stream. A lock makes each transaction and each stream read
+atomic with respect to each other, so no reader sees a record of a transaction still in progress.
+
+**Actions moto lacks** answered a 500 and logged a stack trace. They now answer a clear
+``UnsupportedOperation`` error (HTTP 400) naming the action, and the log gets one line.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import logging
+import threading
+import warnings
+from typing import Any
+
+from moto.core.exceptions import ServiceException
+from moto.core.responses import ActionResult, BaseResponse
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.table import StreamShard
+from moto.dynamodbstreams.models import DynamoDBStreamsBackend, ShardIterator
+
+# One lock for every transaction and every stream read of this process's moto.
+STREAM_LOCK = threading.RLock()
+_in_transaction = threading.local()
+
+_applied = False
+
+log = logging.getLogger("infra.local")
+
+
+def apply() -> None:
+    """Apply every fix (idempotent)."""
+    global _applied
+    if _applied:
+        return
+    _keep_the_stream()
+    _answer_unsupported_actions()
+    warnings.filterwarnings("ignore", message=r".*code UnsupportedOperation does not match an error shape")
+    _applied = True
+
+
+def _keep_the_stream() -> None:
+    transact = DynamoDBBackend.transact_write_items
+
+    @functools.wraps(transact)
+    def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> Any:
+        with STREAM_LOCK:
+            before = {
+                name: (table.stream_shard, len(table.stream_shard.items))
+                for name, table in self.tables.items()
+                if table.stream_shard is not None
+            }
+            _in_transaction.active = True
+            try:
+                return transact(self, transact_items)
+            except BaseException:
+                for name, (shard, length) in before.items():
+                    table = self.tables.get(name)
+                    if table is None:
+                        continue
+                    del shard.items[length:]  # the failed transaction's records, never readable
+                    shard.table = table
+                    table.stream_shard = shard  # the rolled-back copy writes to the one stream
+                raise
+            finally:
+                _in_transaction.active = False
+
+    setattr(DynamoDBBackend, "transact_write_items", transact_write_items)  # noqa: B010
+    # The transaction's backup copy of a table shares its stream instead of copying every record
+    # (which made each transaction slower than the last): the rollback above restores it anyway.
+    setattr(StreamShard, "__deepcopy__", _copy_shard)  # noqa: B010
+
+    for name in ("describe_stream", "get_shard_iterator", "get_records"):
+        setattr(DynamoDBStreamsBackend, name, _locked(getattr(DynamoDBStreamsBackend, name)))
+    setattr(ShardIterator, "get", _locked(ShardIterator.get))  # noqa: B010
+
+
+class UnsupportedOperationError(ServiceException):
+    code = "UnsupportedOperation"
+
+
+def _answer_unsupported_actions() -> None:
+    call_action = BaseResponse.call_action
+
+    @functools.wraps(call_action)
+    def answering_call_action(self: BaseResponse) -> Any:
+        try:
+            return call_action(self)
+        except NotImplementedError:
+            action = self._get_action()
+            log.warning("the local AWS endpoint does not support %s %s", self.service_name, action)
+            error = UnsupportedOperationError(
+                f"The local AWS endpoint (moto) does not support {self.service_name} {action}."
+            )
+            status, headers, body = self.serialized(ActionResult(error))
+            headers["status"] = status
+            return status, headers, body
+
+    setattr(BaseResponse, "call_action", answering_call_action)  # noqa: B010
+
+
+def _copy_shard(self: StreamShard, memo: dict[int, Any]) -> StreamShard:
+    if getattr(_in_transaction, "active", False):
+        return self
+    clone = copy.copy(self)
+    memo[id(self)] = clone
+    clone.__dict__ = copy.deepcopy(self.__dict__, memo)
+    return clone
+
+
+def _locked(method: Any) -> Any:
+    @functools.wraps(method)
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        with STREAM_LOCK:
+            return method(*args, **kwargs)
+
+    return locked
