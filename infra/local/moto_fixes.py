@@ -17,6 +17,10 @@ after a failed transaction the stream gets back exactly the records it had befor
 restored table writes to that same stream. A lock makes each transaction and each stream read
 atomic with respect to each other, so no reader sees a record of a transaction still in progress.
 
+**Queue redrive.** moto has no ``StartMessageMoveTask``, ``ListMessageMoveTasks`` or
+``CancelMessageMoveTask`` (``aws sqs start-message-move-task`` was a 500 with a stack trace):
+:mod:`infra.local.redrive` implements them; :func:`apply` adds them to moto's SQS endpoint.
+
 **Actions moto lacks** answered a 500 and logged a stack trace. They now answer a clear
 ``UnsupportedOperation`` error (HTTP 400) naming the action, and the log gets one line.
 """
@@ -53,6 +57,9 @@ def apply() -> None:
     _keep_the_stream()
     _answer_unsupported_actions()
     warnings.filterwarnings("ignore", message=r".*code UnsupportedOperation does not match an error shape")
+    from infra.local.redrive import add_move_tasks_to_moto
+
+    add_move_tasks_to_moto()
     _applied = True
 
 
