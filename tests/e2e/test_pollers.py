@@ -19,7 +19,7 @@ from infra.dynamodb_local import free_port
 from infra.local.aws import MotoEndpoint, Queue, Table, make_queue
 from infra.local.pollers import SqsPoller
 from infra.local.runtime import Invoker
-from infra.local.streams import StreamPoller
+from infra.local.streams import StreamCheckpoints, StreamPoller
 from infra.template_model import FunctionSpec, SqsSource, StreamSource, load_template
 
 SPEC = FunctionSpec("EarnFunction", "functions/earn", "app.lambda_handler", 30, {})
@@ -300,3 +300,51 @@ def test_a_failed_transaction_leaves_no_record_and_the_stream_goes_on(table, fai
     assert [keys(event) for event in invoker.events] == [["a"], ["b"]]
     phantom = {"PK": {"S": "phantom"}, "SK": {"S": "X"}}
     assert "Item" not in dynamodb.get_item(TableName=loyalty_table.name, Key=phantom)
+
+
+def test_a_poller_that_kept_its_positions_resumes_a_reused_stream_where_it_stopped(table, tmp_path):
+    # Given a poller keeping its positions, which delivered a and b, and c written after it stopped
+    dynamodb, streams, loyalty_table = table
+    positions = tmp_path / "stream-positions.json"
+    put(dynamodb, loyalty_table, "a")
+    put(dynamodb, loyalty_table, "b")
+    first_run = ScriptedInvoker(lambda event: None)
+    StreamPoller(
+        first_run,
+        SPEC,
+        INSERTS_ONLY,
+        loyalty_table,
+        streams,
+        (None, None),
+        None,
+        StreamCheckpoints(positions),
+    ).run_once()
+    put(dynamodb, loyalty_table, "c")
+
+    # When the next run's poller reads the same (now reused) table's stream
+    reused = Table(loyalty_table.logical_id, loyalty_table.name, loyalty_table.stream_arn, created=False)
+    next_run = ScriptedInvoker(lambda event: None)
+    StreamPoller(
+        next_run, SPEC, INSERTS_ONLY, reused, streams, (None, None), None, StreamCheckpoints(positions)
+    ).run_once()
+
+    # Then the first run got a and b, the next one c only: nothing twice, nothing lost
+    assert [keys(event) for event in first_run.events] == [["a", "b"]]
+    assert [keys(event) for event in next_run.events] == [["c"]]
+
+
+def test_a_poller_without_positions_starts_a_reused_stream_at_its_end(table):
+    # Given a reused table whose stream holds a record an earlier run delivered
+    dynamodb, streams, loyalty_table = table
+    put(dynamodb, loyalty_table, "old")
+    reused = Table(loyalty_table.logical_id, loyalty_table.name, loyalty_table.stream_arn, created=False)
+    invoker = ScriptedInvoker(lambda event: None)
+    stream_poller = StreamPoller(invoker, SPEC, INSERTS_ONLY, reused, streams, (None, None), None)
+
+    # When the poller starts, and then a new record is written
+    stream_poller.run_once()
+    put(dynamodb, loyalty_table, "new")
+    stream_poller.run_once()
+
+    # Then only the new record is delivered
+    assert [keys(event) for event in invoker.events] == [["new"]]
