@@ -1,7 +1,9 @@
 """Where moto, the local stack's embedded AWS, differs from AWS in ways the product can see: fixed here.
 
 Applied once, in process, before the stack's moto server serves anything (:func:`apply`). Written
-against moto 5.2.1 (pinned in ``requirements-dev.txt``); each fix checks the shape it relies on.
+against moto 5.2.1 (pinned in ``requirements-dev.txt``); the tests of the local stack
+(``tests/e2e/test_pollers.py``, ``test_default_stack.py``, ``test_purchase_queue.py``) fail if a
+moto upgrade changes what these rely on.
 
 **The table stream across a failed transaction.** moto's ``TransactWriteItems`` deep-copies every
 table it touches, applies the items one by one (each applied item appends its stream record), and
@@ -16,6 +18,12 @@ record of a failed transaction. :func:`_keep_the_stream` makes every table keep 
 after a failed transaction the stream gets back exactly the records it had before it, and the
 restored table writes to that same stream. A lock makes each transaction and each stream read
 atomic with respect to each other, so no reader sees a record of a transaction still in progress.
+(moto raises no ``TransactionConflictException``: a conflict is not a path it has.)
+
+**Memory per transaction.** moto keeps every model object it creates in a class-level list (for
+its reset), the transaction's backup copy of the whole table included: the stack grew by a table
+per transaction. Objects made during a transaction are left out of that list, and the backup
+shares the stream instead of copying every record.
 
 **Queue redrive.** moto has no ``StartMessageMoveTask``, ``ListMessageMoveTasks`` or
 ``CancelMessageMoveTask`` (``aws sqs start-message-move-task`` was a 500 with a stack trace):
@@ -34,6 +42,7 @@ import threading
 import warnings
 from typing import Any
 
+from moto.core.common_models import BaseModel
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, BaseResponse
 from moto.dynamodb.models import DynamoDBBackend
@@ -93,6 +102,17 @@ def _keep_the_stream() -> None:
     # The transaction's backup copy of a table shares its stream instead of copying every record
     # (which made each transaction slower than the last): the rollback above restores it anyway.
     setattr(StreamShard, "__deepcopy__", _copy_shard)  # noqa: B010
+    # moto keeps every model object it ever created in a class-level list (for its reset), the
+    # backup copy of the whole table too: the stack's memory grew by a table per transaction.
+    # Objects made during a transaction are not kept there.
+    track = BaseModel.__new__
+
+    def new_model(cls: type[BaseModel], *args: Any, **kwargs: Any) -> BaseModel:
+        if getattr(_in_transaction, "active", False):
+            return object.__new__(cls)
+        return track(cls, *args, **kwargs)
+
+    setattr(BaseModel, "__new__", staticmethod(new_model))  # noqa: B010
 
     for name in ("describe_stream", "get_shard_iterator", "get_records"):
         setattr(DynamoDBStreamsBackend, name, _locked(getattr(DynamoDBStreamsBackend, name)))

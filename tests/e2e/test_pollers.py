@@ -4,6 +4,7 @@ pollers directly, with a 1 s visibility timeout instead of the template's 180 s.
 
 from __future__ import annotations
 
+import gc
 import json
 import time
 import uuid
@@ -14,6 +15,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
+from moto.dynamodb.models.table import Table as MotoTable
 
 from infra.dynamodb_local import free_port
 from infra.local.aws import MotoEndpoint, Queue, Table, make_queue
@@ -348,3 +350,31 @@ def test_a_poller_without_positions_starts_a_reused_stream_at_its_end(table):
 
     # Then only the new record is delivered
     assert [keys(event) for event in invoker.events] == [["new"]]
+
+
+def test_transactions_leave_no_copy_of_the_table_behind(table):
+    # Given a table with some items, after a transaction that succeeded and one that failed
+    dynamodb, _, loyalty_table = table
+    for key in ("a", "b", "c"):
+        put(dynamodb, loyalty_table, key)
+
+    def transactions(rounds: int) -> int:
+        for index in range(rounds):
+            item = {"PK": {"S": f"t{index}-{uuid.uuid4().hex}"}, "SK": {"S": "X"}}
+            dynamodb.transact_write_items(
+                TransactItems=[{"Put": {"TableName": loyalty_table.name, "Item": item}}]
+            )
+            with pytest.raises(ClientError):
+                dynamodb.transact_write_items(TransactItems=_condition_fails(loyalty_table))
+        gc.collect()
+        return len(
+            [obj for obj in gc.get_objects() if isinstance(obj, MotoTable) and obj.name == loyalty_table.name]
+        )
+
+    before = transactions(1)
+
+    # When more transactions succeed and fail on it
+    after = transactions(5)
+
+    # Then no more table objects are kept in memory (moto kept every transaction's backup copy)
+    assert after == before
