@@ -25,6 +25,10 @@ its reset), the transaction's backup copy of the whole table included: the stack
 per transaction. Objects made during a transaction are left out of that list, and the backup
 shares the stream instead of copying every record.
 
+**Shard iterators** were kept forever (each read makes the next one, a few a second per poller):
+they now expire after 15 minutes as on AWS, and reading an expired or unknown one answers
+``ExpiredIteratorException`` (moto answered a 500).
+
 **Queue redrive.** moto has no ``StartMessageMoveTask``, ``ListMessageMoveTasks`` or
 ``CancelMessageMoveTask`` (``aws sqs start-message-move-task`` was a 500 with a stack trace):
 :mod:`infra.local.redrive` implements them; :func:`apply` adds them to moto's SQS endpoint.
@@ -39,7 +43,9 @@ import copy
 import functools
 import logging
 import threading
+import time
 import warnings
+from collections import deque
 from typing import Any
 
 from moto.core.common_models import BaseModel
@@ -47,13 +53,16 @@ from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, BaseResponse
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import StreamShard
-from moto.dynamodbstreams.models import DynamoDBStreamsBackend, ShardIterator
+from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 
 # One lock for every transaction and every stream read of this process's moto.
 STREAM_LOCK = threading.RLock()
 _in_transaction = threading.local()
 
 _applied = False
+
+ITERATOR_LIFETIME = 15 * 60.0  # seconds, as on AWS
+_issued: deque[tuple[float, str]] = deque()  # (when, iterator) for every iterator moto keeps
 
 log = logging.getLogger("infra.local")
 
@@ -114,9 +123,44 @@ def _keep_the_stream() -> None:
 
     setattr(BaseModel, "__new__", staticmethod(new_model))  # noqa: B010
 
-    for name in ("describe_stream", "get_shard_iterator", "get_records"):
-        setattr(DynamoDBStreamsBackend, name, _locked(getattr(DynamoDBStreamsBackend, name)))
-    setattr(ShardIterator, "get", _locked(ShardIterator.get))  # noqa: B010
+    _keep_stream_reads_atomic_and_bounded()
+
+
+def _keep_stream_reads_atomic_and_bounded() -> None:
+    describe_stream = DynamoDBStreamsBackend.describe_stream
+    get_shard_iterator = DynamoDBStreamsBackend.get_shard_iterator
+    get_records = DynamoDBStreamsBackend.get_records
+
+    @functools.wraps(get_shard_iterator)
+    def issue_iterator(self: DynamoDBStreamsBackend, *args: Any, **kwargs: Any) -> Any:
+        with STREAM_LOCK:
+            iterator = get_shard_iterator(self, *args, **kwargs)
+            _keep_iterators_for_their_lifetime(self, iterator.arn)
+            return iterator
+
+    @functools.wraps(get_records)
+    def read_records(self: DynamoDBStreamsBackend, iterator_arn: str, limit: int) -> Any:
+        with STREAM_LOCK:
+            if iterator_arn not in self.shard_iterators:
+                raise ExpiredIteratorError("The iterator expired or is unknown: get a new one.")
+            result = get_records(self, iterator_arn, limit)
+            _keep_iterators_for_their_lifetime(self, result["NextShardIterator"])
+            return result
+
+    setattr(DynamoDBStreamsBackend, "describe_stream", _locked(describe_stream))  # noqa: B010
+    setattr(DynamoDBStreamsBackend, "get_shard_iterator", issue_iterator)  # noqa: B010
+    setattr(DynamoDBStreamsBackend, "get_records", read_records)  # noqa: B010
+
+
+class ExpiredIteratorError(ServiceException):
+    code = "ExpiredIteratorException"
+
+
+def _keep_iterators_for_their_lifetime(backend: DynamoDBStreamsBackend, issued: str) -> None:
+    now = time.monotonic()
+    _issued.append((now, issued))
+    while _issued and now - _issued[0][0] > ITERATOR_LIFETIME:
+        backend.shard_iterators.pop(_issued.popleft()[1], None)
 
 
 class UnsupportedOperationError(ServiceException):

@@ -172,7 +172,10 @@ class StreamPoller(Worker):
                 "TrimmedDataAccessException",
             ):
                 raise
-            self._iterators[shard_id] = self._iterator(shard_id, "TRIM_HORIZON")
+            # A new iterator after the last record read, or where reading this shard began.
+            self._iterators[shard_id] = self._iterator(
+                shard_id, self._started_at.get(shard_id, "TRIM_HORIZON")
+            )
             return False
         records = [lambda_stream_record(record) for record in response.get("Records", [])]
         self._iterators[shard_id] = response.get("NextShardIterator")

@@ -98,8 +98,8 @@ def running_stack(dynamodb_endpoint: str | None, *options: str) -> Iterator[Runn
 @pytest.fixture(scope="session")
 def stack() -> Iterator[RunningStack]:
     """The stack most e2e tests share. Its table is on DynamoDB Local: moto deep-copies the whole
-    table (stream records included) on every transaction, so a long session on moto slows down and
-    grows without bound. `make run`'s default (moto) has its own test in test_default_stack.py."""
+    table on every transaction, so a long session on moto slows down as the table grows.
+    `make run`'s default (moto) has its own tests in test_default_stack.py."""
     with DynamoDBLocal() as dynamodb, running_stack(dynamodb.endpoint) as running:
         yield running
 

@@ -16,8 +16,11 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.dynamodb.models.table import Table as MotoTable
+from moto.dynamodbstreams.models import dynamodbstreams_backends
 
 from infra.dynamodb_local import free_port
+from infra.events import ACCOUNT
+from infra.local import moto_fixes
 from infra.local.aws import MotoEndpoint, Queue, Table, make_queue
 from infra.local.pollers import SqsPoller
 from infra.local.runtime import Invoker
@@ -378,3 +381,27 @@ def test_transactions_leave_no_copy_of_the_table_behind(table):
 
     # Then no more table objects are kept in memory (moto kept every transaction's backup copy)
     assert after == before
+
+
+def test_shard_iterators_expire_and_a_poller_holding_an_expired_one_goes_on(table, monkeypatch):
+    # Given a poller that delivered a, and iterators that live no time at all
+    dynamodb, streams, loyalty_table = table
+    put(dynamodb, loyalty_table, "a")
+    invoker = ScriptedInvoker(lambda event: None)
+    stream_poller = StreamPoller(invoker, SPEC, INSERTS_ONLY, loyalty_table, streams, (None, None), None)
+    stream_poller.run_once()
+    monkeypatch.setattr(moto_fixes, "ITERATOR_LIFETIME", 0.0)
+
+    # When other readers' iterators make the poller's expire, and b is written
+    for _ in range(20):
+        shard = streams.describe_stream(StreamArn=loyalty_table.stream_arn)["StreamDescription"]["Shards"][0]
+        streams.get_shard_iterator(
+            StreamArn=loyalty_table.stream_arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST"
+        )
+    put(dynamodb, loyalty_table, "b")
+    stream_poller.run_once()  # its iterator expired: it gets a new one after a
+    stream_poller.run_once()
+
+    # Then it delivered b next, and the endpoint keeps only the iterators still alive
+    assert [keys(event) for event in invoker.events] == [["a"], ["b"]]
+    assert len(dynamodbstreams_backends[ACCOUNT]["us-east-1"].shard_iterators) <= 2
