@@ -16,8 +16,9 @@ records of the refused transaction (a phantom ``points.redeemed`` for a redempti
 exist) and then nothing at all, since later writes went to the copy. DynamoDB never shows a
 record of a failed transaction. :func:`_keep_the_stream` makes every table keep its one stream:
 after a failed transaction the stream gets back exactly the records it had before it, and the
-restored table writes to that same stream. A lock makes each transaction and each stream read
-atomic with respect to each other, so no reader sees a record of a transaction still in progress.
+restored table writes to that same stream. A lock makes each transaction atomic with respect to
+every other write and every stream read, so no reader sees a record of a transaction still in
+progress and a rollback takes no concurrent write with it.
 (moto raises no ``TransactionConflictException``: a conflict is not a path it has.)
 
 **Memory per transaction.** moto keeps every model object it creates in a class-level list (for
@@ -55,7 +56,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import StreamShard
 from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 
-# One lock for every transaction and every stream read of this process's moto.
+# One lock for every write and every stream read of this process's moto.
 STREAM_LOCK = threading.RLock()
 _in_transaction = threading.local()
 
@@ -108,6 +109,10 @@ def _keep_the_stream() -> None:
                 _in_transaction.active = False
 
     setattr(DynamoDBBackend, "transact_write_items", transact_write_items)  # noqa: B010
+    # Every other write waits for a transaction in progress (as DynamoDB serializes them), so a
+    # rollback never takes a concurrent write's item or record with it.
+    for name in ("put_item", "update_item", "delete_item"):  # batch writes call these
+        setattr(DynamoDBBackend, name, _locked(getattr(DynamoDBBackend, name)))
     # The transaction's backup copy of a table shares its stream instead of copying every record
     # (which made each transaction slower than the last): the rollback above restores it anyway.
     setattr(StreamShard, "__deepcopy__", _copy_shard)  # noqa: B010
