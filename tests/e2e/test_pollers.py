@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import gc
 import json
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
+import moto.dynamodb.models as moto_models
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
@@ -405,3 +407,38 @@ def test_shard_iterators_expire_and_a_poller_holding_an_expired_one_goes_on(tabl
     # Then it delivered b next, and the endpoint keeps only the iterators still alive
     assert [keys(event) for event in invoker.events] == [["a"], ["b"]]
     assert len(dynamodbstreams_backends[ACCOUNT]["us-east-1"].shard_iterators) <= 2
+
+
+def test_a_write_during_a_failing_transaction_is_not_rolled_back_with_it(table, moto_server, monkeypatch):
+    # Given a transaction that pauses on its condition (which then fails) while another client writes
+    dynamodb, streams, loyalty_table = table
+    other_client = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=moto_server)
+    put(dynamodb, loyalty_table, "a")
+    invoker = ScriptedInvoker(lambda event: None)
+    stream_poller = StreamPoller(invoker, SPEC, INSERTS_ONLY, loyalty_table, streams, (None, None), None)
+    stream_poller.run_once()
+    evaluating = threading.Event()
+    evaluate = moto_models.get_filter_expression
+
+    def slow_condition(*args: Any, **kwargs: Any) -> Any:
+        if not evaluating.is_set():
+            evaluating.set()
+            time.sleep(0.5)  # the other client's write arrives meanwhile
+        return evaluate(*args, **kwargs)
+
+    monkeypatch.setattr(moto_models, "get_filter_expression", slow_condition)
+    writer = threading.Thread(
+        target=lambda: evaluating.wait(5) and put(other_client, loyalty_table, "concurrent")
+    )
+    writer.start()
+
+    # When the transaction fails, and the other write is done
+    with pytest.raises(ClientError):
+        dynamodb.transact_write_items(TransactItems=_condition_fails(loyalty_table))
+    writer.join(10)
+    stream_poller.run_once()
+
+    # Then the other write stands, in the table and on the stream (it waited for the transaction)
+    concurrent = {"PK": {"S": "concurrent"}, "SK": {"S": "X"}}
+    assert "Item" in dynamodb.get_item(TableName=loyalty_table.name, Key=concurrent)
+    assert [keys(event) for event in invoker.events] == [["a"], ["concurrent"]]
