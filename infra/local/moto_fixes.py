@@ -179,11 +179,13 @@ def _answer_unsupported_actions() -> None:
     def answering_call_action(self: BaseResponse) -> Any:
         try:
             return call_action(self)
-        except NotImplementedError:
+        except NotImplementedError as missing:
             action = self._get_action()
-            log.warning("the local AWS endpoint does not support %s %s", self.service_name, action)
+            log.warning(
+                "the local AWS endpoint does not support %s %s: %s", self.service_name, action, missing
+            )
             error = UnsupportedOperationError(
-                f"The local AWS endpoint (moto) does not support {self.service_name} {action}."
+                f"The local AWS endpoint (moto) does not support {self.service_name} {action}: {missing}"
             )
             status, headers, body = self.serialized(ActionResult(error))
             headers["status"] = status

@@ -59,7 +59,10 @@ class StreamCheckpoints:
 
     def save(self, poller: str, stream_arn: str, shards: dict[str, str | None]) -> None:
         with self._lock:
-            self._positions[poller] = {"stream_arn": stream_arn, "shards": dict(shards)}
+            kept = {"stream_arn": stream_arn, "shards": dict(shards)}
+            if self._positions.get(poller) == kept:
+                return
+            self._positions[poller] = kept
             temporary = self._path.with_suffix(".tmp")
             temporary.write_text(json.dumps(self._positions, indent=1, sort_keys=True))
             os.replace(temporary, self._path)
