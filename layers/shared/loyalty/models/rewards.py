@@ -270,6 +270,10 @@ class DrawResponse(ResponseModel):
     created_at: datetime
 
 
+class DrawRecordResponse(DrawResponse):
+    prize_table: Lottery = Field(description="The prize table the roll was mapped on, for audits")
+
+
 class CouponTemplatesPage(ResponseModel):
     items: list[CouponTemplateResponse]
     next_cursor: str | None

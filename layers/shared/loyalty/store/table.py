@@ -111,9 +111,14 @@ def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    # DynamoDB numbers arrive as Decimal; every number we store is an integer (points, versions).
+    # DynamoDB numbers arrive as Decimal, at every depth of a map or list; every number we store
+    # is an integer (points, versions, weights), so a read gives plain JSON-ready values.
     if isinstance(value, Decimal):
         return int(value)
+    if isinstance(value, dict):
+        return {key: _plain(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_plain(inner) for inner in value]
     return value
 
 
