@@ -157,6 +157,13 @@ class HoldClosedError(ConflictError):
     title = "The hold is no longer open"
 
 
+class HoldOrderMismatchError(ConflictError):
+    """The hold was made for one order and a capture names another."""
+
+    problem = "hold-order-mismatch"
+    title = "The hold was made for another order"
+
+
 class CouponNotFoundError(NotFoundError):
     problem = "coupon-not-found"
     title = "Coupon not found"
