@@ -508,6 +508,8 @@ class LedgerStore(TableStore):
                         "to_tier": change.to_tier,
                         "reason": change.reason,
                         "detail": change.detail,
+                        "assignment_reason": change.note,
+                        "actor": change.actor,
                         "created_at": now.isoformat(),
                     }
                 ),
