@@ -71,9 +71,12 @@ def build_resolver(*routers: Router) -> APIGatewayHttpResolver:
     return app
 
 
-def respond(outcome: Outcome) -> Response[str]:
+def respond(outcome: Outcome, headers: Mapping[str, str] | None = None) -> Response[str]:
     if outcome.status == 204:
-        return Response(status_code=204, body="")
+        return Response(status_code=204, body="", headers=dict(headers or {}))
     return Response(
-        status_code=outcome.status, content_type="application/json", body=json.dumps(outcome.body)
+        status_code=outcome.status,
+        content_type="application/json",
+        body=json.dumps(outcome.body),
+        headers=dict(headers or {}),
     )

@@ -62,6 +62,8 @@ class TierBenefitsView(ResponseModel):
 class TierAssignmentView(ResponseModel):
     tier_id: str
     until: date | None = Field(default=None, description="Inclusive; null: until withdrawn")
+    reason: str | None = Field(default=None, description="Why it was assigned, as the admin said")
+    assigned_by: str | None = Field(default=None, description="The id of the API key that assigned it")
 
 
 class TierView(ResponseModel):

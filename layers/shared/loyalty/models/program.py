@@ -50,9 +50,10 @@ ONE = Decimal(1)
 
 
 def _server_owned_version(value: object) -> object:
-    # The server owns the version: whatever a client sends (even nonsense) is no reason to refuse
-    # the document, and the PUT handler overwrites it anyway.
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else 1
+    # The server owns the version: whatever a client sends is no reason to refuse the document as
+    # invalid. A value that is no version at all (text, 0, true) becomes 0, which no program
+    # ever is, so a PUT carrying it is 409 like any stale version.
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else 0
 
 
 class EarnRules(StrictModel):
@@ -390,7 +391,9 @@ def standard_activities() -> dict[str, ActivityRule]:
 
 class Program(StrictModel):
     version: Annotated[int, BeforeValidator(_server_owned_version)] = Field(
-        default=1, description="Owned by the server: any value is accepted on input and replaced"
+        default=1,
+        description="Set by the server. On PUT, the version the document was read at: it publishes "
+        "only while that is still the current version (else 409); without it, over whatever is current",
     )
     name: str = Field(default="Loyalty program", min_length=1, max_length=200)
     currency: CurrencyCode = "CNY"
@@ -423,6 +426,14 @@ class Program(StrictModel):
     redemption: RedemptionPolicy = RedemptionPolicy()
     reminders: Reminders = Reminders()
     sunset: Sunset | None = Field(default=None, description="Set to end the program")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_version_is_none(cls, data: object) -> object:
+        # "version": null says as much as no version at all: an unconditional PUT.
+        if isinstance(data, dict) and "version" in data and data["version"] is None:
+            return {key: value for key, value in data.items() if key != "version"}
+        return data
 
     @field_validator("timezone")
     @classmethod

@@ -125,7 +125,11 @@ class HoldResponse(ResponseModel):
 
 
 class CaptureRequest(StrictModel):
-    order_id: NaturalId
+    order_id: NaturalId | None = Field(
+        default=None,
+        description="The order the points pay for; a hold made for an order is captured for that "
+        "one only (another is 409), and none given means it",
+    )
 
 
 class CheckoutPreviewRequest(StrictModel):
@@ -268,6 +272,10 @@ class DrawResponse(ResponseModel):
     entry_id: str | None = None
     balance: Balance | None = None
     created_at: datetime
+
+
+class DrawRecordResponse(DrawResponse):
+    prize_table: Lottery = Field(description="The prize table the roll was mapped on, for audits")
 
 
 class CouponTemplatesPage(ResponseModel):

@@ -70,4 +70,4 @@ def assign_tier(
     member_id: Annotated[str, Path(pattern=ID_PATTERN)], body: TierAssignmentRequest
 ) -> Response[str]:
     principal = require(router, "admin")
-    return respond(tiers.assign_tier(default_context(), principal.tenant_id, member_id, body))
+    return respond(tiers.assign_tier(default_context(), principal, member_id, body))

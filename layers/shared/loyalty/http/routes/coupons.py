@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from loyalty.http.auth import require
+from loyalty.http.paging import Cursor, Limit
 from loyalty.http.resolver import respond
 from loyalty.http.routes.docs import responses
 from loyalty.models.common import ID_PATTERN
@@ -25,6 +26,7 @@ from loyalty.models.rewards import (
 )
 from loyalty.operations import coupons
 from loyalty.operations.context import default_context
+from loyalty.operations.paging import DEFAULT_PAGE
 
 router = Router()
 Id = Annotated[str, Path(pattern=ID_PATTERN)]
@@ -39,9 +41,9 @@ def put_template(template_id: Id, body: CouponTemplate) -> Response[str]:
 
 
 @router.get("/v1/coupon-templates", responses=responses(200, CouponTemplatesPage), tags=["coupons"])
-def list_templates() -> Response[str]:
+def list_templates(limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Response[str]:
     principal = require(router, "server")
-    return respond(coupons.list_templates(default_context(), principal.tenant_id))
+    return respond(coupons.list_templates(default_context(), principal.tenant_id, limit, cursor))
 
 
 @router.post(
@@ -53,9 +55,11 @@ def issue(member_id: Id, body: CouponIssueRequest) -> Response[str]:
 
 
 @router.get("/v1/members/<member_id>/coupons", responses=responses(200, CouponsPage, 404), tags=["coupons"])
-def list_member_coupons(member_id: Id) -> Response[str]:
+def list_member_coupons(member_id: Id, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Response[str]:
     principal = require(router, "server")
-    return respond(coupons.list_member_coupons(default_context(), principal.tenant_id, member_id))
+    return respond(
+        coupons.list_member_coupons(default_context(), principal.tenant_id, member_id, limit, cursor)
+    )
 
 
 @router.post("/v1/coupons/<code>/check", responses=responses(200, CouponCheckResponse, 404), tags=["coupons"])

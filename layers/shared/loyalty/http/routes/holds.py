@@ -51,7 +51,7 @@ def read_hold(hold_id: Id) -> Response[str]:
 
 
 @router.post("/v1/holds/<hold_id>/capture", responses=responses(200, HoldResponse, 404, 409), tags=["holds"])
-def capture(hold_id: Id, body: CaptureRequest) -> Response[str]:
+def capture(hold_id: Id, body: CaptureRequest | None = None) -> Response[str]:
     principal = require(router, "server")
     return respond(holds.capture_hold(default_context(), principal.tenant_id, hold_id, body))
 

@@ -12,7 +12,7 @@ from loyalty.http.auth import require
 from loyalty.http.resolver import respond
 from loyalty.http.routes.docs import responses
 from loyalty.models.common import ID_PATTERN
-from loyalty.models.rewards import DrawRequest, DrawResponse, Lottery, LotteryResponse
+from loyalty.models.rewards import DrawRecordResponse, DrawRequest, DrawResponse, Lottery, LotteryResponse
 from loyalty.operations import lotteries
 from loyalty.operations.context import default_context
 
@@ -41,7 +41,9 @@ def draw(member_id: Id, body: DrawRequest) -> Response[str]:
 
 
 @router.get(
-    "/v1/members/<member_id>/draws/<draw_id>", responses=responses(200, DrawResponse, 404), tags=["lotteries"]
+    "/v1/members/<member_id>/draws/<draw_id>",
+    responses=responses(200, DrawRecordResponse, 404),
+    tags=["lotteries"],
 )
 def read_draw(member_id: Id, draw_id: Id) -> Response[str]:
     principal = require(router, "server")

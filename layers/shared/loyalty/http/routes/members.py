@@ -6,9 +6,10 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from loyalty.http.auth import require
+from loyalty.http.paging import Cursor, Limit
 from loyalty.http.resolver import respond
 from loyalty.http.routes.docs import responses
 from loyalty.models.api import EnrollRequest, MemberResponse, TransactionsPage
@@ -16,6 +17,7 @@ from loyalty.models.common import ID_PATTERN
 from loyalty.observability import count
 from loyalty.operations import members
 from loyalty.operations.context import default_context
+from loyalty.operations.paging import DEFAULT_PAGE
 
 router = Router()
 MemberId = Annotated[str, Path(pattern=ID_PATTERN)]
@@ -40,8 +42,8 @@ def read_member(member_id: MemberId) -> Response[str]:
 )
 def list_transactions(
     member_id: MemberId,
-    limit: Annotated[int, Query(ge=1, le=members.MAX_PAGE)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Limit = DEFAULT_PAGE,
+    cursor: Cursor = None,
 ) -> Response[str]:
     principal = require(router, "server")
     return respond(

@@ -5,11 +5,13 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from loyalty.domain.publishing import etag
 from loyalty.http.auth import require
 from loyalty.http.resolver import respond
 from loyalty.http.routes.docs import responses
 from loyalty.models.api import HealthResponse
 from loyalty.models.program import Program
+from loyalty.operations import programs
 from loyalty.operations.context import Outcome, default_context
 
 router = Router()
@@ -24,8 +26,8 @@ def health() -> Response[str]:
 @router.get("/v1/program", responses=responses(200, Program, 404), tags=["program"])
 def read_program() -> Response[str]:
     principal = require(router, "server")
-    program = default_context().programs.get(principal.tenant_id)
-    return respond(Outcome(200, program.model_dump(mode="json")))
+    program = programs.current_program(default_context(), principal.tenant_id)
+    return respond(Outcome(200, program.model_dump(mode="json")), {"ETag": etag(program.version)})
 
 
 @router.get("/v1/openapi.json", tags=["meta"], security=[{}], include_in_schema=False)

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 
+from loyalty.domain.publishing import etag
 from loyalty.http.auth import require
 from loyalty.http.resolver import respond
 from loyalty.http.routes.docs import responses
@@ -18,10 +19,17 @@ from loyalty.operations.context import default_context
 router = Router()
 
 
-@router.put("/v1/program", responses=responses(200, Program, 409), tags=["program"])
-def publish_program(body: Program) -> Response[str]:
+@router.put("/v1/program", responses=responses(200, Program, 409, 412), tags=["program"])
+def publish_program(
+    body: Program,
+    if_match: Annotated[
+        str | None,
+        Header(max_length=500, description='The ETag of the version edited (GET\'s), e.g. "3"; stale: 412'),
+    ] = None,
+) -> Response[str]:
     principal = require(router, "admin")
-    return respond(programs.publish_program(default_context(), principal, body))
+    outcome = programs.publish_program(default_context(), principal, body, if_match)
+    return respond(outcome, {"ETag": etag(outcome.body["version"])})
 
 
 @router.get("/v1/program/versions/<version>", responses=responses(200, Program, 404), tags=["program"])

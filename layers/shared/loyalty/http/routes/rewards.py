@@ -6,9 +6,10 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from loyalty.http.auth import require
+from loyalty.http.paging import Cursor, Limit
 from loyalty.http.resolver import respond
 from loyalty.http.routes.docs import responses
 from loyalty.models.common import ID_PATTERN
@@ -16,6 +17,7 @@ from loyalty.models.rewards import RedemptionRequest, RedemptionResponse, Reward
 from loyalty.observability import count
 from loyalty.operations import redemptions
 from loyalty.operations.context import default_context
+from loyalty.operations.paging import DEFAULT_PAGE
 
 router = Router()
 Id = Annotated[str, Path(pattern=ID_PATTERN)]
@@ -29,8 +31,8 @@ def put_reward(reward_id: Id, body: Reward) -> Response[str]:
 
 @router.get("/v1/rewards", responses=responses(200, RewardsPage), tags=["rewards"])
 def list_rewards(
-    limit: Annotated[int, Query(ge=1, le=redemptions.MAX_PAGE)] = 50,
-    cursor: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+    limit: Limit = DEFAULT_PAGE,
+    cursor: Cursor = None,
 ) -> Response[str]:
     principal = require(router, "server")
     return respond(redemptions.list_rewards(default_context(), principal.tenant_id, limit, cursor))
