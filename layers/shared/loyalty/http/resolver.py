@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from functools import cached_property
 from typing import Any, Literal, cast
 
@@ -142,11 +142,6 @@ def build_resolver(*routers: Router) -> LoyaltyResolver:
     for router in routers:
         app.include_router(router)
     return app
-
-
-def declared_routes(app: LoyaltyResolver) -> Iterable[tuple[str, Access | None]]:
-    """Every route of `app` as ("METHOD /path/{param}", the access it declares)."""
-    return ((f"{route.method} {route.openapi_path}", _access(route)) for route in app.routes())
 
 
 def respond(outcome: Outcome) -> Response[str]:
