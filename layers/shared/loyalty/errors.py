@@ -93,6 +93,13 @@ class InvalidRequestError(LoyaltyError):
     title = "Invalid request"
 
 
+class OccurredInTheFutureError(InvalidRequestError):
+    """`occurred_at` later than now beyond the clock skew allowed: a request no later retry can fix,
+    so it is a validation error (and a dead letter on the purchase queue)."""
+
+    problem = "validation-error"
+
+
 class UnauthorizedError(LoyaltyError):
     status = 401
     problem = "unauthorized"
