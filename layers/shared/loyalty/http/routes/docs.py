@@ -32,6 +32,7 @@ PROBLEMS = {
     404: "Not found (or another tenant's)",
     409: "Conflict: the natural id was used with another request, or the state forbids it",
     413: "Body over 256 KiB",
+    412: "Precondition failed: the `If-Match` ETag is not the current version",
     415: "The body is not application/json",
     422: "The request does not match the schema or the program",
     503: "Temporarily unavailable: retry the same request",
