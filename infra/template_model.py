@@ -86,6 +86,9 @@ class QueueSpec:
     retention: int  # MessageRetentionPeriod, seconds
 
 
+DEFAULT_ROUTE = "$default"  # the route of whatever request matches no other
+
+
 @dataclass(frozen=True)
 class HttpRoute:
     method: str  # upper case, e.g. "POST"
@@ -237,6 +240,8 @@ def _queue_spec(logical_id: str, props: dict[str, Any]) -> QueueSpec:
 def _http_route(event_props: dict[str, Any], api_has_default_authorizer: bool) -> HttpRoute:
     authorizer = _mapping(event_props.get("Auth")).get("Authorizer")
     auth = api_has_default_authorizer if authorizer is None else authorizer != "NONE"
+    if "Path" not in event_props and "Method" not in event_props:  # SAM's $default route
+        return HttpRoute(method="ANY", path=DEFAULT_ROUTE, auth=auth)
     return HttpRoute(method=str(event_props["Method"]).upper(), path=str(event_props["Path"]), auth=auth)
 
 

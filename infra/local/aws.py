@@ -20,6 +20,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
 
+from infra.local import moto_fixes
 from infra.template_model import TableSpec, TemplateModel
 
 log = logging.getLogger("infra.local")
@@ -51,6 +52,7 @@ class MotoEndpoint:
 
     def start(self) -> None:
         ensure_free(self.port, "AWS endpoint")
+        moto_fixes.apply()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
 

@@ -8,24 +8,35 @@ the HTTP port last, so the API only accepts connections once everything exists.
 
 from __future__ import annotations
 
+import dataclasses
+import fcntl
 import hashlib
 import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
+from infra.dynamodb_local import ROOT, DynamoDBLocal
 from infra.local.aws import Clients, MotoEndpoint, Resources, create_resources, ensure_free, make_clients
 from infra.local.http import HttpServer, LocalApi, UnknownScheduleError
 from infra.local.pollers import SqsPoller
 from infra.local.runtime import Invoker, LocalGateway, Worker
 from infra.local.scheduler import Schedule, Scheduler, run_schedule, template_schedules
-from infra.local.streams import StreamPoller, stream_failure_policy
+from infra.local.streams import StreamCheckpoints, StreamPoller, stream_failure_policy
 from infra.local.tap import EventTap
 from infra.template_model import TemplateModel, load_template
 
 log = logging.getLogger("infra.local")
+
+DATA_DIR = ROOT / ".cache" / "local-data"
+_TRUE = ("1", "true", "yes", "on")
+
+
+class DataDirInUseError(OSError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,8 @@ class StackConfig:
     server_key: str = "demo-server"
     operator_key: str = "demo-operator"
     prefix: str = "loyalty-local"  # the table and bus names, and the queues' name prefix
+    persist: bool = False  # the table on a DynamoDB Local the stack starts, its data in data_dir
+    data_dir: Path = DATA_DIR
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> StackConfig:
@@ -49,6 +62,8 @@ class StackConfig:
             admin_key=env.get("LOYALTY_ADMIN_KEY") or "demo-admin",
             server_key=env.get("LOYALTY_SERVER_KEY") or "demo-server",
             operator_key=env.get("LOYALTY_OPERATOR_KEY") or "demo-operator",
+            persist=(env.get("LOYALTY_PERSIST") or "").strip().lower() in _TRUE,
+            data_dir=Path(env.get("LOYALTY_DATA_DIR") or DATA_DIR),
         )
 
 
@@ -65,6 +80,9 @@ class Stack:
         self.workers: list[Worker] = []
         self.http: HttpServer | None = None
         self.tap: EventTap | None = None
+        self.dynamodb_local: DynamoDBLocal | None = None
+        self._checkpoints: StreamCheckpoints | None = None
+        self._data_lock: IO[str] | None = None
         self._clients: Clients | None = None
 
     # ------------------------------------------------------------------------------ lifecycle
@@ -79,6 +97,9 @@ class Stack:
     def _start(self) -> None:
         config = self.config
         ensure_free(config.port, "HTTP API")
+        if config.persist:
+            self._start_persistent_table()
+            config = self.config
         self._aws_environment()
         self.moto.start()
         clients = self._clients = make_clients(config.region, self.moto.url, config.dynamodb_endpoint)
@@ -117,6 +138,28 @@ class Stack:
                 log.warning("%s did not stop in time", worker.name)
         self.workers = []
         self.moto.stop()
+        if self.dynamodb_local is not None:
+            self.dynamodb_local.stop()
+            self.dynamodb_local = None
+        if self._data_lock is not None:
+            self._data_lock.close()  # releases the lock
+            self._data_lock = None
+
+    def _start_persistent_table(self) -> None:
+        """DynamoDB Local with its data in ``data_dir`` (one stack at a time), the table's endpoint."""
+        data_dir = self.config.data_dir.resolve()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        lock = (data_dir / ".lock").open("w")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            lock.close()
+            raise DataDirInUseError(f"another local stack keeps its data in {data_dir}") from error
+        self._data_lock = lock
+        log.info("starting DynamoDB Local with its data in %s", data_dir)
+        self.dynamodb_local = DynamoDBLocal(db_path=data_dir).start()
+        self._checkpoints = StreamCheckpoints(data_dir / "stream-positions.json")
+        self.config = dataclasses.replace(self.config, dynamodb_endpoint=self.dynamodb_local.endpoint)
 
     def _aws_environment(self) -> None:
         env, config = os.environ, self.config
@@ -175,7 +218,14 @@ class Stack:
                 failure = (retries, self.resources.queues.get(destination) if destination else None)
                 pollers.append(
                     StreamPoller(
-                        self.invoker, spec, stream_source, table, clients.streams, failure, clients.sqs
+                        self.invoker,
+                        spec,
+                        stream_source,
+                        table,
+                        clients.streams,
+                        failure,
+                        clients.sqs,
+                        self._checkpoints,
                     )
                 )
         return pollers
@@ -213,7 +263,9 @@ class Stack:
             f"                {queue.name}  {queue.url}" for queue in resources.queues.values()
         )
         tables = ", ".join(table.name for table in resources.tables.values())
-        storage = config.dynamodb_endpoint or "moto (in process)"
+        storage = config.dynamodb_endpoint or "moto (in process; gone when stopped)"
+        if config.persist:
+            storage += f" (DynamoDB Local, data kept in {config.data_dir})"
         return (
             "Loyalty local stack is ready\n"
             f"  HTTP API      {self.http.url if self.http else '-'}   (GET /v1/health, /v1/openapi.json)\n"

@@ -4,6 +4,8 @@ the stream delivers it."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from infra.events import dynamodb_stream_event
@@ -52,3 +54,34 @@ def test_signup_and_purchase_coupons_are_issued_once_from_the_stream(api, shop, 
     # Then the member has one welcome coupon and one per purchase; the other tenant's member none
     assert coupons(api, shop, "m1") == ["come-back", "come-back", "welcome"]
     assert coupons(api, rival, "m1") == []
+
+
+def test_an_order_that_earned_no_points_gives_no_return_coupon(api, shop, aws, dynamodb_local):
+    # Given a template issued after each purchase, and a member
+    put_template(api, shop, "come-back", ["purchase"])
+    assert api.call("POST", "/v1/members", {"member_id": "m1"}, key=shop.server_key).status == 201
+    # And three orders: one that earns 30 points, one too small to earn a point (0.50 at one point
+    # per yuan, rounded down) and one older than the program's 90 days
+    orders = {
+        "earns": {"amount": "30.00"},
+        "too-small": {"amount": "0.50"},
+        "too-old": {"amount": "30.00", "occurred_at": (datetime.now(UTC) - timedelta(days=100)).isoformat()},
+    }
+    earned = {}
+    for order_id, extra in orders.items():
+        body = {"order_id": order_id, "member_id": "m1", "currency": "CNY", **extra}
+        response = api.call("POST", "/v1/purchases", body, key=shop.server_key)
+        assert response.status == 201, response.body
+        earned[order_id] = response.json()["points_earned"]
+    assert earned == {"earns": 30, "too-small": 0, "too-old": 0}
+
+    # When the stream's records reach the CouponIssuer function (those its filter lets through)
+    arn, records = stream_records(aws, dynamodb_local)
+    spec = load_template().function("CouponIssuerFunction")
+    [source] = spec.stream_sources
+    records = [record for record in records if record_passes(source.filter_patterns, record)]
+    assert invoke(spec, load_handler(spec), dynamodb_stream_event(records, arn)) == {"batchItemFailures": []}
+
+    # Then only the order that earned points gave a return coupon
+    response = api.call("GET", "/v1/members/m1/coupons", key=shop.server_key)
+    assert [coupon["template_id"] for coupon in response.json()["items"]] == ["come-back"]

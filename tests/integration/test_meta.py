@@ -82,3 +82,55 @@ def test_the_program_is_published_to_server_keys(api, shop):
     assert program["earn"]["points_per_unit"] == 1
     assert program["currency"] == "CNY"
     assert program["point_value"] == {"points": 100, "amount": "1.00"}
+
+
+def test_every_operation_is_documented_with_its_scope_and_its_error_responses(api):
+    # Given the served OpenAPI document
+    document = json.loads(api.call("GET", "/v1/openapi.json").body)
+    assert "API.md" not in document["info"]["description"]  # the guide is docs/api.md in the repository
+
+    # When walking every operation
+    missing: list[str] = []
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            label = f"{method.upper()} {path}"
+            responses = set(operation["responses"])
+            scope = operation.get("x-key-scope")
+            summary = operation.get("summary") or ""
+            # Then each has a summary of its own (not powertools' "METHOD /path"), a description,
+            # the key scope it needs, and the problems it can answer
+            if not summary or summary == label or path in summary:
+                missing.append(f"{label}: summary")
+            if len(operation.get("description") or "") < 20:
+                missing.append(f"{label}: description")
+            if scope not in {"public", "server", "admin", "operator"}:
+                missing.append(f"{label}: x-key-scope")
+            expected = {"422"}
+            if scope != "public":
+                expected |= {"401", "403"}
+            if "requestBody" in operation:
+                expected |= {"415", "400", "413"}
+            if "{" in path and method != "put":  # a PUT of a named resource creates it
+                expected.add("404")
+            if "201" in responses and any(
+                name.endswith("_id") for name in _body_schema(document, operation).get("required", [])
+            ):
+                expected.add("409")  # a create with a natural id: another body under the same id
+            for status in sorted(expected - responses):
+                missing.append(f"{label}: {status}")
+            for status in responses:
+                if status.startswith(("4", "5")):
+                    content = operation["responses"][status].get("content", {})
+                    if "application/problem+json" not in content:
+                        missing.append(f"{label}: {status} is not problem+json")
+    assert not missing, "\n".join(missing)
+    # And enrolment documents its replay's 200
+    enrol = document["paths"]["/v1/members"]["post"]["responses"]
+    assert {"200", "201", "409"} <= set(enrol)
+
+
+def _body_schema(document: dict, operation: dict) -> dict:
+    schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+    if "$ref" in schema:
+        return document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema

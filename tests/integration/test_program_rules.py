@@ -141,6 +141,61 @@ def test_the_referrer_earns_once_when_the_referee_first_buys(aws, context):
     assert_adds_up(state)
 
 
+def refund(context, refund_id, order_id, amount):
+    request = RefundRequest(refund_id=refund_id, amount=Decimal(amount))
+    return purchases.refund_purchase(context, "shop", order_id, request)
+
+
+def test_a_full_refund_of_the_first_purchase_takes_the_referral_bonus_back_once(aws, context):
+    # Given bob, referred by alice, paid her 500 points with his first purchase
+    enrol(context, "alice")
+    enrol(context, "bob", referrer_id="alice")
+    buy(context, "o1", "bob", "10.00")
+    assert view(context, "alice")["balance"]["available"] == 100 + 500
+
+    # When the purchase is refunded in part (the bonus stays: bob did buy), then the rest, and
+    # the last refund is sent again
+    refund(context, "r1", "o1", "4.00")
+    assert view(context, "alice")["balance"]["available"] == 600
+    last = refund(context, "r2", "o1", "6.00")
+    again = refund(context, "r2", "o1", "6.00")
+
+    # Then the refund that made it whole took the bonus back from alice, once, with its ids
+    assert (again.replayed, again.body) == (True, last.body)
+    assert view(context, "alice")["balance"]["available"] == 100
+    alice = member_state(aws.dynamodb, aws.table_name, "shop", "alice")
+    taken = [entry for entry in alice.entries if entry["type"] == "clawback"]
+    assert [(e["points"], e["source"], e["order_id"], e["refund_id"], e["referee_id"]) for e in taken] == [
+        (-500, "referral", "o1", "r2", "bob")
+    ]
+    assert_adds_up(alice)
+    bob = member_state(aws.dynamodb, aws.table_name, "shop", "bob")
+    assert bob.available == 100  # his own purchase points went back too, his signup bonus stays
+    assert_adds_up(bob)
+
+
+def test_a_referral_bonus_already_spent_is_taken_back_as_debt(aws, context):
+    from loyalty.models.api import AdjustmentRequest
+    from loyalty.operations import adjustments
+
+    # Given alice spent all but 50 of her points, the referral bonus included
+    enrol(context, "alice")
+    enrol(context, "bob", referrer_id="alice")
+    buy(context, "o1", "bob", "10.00")
+    spend = AdjustmentRequest(adjustment_id="spent", points=-550, reason="redeemed in store")
+    adjustments.adjust(context, ADMIN, "alice", spend)
+
+    # When bob's first purchase is refunded in full
+    refund(context, "r1", "o1", "10.00")
+
+    # Then alice's balance stops at zero and the rest of the bonus is debt
+    alice = view(context, "alice")
+    assert (alice["balance"]["available"], alice["debt"]) == (0, 450)
+    state = member_state(aws.dynamodb, aws.table_name, "shop", "alice")
+    assert (state.entries[-1]["points"], state.entries[-1]["debt_incurred"]) == (-50, 450)
+    assert_adds_up(state)
+
+
 def test_back_dated_purchases_earn_nothing_with_the_reason(context, clock):
     enrol(context, "m1")
     earned = buy(context, "o1", "m1", "10.00", occurred_at=clock() - timedelta(days=91))

@@ -169,3 +169,93 @@ def test_after_the_last_redeeming_day_points_cannot_be_spent(aws, context, sunse
     clock.now = shanghai(LAST_REDEEMING + timedelta(days=1), 0)
     with pytest.raises(ProgramEndedError):
         holds.reserve(context, "shop", "m1", HoldRequest(hold_id="h-late", points=10))
+
+
+def test_points_on_a_hold_open_at_the_sunset_expire_with_the_rest_and_the_hold_closes(
+    aws, context, jobs, sunset, clock
+):
+    from loyalty.errors import HoldClosedError, ProgramEndedError
+    from loyalty.models.rewards import CaptureRequest, HoldRequest
+    from loyalty.operations import holds
+
+    # Given m1 (500 points) puts 50 on a hold on the last redeeming day, open for two days, and
+    # m2 puts all its 100 points on a hold
+    clock.now = shanghai(LAST_REDEEMING, 22)
+    day = 2 * 24 * 3600
+    assert (
+        holds.reserve(context, "shop", "m1", HoldRequest(hold_id="h-1", points=50, ttl_seconds=day)).status
+        == 201
+    )
+    assert (
+        holds.reserve(context, "shop", "m2", HoldRequest(hold_id="h-2", points=100, ttl_seconds=day)).status
+        == 201
+    )
+    # And a capture after the last redeeming day is refused: spending ended with the program
+    clock.now = shanghai(LAST_REDEEMING + timedelta(days=1), 0)
+    with pytest.raises(ProgramEndedError):
+        holds.capture_hold(context, "shop", "h-1", CaptureRequest(order_id="o-late"))
+
+    # When the sunset runs (twice: the second finds nothing to do)
+    after = run_expiry(context, jobs, clock.now)
+    again = run_expiry(context, jobs, clock.now + timedelta(hours=5))
+
+    # Then every point ended, the held ones included, in the one sunset entry of each member
+    assert (after.sunset_members_expired, after.sunset_points_expired) == (2, 600)
+    assert again.sunset_members_expired == 0
+    for member_id, total, held in (("m1", 500, 50), ("m2", 100, 100)):
+        member = state(aws, member_id)
+        assert (member.available, member.pending, member.held, member.lots, member.held_lots) == (
+            0,
+            0,
+            0,
+            [],
+            [],
+        )
+        assert_adds_up(member)
+        last = member.entries[-1]
+        assert (last["type"], last["points"], last["held"], last["reason"]) == (
+            "sunset",
+            -total,
+            -held,
+            "program_ended",
+        )
+        assert [e["type"] for e in member.entries].count("sunset") == 1
+    assert holds.read_hold(context, "shop", "h-1").body["status"] == "released"
+    # And releasing or capturing the hold afterwards gives nothing back
+    with pytest.raises(HoldClosedError):
+        holds.release_hold(context, "shop", "h-1")
+    with pytest.raises((HoldClosedError, ProgramEndedError)):
+        holds.capture_hold(context, "shop", "h-2", CaptureRequest(order_id="o-late"))
+    clock.advance(days=3)  # and the hold's own expiry sweep finds it closed
+    assert holds.sweep_expired_holds(context, clock.now).holds_released == 0
+    for member_id in ("m1", "m2"):
+        member = state(aws, member_id)
+        assert (member.available, member.held) == (0, 0)
+        assert_adds_up(member)
+
+
+def test_holds_beyond_what_one_transaction_closes_are_released_first_then_expire(
+    aws, context, jobs, sunset, clock, monkeypatch
+):
+    from loyalty.models.rewards import HoldRequest
+    from loyalty.operations import holds
+    from loyalty.operations import sunset as sunset_run
+
+    # Given m1 has three open holds and the sunset's transaction closes at most one
+    monkeypatch.setattr(sunset_run, "HOLDS_PER_SUNSET", 1)
+    clock.now = shanghai(LAST_REDEEMING, 22)
+    for index in range(3):
+        request = HoldRequest(hold_id=f"h-{index}", points=10, ttl_seconds=3 * 24 * 3600)
+        assert holds.reserve(context, "shop", "m1", request).status == 201
+
+    # When the sunset runs
+    after = run_expiry(context, jobs, shanghai(LAST_REDEEMING + timedelta(days=1), 1))
+
+    # Then every hold is closed and all 500 points ended in m1's one sunset entry
+    assert (after.sunset_members_expired, after.sunset_points_expired) == (2, 600)
+    member = state(aws, "m1")
+    assert (member.available, member.held, member.lots, member.held_lots) == (0, 0, [], [])
+    assert_adds_up(member)
+    assert [e["type"] for e in member.entries].count("sunset") == 1
+    assert member.entries[-1]["points"] == -500
+    assert {holds.read_hold(context, "shop", f"h-{i}").body["status"] for i in range(3)} == {"released"}

@@ -42,6 +42,7 @@ SPENDING = (
     "http 409 reward-unavailable",
     "http 409 redemption-state",
     "http 409 hold-closed",
+    "http 409 hold-order-mismatch",
     "http 409 coupon-unusable",
     "lapsed holds released by a spend or capture",
     "lapsed holds released by the sweep run",

@@ -14,9 +14,40 @@ BASE = {"tenant_id": "acme", "member_id": "m1", "created_at": "2027-03-15T00:05:
     [
         pytest.param({"SK": "MEMBER"}, CouponTrigger("acme", "m1", "signup", "m1"), id="enrolment"),
         pytest.param(
-            {"SK": "LEDGER#000000000002", "type": "earn", "source": "purchase", "order_id": "o1"},
+            {
+                "SK": "LEDGER#000000000002",
+                "type": "earn",
+                "source": "purchase",
+                "order_id": "o1",
+                "points": 30,
+            },
             CouponTrigger("acme", "m1", "purchase", "o1"),
             id="purchase",
+        ),
+        pytest.param(
+            # too old, below the minimum, after the sunset: the order earned nothing, no return coupon
+            {
+                "SK": "LEDGER#000000000002",
+                "type": "earn",
+                "source": "purchase",
+                "order_id": "o1",
+                "points": 0,
+            },
+            None,
+            id="purchase-that-earned-nothing",
+        ),
+        pytest.param(
+            # all 30 points paid back the member's debt: the order earned them all the same
+            {
+                "SK": "LEDGER#000000000002",
+                "type": "earn",
+                "source": "purchase",
+                "order_id": "o1",
+                "points": 0,
+                "debt_settled": 30,
+            },
+            CouponTrigger("acme", "m1", "purchase", "o1"),
+            id="purchase-that-settled-debt",
         ),
         pytest.param(
             # written 2026-12-31T16:05Z, 1 January 2027 in Shanghai: the program's year, not UTC's

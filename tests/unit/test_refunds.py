@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loyalty.domain.refunds import clawback_points
+from loyalty.domain.refunds import clawback_points, referral_clawback
 from loyalty.errors import RefundExceedsPurchaseError
 
 
@@ -45,3 +45,18 @@ def test_partial_refunds_adding_up_to_the_purchase_take_back_exactly_what_it_ear
         refunded += Decimal(part) / 100
         clawed += step
     assert clawed == earned
+
+
+@pytest.mark.parametrize(
+    ("fully_refunded", "already_taken", "expected"),
+    [
+        pytest.param(True, False, 500, id="the-refund-that-makes-it-whole-takes-it-all"),
+        pytest.param(False, False, 0, id="a-partial-refund-keeps-the-bonus"),
+        pytest.param(True, True, 0, id="never-twice"),
+    ],
+)
+def test_the_referral_bonus_goes_back_with_a_full_refund_only(fully_refunded, already_taken, expected):
+    assert (
+        referral_clawback(referral_points=500, already_taken=already_taken, fully_refunded=fully_refunded)
+        == expected
+    )

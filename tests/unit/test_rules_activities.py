@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 
 from loyalty.domain.awards import MemberFacts
+from loyalty.domain.counters import activity_keys, activity_period_key
 from loyalty.domain.rules import (
-    activity_keys,
-    activity_period_key,
     evaluate_activity,
     evaluate_referral,
     evaluate_signup,

@@ -11,8 +11,13 @@ from pydantic import ValidationError
 
 from loyalty.domain.awards import MemberFacts
 from loyalty.domain.ledger import Account, Lot, expire
-from loyalty.domain.rules import evaluate_activity, evaluate_purchase, evaluate_referral, evaluate_signup
-from loyalty.domain.sunset import earning_ended, notice_due, redeeming_ended
+from loyalty.domain.rules import (
+    evaluate_activity,
+    evaluate_purchase,
+    evaluate_referral,
+    evaluate_signup,
+)
+from loyalty.domain.sunset import earning_ended, notice_due, redeeming_ended, sunset_posting
 from loyalty.models.api import PurchaseRequest
 from loyalty.models.program import Program
 from loyalty.operations.purchases import purchase_of
@@ -114,3 +119,18 @@ def test_the_sunset_expires_every_lot_dated_undated_and_pending():
     assert regular is None
     assert sunset is not None
     assert (sunset.points, sunset.lots_after, sunset.after) == (-180, (), Account(version=5))
+
+
+def test_the_sunset_expires_the_points_on_open_holds_in_the_same_posting():
+    # Given 100 available and 50 on holds (taken from the same lot, kept on the hold records)
+    lots = [Lot(date(2028, 1, 31), 100)]
+    held = [Lot(date(2028, 1, 31), 30), Lot(None, 20)]
+    account = Account(available=100, held=50, version=7)
+
+    posting = sunset_posting(account, lots, held, today=date(2027, 8, 1))
+
+    # Then one posting from the stored account ends all 150: nothing available, held or left
+    assert posting is not None
+    assert (posting.points, posting.lots_after) == (-150, ())
+    assert (posting.before, posting.after) == (account, Account(version=8))
+    assert sunset_posting(Account(), [], [], today=date(2027, 8, 1)) is None

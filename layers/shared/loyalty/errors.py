@@ -67,6 +67,19 @@ class ProgramChangedError(ConflictError):
     title = "The program changed meanwhile"
 
 
+class CurrencyLockedError(ConflictError):
+    problem = "currency-locked"
+    title = "The program's currency cannot change once points were earned in it"
+
+
+class PreconditionFailedError(LoyaltyError):
+    """An If-Match that names no current version of what the request changes."""
+
+    status = 412
+    problem = "precondition-failed"
+    title = "The resource changed since it was read"
+
+
 class RefundExceedsPurchaseError(ConflictError):
     problem = "refund-exceeds-purchase"
     title = "Refunds would exceed the purchase amount"
@@ -78,6 +91,13 @@ class InvalidRequestError(LoyaltyError):
     status = 422
     problem = "invalid-request"
     title = "Invalid request"
+
+
+class OccurredInTheFutureError(InvalidRequestError):
+    """`occurred_at` later than now beyond the clock skew allowed: a request no later retry can fix,
+    so it is a validation error (and a dead letter on the purchase queue)."""
+
+    problem = "validation-error"
 
 
 class UnauthorizedError(LoyaltyError):
@@ -155,6 +175,13 @@ class HoldClosedError(ConflictError):
 
     problem = "hold-closed"
     title = "The hold is no longer open"
+
+
+class HoldOrderMismatchError(ConflictError):
+    """The hold was made for one order and a capture names another."""
+
+    problem = "hold-order-mismatch"
+    title = "The hold was made for another order"
 
 
 class CouponNotFoundError(NotFoundError):

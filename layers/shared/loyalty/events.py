@@ -46,9 +46,13 @@ def event_for_item(item: dict[str, Any]) -> dict[str, Any] | None:
             for name in ("member_id", "points", "expires_on", "window_days", "locale", "message")
         }
         occurred_at = item["created_at"]
-    elif sk.startswith("TIER#"):
+    elif sk.startswith("TIER#") and item.get("from_tier") != item.get("to_tier"):
+        # (a history item of an assignment that moved nothing is no change to tell)
         detail_type = "tier.changed"
-        detail = {name: item.get(name) for name in ("member_id", "from_tier", "to_tier", "reason", "detail")}
+        detail = {
+            name: item.get(name)
+            for name in ("member_id", "from_tier", "to_tier", "reason", "detail", "assignment_reason")
+        }
         occurred_at = item["created_at"]
     elif sk.startswith("SUNSET#"):
         detail_type = "program.sunset_notice"

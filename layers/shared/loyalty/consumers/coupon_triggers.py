@@ -40,13 +40,21 @@ def trigger_for_item(item: dict[str, Any]) -> CouponTrigger | None:
     if not sk.startswith("LEDGER#") or item.get("type") != "earn":
         return None
     source = item.get("source")
-    if source == "purchase" and item.get("order_id"):
+    if source == "purchase" and item.get("order_id") and earned_points(item) > 0:
+        # A return coupon rewards an order that earned points: one that earned none (too old,
+        # below the minimum, after the program's last earning day) gives no coupon either.
         return CouponTrigger(tenant_id, member_id, "purchase", str(item["order_id"]))
     if source == "birthday" and item.get("birthday_year"):
         return CouponTrigger(tenant_id, member_id, "birthday", str(item["birthday_year"]))
     if source == "referral" and item.get("referee_id"):
         return CouponTrigger(tenant_id, member_id, "referral", str(item["referee_id"]))
     return None
+
+
+def earned_points(item: dict[str, Any]) -> int:
+    """What an earn entry earned: the points credited plus those that settled the member's debt
+    (an order that paid back debt earned its points all the same)."""
+    return int(item.get("points") or 0) + int(item.get("debt_settled") or 0)
 
 
 def issue_for_record(record: DynamoDBRecord, context: Context | None = None) -> None:

@@ -10,6 +10,7 @@ import calendar
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from loyalty.errors import OccurredInTheFutureError
 from loyalty.models.program import Recurrence
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -17,6 +18,20 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # The time zones' horizon: local time runs from UTC-12 to UTC+14, so at any instant the dates in
 # use somewhere on Earth run from `earliest_local_date` to `latest_local_date`.
 BEHIND_UTC, AHEAD_OF_UTC = timedelta(hours=12), timedelta(hours=14)
+
+
+MAX_CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of our clock a sender's `occurred_at` may be
+
+
+def refuse_the_future(occurred_at: datetime | None, now: datetime) -> None:
+    """A purchase or an activity cannot have happened later than now, give or take the clock skew
+    a sender may have: crediting it would pay points for what did not happen (yet)."""
+    if occurred_at is not None and occurred_at - now > MAX_CLOCK_SKEW:
+        minutes = int(MAX_CLOCK_SKEW.total_seconds() // 60)
+        raise OccurredInTheFutureError(
+            f"occurred_at {occurred_at.isoformat()} is more than {minutes} minutes after "
+            f"now ({now.isoformat()})"
+        )
 
 
 def earliest_local_date(now: datetime) -> date:

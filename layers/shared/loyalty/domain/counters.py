@@ -12,8 +12,25 @@ from typing import Any
 
 from loyalty.domain.awards import MemberFacts
 from loyalty.domain.calendar import local_date
-from loyalty.domain.rules import activity_keys
-from loyalty.models.program import Program
+from loyalty.models.program import Period, Program
+
+
+def activity_period_key(activity_type: str, period: Period, day: date) -> str:
+    """Counter key of an activity type in the period containing `day` (program-local)."""
+    if period == "ever":
+        return f"{activity_type}#ever"
+    if period == "day":
+        return f"{activity_type}#D#{day.isoformat()}"
+    return f"{activity_type}#M#{day:%Y-%m}"
+
+
+def activity_keys(program: Program, activity_type: str, now: datetime) -> list[str]:
+    """The keys `evaluate_activity` reads for this type now; the store bumps each after crediting
+    (count by 1 in `activity_counts`, the awarded points in `activity_points`)."""
+    day = local_date(now, program.timezone)
+    rule, cap = program.activities.get(activity_type), program.caps.per_activity.get(activity_type)
+    periods = [part.period for part in (rule.limit if rule else None, cap) if part is not None]
+    return sorted({activity_period_key(activity_type, period, day) for period in periods})
 
 
 def _current(key: str, day: date) -> bool:

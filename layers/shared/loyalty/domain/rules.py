@@ -27,10 +27,11 @@ from fractions import Fraction
 
 from loyalty.domain.awards import Award, MemberFacts, Purchase
 from loyalty.domain.calendar import local_date, matches_recurrence, within
+from loyalty.domain.counters import activity_period_key
 from loyalty.domain.sunset import earning_ended
 from loyalty.errors import InvalidRequestError
 from loyalty.models.common import MAX_POINTS
-from loyalty.models.program import Campaign, Period, Program, Tier
+from loyalty.models.program import Campaign, Program, Tier
 
 ONE = Fraction(1)
 
@@ -42,24 +43,6 @@ class _Portion:
     sku: str | None
     category: str | None
     points: Fraction  # rate-based, before channel, tier and campaigns
-
-
-def activity_period_key(activity_type: str, period: Period, day: date) -> str:
-    """Counter key of an activity type in the period containing `day` (program-local)."""
-    if period == "ever":
-        return f"{activity_type}#ever"
-    if period == "day":
-        return f"{activity_type}#D#{day.isoformat()}"
-    return f"{activity_type}#M#{day:%Y-%m}"
-
-
-def activity_keys(program: Program, activity_type: str, now: datetime) -> list[str]:
-    """The keys `evaluate_activity` reads for this type now; the store bumps each after crediting
-    (count by 1 in `activity_counts`, the awarded points in `activity_points`)."""
-    day = local_date(now, program.timezone)
-    rule, cap = program.activities.get(activity_type), program.caps.per_activity.get(activity_type)
-    periods = [part.period for part in (rule.limit if rule else None, cap) if part is not None]
-    return sorted({activity_period_key(activity_type, period, day) for period in periods})
 
 
 def evaluate_purchase(program: Program, purchase: Purchase, member: MemberFacts, now: datetime) -> Award:
@@ -76,10 +59,8 @@ def evaluate_purchase(program: Program, purchase: Purchase, member: MemberFacts,
     occurred = purchase.occurred_at or now
     if (ended := earning_ended(program, occurred, now)) is not None:
         return _ended(ended)
-    if earn.max_age_days is not None and now - occurred > timedelta(days=earn.max_age_days):
-        return _nothing(
-            "too_old", f"purchase of {occurred.isoformat()} is over {earn.max_age_days} day(s) old"
-        )
+    if (too_old := _too_old(program, occurred, now, "purchase")) is not None:
+        return too_old
     if earn.minimum_purchase is not None and purchase.amount < earn.minimum_purchase:
         return _nothing(
             "below_minimum", f"{purchase.amount} {currency} is below the minimum {earn.minimum_purchase}"
@@ -108,13 +89,22 @@ def evaluate_purchase(program: Program, purchase: Purchase, member: MemberFacts,
     return Award(points, explanation, rule_ids, capped, pending_until, reason)
 
 
-def evaluate_activity(program: Program, activity_type: str, member: MemberFacts, now: datetime) -> Award:
-    """Fixed points for an action, within its limit, its per-activity cap and the daily cap."""
+def evaluate_activity(
+    program: Program,
+    activity_type: str,
+    member: MemberFacts,
+    now: datetime,
+    occurred_at: datetime | None = None,
+) -> Award:
+    """Fixed points for an action, within its limit, its per-activity cap and the daily cap; an
+    action older than `earn.max_age_days` earns nothing, like a purchase."""
     rule = program.activities.get(activity_type)
     if rule is None:
         raise InvalidRequestError(f"activity type {activity_type!r} is not part of this program")
     if (ended := earning_ended(program, now, now)) is not None:
         return _ended(ended)
+    if (too_old := _too_old(program, occurred_at or now, now, "activity")) is not None:
+        return too_old
     day = local_date(now, program.timezone)
     explanation = [f"activity {activity_type}: {rule.points} point(s)"]
     rule_ids = [f"activity:{activity_type}"]
@@ -324,6 +314,13 @@ def _round(total: Fraction, mode: str) -> int:
     if mode == "nearest":
         return math.floor(total + Fraction(1, 2))  # halves up: 0.5 earns 1
     return math.floor(total)
+
+
+def _too_old(program: Program, occurred: datetime, now: datetime, what: str) -> Award | None:
+    max_age = program.earn.max_age_days
+    if max_age is None or now - occurred <= timedelta(days=max_age):
+        return None
+    return _nothing("too_old", f"{what} of {occurred.isoformat()} is over {max_age} day(s) old")
 
 
 def _nothing(reason: str, text: str) -> Award:

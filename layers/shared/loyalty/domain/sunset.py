@@ -4,9 +4,12 @@ with points get a notice at each configured offset."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 from loyalty.domain.calendar import local_date
+from loyalty.domain.ledger import Account, Lot, Posting, expire
+from loyalty.domain.redemption import release
 from loyalty.errors import ProgramEndedError
 from loyalty.models.program import Program
 
@@ -45,3 +48,20 @@ def notice_due(program: Program, now: datetime) -> int | None:
     days_left = (sunset.last_redeeming_day - local_date(now, program.timezone)).days
     reached = sorted(offset for offset in sunset.notices if 0 <= days_left <= offset)
     return reached[0] if reached else None
+
+
+def sunset_posting(account: Account, lots: list[Lot], held_lots: list[Lot], *, today: date) -> Posting | None:
+    """Everything a member has left at the sunset, expired in one posting: every lot, dated or
+    not, and the points of the member's open holds (`held_lots`, all of them), which could only
+    be captured until the last redeeming day. The holds are closed with it, so a release after
+    the sunset gives nothing back. None when there is nothing left."""
+    if not held_lots:
+        return expire(account, lots, today, everything=True)
+    released = release(account, lots, held_lots, today=today)
+    if released.after.held != 0:
+        raise ValueError("the sunset closes every open hold: their lots must add up to what is held")
+    expired = expire(released.after, list(released.lots_after), today, everything=True)
+    if expired is None:  # only reached with holds of nothing, which a hold never is
+        return None
+    # One posting from the account as stored: the release and the expiry are one ledger entry.
+    return replace(expired, before=account, after=replace(expired.after, version=account.next_seq))

@@ -11,6 +11,7 @@ from loyalty.models.common import (
     MAX_POINTS,
     Amount,
     CurrencyCode,
+    JsonInteger,
     NaturalId,
     ResponseModel,
     StrictModel,
@@ -63,6 +64,8 @@ class TierBenefitsView(ResponseModel):
 class TierAssignmentView(ResponseModel):
     tier_id: str
     until: date | None = Field(default=None, description="Inclusive; null: until withdrawn")
+    reason: str | None = Field(default=None, description="Why it was assigned, as the admin said")
+    assigned_by: str | None = Field(default=None, description="The id of the API key that assigned it")
 
 
 class TierView(ResponseModel):
@@ -162,7 +165,7 @@ class LineItem(StrictModel):
     sku: NaturalId
     category: NaturalId | None = None
     amount: Amount = Field(description="Line total: unit price x quantity")
-    quantity: int = Field(default=1, ge=1, le=1_000_000)
+    quantity: JsonInteger = Field(default=1, ge=1, le=1_000_000)
 
 
 class PurchaseRequest(StrictModel):
@@ -258,7 +261,7 @@ class RefundResponse(ResponseModel):
 # --- admin ----------------------------------------------------------------------------------------
 class AdjustmentRequest(StrictModel):
     adjustment_id: NaturalId
-    points: int = Field(ge=-MAX_POINTS, le=MAX_POINTS, description="Signed; positive grants points")
+    points: JsonInteger = Field(ge=-MAX_POINTS, le=MAX_POINTS, description="Signed; positive grants points")
     reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
     # None (not "adjustment") by default: the request fingerprint leaves out what is not sent.
     source: Literal["adjustment", "import"] | None = Field(

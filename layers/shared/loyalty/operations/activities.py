@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from loyalty.domain.calendar import local_date
+from loyalty.domain.calendar import local_date, refuse_the_future
 from loyalty.domain.counters import after_award, member_facts
 from loyalty.domain.expiry import lot_expiry
 from loyalty.domain.idempotency import request_fingerprint
@@ -25,12 +25,13 @@ ACTIVITY = "activity"
 def record_activity(context: Context, tenant_id: str, request: ActivityRequest) -> Outcome:
     """Credit an activity once per activity id, within its limits and caps (a limit reached is a
     recorded activity that earns nothing, with the reason, not an error)."""
+    refuse_the_future(request.occurred_at, context.clock())
     program = context.programs.get(tenant_id)
     fingerprint = request_fingerprint(ACTIVITY, request)
 
     def decide(member: MemberRecord, now: datetime) -> Decision:
         facts = member_facts(member.counters, program, now, member.tier.tier_id)
-        award = evaluate_activity(program, request.type, facts, now)
+        award = evaluate_activity(program, request.type, facts, now, request.occurred_at)
         done_on = local_date(request.occurred_at or now, program.timezone)
         tier = tier_after_earn(program, member, done_on, Figures(points=award.points), now)
         expires_on = lot_expiry(program, "activity", now)

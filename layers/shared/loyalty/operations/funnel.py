@@ -24,9 +24,9 @@ from typing import Any
 
 from loyalty.domain.ledger import Posting
 from loyalty.models.ledger import EntryDetail
-from loyalty.operations.context import Context, Outcome, member_to_change, with_retries
+from loyalty.operations.context import Context, Outcome, member_to_change, replay, with_retries
 from loyalty.store.idempotency_store import OperationRecord, OperationUpdate
-from loyalty.store.ledger_store import MemberPosting, PostingCommit
+from loyalty.store.ledger_store import ConcurrentChangeError, MemberPosting, PostingCommit, ReplayError
 from loyalty.store.member_store import MemberRecord, TierUpdate
 from loyalty.store.table import Guarded
 
@@ -34,12 +34,14 @@ from loyalty.store.table import Guarded
 @dataclass(frozen=True)
 class Write:
     """Who a write is: its tenant, its kind and natural id (the idempotency key), and the
-    fingerprint of its request (the same id with another request is a conflict)."""
+    fingerprint of its request (the same id with another request is a conflict). When the
+    fingerprint depends on what was recorded (a capture is of the hold's order, whether or not the
+    request names it), it is a function of the stored record, and each decision states its own."""
 
     tenant_id: str
     kind: str
     natural_id: str
-    fingerprint: str
+    fingerprint: str | Callable[[OperationRecord], str]
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class Decision:
     also: tuple[MemberPosting, ...] = ()  # other members' postings (a referrer's reward)
     new_member_profile: dict[str, Any] | None = None  # an enrolment: the member item is created
     updates: OperationUpdate | None = None  # an earlier operation's state (a refunded purchase)
+    fingerprint: str | None = None  # the request's, when the write's depends on what was read
 
 
 def commit(context: Context, write: Write, decide: Callable[[], Decision | Outcome]) -> Outcome:
@@ -72,8 +75,10 @@ def commit(context: Context, write: Write, decide: Callable[[], Decision | Outco
         decision = decide()
         if isinstance(decision, Outcome):
             return decision
+        fingerprint = decision.fingerprint or write.fingerprint
+        assert isinstance(fingerprint, str), "a write whose fingerprint depends on the record states it"
         record = OperationRecord(
-            write.kind, write.natural_id, write.fingerprint, decision.status, decision.body, decision.state
+            write.kind, write.natural_id, fingerprint, decision.status, decision.body, decision.state
         )
         if decision.posting is None:
             context.ledger.record(write.tenant_id, record, decision.now, decision.records)
@@ -97,7 +102,20 @@ def commit(context: Context, write: Write, decide: Callable[[], Decision | Outco
             )
         return Outcome(decision.status, decision.body, committed=True)
 
-    return with_retries(context, attempt, lambda: stored(context, write), write.fingerprint)
+    if isinstance(write.fingerprint, str):
+        return with_retries(context, attempt, lambda: stored(context, write), write.fingerprint)
+    expected = write.fingerprint
+
+    def attempt_or_replay() -> Outcome:
+        try:
+            return attempt()
+        except ReplayError as replayed:
+            record = replayed.record or stored(context, write)
+            if record is None:  # written by a transaction that is not visible yet: read again
+                raise ConcurrentChangeError("operation record not visible yet") from replayed
+            return replay(record, expected(record))
+
+    return with_retries(context, attempt_or_replay, lambda: None, "")
 
 
 def change_member(

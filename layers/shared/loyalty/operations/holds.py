@@ -5,6 +5,9 @@ the hold record and the idempotency record.
 A hold expires: it never locks points for longer than its ttl. An expired hold is released
 lazily by the next hold, redemption or capture touching it, and by the `holds` schedule's sweep
 (`sweep_expired_holds`). Capturing an expired or released hold is 409 (`HoldClosedError`).
+After the program's last redeeming day a hold cannot be captured (`ProgramEndedError`), and the
+sunset run closes the holds still open, their points expiring with the member's other points in
+its one `sunset` entry (operations/sunset.py): nothing comes back from them afterwards.
 Released points come back in the very lots they were taken from (see domain/redemption.py)."""
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from datetime import datetime, timedelta
 from loyalty.domain.calendar import local_date
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import mature
-from loyalty.domain.redemption import capture, hold, max_points_for_order, release
+from loyalty.domain.redemption import capture, capture_order, hold, max_points_for_order, release
 from loyalty.domain.sunset import check_redeeming_open
 from loyalty.errors import HoldClosedError, HoldNotFoundError, InvalidRequestError, MemberNotFoundError
 from loyalty.models.api import Balance
@@ -33,6 +36,7 @@ from loyalty.operations.context import Context, Outcome
 from loyalty.operations.funnel import Decision, Write, change_member, commit
 from loyalty.operations.views import balance
 from loyalty.store.hold_store import HoldRecord
+from loyalty.store.idempotency_store import OperationRecord
 from loyalty.store.ledger_store import ReplayError
 from loyalty.store.member_store import MemberRecord
 
@@ -131,14 +135,21 @@ def read_hold(context: Context, tenant_id: str, hold_id: str) -> Outcome:
     return Outcome(200, hold_view(_find_hold(context, tenant_id, hold_id)))
 
 
-def capture_hold(context: Context, tenant_id: str, hold_id: str, request: CaptureRequest) -> Outcome:
-    """Spend the held points for `order_id`. A released, captured (with another order) or expired
-    hold is 409; an expired one is released on the way."""
-    fingerprint = request_fingerprint(CAPTURE, request, hold_id=hold_id)
+def capture_hold(
+    context: Context, tenant_id: str, hold_id: str, request: CaptureRequest | None = None
+) -> Outcome:
+    """Spend the held points for the hold's order (or the one the capture names, when the hold
+    names none). Another order than the hold's, a released, captured or expired hold is 409; an
+    expired one is released on the way.
+
+    The capture's fingerprint is of the order it is for, however the request spells it (no body,
+    `{}` or the hold's own order id): a replay of any of them answers the same."""
+    named = request.order_id if request else None
     store = context.holds
 
     def decide() -> Decision:
         record, member = _to_close(context, tenant_id, hold_id, CAPTURE)
+        order_id = capture_order(record.order_id, named)
         now = context.clock()
         if now >= record.expires_at:
             _release(context, record, now, "expired")
@@ -146,13 +157,21 @@ def capture_hold(context: Context, tenant_id: str, hold_id: str, request: Captur
         program = context.programs.get(tenant_id)
         check_redeeming_open(program, now)
         posting = capture(member.account, member.lots, record.points, today=local_date(now, program.timezone))
-        captured = replace(record, status="captured", order_id=request.order_id)
+        captured = replace(record, status="captured", order_id=order_id)
         body = hold_view(captured, str(posting.seq), balance(posting.after))
-        entry = EntryDetail(type="redeem", source="checkout", hold_id=hold_id, order_id=request.order_id)
-        closed = store.close_hold(record, "captured", now, request.order_id)
-        return Decision(200, body, now, record.member_id, posting, entry, (closed,))
+        entry = EntryDetail(type="redeem", source="checkout", hold_id=hold_id, order_id=order_id)
+        closed = store.close_hold(record, "captured", now, order_id)
+        fingerprint = _capture_fingerprint(hold_id, order_id)
+        return Decision(200, body, now, record.member_id, posting, entry, (closed,), fingerprint=fingerprint)
 
-    return commit(context, Write(tenant_id, CAPTURE, hold_id, fingerprint), decide)
+    def replayed(record: OperationRecord) -> str:  # the order a replay is for: the hold's, if it named one
+        return _capture_fingerprint(hold_id, named or record.body.get("order_id"))
+
+    return commit(context, Write(tenant_id, CAPTURE, hold_id, replayed), decide)
+
+
+def _capture_fingerprint(hold_id: str, order_id: str | None) -> str:
+    return request_fingerprint(CAPTURE, CaptureRequest(order_id=order_id), hold_id=hold_id)
 
 
 def release_hold(context: Context, tenant_id: str, hold_id: str) -> Outcome:
@@ -196,6 +215,11 @@ def _release(context: Context, record: HoldRecord, now: datetime, reason: str) -
         return _release_decision(context, current, now, reason)
 
     return commit(context, Write(record.tenant_id, RELEASE, record.hold_id, RELEASE_FINGERPRINT), decide)
+
+
+def release_hold_now(context: Context, record: HoldRecord, now: datetime, reason: str) -> Outcome:
+    """Release one open hold now, for `reason` (exactly once: the release's own record)."""
+    return _release(context, record, now, reason)
 
 
 def spendable(context: Context, member: MemberRecord, program: Program, now: datetime) -> MemberRecord:

@@ -17,7 +17,7 @@ from loyalty.domain.ledger import debit
 from loyalty.domain.lottery import outcome, roll, total_weight
 from loyalty.errors import LotteryNotFoundError, NotFoundError
 from loyalty.models.ledger import EntryDetail
-from loyalty.models.rewards import DrawRequest, DrawResponse, Lottery, LotteryResponse
+from loyalty.models.rewards import DrawRecordResponse, DrawRequest, DrawResponse, Lottery, LotteryResponse
 from loyalty.operations.context import Context, Outcome, Principal
 from loyalty.operations.funnel import Decision, Write, change_member
 from loyalty.operations.holds import spendable
@@ -95,7 +95,7 @@ def draw(
             store.count_draw(
                 tenant_id, member_id, request.lottery_id, today.isoformat(), lottery.daily_limit
             ),
-            store.put_draw(tenant_id, member_id, _audit(body, lottery)),
+            store.put_draw(tenant_id, member_id, _audit(body), lottery),
         ]
         if won is not None and won.stock is not None:
             extra.append(store.take_prize(tenant_id, request.lottery_id, won.prize_id))
@@ -107,16 +107,14 @@ def draw(
     return change_member(context, Write(tenant_id, DRAW, request.draw_id, fingerprint), member_id, decide)
 
 
-def _audit(body: dict[str, Any], lottery: Lottery) -> dict[str, Any]:
-    """What an auditor needs to re-check the draw: the roll, and the table it was mapped on."""
-    record = {name: value for name, value in body.items() if name not in ("balance",)}
-    record["prize_table"] = lottery.model_dump_json()
-    return record
+def _audit(body: dict[str, Any]) -> dict[str, Any]:
+    """What an auditor needs to re-check the draw: the roll (the store adds the table it was
+    mapped on)."""
+    return {name: value for name, value in body.items() if name not in ("balance",)}
 
 
 def read_draw(context: Context, tenant_id: str, member_id: str, draw_id: str) -> Outcome:
     found = context.lotteries.read_draw(tenant_id, member_id, draw_id)
     if found is None:
         raise NotFoundError(f"draw {draw_id!r} of member {member_id!r} not found")
-    view = DrawResponse.model_validate(found).model_dump(mode="json")
-    return Outcome(200, view | {"prize_table": found["prize_table"]})
+    return Outcome(200, DrawRecordResponse.model_validate(found).model_dump(mode="json"))

@@ -1,6 +1,7 @@
 """Purchases earn points under the program's rules; refunds take back a proportional share
-(from the purchase's pending points first, then available, then as debt); a preview answers
-what a purchase would earn without writing anything."""
+(from the purchase's pending points first, then available, then as debt) and, once the purchase
+is fully refunded, the referral bonus it paid; a preview answers what a purchase would earn
+without writing anything."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ from decimal import Decimal
 from typing import Any
 
 from loyalty.domain.awards import Award, MemberFacts, Purchase, PurchaseLine
-from loyalty.domain.calendar import local_date
+from loyalty.domain.calendar import local_date, refuse_the_future
 from loyalty.domain.counters import after_award, member_facts
 from loyalty.domain.expiry import lot_expiry
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import credit, debit
-from loyalty.domain.refunds import clawback_points
+from loyalty.domain.refunds import clawback_points, referral_clawback
 from loyalty.domain.rules import evaluate_purchase, evaluate_referral
 from loyalty.domain.tiers import Figures
 from loyalty.errors import InvalidRequestError, MemberNotFoundError, PurchaseNotFoundError
@@ -34,7 +35,7 @@ from loyalty.operations.tiers import tier_after_earn, tier_after_refund
 from loyalty.operations.views import balance, tier_change
 from loyalty.store.ledger_store import MemberPosting, ReplayError
 from loyalty.store.member_store import MemberRecord
-from loyalty.store.purchase_store import PURCHASE, PurchaseRecord
+from loyalty.store.purchase_store import PURCHASE, PurchaseRecord, ReferralPaid
 
 REFUND = "refund"
 
@@ -48,6 +49,7 @@ def purchase_of(request: PurchaseRequest) -> Purchase:
 
 
 def _program_for(context: Context, tenant_id: str, request: PurchaseRequest) -> Program:
+    refuse_the_future(request.occurred_at, context.clock())
     program = context.programs.get(tenant_id)
     if request.currency != program.currency:
         raise InvalidRequestError(f"this program earns on {program.currency}, not {request.currency}")
@@ -113,6 +115,7 @@ def record_purchase(context: Context, tenant_id: str, request: PurchaseRequest) 
         ).model_dump(mode="json")
         lot = posting.lot_credit
         available_on, expires_on = (lot.available_on, lot.expires_on) if lot else (None, None)
+        referral = _referral(context, program, tenant_id, member, facts, request.order_id, now)
         purchase = PurchaseRecord(
             order_id=request.order_id,
             member_id=request.member_id,
@@ -124,6 +127,13 @@ def record_purchase(context: Context, tenant_id: str, request: PurchaseRequest) 
             occurred_at=request.occurred_at or now,
             available_on=available_on,
             expires_on=expires_on,
+            # the bonus this purchase paid: taken back if the purchase is fully refunded
+            referral=ReferralPaid(
+                referrer_id=referral[0].member_id,
+                points=referral[0].posting.points + referral[0].posting.debt_settled,
+            )
+            if referral
+            else None,
         )
         return Decision(
             201,
@@ -134,7 +144,7 @@ def record_purchase(context: Context, tenant_id: str, request: PurchaseRequest) 
             _entry(program, award, expires_on, available_on, source="purchase", order_id=request.order_id),
             state=purchase.state(),  # kept with the purchase's idempotency record: no extra write
             counters=after_award(member.counters, program, now, award.points, purchase=True),
-            also=_referral(context, program, tenant_id, member, facts, request.order_id, now),
+            also=referral,
             tier=tier,
         )
 
@@ -202,7 +212,9 @@ def _referral(
 
 
 def refund_purchase(context: Context, tenant_id: str, order_id: str, request: RefundRequest) -> Outcome:
-    """Take back points in proportion to the refunded amount; never below zero, the rest is debt."""
+    """Take back points in proportion to the refunded amount; never below zero, the rest is debt.
+    The refund that makes the purchase whole also takes back the referral bonus it paid (from the
+    referrer, in the same transaction); a partial refund keeps it."""
     fingerprint = request_fingerprint(REFUND, request, order_id=order_id)
 
     def decide() -> Decision:
@@ -242,6 +254,7 @@ def refund_purchase(context: Context, tenant_id: str, order_id: str, request: Re
             shortfall="debt",
             prefer=purchase.pending_lot,
         )
+        referral = _referral_clawback(context, program, tenant_id, purchase, fully_refunded, request, now)
         refunded_total = amount_str(refunded_before + request.amount)
         body = RefundResponse(
             refund_id=request.refund_id,
@@ -255,8 +268,47 @@ def refund_purchase(context: Context, tenant_id: str, order_id: str, request: Re
             entry_id=str(posting.seq),
             balance=balance(posting.after),
         ).model_dump(mode="json")
-        entry = EntryDetail(type="clawback", source="refund", order_id=order_id, refund_id=request.refund_id)
-        refunded = context.purchases.refunded(purchase, request.amount, points)
-        return Decision(201, body, now, purchase.member_id, posting, entry, tier=tier, updates=refunded)
+        entry = _clawback_entry("refund", order_id, request.refund_id)
+        refunded = context.purchases.refunded(purchase, request.amount, points, referral_taken=bool(referral))
+        return Decision(
+            201, body, now, purchase.member_id, posting, entry, tier=tier, also=referral, updates=refunded
+        )
 
     return commit(context, Write(tenant_id, REFUND, request.refund_id, fingerprint), decide)
+
+
+def _clawback_entry(source: str, order_id: str, refund_id: str, referee_id: str | None = None) -> EntryDetail:
+    return EntryDetail(
+        type="clawback", source=source, order_id=order_id, refund_id=refund_id, referee_id=referee_id
+    )
+
+
+def _referral_clawback(
+    context: Context,
+    program: Program,
+    tenant_id: str,
+    purchase: PurchaseRecord,
+    fully_refunded: bool,
+    request: RefundRequest,
+    now: datetime,
+) -> tuple[MemberPosting, ...]:
+    """The referrer's debit when this refund takes back the referral bonus the purchase paid (see
+    `referral_clawback`: a full refund does, a partial one does not): committed with the refund,
+    so exactly once with it, from what the referrer has, the rest as debt when it was spent.
+    Purchases recorded before the bonus was noted on them keep it."""
+    paid = purchase.referral
+    points = (
+        referral_clawback(
+            referral_points=paid.points, already_taken=paid.taken_back, fully_refunded=fully_refunded
+        )
+        if paid
+        else 0
+    )
+    referrer = context.members.read_member(tenant_id, paid.referrer_id) if paid and points else None
+    if referrer is None:
+        return ()
+    taken = debit(
+        referrer.account, referrer.lots, points, today=local_date(now, program.timezone), shortfall="debt"
+    )
+    entry = _clawback_entry("referral", purchase.order_id, request.refund_id, referee_id=purchase.member_id)
+    return (MemberPosting(referrer.member_id, taken, entry),)

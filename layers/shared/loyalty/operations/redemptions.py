@@ -31,13 +31,13 @@ from loyalty.models.rewards import RedemptionRequest, RedemptionResponse, Reward
 from loyalty.operations.context import Context, Outcome, Principal, member_unless_recorded
 from loyalty.operations.funnel import Decision, Write, change_member, commit
 from loyalty.operations.holds import spendable
+from loyalty.operations.paging import MAX_PAGE, decode_after, page
 from loyalty.operations.views import balance
 from loyalty.store.member_store import MemberRecord
 from loyalty.store.reward_store import RedemptionRecord, RewardRecord
 
 REDEMPTION = "redemption"
 CANCELLATION = "redemption_cancel"
-MAX_PAGE = 100
 
 
 def member_tier(member: MemberRecord, program: Program, reward_id: str) -> str:
@@ -62,9 +62,9 @@ def read_reward(context: Context, tenant_id: str, reward_id: str) -> Outcome:
 
 
 def list_rewards(context: Context, tenant_id: str, limit: int, cursor: str | None) -> Outcome:
-    records, after = context.rewards.list_rewards(tenant_id, min(limit, MAX_PAGE), cursor)
-    items = [reward_view(context, tenant_id, record) for record in records]
-    return Outcome(200, {"items": items, "next_cursor": after})
+    after = decode_after(cursor) if cursor else None
+    records, next_after = context.rewards.list_rewards(tenant_id, min(limit, MAX_PAGE), after)
+    return Outcome(200, page([reward_view(context, tenant_id, record) for record in records], next_after))
 
 
 def reward_view(context: Context, tenant_id: str, record: RewardRecord) -> dict[str, object]:

@@ -2,9 +2,13 @@
 (e.g. 30 and 7 days before), never twice, in the member's locale from the program's templates.
 
 A run looks at the members whose next points expire within the longest window (the expiry index),
-so its cost follows the members due a reminder. A run that comes late (a missed schedule) sends
-only the tightest window it reached: one message, not a burst. A member's later expiry dates are
-reminded once their earlier points are gone and the index moves the member to the next date.
+so its cost follows the members due a reminder. The index keys a member by its next expiry date
+only; every other date of the member's lots that falls within a window is reminded from the same
+read (a member's lots hold all its dates), so a second date is reminded on time, not once the
+first date's points are gone, and no member costs more than one read. A run that comes late (a
+missed schedule) sends only the tightest window it reached: one message, not a burst. The
+reminder's record (member, date, window) makes each reminder once, whichever date the index
+shows the member under.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from datetime import datetime, timedelta
 from loyalty.domain.calendar import earliest_local_date, latest_local_date, local_date
 from loyalty.models.program import Locale
 from loyalty.operations.context import Context
+from loyalty.store.member_store import MemberRecord
 
 LONGEST_WINDOW = 31  # the program model's limit on a reminder window
 
@@ -30,21 +35,28 @@ def run_reminders(context: Context, now: datetime) -> ReminderReport:
     day, last = earliest_local_date(now), latest_local_date(now) + timedelta(days=LONGEST_WINDOW)
     while day <= last:
         for member in context.members.members_due(day):
-            program = context.programs.get(member.tenant_id)
-            days_left = (day - local_date(now, program.timezone)).days
-            reached = sorted(w for w in program.reminders.windows_days if 0 <= days_left <= w)
-            points = sum(lot.remaining for lot in member.lots if lot.expires_on == day)
-            if not reached or not points:
-                continue
-            locale: Locale = "en" if member.profile.get("locale") == "en" else "zh-CN"
-            template = program.reminders.templates.get(locale) or program.reminders.templates.get("zh-CN")
-            message = (template or "{points} / {expires_on}").format(points=points, expires_on=day)
-            detail = {"points": points, "locale": locale, "message": message}
-            if context.notices.record_reminder(
-                member.tenant_id, member.member_id, day, reached[0], detail, now
-            ):
-                report.reminders_sent += 1
-            else:
-                report.already_sent += 1
+            _remind(context, member, now, report)
         day += timedelta(days=1)
     return report
+
+
+def _remind(context: Context, member: MemberRecord, now: datetime, report: ReminderReport) -> None:
+    """Every expiry date of the member's points due a reminder now, each in its tightest window."""
+    program = context.programs.get(member.tenant_id)
+    today = local_date(now, program.timezone)
+    for expires_on in sorted({lot.expires_on for lot in member.lots if lot.expires_on is not None}):
+        days_left = (expires_on - today).days
+        reached = sorted(w for w in program.reminders.windows_days if 0 <= days_left <= w)
+        points = sum(lot.remaining for lot in member.lots if lot.expires_on == expires_on)
+        if not reached or not points:
+            continue
+        locale: Locale = "en" if member.profile.get("locale") == "en" else "zh-CN"
+        template = program.reminders.templates.get(locale) or program.reminders.templates.get("zh-CN")
+        message = (template or "{points} / {expires_on}").format(points=points, expires_on=expires_on)
+        detail = {"points": points, "locale": locale, "message": message}
+        if context.notices.record_reminder(
+            member.tenant_id, member.member_id, expires_on, reached[0], detail, now
+        ):
+            report.reminders_sent += 1
+        else:
+            report.already_sent += 1

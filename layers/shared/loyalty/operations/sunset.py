@@ -1,6 +1,8 @@
 """A program's sunset, carried out by the scheduled runs: notices to members with points before
 the last redeeming day (the reminders run), and after it the expiry of everything left (the
 expiry run) with a `sunset` entry, whose points.expired event says why (reason program_ended).
+Points on holds still open end with the rest, in the same entry and transaction, which closes
+those holds: they can no longer be captured, and a release after it gives nothing back.
 
 Scaling: tenants with a sunset are found in one small registry partition (an item written when
 such a program is published), a tenant's members through GSI4 (keys only, write-sharded), each
@@ -18,15 +20,21 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from loyalty.domain.calendar import local_date
-from loyalty.domain.ledger import expire
-from loyalty.domain.sunset import notice_due, redeeming_ended
+from loyalty.domain.sunset import notice_due, redeeming_ended, sunset_posting
 from loyalty.models.ledger import EntryDetail
 from loyalty.models.program import Program
 from loyalty.operations.context import Context, Outcome
 from loyalty.operations.funnel import Decision, change_candidate
+from loyalty.operations.holds import release_hold_now
 from loyalty.operations.views import balance
+from loyalty.store.hold_store import HoldRecord, HoldStore
 from loyalty.store.job_store import JobStore
+from loyalty.store.ledger_store import ConcurrentChangeError
 from loyalty.store.member_store import MemberRecord
+
+# The sunset's transaction closes the member's open holds with the points: a handful at most,
+# and beyond this many (the transaction's 100 items) the rest are released first, one by one.
+HOLDS_PER_SUNSET = 90
 
 SUNSET = "sunset"
 
@@ -95,14 +103,19 @@ def _expire_all(
     now: datetime,
     report: SunsetReport,
 ) -> None:
-    if not candidate.lots:
+    if not candidate.lots and not candidate.account.held:
         return  # nothing left (a stale read at worst: nothing is credited after the last day)
     natural_id = f"{candidate.member_id}@{last_day.isoformat()}"
     today = local_date(now, program.timezone)
+    store = context.holds
 
     def decide(member: MemberRecord | None) -> Decision | Outcome:
-        posting = expire(member.account, member.lots, today, everything=True) if member else None
-        if member is None or posting is None:
+        if member is None:
+            return Outcome(200, {"points_expired": 0})
+        holds = _open_holds(context, store, member, now) if member.account.held else []
+        held_lots = [lot for record in holds for lot in record.lots]
+        posting = sunset_posting(member.account, member.lots, held_lots, today=today)
+        if posting is None:
             return Outcome(200, {"points_expired": 0})
         body = {
             "member_id": member.member_id,
@@ -111,11 +124,30 @@ def _expire_all(
             "balance": balance(posting.after).model_dump(),
         }
         entry = EntryDetail(
-            type="sunset", source="sunset", reason="program_ended", program_version=program.version
+            type="sunset",
+            source="sunset",
+            reason="program_ended",
+            program_version=program.version,
+            held=-member.account.held or None,  # held points that ended with the rest
         )
-        return Decision(200, body, now, member.member_id, posting, entry)
+        # The holds close with the points they held (each only as read: open).
+        closed = tuple(store.close_hold(record, "released", now) for record in holds)
+        return Decision(200, body, now, member.member_id, posting, entry, closed)
 
     outcome = change_candidate(context, candidate, SUNSET, natural_id, decide)
     if outcome.committed:
         report.members_expired += 1
         report.points_expired += outcome.body["points_expired"]
+
+
+def _open_holds(context: Context, store: HoldStore, member: MemberRecord, now: datetime) -> list[HoldRecord]:
+    """The member's open holds, which together hold `member.account.held` (else the member
+    changed since it was read: read both again)."""
+    holds = store.open_holds(member.tenant_id, member.member_id)
+    if len(holds) > HOLDS_PER_SUNSET:
+        for record in holds[HOLDS_PER_SUNSET:]:
+            release_hold_now(context, record, now, "program_ended")
+        raise ConcurrentChangeError("holds released ahead of the sunset: read the member again")
+    if sum(lot.remaining for record in holds for lot in record.lots) != member.account.held:
+        raise ConcurrentChangeError("the member's holds changed since it was read")
+    return holds

@@ -21,6 +21,16 @@ PURCHASE = "purchase"
 
 
 @dataclass(frozen=True)
+class ReferralPaid:
+    """The referral bonus a referee's first purchase paid its referrer (taken back once, by the
+    refund that makes the purchase whole)."""
+
+    referrer_id: str
+    points: int
+    taken_back: bool = False
+
+
+@dataclass(frozen=True)
 class PurchaseRecord:
     order_id: str
     member_id: str
@@ -32,6 +42,7 @@ class PurchaseRecord:
     occurred_at: datetime
     available_on: date | None  # the pending lot's dates, while its points are pending
     expires_on: date | None
+    referral: ReferralPaid | None = None  # purchases recorded before bonuses were noted have none
     version: int = 1
 
     @property
@@ -41,7 +52,7 @@ class PurchaseRecord:
 
     def state(self) -> dict[str, Any]:
         """As stored on the purchase's item (amounts as decimal strings, dates as ISO strings)."""
-        return {
+        stored: dict[str, Any] = {
             "member_id": self.member_id,
             "amount": amount_str(self.amount),
             "currency": self.currency,
@@ -52,6 +63,13 @@ class PurchaseRecord:
             "available_on": self.available_on.isoformat() if self.available_on else None,
             "expires_on": self.expires_on.isoformat() if self.expires_on else None,
         }
+        if self.referral is not None:
+            stored["referral"] = {
+                "referrer_id": self.referral.referrer_id,
+                "points": self.referral.points,
+                "taken_back": self.referral.taken_back,
+            }
+        return stored
 
 
 class PurchaseStore(TableStore):
@@ -60,13 +78,17 @@ class PurchaseStore(TableStore):
         return purchase_record(operation_record(item)) if item else None
 
     @staticmethod
-    def refunded(purchase: PurchaseRecord, amount: Decimal, points: int) -> OperationUpdate:
-        """The purchase after a refund of `amount` that clawed back `points`, written only if it is
-        still the version read."""
+    def refunded(
+        purchase: PurchaseRecord, amount: Decimal, points: int, *, referral_taken: bool = False
+    ) -> OperationUpdate:
+        """The purchase after a refund of `amount` that clawed back `points` (and, when
+        `referral_taken`, the referral bonus it paid), written only if it is still the version read."""
+        referral = purchase.referral
         after = replace(
             purchase,
             refunded_amount=purchase.refunded_amount + amount,
             points_clawed_back=purchase.points_clawed_back + points,
+            referral=replace(referral, taken_back=True) if referral and referral_taken else referral,
         )
         return OperationUpdate(PURCHASE, purchase.order_id, purchase.version, after.state())
 
@@ -85,5 +107,6 @@ def purchase_record(record: OperationRecord) -> PurchaseRecord:
         occurred_at=datetime.fromisoformat(state["occurred_at"]),
         available_on=date.fromisoformat(state["available_on"]) if state.get("available_on") else None,
         expires_on=date.fromisoformat(state["expires_on"]) if state.get("expires_on") else None,
+        referral=ReferralPaid(**state["referral"]) if state.get("referral") else None,
         version=record.version,
     )
