@@ -22,6 +22,7 @@ def openapi_json() -> str:
         program,
         purchases,
         rewards,
+        webhooks,
     )
 
     app = build_resolver(
@@ -35,6 +36,7 @@ def openapi_json() -> str:
         holds.router,
         coupons.router,
         lotteries.router,
+        webhooks.router,
     )
     app.configure_openapi(
         title="Loyalty API",
