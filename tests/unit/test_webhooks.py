@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import itertools
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -187,3 +188,12 @@ def test_every_event_the_outbox_publishes_is_in_the_subscribable_list() -> None:
     published = {event["detail-type"] for item in items if (event := event_for_item(item))}
     # Then every type is subscribable, and the list names nothing that is never published
     assert published == set(EVENT_TYPES)
+
+
+def test_the_webhook_docs_show_a_sample_of_every_subscribable_event() -> None:
+    # Given the webhook documentation
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "webhooks.md").read_text()
+    # Then each event type has its own section with a sample body of that type
+    for event_type in (*EVENT_TYPES, "webhook.ping"):
+        assert f"### `{event_type}`" in docs, event_type
+        assert f'"type": "{event_type}"' in docs, event_type
