@@ -236,7 +236,7 @@ def test_translation_points_code_at_s3_and_runs_on_arm64_python312(aws_env: str)
             ["arm64"],
             "app.lambda_handler",
         )
-        assert props["TracingConfig"] == {"Mode": "Active"}
+        assert props["TracingConfig"] == {"Mode": {"Ref": "TracingMode"}}  # Active by default
         assert props["LoggingConfig"] == {"LogGroup": {"Ref": f"{logical_id}LogGroup"}, "LogFormat": "JSON"}
     assert functions["AuthorizerFunction"]["Timeout"] == 5
 
@@ -497,6 +497,7 @@ def test_model_queues_bus_and_merged_globals(model: TemplateModel) -> None:
         "WebhookDeadLetterQueue",
         "WebhookDeliveryQueue",
         "WebhookDeliveryDeadLetterQueue",
+        "ScheduleDeadLetterQueue",
     }
     # And the expiry shard queue redrives after 5 receives, hiding a message 6x the worker's timeout
     shards = model.queue("ExpiryShardQueue")
