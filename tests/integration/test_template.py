@@ -151,7 +151,7 @@ def test_translation_wires_the_event_sources_as_the_template_says(aws_env: str) 
     # Then the purchase queue feeds EarnFunction with partial batch failures
     queue = mappings["EarnFunctionPurchaseQueueEvent"]
     assert queue["EventSourceArn"] == {"Fn::GetAtt": ["PurchaseQueue", "Arn"]}
-    assert queue["FunctionName"] == {"Ref": "EarnFunction"}
+    assert queue["FunctionName"] == {"Ref": "EarnFunctionAliaslive"}  # SnapStart runs published versions
     assert (queue["BatchSize"], queue["MaximumBatchingWindowInSeconds"]) == (10, 1)
     assert queue["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     # And the expiry shard queue feeds ExpiryShardsFunction one shard at a time
@@ -186,7 +186,8 @@ def test_translated_http_api_matches_the_model_routes_and_authorizer(
     for path, operations in body["paths"].items():
         for method, operation in operations.items():
             uri = operation["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
-            function = uri.split("/functions/${")[1].split(".Arn}")[0]
+            function = uri.split("/functions/${")[1].split("}")[0].removesuffix(".Arn")
+            function = function.removesuffix("Aliaslive")  # a SnapStart function's published alias
             [security] = operation["security"]
             sam_routes.add((function, method.upper(), path, "NONE" not in security))
     # Then they are exactly the model's routes (the local stack serves what AWS would)

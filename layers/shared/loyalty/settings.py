@@ -12,7 +12,7 @@ class WebhookSettings(BaseModel):
     """Webhook delivery. The defaults are the cloud's; the local stack shortens the backoff and
     allows loopback receivers (never set WEBHOOK_ALLOW_LOOPBACK in a deployment)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     delivery_queue_url: str = ""
     dead_letter_url: str = ""
@@ -26,7 +26,7 @@ class WebhookSettings(BaseModel):
 
 
 class Settings(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     table_name: str = Field(min_length=3)
     event_bus_name: str = "default"
