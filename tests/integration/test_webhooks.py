@@ -19,11 +19,12 @@ from loyalty.consumers.webhook_sender import post
 from loyalty.domain.webhooks import verify
 from loyalty.models.webhooks import DeliveryMessage
 from loyalty.operations.webhook_delivery import deliver, dispatch
-from loyalty.operations.webhooks import Webhooks, default_webhooks
-from loyalty.settings import WebhookSettings, get_settings
+from loyalty.operations.webhooks import Webhooks
+from loyalty.settings import WebhookSettings
 from loyalty.store.messaging import DeadLetterQueue
 from loyalty.store.webhook_queue import DeliveryQueue
 from loyalty.store.webhook_store import WebhookStore
+from tests.support.backends import reset_caches
 from tests.support.receiver import receiver
 
 
@@ -48,11 +49,8 @@ def env(aws, monkeypatch):
     monkeypatch.setenv("WEBHOOK_DISPATCH_DLQ_URL", aws.queues["WebhookDeadLetterQueue"])
     monkeypatch.setenv("WEBHOOK_CACHE_SECONDS", "0")
     monkeypatch.setenv("WEBHOOK_ALLOW_LOOPBACK", "1")
-    get_settings.cache_clear()
-    default_webhooks.cache_clear()
-    yield aws
-    get_settings.cache_clear()
-    default_webhooks.cache_clear()
+    reset_caches()  # the settings and clients of a new cold start, with the variables above
+    return aws
 
 
 @pytest.fixture
