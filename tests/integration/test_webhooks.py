@@ -357,3 +357,23 @@ def test_the_sender_follows_no_redirect_and_reads_nothing_but_the_status():
         assert len(hook.received) == 1
     # And without the local stack's setting, even loopback is refused
     assert post(hook.url, b"{}", {}, timeout=1, allow_loopback=False).error.startswith("refused:")
+
+
+def test_a_failed_redelivery_of_a_queued_delivery_leaves_its_own_attempts_to_come(api, shop, services):
+    # Given a delivery queued but not attempted yet, and a receiver that fails once
+    with receiver(script=[500]) as hook:
+        subscribe(api, shop, hook.url)
+        hooks = services()
+        dispatch(hooks, bus_event(event_id="e-9"))
+        queue: FakeQueue = hooks.queue  # type: ignore[assignment]
+        first = queue.take()
+        [entry] = api.call("GET", "/v1/webhooks/crm/deliveries", key=shop.admin_key).json()["items"]
+        # When a redelivery by hand fails
+        manual = first.model_copy(update={"manual": True})
+        assert deliver(hooks, manual) == "retrying"
+        assert queue.sent == []  # one attempt: it schedules nothing of its own
+        # Then the queued first attempt still runs, and succeeds
+        assert deliver(hooks, first) == "succeeded"
+        assert len(hook.received) == 2
+    [entry] = api.call("GET", "/v1/webhooks/crm/deliveries", key=shop.admin_key).json()["items"]
+    assert (entry["status"], entry["attempts"]) == ("succeeded", 2)

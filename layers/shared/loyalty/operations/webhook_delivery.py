@@ -118,9 +118,10 @@ def _record(
         return "succeeded"
     count("WebhookAttemptsFailed")
     if message.manual:
-        # A redelivery asked for by hand is one attempt: a delivery still being retried keeps its
-        # schedule, any other is failed again (and not dead-lettered twice).
-        status: DeliveryStatus = "retrying" if delivery.status == "retrying" else "failed"
+        # A redelivery asked for by hand is one attempt: a delivery whose own attempts are still
+        # coming (queued or being retried) keeps them, any other is failed again (and not
+        # dead-lettered twice).
+        status: DeliveryStatus = "retrying" if delivery.status in ("pending", "retrying") else "failed"
         log(status, delivery.next_attempt_at)
         return status
     if attempts >= settings.max_attempts:
