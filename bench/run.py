@@ -289,8 +289,9 @@ def main(argv: list[str] | None = None) -> None:
         "powertools' batch utility and the queue consumer on its first queue event only. What is "
         "left is the floor of the libraries themselves: pydantic alone is about 0.35x, powertools' "
         "logger, metrics and event handler about 0.4x, and creating some 60 model classes and 27 "
-        "dataclasses about 0.3x. EarnFunction now runs with SnapStart (template.yaml): its "
-        "initialisation, imports included, happens when a version is published and new execution "
+        "dataclasses about 0.3x. The HTTP functions but the authorizer (earn included) now run "
+        "with SnapStart (template.yaml): their initialisation, imports included, happen when a "
+        "version is published and new execution "
         "environments resume from the snapshot, which is what takes the import off the cold path; "
         "this machine cannot measure a restore.",
         "",
@@ -309,7 +310,7 @@ def main(argv: list[str] | None = None) -> None:
         "patching; `python -X importtime -c 'import functions.earn.app'` shows each. The nested "
         "defaults no longer defeat `defer_build` and the queue machinery is imported on first use "
         "(issue 19, in the cold import section); the rest is the libraries' own import, which "
-        "SnapStart on EarnFunction takes off the cold path rather than shrinks.",
+        "SnapStart on the HTTP functions takes off the cold path rather than shrinks.",
         f"- Cost: ${measured_total:.2f} per million queued earns with Local's units, ${documented_total:.2f} "
         f"with AWS's rules, against ${TARGET_DOLLARS:.2f}. DynamoDB writes alone are "
         f"${documented_lines[0].dollars:.2f} by AWS's rules (even 6 units would be "
