@@ -24,6 +24,17 @@ ENTRY_EVENTS = {
     "release": "points.released",
 }
 
+# Every detail-type event_for_item can publish (webhooks subscribe to these; docs/webhooks.md shows
+# a sample of each).
+EVENT_TYPES = (
+    "member.enrolled",
+    "member.birthday",
+    *dict.fromkeys(ENTRY_EVENTS.values()),
+    "points.expiring",
+    "tier.changed",
+    "program.sunset_notice",
+)
+
 _ENTRY_DETAIL = (
     "entry_id",
     "type",
