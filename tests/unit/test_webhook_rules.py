@@ -177,7 +177,7 @@ def test_every_event_the_outbox_publishes_is_in_the_subscribable_list() -> None:
     items = [
         {**base, "SK": "MEMBER", "enrolled_at": "2026-12-01"},
         {**base, "SK": "REMINDER#2027-01-01#30"},
-        {**base, "SK": "TIER#2"},
+        {**base, "SK": "TIER#2", "from_tier": "base", "to_tier": "gold"},
         {**base, "SK": "SUNSET#2027-01-01#30"},
         {**base, "SK": "LEDGER#1", "type": "earn", "source": "birthday"},
     ]

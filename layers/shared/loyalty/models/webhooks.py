@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from loyalty.domain.webhooks import ALL_EVENTS, PING
 from loyalty.events import EVENT_TYPES
-from loyalty.models.common import NaturalId, ResponseModel, StrictModel, TenantId
+from loyalty.models.common import JsonInteger, NaturalId, ResponseModel, StrictModel, TenantId
 
 EventType = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 DeliveryStatus = Literal["pending", "retrying", "succeeded", "failed", "cancelled"]
@@ -38,7 +38,7 @@ class WebhookRequest(StrictModel):
 
 
 class RotateRequest(StrictModel):
-    grace_seconds: int = Field(
+    grace_seconds: JsonInteger = Field(
         default=86_400, ge=0, le=7 * 86_400, description="How long the previous secret keeps signing"
     )
 
