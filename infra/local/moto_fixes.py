@@ -10,15 +10,17 @@ table it touches, applies the items one by one (each applied item appends its st
 when anything fails it puts the *copies* back into the backend. That happens on every failed path:
 a condition that fails (``ConditionalCheckFailed``), an item that raises (a validation or size
 error, a missing table: a cancellation with that reason), and two actions on one item or an
-invalid expression (rolled back and re-raised). The copy carries its own copy of the stream, so
+invalid expression (rolled back and re-raised; an item naming two actions is refused before
+any item applies, as DynamoDB does, since moto found it only after applying the items before it
+and left them applied). The copy carries its own copy of the stream, so
 the stream object every open shard iterator reads is no longer the table's: readers saw the
 records of the refused transaction (a phantom ``points.redeemed`` for a redemption that does not
 exist) and then nothing at all, since later writes went to the copy. DynamoDB never shows a
 record of a failed transaction. :func:`_keep_the_stream` makes every table keep its one stream:
 after a failed transaction the stream gets back exactly the records it had before it, and the
 restored table writes to that same stream. A lock makes each transaction atomic with respect to
-every other write and every stream read, so no reader sees a record of a transaction still in
-progress and a rollback takes no concurrent write with it.
+every other write, every read and every stream read, so no reader sees an item or a record of a
+transaction still in progress (or one rolled back) and a rollback takes no concurrent write with it.
 (moto raises no ``TransactionConflictException``: a conflict is not a path it has.)
 
 **Memory per transaction.** moto keeps every model object it creates in a class-level list (for
@@ -52,8 +54,10 @@ from typing import Any
 from moto.core.common_models import BaseModel
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, BaseResponse
+from moto.dynamodb.exceptions import TransactWriteSingleOpException
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import StreamShard
+from moto.dynamodb.responses import DynamoHandler
 from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 
 # One lock for every write and every stream read of this process's moto.
@@ -88,6 +92,11 @@ def _keep_the_stream() -> None:
     @functools.wraps(transact)
     def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> Any:
         with STREAM_LOCK:
+            # moto checks "one action per item" only as it reaches the item, after applying the
+            # ones before it, and re-raises without rolling them back: DynamoDB refuses such a
+            # request before anything applies, and so does this.
+            if any(len(item) > 1 for item in transact_items):
+                raise TransactWriteSingleOpException()
             before = {
                 name: (table.stream_shard, len(table.stream_shard.items))
                 for name, table in self.tables.items()
@@ -113,6 +122,13 @@ def _keep_the_stream() -> None:
     # rollback never takes a concurrent write's item or record with it.
     for name in ("put_item", "update_item", "delete_item"):  # batch writes call these
         setattr(DynamoDBBackend, name, _locked(getattr(DynamoDBBackend, name)))
+    # And every read too: a transaction applies its items one by one before it can fail and roll
+    # back, so a read between two of them saw writes that never happened (a hold's capture record
+    # replayed as if committed, a balance that was never there). DynamoDB never shows a read a
+    # transaction in progress; TransactGetItems reads all its items at one point.
+    for name in ("get_item", "query", "scan"):  # batch and transactional reads call get_item
+        setattr(DynamoDBBackend, name, _locked(getattr(DynamoDBBackend, name)))
+    setattr(DynamoHandler, "transact_get_items", _locked(DynamoHandler.transact_get_items))  # noqa: B010
     # The transaction's backup copy of a table shares its stream instead of copying every record
     # (which made each transaction slower than the last): the rollback above restores it anyway.
     setattr(StreamShard, "__deepcopy__", _copy_shard)  # noqa: B010

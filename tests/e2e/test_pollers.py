@@ -281,10 +281,28 @@ def _update_fails_on_the_data(table: Table) -> list[dict[str, Any]]:
     ]
 
 
+def _a_later_item_with_two_actions(table: Table) -> list[dict[str, Any]]:
+    second = {"PK": {"S": "second"}, "SK": {"S": "X"}}
+    return [
+        {"Put": {"TableName": table.name, "Item": {"PK": {"S": "phantom"}, "SK": {"S": "X"}}}},
+        {
+            "Put": {"TableName": table.name, "Item": second},
+            "ConditionCheck": {
+                "TableName": table.name,
+                "Key": second,
+                "ConditionExpression": "attribute_exists(PK)",
+            },
+        },
+    ]
+
+
 @pytest.mark.parametrize(
     "failing",
     [
         pytest.param(_condition_fails, id="a condition fails (cancelled)"),
+        pytest.param(
+            _a_later_item_with_two_actions, id="a later item names two actions (refused before any applies)"
+        ),
         pytest.param(_two_actions_on_one_item, id="two actions on one item (rolled back, re-raised)"),
         pytest.param(_update_fails_on_the_data, id="an update fails on the data (rolled back, re-raised)"),
     ],
@@ -442,3 +460,43 @@ def test_a_write_during_a_failing_transaction_is_not_rolled_back_with_it(table, 
     concurrent = {"PK": {"S": "concurrent"}, "SK": {"S": "X"}}
     assert "Item" in dynamodb.get_item(TableName=loyalty_table.name, Key=concurrent)
     assert [keys(event) for event in invoker.events] == [["a"], ["concurrent"]]
+
+
+def test_a_read_during_a_failing_transaction_never_sees_its_writes(table, moto_server, monkeypatch):
+    # Given a transaction whose first item (phantom) is applied, and which then pauses on the
+    # condition of its second (which fails) while another client reads phantom
+    dynamodb, _, loyalty_table = table
+    other_client = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=moto_server)
+    put(dynamodb, loyalty_table, "a")
+    evaluating = threading.Event()
+    evaluate = moto_models.get_filter_expression
+
+    def slow_condition(*args: Any, **kwargs: Any) -> Any:
+        if not evaluating.is_set():
+            evaluating.set()
+            time.sleep(0.5)  # the other client's read arrives meanwhile
+        return evaluate(*args, **kwargs)
+
+    monkeypatch.setattr(moto_models, "get_filter_expression", slow_condition)
+    phantom = {"PK": {"S": "phantom"}, "SK": {"S": "X"}}
+    seen: dict[str, Any] = {}
+
+    def read() -> None:
+        if evaluating.wait(5):
+            seen["get"] = other_client.get_item(TableName=loyalty_table.name, Key=phantom).get("Item")
+            seen["query"] = other_client.query(
+                TableName=loyalty_table.name,
+                KeyConditionExpression="PK = :pk",
+                ExpressionAttributeValues={":pk": phantom["PK"]},
+            )["Items"]
+
+    reader = threading.Thread(target=read)
+    reader.start()
+
+    # When the transaction fails, and the other read is done
+    with pytest.raises(ClientError):
+        dynamodb.transact_write_items(TransactItems=_condition_fails(loyalty_table))
+    reader.join(10)
+
+    # Then the reader never saw the failed transaction's item (it waited for the transaction)
+    assert seen == {"get": None, "query": []}
