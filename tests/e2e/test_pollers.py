@@ -500,3 +500,60 @@ def test_a_read_during_a_failing_transaction_never_sees_its_writes(table, moto_s
 
     # Then the reader never saw the failed transaction's item (it waited for the transaction)
     assert seen == {"get": None, "query": []}
+
+
+class TrimmedAfterSequence:
+    """The streams client of a stack started again a day later: the record a kept position names
+    is gone from the stream (older than its 24 hours)."""
+
+    def __init__(self, streams: Any) -> None:
+        self._streams = streams
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._streams, name)
+
+    def get_shard_iterator(self, **arguments: Any) -> Any:
+        if arguments.get("ShardIteratorType") == "AFTER_SEQUENCE_NUMBER":
+            error = {"Error": {"Code": "TrimmedDataAccessException", "Message": "trimmed"}}
+            raise ClientError(error, "GetShardIterator")
+        return self._streams.get_shard_iterator(**arguments)
+
+
+def test_a_poller_whose_kept_position_was_trimmed_goes_on_from_the_oldest_record_left(table, tmp_path):
+    # Given a poller that kept its position after delivering a, and b written after it stopped
+    dynamodb, streams, loyalty_table = table
+    positions = tmp_path / "stream-positions.json"
+    put(dynamodb, loyalty_table, "a")
+    first_run = ScriptedInvoker(lambda event: None)
+    StreamPoller(
+        first_run,
+        SPEC,
+        INSERTS_ONLY,
+        loyalty_table,
+        streams,
+        (None, None),
+        None,
+        StreamCheckpoints(positions),
+    ).run_once()
+    put(dynamodb, loyalty_table, "b")
+
+    # When the next run finds the record its position names trimmed from the stream
+    reused = Table(loyalty_table.logical_id, loyalty_table.name, loyalty_table.stream_arn, created=False)
+    next_run = ScriptedInvoker(lambda event: None)
+    poller = StreamPoller(
+        next_run,
+        SPEC,
+        INSERTS_ONLY,
+        reused,
+        TrimmedAfterSequence(streams),
+        (None, None),
+        None,
+        StreamCheckpoints(positions),
+    )
+    poller.run_once()
+    put(dynamodb, loyalty_table, "c")
+    poller.run_once()
+
+    # Then it reads on from the oldest record still there (here all of them), and keeps going
+    assert [keys(event) for event in first_run.events] == [["a"]]
+    assert [keys(event) for event in next_run.events] == [["a", "b"], ["c"]]
