@@ -557,3 +557,60 @@ def test_a_poller_whose_kept_position_was_trimmed_goes_on_from_the_oldest_record
     # Then it reads on from the oldest record still there (here all of them), and keeps going
     assert [keys(event) for event in first_run.events] == [["a"]]
     assert [keys(event) for event in next_run.events] == [["a", "b"], ["c"]]
+
+
+def test_a_transaction_makes_no_copy_of_the_table_so_its_cost_does_not_grow_with_it(table, monkeypatch):
+    # Given a table with items, and every deep copy of a table recorded
+    dynamodb, _, loyalty_table = table
+    for key in ("a", "b", *(f"item-{index}" for index in range(50))):
+        put(dynamodb, loyalty_table, key)
+    deepcopy = moto_models.copy.deepcopy
+    copies: list[Any] = []
+
+    def recording(value: Any, *args: Any, **kwargs: Any) -> Any:
+        result = deepcopy(value, *args, **kwargs)
+        if isinstance(value, MotoTable) and result is not value:
+            copies.append(result)
+        return result
+
+    monkeypatch.setattr(moto_models.copy, "deepcopy", recording)
+
+    # When a transaction succeeds, and another changes a, deletes b and puts c, then fails
+    name = loyalty_table.name
+
+    def key(pk: str) -> dict[str, Any]:
+        return {"PK": {"S": pk}, "SK": {"S": "X"}}
+
+    dynamodb.transact_write_items(TransactItems=[{"Put": {"TableName": name, "Item": key("t-ok")}}])
+    failing = [
+        {
+            "Update": {
+                "TableName": name,
+                "Key": key("a"),
+                "UpdateExpression": "SET v = :two",
+                "ExpressionAttributeValues": {":two": {"S": "2"}},
+            }
+        },
+        {"Delete": {"TableName": name, "Key": key("b")}},
+        {"Put": {"TableName": name, "Item": key("c")}},
+        {
+            "ConditionCheck": {
+                "TableName": name,
+                "Key": key("nope"),
+                "ConditionExpression": "attribute_exists(PK)",
+            }
+        },
+    ]
+    with pytest.raises(ClientError):
+        dynamodb.transact_write_items(TransactItems=failing)
+
+    # Then no copy of the table was made (moto copied the whole table for each), the failed one
+    # left every item as it was, and the successful one stands
+    assert copies == []
+
+    def item(pk: str) -> dict[str, Any] | None:
+        return dynamodb.get_item(TableName=name, Key=key(pk), ConsistentRead=True).get("Item")
+
+    assert (item("a") or {}).get("v") == {"S": "1"}
+    assert (item("b") or {}).get("v") == {"S": "1"}
+    assert (item("c"), item("t-ok") is not None) == (None, True)
