@@ -52,7 +52,8 @@ class ProgramCache:
         cached = None if fresh else self._cache.get(tenant_id)
         if cached and cached[0] > self._clock():
             return cached[1]
-        program = self._tenants.read_program(tenant_id)
+        # Fresh: as stored now (what a PUT decides on and a GET tags), not a replica's older copy.
+        program = self._tenants.read_program(tenant_id, consistent=fresh)
         if program is None:
             raise TenantNotFoundError(f"tenant {tenant_id!r} not found")
         self._cache[tenant_id] = (self._clock() + self._ttl, program)
