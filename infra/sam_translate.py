@@ -138,6 +138,16 @@ def _rewrite_event_bus_refs(node: object, bus_ids: set[str]) -> object:
     return node
 
 
+def _rewrite_alias_refs(node: object, aliases: dict[str, object]) -> object:
+    if isinstance(node, dict):
+        if set(node) == {"Ref"} and node["Ref"] in aliases:
+            return aliases[node["Ref"]]
+        return {key: _rewrite_alias_refs(value, aliases) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_rewrite_alias_refs(item, aliases) for item in node]
+    return node
+
+
 def for_moto(template: dict[str, Any]) -> dict[str, Any]:
     """Adapt a translated template to what moto 5.2.1's CloudFormation can create.
 
@@ -153,7 +163,15 @@ def for_moto(template: dict[str, Any]) -> dict[str, Any]:
       functions through Docker on every queue message and table write (Docker does not run here,
       and its stream mapping re-sends every record on each write). The local stack's poller
       delivers queue and stream records itself, from the sources in :mod:`infra.template_model`.
+    * ``AWS::Lambda::Alias`` (what ``AutoPublishAlias`` makes for a SnapStart function) is skipped
+      by moto, so a ``Ref`` to an alias is rewritten to the alias's function.
     """
+    aliases = {
+        logical_id: resource["Properties"]["FunctionName"]
+        for logical_id, resource in template.get("Resources", {}).items()
+        if resource.get("Type") == "AWS::Lambda::Alias"
+    }
+    template = _rewrite_alias_refs(template, aliases)  # type: ignore[assignment]
     resources = {
         logical_id: resource
         for logical_id, resource in template.get("Resources", {}).items()

@@ -90,6 +90,16 @@ DEFAULT_ROUTE = "$default"  # the route of whatever request matches no other
 
 
 @dataclass(frozen=True)
+class RuleSpec:
+    """An EventBridge rule on the template's bus with SQS queues as targets (the local stack puts
+    the rule on its bus, and moto delivers matching events to the queues as EventBridge does)."""
+
+    logical_id: str
+    event_pattern: dict[str, object]
+    queue_targets: tuple[str, ...]  # logical ids of the target queues
+
+
+@dataclass(frozen=True)
 class HttpRoute:
     method: str  # upper case, e.g. "POST"
     path: str  # API Gateway path, e.g. "/v1/members/{member_id}"
@@ -150,6 +160,7 @@ class TemplateModel:
     authorizer_function: str | None
     authorizer_cache_seconds: int | None
     parameters: dict[str, object] = field(default_factory=dict)  # parameter defaults
+    rules: list[RuleSpec] = field(default_factory=list)  # bus rules with queue targets
 
     def function(self, logical_id: str) -> FunctionSpec:
         for spec in self.functions:
@@ -338,6 +349,7 @@ def load_template(path: Path | None = None) -> TemplateModel:
     tables: list[TableSpec] = []
     queues: list[QueueSpec] = []
     functions: list[FunctionSpec] = []
+    rules: list[RuleSpec] = []
     event_bus: str | None = None
     for logical_id, resource in resources.items():
         resource_type = _mapping(resource).get("Type")
@@ -350,6 +362,10 @@ def load_template(path: Path | None = None) -> TemplateModel:
             event_bus = logical_id
         elif resource_type == "AWS::Serverless::Function":
             functions.append(_function_spec(logical_id, props, globals_function, has_default_authorizer))
+        elif resource_type == "AWS::Events::Rule" and isinstance(props.get("EventPattern"), Mapping):
+            targets = [_referenced_logical_id(_mapping(t).get("Arn")) for t in props.get("Targets", [])]
+            queue_ids = tuple(t for t in targets if t is not None and _is_queue(resources, t))
+            rules.append(RuleSpec(logical_id, dict(props["EventPattern"]), queue_ids))
 
     if event_bus is None:
         raise ValueError(f"{template_path}: no AWS::Events::EventBus resource")
@@ -367,4 +383,9 @@ def load_template(path: Path | None = None) -> TemplateModel:
         authorizer_function=authorizer_function,
         authorizer_cache_seconds=authorizer_cache,
         parameters=parameters,
+        rules=rules,
     )
+
+
+def _is_queue(resources: dict[str, Any], logical_id: str) -> bool:
+    return _mapping(resources.get(logical_id)).get("Type") == "AWS::SQS::Queue"

@@ -136,6 +136,17 @@ def create_resources(template: TemplateModel, clients: Clients, prefix: str) -> 
             clients.sqs, queue.logical_id, f"{prefix}-{queue.logical_id}", attributes
         )
     clients.events.create_event_bus(Name=resources.bus_name)
+    for rule in template.rules:
+        name = f"{prefix}-{rule.logical_id}"
+        clients.events.put_rule(
+            Name=name,
+            EventBusName=resources.bus_name,
+            EventPattern=json.dumps(rule.event_pattern),
+            State="ENABLED",
+        )
+        targets = [{"Id": queue_id, "Arn": resources.queues[queue_id].arn} for queue_id in rule.queue_targets]
+        if targets:
+            clients.events.put_targets(Rule=name, EventBusName=resources.bus_name, Targets=targets)
     return resources
 
 

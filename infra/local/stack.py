@@ -176,6 +176,13 @@ class Stack:
         env["AWS_DEFAULT_REGION"] = config.region
         env["AWS_ENDPOINT_URL"] = self.moto.url
         env.setdefault("POWERTOOLS_TRACE_DISABLED", "1")
+        # Webhooks go to receivers on this machine, and retry within seconds rather than hours.
+        env.setdefault("WEBHOOK_ALLOW_LOOPBACK", "1")
+        env.setdefault("WEBHOOK_RETRY_BASE_SECONDS", "1")
+        env.setdefault("WEBHOOK_RETRY_CAP_SECONDS", "4")
+        env.setdefault("WEBHOOK_MAX_ATTEMPTS", "5")
+        env.setdefault("WEBHOOK_TIMEOUT_SECONDS", "3")
+        env.setdefault("WEBHOOK_CACHE_SECONDS", "0")
 
     def _function_environment(self) -> None:
         """The template's function environment, its ``!Ref``s resolved to the local resources.

@@ -159,7 +159,24 @@ class StreamPoller(Worker):
             )
         else:
             arguments["ShardIteratorType"] = position
-        return str(self._streams.get_shard_iterator(**arguments)["ShardIterator"])
+        try:
+            return str(self._streams.get_shard_iterator(**arguments)["ShardIterator"])
+        except ClientError as error:
+            if "SequenceNumber" not in arguments or error.response.get("Error", {}).get("Code") != (
+                "TrimmedDataAccessException"
+            ):
+                raise
+        # The last record read is gone from the stream (kept 24 hours: a stack started again a
+        # day later): what followed it went with it, so go on from the oldest record still there,
+        # as an event source mapping does, rather than fail on every read.
+        log.warning(
+            "%s: the stream no longer has the records after %s in %s; reading from its oldest record",
+            self.name,
+            self._last_sequence.pop(shard_id),
+            shard_id,
+        )
+        self._started_at[shard_id] = "TRIM_HORIZON"
+        return self._iterator(shard_id, "TRIM_HORIZON")
 
     def _poll_shard(self, shard_id: str) -> bool:
         iterator = self._iterators[shard_id]

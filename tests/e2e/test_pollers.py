@@ -281,10 +281,28 @@ def _update_fails_on_the_data(table: Table) -> list[dict[str, Any]]:
     ]
 
 
+def _a_later_item_with_two_actions(table: Table) -> list[dict[str, Any]]:
+    second = {"PK": {"S": "second"}, "SK": {"S": "X"}}
+    return [
+        {"Put": {"TableName": table.name, "Item": {"PK": {"S": "phantom"}, "SK": {"S": "X"}}}},
+        {
+            "Put": {"TableName": table.name, "Item": second},
+            "ConditionCheck": {
+                "TableName": table.name,
+                "Key": second,
+                "ConditionExpression": "attribute_exists(PK)",
+            },
+        },
+    ]
+
+
 @pytest.mark.parametrize(
     "failing",
     [
         pytest.param(_condition_fails, id="a condition fails (cancelled)"),
+        pytest.param(
+            _a_later_item_with_two_actions, id="a later item names two actions (refused before any applies)"
+        ),
         pytest.param(_two_actions_on_one_item, id="two actions on one item (rolled back, re-raised)"),
         pytest.param(_update_fails_on_the_data, id="an update fails on the data (rolled back, re-raised)"),
     ],
@@ -442,3 +460,157 @@ def test_a_write_during_a_failing_transaction_is_not_rolled_back_with_it(table, 
     concurrent = {"PK": {"S": "concurrent"}, "SK": {"S": "X"}}
     assert "Item" in dynamodb.get_item(TableName=loyalty_table.name, Key=concurrent)
     assert [keys(event) for event in invoker.events] == [["a"], ["concurrent"]]
+
+
+def test_a_read_during_a_failing_transaction_never_sees_its_writes(table, moto_server, monkeypatch):
+    # Given a transaction whose first item (phantom) is applied, and which then pauses on the
+    # condition of its second (which fails) while another client reads phantom
+    dynamodb, _, loyalty_table = table
+    other_client = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=moto_server)
+    put(dynamodb, loyalty_table, "a")
+    evaluating = threading.Event()
+    evaluate = moto_models.get_filter_expression
+
+    def slow_condition(*args: Any, **kwargs: Any) -> Any:
+        if not evaluating.is_set():
+            evaluating.set()
+            time.sleep(0.5)  # the other client's read arrives meanwhile
+        return evaluate(*args, **kwargs)
+
+    monkeypatch.setattr(moto_models, "get_filter_expression", slow_condition)
+    phantom = {"PK": {"S": "phantom"}, "SK": {"S": "X"}}
+    seen: dict[str, Any] = {}
+
+    def read() -> None:
+        if evaluating.wait(5):
+            seen["get"] = other_client.get_item(TableName=loyalty_table.name, Key=phantom).get("Item")
+            seen["query"] = other_client.query(
+                TableName=loyalty_table.name,
+                KeyConditionExpression="PK = :pk",
+                ExpressionAttributeValues={":pk": phantom["PK"]},
+            )["Items"]
+
+    reader = threading.Thread(target=read)
+    reader.start()
+
+    # When the transaction fails, and the other read is done
+    with pytest.raises(ClientError):
+        dynamodb.transact_write_items(TransactItems=_condition_fails(loyalty_table))
+    reader.join(10)
+
+    # Then the reader never saw the failed transaction's item (it waited for the transaction)
+    assert seen == {"get": None, "query": []}
+
+
+class TrimmedAfterSequence:
+    """The streams client of a stack started again a day later: the record a kept position names
+    is gone from the stream (older than its 24 hours)."""
+
+    def __init__(self, streams: Any) -> None:
+        self._streams = streams
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._streams, name)
+
+    def get_shard_iterator(self, **arguments: Any) -> Any:
+        if arguments.get("ShardIteratorType") == "AFTER_SEQUENCE_NUMBER":
+            error = {"Error": {"Code": "TrimmedDataAccessException", "Message": "trimmed"}}
+            raise ClientError(error, "GetShardIterator")
+        return self._streams.get_shard_iterator(**arguments)
+
+
+def test_a_poller_whose_kept_position_was_trimmed_goes_on_from_the_oldest_record_left(table, tmp_path):
+    # Given a poller that kept its position after delivering a, and b written after it stopped
+    dynamodb, streams, loyalty_table = table
+    positions = tmp_path / "stream-positions.json"
+    put(dynamodb, loyalty_table, "a")
+    first_run = ScriptedInvoker(lambda event: None)
+    StreamPoller(
+        first_run,
+        SPEC,
+        INSERTS_ONLY,
+        loyalty_table,
+        streams,
+        (None, None),
+        None,
+        StreamCheckpoints(positions),
+    ).run_once()
+    put(dynamodb, loyalty_table, "b")
+
+    # When the next run finds the record its position names trimmed from the stream
+    reused = Table(loyalty_table.logical_id, loyalty_table.name, loyalty_table.stream_arn, created=False)
+    next_run = ScriptedInvoker(lambda event: None)
+    poller = StreamPoller(
+        next_run,
+        SPEC,
+        INSERTS_ONLY,
+        reused,
+        TrimmedAfterSequence(streams),
+        (None, None),
+        None,
+        StreamCheckpoints(positions),
+    )
+    poller.run_once()
+    put(dynamodb, loyalty_table, "c")
+    poller.run_once()
+
+    # Then it reads on from the oldest record still there (here all of them), and keeps going
+    assert [keys(event) for event in first_run.events] == [["a"]]
+    assert [keys(event) for event in next_run.events] == [["a", "b"], ["c"]]
+
+
+def test_a_transaction_makes_no_copy_of_the_table_so_its_cost_does_not_grow_with_it(table, monkeypatch):
+    # Given a table with items, and every deep copy of a table recorded
+    dynamodb, _, loyalty_table = table
+    for key in ("a", "b", *(f"item-{index}" for index in range(50))):
+        put(dynamodb, loyalty_table, key)
+    deepcopy = moto_models.copy.deepcopy
+    copies: list[Any] = []
+
+    def recording(value: Any, *args: Any, **kwargs: Any) -> Any:
+        result = deepcopy(value, *args, **kwargs)
+        if isinstance(value, MotoTable) and result is not value:
+            copies.append(result)
+        return result
+
+    monkeypatch.setattr(moto_models.copy, "deepcopy", recording)
+
+    # When a transaction succeeds, and another changes a, deletes b and puts c, then fails
+    name = loyalty_table.name
+
+    def key(pk: str) -> dict[str, Any]:
+        return {"PK": {"S": pk}, "SK": {"S": "X"}}
+
+    dynamodb.transact_write_items(TransactItems=[{"Put": {"TableName": name, "Item": key("t-ok")}}])
+    failing = [
+        {
+            "Update": {
+                "TableName": name,
+                "Key": key("a"),
+                "UpdateExpression": "SET v = :two",
+                "ExpressionAttributeValues": {":two": {"S": "2"}},
+            }
+        },
+        {"Delete": {"TableName": name, "Key": key("b")}},
+        {"Put": {"TableName": name, "Item": key("c")}},
+        {
+            "ConditionCheck": {
+                "TableName": name,
+                "Key": key("nope"),
+                "ConditionExpression": "attribute_exists(PK)",
+            }
+        },
+    ]
+    with pytest.raises(ClientError):
+        dynamodb.transact_write_items(TransactItems=failing)
+
+    # Then no copy of the table was made (moto copied the whole table for each), the failed one
+    # left every item as it was, and the successful one stands
+    assert copies == []
+
+    def item(pk: str) -> dict[str, Any] | None:
+        return dynamodb.get_item(TableName=name, Key=key(pk), ConsistentRead=True).get("Item")
+
+    assert (item("a") or {}).get("v") == {"S": "1"}
+    assert (item("b") or {}).get("v") == {"S": "1"}
+    assert (item("c"), item("t-ok") is not None) == (None, True)

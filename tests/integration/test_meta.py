@@ -44,6 +44,14 @@ ROUTES = {
     ("get", "/v1/lotteries/{lottery_id}"),
     ("post", "/v1/members/{member_id}/draws"),
     ("get", "/v1/members/{member_id}/draws/{draw_id}"),
+    ("put", "/v1/webhooks/{webhook_id}"),
+    ("get", "/v1/webhooks"),
+    ("get", "/v1/webhooks/{webhook_id}"),
+    ("delete", "/v1/webhooks/{webhook_id}"),
+    ("post", "/v1/webhooks/{webhook_id}/rotate"),
+    ("post", "/v1/webhooks/{webhook_id}/ping"),
+    ("get", "/v1/webhooks/{webhook_id}/deliveries"),
+    ("post", "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"),
 }
 
 

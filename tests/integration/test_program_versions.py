@@ -10,7 +10,8 @@ import pytest
 from loyalty.errors import ProgramChangedError
 from loyalty.models.program import Program
 from loyalty.operations import programs
-from loyalty.operations.context import Principal, ProgramCache
+from loyalty.operations.context import Principal, ProgramCache, default_context
+from loyalty.store import keys
 
 
 def published(api, shop):
@@ -222,3 +223,26 @@ def test_the_openapi_document_says_how_to_publish_conditionally(api):
     assert [(p["name"], p["in"]) for p in put_program["parameters"]] == [("if-match", "header")]
     listing = document["paths"]["/v1/coupon-templates"]["get"]
     assert {p["name"] for p in listing["parameters"]} == {"limit", "cursor"}
+
+
+def test_get_and_put_decide_on_the_program_as_last_published_not_a_replicas_copy(api, shop):
+    # Given every read of the current program an API call makes is recorded
+    client = default_context().tenants.client
+    reads: list[dict] = []
+
+    def record(params, **_):
+        if params["Key"]["SK"]["S"] == keys.PROGRAM_SK:
+            reads.append(params)
+
+    client.meta.events.register("provide-client-params.dynamodb.GetItem", record)
+    try:
+        # When the program is read with GET and published with PUT
+        document = published(api, shop)
+        assert put(api, shop, {**document, "signup_bonus": 9}).json()["version"] == 2
+    finally:
+        client.meta.events.unregister("provide-client-params.dynamodb.GetItem", record)
+
+    # Then both read it strongly consistent: the version a GET tags and a PUT checks is the
+    # current one, not one a replica still shows a moment after another PUT (a false 409/412)
+    assert len(reads) >= 2
+    assert all(read.get("ConsistentRead") is True for read in reads), reads

@@ -68,6 +68,14 @@ EXPECTED_ROUTES = {
     ("RedeemFunction", "GET", "/v1/lotteries/{lottery_id}", True),
     ("RedeemFunction", "POST", "/v1/members/{member_id}/draws", True),
     ("RedeemFunction", "GET", "/v1/members/{member_id}/draws/{draw_id}", True),
+    ("WebhooksFunction", "PUT", "/v1/webhooks/{webhook_id}", True),
+    ("WebhooksFunction", "GET", "/v1/webhooks", True),
+    ("WebhooksFunction", "GET", "/v1/webhooks/{webhook_id}", True),
+    ("WebhooksFunction", "DELETE", "/v1/webhooks/{webhook_id}", True),
+    ("WebhooksFunction", "POST", "/v1/webhooks/{webhook_id}/rotate", True),
+    ("WebhooksFunction", "POST", "/v1/webhooks/{webhook_id}/ping", True),
+    ("WebhooksFunction", "GET", "/v1/webhooks/{webhook_id}/deliveries", True),
+    ("WebhooksFunction", "POST", "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver", True),
 }
 
 
@@ -144,7 +152,7 @@ def test_translation_wires_the_event_sources_as_the_template_says(aws_env: str) 
     # Then the purchase queue feeds EarnFunction with partial batch failures
     queue = mappings["EarnFunctionPurchaseQueueEvent"]
     assert queue["EventSourceArn"] == {"Fn::GetAtt": ["PurchaseQueue", "Arn"]}
-    assert queue["FunctionName"] == {"Ref": "EarnFunction"}
+    assert queue["FunctionName"] == {"Ref": "EarnFunctionAliaslive"}  # SnapStart runs published versions
     assert (queue["BatchSize"], queue["MaximumBatchingWindowInSeconds"]) == (10, 1)
     assert queue["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     # And the expiry shard queue feeds ExpiryShardsFunction one shard at a time
@@ -179,7 +187,8 @@ def test_translated_http_api_matches_the_model_routes_and_authorizer(
     for path, operations in body["paths"].items():
         for method, operation in operations.items():
             uri = operation["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
-            function = uri.split("/functions/${")[1].split(".Arn}")[0]
+            function = uri.split("/functions/${")[1].split("}")[0].removesuffix(".Arn")
+            function = function.removesuffix("Aliaslive")  # a SnapStart function's published alias
             [security] = operation["security"]
             if operation.get("isDefaultRoute"):  # SAM spells $default as "/$default", any method
                 method, path = "ANY", "$default"
@@ -219,6 +228,9 @@ def test_translation_points_code_at_s3_and_runs_on_arm64_python312(aws_env: str)
         "TierEvaluationFunction",
         "CouponIssuerFunction",
         "RedeemFunction",
+        "WebhooksFunction",
+        "WebhookDispatchFunction",
+        "WebhookDeliveryFunction",
     }
     for logical_id, props in functions.items():
         assert props["Code"]["S3Bucket"] == "bucket", logical_id
@@ -228,7 +240,7 @@ def test_translation_points_code_at_s3_and_runs_on_arm64_python312(aws_env: str)
             ["arm64"],
             "app.lambda_handler",
         )
-        assert props["TracingConfig"] == {"Mode": "Active"}
+        assert props["TracingConfig"] == {"Mode": {"Ref": "TracingMode"}}  # Active by default
         assert props["LoggingConfig"] == {"LogGroup": {"Ref": f"{logical_id}LogGroup"}, "LogFormat": "JSON"}
     assert functions["AuthorizerFunction"]["Timeout"] == 5
 
@@ -348,7 +360,9 @@ def test_purchase_queue_visibility_is_at_least_six_times_the_earn_timeout(stack:
     region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
     cloudformation = boto3.client("cloudformation", region_name=region)
     resources = cloudformation.describe_stack_resources(StackName=stack.stack_name)["StackResources"]
-    earn_name = next(r["PhysicalResourceId"] for r in resources if r["LogicalResourceId"] == "EarnFunction")
+    earn_name = next(
+        r["PhysicalResourceId"] for r in resources if r.get("LogicalResourceId") == "EarnFunction"
+    )
     # When reading the deployed EarnFunction's timeout and the purchase queue's visibility timeout
     timeout = boto3.client("lambda", region_name=region).get_function_configuration(FunctionName=earn_name)[
         "Timeout"
@@ -437,8 +451,30 @@ def test_model_has_the_purchase_queue_source_and_the_stream_source(model: Templa
     [shard_source] = model.function("ExpiryShardsFunction").sqs_sources
     assert (shard_source.queue_logical_id, shard_source.batch_size) == ("ExpiryShardQueue", 1)
     assert shard_source.report_batch_item_failures is True
+    # And the webhook dispatcher drains the bus rule's queue, the deliverer its delivery queue
+    [dispatch_source] = model.function("WebhookDispatchFunction").sqs_sources
+    [delivery_source] = model.function("WebhookDeliveryFunction").sqs_sources
+    assert (dispatch_source.queue_logical_id, delivery_source.queue_logical_id) == (
+        "WebhookQueue",
+        "WebhookDeliveryQueue",
+    )
+    assert dispatch_source.report_batch_item_failures
+    assert delivery_source.report_batch_item_failures
+    [rule] = model.rules
+    assert (rule.logical_id, rule.event_pattern, rule.queue_targets) == (
+        "WebhookEventsRule",
+        {"source": ["loyalty"]},
+        ("WebhookQueue",),
+    )
     # And no other function has a queue or stream source
-    consumers = ("EarnFunction", "EventPublisherFunction", "CouponIssuerFunction", "ExpiryShardsFunction")
+    consumers = (
+        "EarnFunction",
+        "EventPublisherFunction",
+        "CouponIssuerFunction",
+        "ExpiryShardsFunction",
+        "WebhookDispatchFunction",
+        "WebhookDeliveryFunction",
+    )
     others = [f for f in model.functions if f.logical_id not in consumers]
     assert not any(f.sqs_sources or f.stream_sources for f in others)
 
@@ -461,6 +497,11 @@ def test_model_queues_bus_and_merged_globals(model: TemplateModel) -> None:
         "CouponIssuerDeadLetterQueue",
         "ExpiryShardQueue",
         "ExpiryShardDeadLetterQueue",
+        "WebhookQueue",
+        "WebhookDeadLetterQueue",
+        "WebhookDeliveryQueue",
+        "WebhookDeliveryDeadLetterQueue",
+        "ScheduleDeadLetterQueue",
     }
     # And the expiry shard queue redrives after 5 receives, hiding a message 6x the worker's timeout
     shards = model.queue("ExpiryShardQueue")

@@ -145,7 +145,10 @@ class EarnLambda:
 
     @contextmanager
     def installed(self) -> Iterator[EarnLambda]:
-        real = self.module.consume_purchase
+        # The function imports its queue consumer on the first queue event (a cold-start saving):
+        # wrap the consumer where it lives, and let the function import it afresh.
+        consumers = importlib.import_module("loyalty.consumers.purchases")
+        real = consumers.consume_purchase
 
         def record_handler(record: Any) -> Any:
             invocation = self._invocation
@@ -165,8 +168,12 @@ class EarnLambda:
             run.finished = True
             return result
 
-        with mock.patch.object(self.module, "consume_purchase", record_handler):
-            yield self
+        self.module._queue_consumer.cache_clear()
+        try:
+            with mock.patch.object(consumers, "consume_purchase", record_handler):
+                yield self
+        finally:
+            self.module._queue_consumer.cache_clear()
 
     def invoke(self, batch: list[Message], plan: TimeoutPlan) -> Invocation:
         invocation = Invocation(batch)

@@ -109,7 +109,9 @@ def reset_caches() -> None:
     from loyalty.consumers.expiry_shards import default_shard_dead_letters, default_shard_queue
     from loyalty.consumers.outbox import default_bus
     from loyalty.consumers.purchases import default_dead_letters
+    from loyalty.consumers.webhooks import dispatch_dead_letters
     from loyalty.operations.context import default_context, default_jobs
+    from loyalty.operations.webhooks import default_webhooks
     from loyalty.settings import get_settings
 
     for cached in (
@@ -120,5 +122,7 @@ def reset_caches() -> None:
         default_bus,
         default_shard_queue,
         default_shard_dead_letters,
+        default_webhooks,
+        dispatch_dead_letters,
     ):
         cached.cache_clear()

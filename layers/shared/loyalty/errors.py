@@ -204,3 +204,26 @@ class CouponUnusableError(ConflictError):
 class LotteryNotFoundError(NotFoundError):
     problem = "lottery-not-found"
     title = "Lottery not found"
+
+
+# --- webhooks --------------------------------------------------------------------------------------
+class WebhookNotFoundError(NotFoundError):
+    problem = "webhook-not-found"
+    title = "Webhook not found"
+
+
+class DeliveryNotFoundError(NotFoundError):
+    problem = "delivery-not-found"
+    title = "Webhook delivery not found"
+
+
+class WebhookTargetError(InvalidRequestError):
+    """A receiver URL that is not https on the public internet (see docs/webhooks.md)."""
+
+    problem = "webhook-target-refused"
+    title = "The webhook URL is not allowed"
+
+
+class WebhookLimitError(ConflictError):
+    problem = "webhook-limit"
+    title = "The tenant has as many webhooks as allowed"

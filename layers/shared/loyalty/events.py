@@ -26,6 +26,17 @@ ENTRY_EVENTS = {
     "release": "points.released",
 }
 
+# Every detail-type event_for_item can publish (webhooks subscribe to these; docs/webhooks.md shows
+# a sample of each).
+EVENT_TYPES = (
+    "member.enrolled",
+    "member.birthday",
+    *dict.fromkeys(ENTRY_EVENTS.values()),
+    "points.expiring",
+    "tier.changed",
+    "program.sunset_notice",
+)
+
 
 def event_for_item(item: dict[str, Any]) -> dict[str, Any] | None:
     """The event a newly inserted item stands for, or None for items nobody outside needs."""

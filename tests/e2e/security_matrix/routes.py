@@ -295,6 +295,9 @@ MISSING = {
     "{new_reward}": "{reward_id}",
     "{new_template}": "{template_id}",
     "{new_lottery}": "{lottery_id}",
+    "{webhook}": "{webhook_id}",
+    "{new_webhook}": "{webhook_id}",
+    "{delivery}": "{delivery_id}",
 }
 
 
@@ -428,6 +431,20 @@ ROUTES = [
         lambda stack, demo: {"draw_id": new_id("d"), "lottery_id": "no-such"},
     ),
     Route("GET", "/v1/members/{member}/draws/{draw}", "server"),
+    # webhooks (admin)
+    Route(
+        "PUT",
+        "/v1/webhooks/{new_webhook}",
+        "admin",
+        lambda stack, demo: {"url": "https://hooks.example.com/matrix", "events": ["*"]},
+    ),
+    Route("GET", "/v1/webhooks", "admin"),
+    Route("GET", "/v1/webhooks/{webhook}", "admin"),
+    Route("DELETE", "/v1/webhooks/{webhook}", "admin"),
+    Route("POST", "/v1/webhooks/{webhook}/rotate", "admin", lambda stack, demo: {}),
+    Route("POST", "/v1/webhooks/{webhook}/ping", "admin"),
+    Route("GET", "/v1/webhooks/{webhook}/deliveries", "admin"),
+    Route("POST", "/v1/webhooks/{webhook}/deliveries/{delivery}/redeliver", "admin"),
 ]
 KEYS = {"server": SERVER_KEY, "admin": ADMIN_KEY, "operator": OPERATOR_KEY}
 MAY_CALL = {"server": {"server", "admin"}, "admin": {"admin"}, "operator": {"operator"}}
@@ -457,8 +474,14 @@ ALLOWED_STATUS = {
             "GET /v1/lotteries/{lottery}",
             "POST /v1/members/{member}/draws",
             "GET /v1/members/{member}/draws/{draw}",
+            "GET /v1/webhooks/{webhook}",
+            "POST /v1/webhooks/{webhook}/rotate",
+            "POST /v1/webhooks/{webhook}/ping",
+            "GET /v1/webhooks/{webhook}/deliveries",
+            "POST /v1/webhooks/{webhook}/deliveries/{delivery}/redeliver",
         )
     },
+    "PUT /v1/webhooks/{new_webhook}": 201,  # created (then the secret is shown, once)
 }
 
 PROTECTED = [route for route in ROUTES if route.scope != "none"]

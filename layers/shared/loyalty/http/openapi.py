@@ -36,6 +36,7 @@ def full_api() -> LoyaltyResolver:
         program,
         purchases,
         rewards,
+        webhooks,
     )
 
     return build_resolver(
@@ -49,6 +50,7 @@ def full_api() -> LoyaltyResolver:
         holds.router,
         coupons.router,
         lotteries.router,
+        webhooks.router,
     )
 
 

@@ -172,7 +172,7 @@ class Tier(StrictModel):
         default=None,
         description="Thresholds that reach the tier; without: only an assignment does (invitation, paid VIP)",
     )
-    benefits: TierBenefits = TierBenefits()
+    benefits: TierBenefits = Field(default_factory=TierBenefits)
 
 
 class TierRules(StrictModel):
@@ -256,7 +256,7 @@ class Campaign(StrictModel):
     recurrence: Recurrence | None = None
     multiplier: Multiplier | None = Field(default=None, description="At least 1; scales rate-based points")
     bonus_points: Points | None = Field(default=None, description="Fixed points once per matching purchase")
-    target: CampaignTarget = CampaignTarget()
+    target: CampaignTarget = Field(default_factory=CampaignTarget)
 
     @model_validator(mode="after")
     def _does_something(self) -> Campaign:
@@ -400,7 +400,7 @@ class Program(StrictModel):
     name: str = Field(default="Loyalty program", min_length=1, max_length=200)
     currency: CurrencyCode = "CNY"
     timezone: str = "Asia/Shanghai"
-    earn: EarnRules = EarnRules()
+    earn: EarnRules = Field(default_factory=EarnRules)
     item_rules: list[ItemRule] = Field(
         default_factory=list, max_length=200, description="Per line item; the first matching rule applies"
     )
@@ -413,7 +413,7 @@ class Program(StrictModel):
         max_length=20,
         description="The ladder, lowest first; the first is the base tier every member starts in",
     )
-    tier_rules: TierRules = TierRules()
+    tier_rules: TierRules = Field(default_factory=TierRules)
     campaigns: list[Campaign] = Field(default_factory=list, max_length=100)
     campaign_stacking: Literal["multiply", "add", "best"] = Field(
         default="best",
@@ -422,11 +422,11 @@ class Program(StrictModel):
     activities: dict[ActivityType, ActivityRule] = Field(default_factory=standard_activities)
     signup_bonus: JsonInteger = Field(default=100, ge=0, le=1_000_000)
     referral: ReferralRule | None = None
-    caps: Caps = Caps()
-    expiry: ExpiryPolicy = ExpiryPolicy()
-    point_value: PointValue = PointValue()
-    redemption: RedemptionPolicy = RedemptionPolicy()
-    reminders: Reminders = Reminders()
+    caps: Caps = Field(default_factory=Caps)
+    expiry: ExpiryPolicy = Field(default_factory=ExpiryPolicy)
+    point_value: PointValue = Field(default_factory=PointValue)
+    redemption: RedemptionPolicy = Field(default_factory=RedemptionPolicy)
+    reminders: Reminders = Field(default_factory=Reminders)
     sunset: Sunset | None = Field(default=None, description="Set to end the program")
 
     @model_validator(mode="before")

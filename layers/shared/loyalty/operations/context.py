@@ -25,6 +25,7 @@ from loyalty.store.notice_store import NoticeStore
 from loyalty.store.purchase_store import PurchaseStore
 from loyalty.store.reward_store import RewardStore
 from loyalty.store.tenant_store import TenantStore
+from loyalty.store.webhook_store import WebhookStore
 
 Scope = Literal["operator", "admin", "server"]
 
@@ -55,7 +56,8 @@ class ProgramCache:
         cached = None if fresh else self._cache.get(tenant_id)
         if cached and cached[0] > self._clock():
             return cached[1]
-        program = self._tenants.read_program(tenant_id)
+        # Fresh: as stored now (what a PUT decides on and a GET tags), not a replica's older copy.
+        program = self._tenants.read_program(tenant_id, consistent=fresh)
         if program is None:
             raise TenantNotFoundError(f"tenant {tenant_id!r} not found")
         self._cache[tenant_id] = (self._clock() + self._ttl, program)
@@ -112,6 +114,10 @@ class Context:
     @cached_property
     def lotteries(self) -> LotteryStore:
         return LotteryStore(self.ledger.table_name, self.ledger.client)
+
+    @cached_property
+    def webhooks(self) -> WebhookStore:
+        return WebhookStore(self.ledger.table_name, self.ledger.client)
 
     @cached_property
     def jobs(self) -> JobStore:
