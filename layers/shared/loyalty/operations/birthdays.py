@@ -35,6 +35,12 @@ class BirthdayReport:
     not_yet_due: int = 0
     next_date: str = ""
 
+    def given(self, outcome: Outcome) -> None:
+        """Count a bonus this run gave (not one a replay answered)."""
+        if outcome.committed:
+            self.bonuses_given += 1
+            self.points_given += outcome.body["points"]
+
 
 def run_birthdays(context: Context, jobs: JobStore, now: datetime) -> BirthdayReport:
     report = BirthdayReport()
@@ -94,8 +100,5 @@ def _celebrate(
         )
         return Decision(200, body, now, member.member_id, posting, entry)
 
-    outcome = change_candidate(context, candidate, BIRTHDAY, natural_id, decide)
-    if outcome.committed:
-        report.bonuses_given += 1
-        report.points_given += outcome.body["points"]
+    report.given(change_candidate(context, candidate, BIRTHDAY, natural_id, decide))
     return True

@@ -51,6 +51,13 @@ class ExpiryReport:
     dates: list[str] = field(default_factory=list)
     next_date: str = ""  # the earliest checkpoint of the shards walked
 
+    def expired(self, outcome: Outcome) -> Outcome:
+        """Count a member this run expired (not one a replay answered)."""
+        if outcome.committed:
+            self.members_expired += 1
+            self.points_expired += outcome.body["points_expired"]
+        return outcome
+
     def add(self, shard: ExpiryReport) -> None:
         self.members_expired += shard.members_expired
         self.points_expired += shard.points_expired
@@ -158,8 +165,4 @@ def _expire_member(
         entry = EntryDetail(type="expire", source="expiry", program_version=program.version)
         return Decision(200, body, now, member.member_id, posting, entry)
 
-    outcome = change_candidate(context, candidate, EXPIRE, natural_id, decide)
-    if outcome.committed:
-        report.members_expired += 1
-        report.points_expired += outcome.body["points_expired"]
-    return outcome
+    return report.expired(change_candidate(context, candidate, EXPIRE, natural_id, decide))

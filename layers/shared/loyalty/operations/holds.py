@@ -87,15 +87,9 @@ def reserve(context: Context, tenant_id: str, member_id: str, request: HoldReque
 def hold_view(
     record: HoldRecord, entry_id: str | None = None, after: Balance | None = None
 ) -> dict[str, object]:
+    shown = ("hold_id", "member_id", "points", "status", "expires_at", "order_id")
     return HoldResponse(
-        hold_id=record.hold_id,
-        member_id=record.member_id,
-        points=record.points,
-        status=record.status,
-        expires_at=record.expires_at,
-        order_id=record.order_id,
-        entry_id=entry_id,
-        balance=after,
+        **{name: getattr(record, name) for name in shown}, entry_id=entry_id, balance=after
     ).model_dump(mode="json")
 
 

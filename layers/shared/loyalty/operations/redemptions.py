@@ -85,10 +85,9 @@ def redeem(context: Context, tenant_id: str, member_id: str, request: Redemption
     """Spend points on a reward, once per redemption id. 409 when out of stock, over the member's
     limit, short of points, or the reward is not redeemable now (window, tier)."""
     fingerprint = request_fingerprint(REDEMPTION, request, member_id=member_id)
-    rewards = context.rewards
 
     def decide(member: MemberRecord, now: datetime) -> Decision:
-        record = rewards.read_reward(tenant_id, request.reward_id)
+        record = context.rewards.read_reward(tenant_id, request.reward_id)
         if record is None:
             raise RewardNotFoundError(f"reward {request.reward_id!r} not found")
         reward = record.reward
@@ -128,9 +127,11 @@ def redeem(context: Context, tenant_id: str, member_id: str, request: Redemption
             quantity=request.quantity,
         )
         records = (
-            rewards.take_stock(tenant_id, record, request.quantity),
-            rewards.count_for_member(tenant_id, member_id, request.reward_id, request.quantity, limit),
-            rewards.put_redemption(tenant_id, redemption),
+            context.rewards.take_stock(tenant_id, record, request.quantity),
+            context.rewards.count_for_member(
+                tenant_id, member_id, request.reward_id, request.quantity, limit
+            ),
+            context.rewards.put_redemption(tenant_id, redemption),
         )
         return Decision(201, body, now, member_id, posting, entry, records)
 
@@ -139,18 +140,11 @@ def redeem(context: Context, tenant_id: str, member_id: str, request: Redemption
 
 
 def redemption_view(record: RedemptionRecord, after: Balance | None = None) -> dict[str, object]:
+    shown = ("redemption_id", "member_id", "reward_id", "quantity", "points", "status", "entry_id")
     return RedemptionResponse(
-        redemption_id=record.redemption_id,
-        member_id=record.member_id,
-        reward_id=record.reward_id,
-        quantity=record.quantity,
-        points=record.points,
+        **{name: getattr(record, name) for name in (*shown, "created_at", "updated_at")},
         cash_due={"amount": record.cash, "currency": record.currency} if record.cash else None,
-        status=record.status,
-        entry_id=record.entry_id,
         balance=after,
-        created_at=record.created_at,
-        updated_at=record.updated_at,
     ).model_dump(mode="json")
 
 

@@ -26,6 +26,8 @@ LONGEST_WINDOW = 31  # the program model's limit on a reminder window
 
 @dataclass
 class ReminderReport:
+    """What one reminders run did: reminders it sent, and those a run had sent already."""
+
     reminders_sent: int = 0
     already_sent: int = 0
 

@@ -81,14 +81,17 @@ def run_tiers(
         return finished and day <= earliest_local_date(now)
 
     latest = latest_local_date(now)
-    checkpoint = walk_days(jobs, JOB, latest - FIRST_RUN_LOOKBACK, latest, visit, should_stop)
-    report.next_date = checkpoint.isoformat()
+    report.next_date = walk_days(
+        jobs, JOB, latest - FIRST_RUN_LOOKBACK, latest, visit, should_stop
+    ).isoformat()
     return report
 
 
 def _evaluate_member(
     context: Context, candidate: MemberRecord, day: date, now: datetime, report: TierReport
 ) -> bool:
+    """Evaluate one member whose review falls on `day`; False when that day has not begun in its
+    program's time zone, or the member kept changing (both: walk the day again next run)."""
     program = context.programs.get(candidate.tenant_id)
     if local_date(now, program.timezone) < day:
         return False  # the review day has not begun in this program's time zone

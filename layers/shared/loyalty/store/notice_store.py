@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from loyalty.store import keys
-from loyalty.store.table import TableStore, to_item
+from loyalty.store.table import TableStore
 
 
 class NoticeStore(TableStore):
@@ -33,7 +33,7 @@ class NoticeStore(TableStore):
             "points": points,
             "created_at": now.isoformat(),
         }
-        return self._put_once(item)
+        return self.put_once(item)
 
     def record_reminder(
         self,
@@ -56,14 +56,4 @@ class NoticeStore(TableStore):
             "created_at": now.isoformat(),
             **detail,
         }
-        return self._put_once(item)
-
-    def _put_once(self, item: dict[str, Any]) -> bool:
-        """Put an item that may exist only once (a notice sent); False when it already does."""
-        try:
-            self.client.put_item(
-                TableName=self.table_name, Item=to_item(item), ConditionExpression="attribute_not_exists(PK)"
-            )
-        except self.client.exceptions.ConditionalCheckFailedException:
-            return False
-        return True
+        return self.put_once(item)

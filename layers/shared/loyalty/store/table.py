@@ -58,6 +58,17 @@ class TableStore:
             return cancelled
         return None
 
+    def put_once(self, item: dict[str, Any]) -> bool:
+        """Put an item that may exist only once (a notice sent, a new webhook); False when it
+        already does."""
+        try:
+            self.client.put_item(
+                TableName=self.table_name, Item=to_item(item), ConditionExpression="attribute_not_exists(PK)"
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
     def read_item(self, pk: str, sk: str) -> dict[str, Any] | None:
         """One item by key, read consistently, as plain values; None when there is none."""
         response = self.client.get_item(

@@ -47,15 +47,7 @@ class WebhookStore(TableStore):
             "SK": WEBHOOK_PREFIX + record.webhook_id,
             **record.model_dump(mode="json"),
         }
-        try:
-            self.client.put_item(
-                TableName=self.table_name,
-                Item=to_item(item),
-                ConditionExpression="attribute_not_exists(PK)",
-            )
-        except self.client.exceptions.ConditionalCheckFailedException:
-            return False
-        return True
+        return self.put_once(item)
 
     def update_webhook(self, record: WebhookRecord) -> bool:
         """Change url, events and description of an existing webhook; False when it is gone."""
@@ -135,15 +127,9 @@ class WebhookStore(TableStore):
             "ttl_epoch": int(expires.timestamp()),
             **record.model_dump(mode="json"),
         }
-        try:
-            self.client.put_item(
-                TableName=self.table_name,
-                Item=to_item(item),
-                ConditionExpression="attribute_not_exists(PK)",
-            )
-        except self.client.exceptions.ConditionalCheckFailedException:
-            return self.get_delivery(record.tenant_id, record.webhook_id, record.delivery_id)
-        return None
+        if self.put_once(item):
+            return None
+        return self.get_delivery(record.tenant_id, record.webhook_id, record.delivery_id)
 
     def get_delivery(self, tenant_id: str, webhook_id: str, delivery_id: str) -> DeliveryRecord | None:
         item = self.client.get_item(
