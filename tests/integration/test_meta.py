@@ -44,6 +44,16 @@ ROUTES = {
     ("get", "/v1/lotteries/{lottery_id}"),
     ("post", "/v1/members/{member_id}/draws"),
     ("get", "/v1/members/{member_id}/draws/{draw_id}"),
+    # member tokens and the member's own view
+    ("post", "/v1/members/{member_id}/tokens"),
+    ("post", "/v1/token-keys/rotate"),
+    ("get", "/v1/me"),
+    ("get", "/v1/me/transactions"),
+    ("get", "/v1/me/rewards"),
+    ("post", "/v1/me/redemptions"),
+    ("get", "/v1/me/redemptions/{redemption_id}"),
+    ("get", "/v1/me/coupons"),
+    ("get", "/v1/me/program"),
 }
 
 
@@ -65,6 +75,9 @@ def test_openapi_document_lists_every_route_with_its_models(api):
     assert health["$ref"].endswith("/HealthResponse")
     listed = {(method, path) for path, item in document["paths"].items() for method in item}
     assert listed == ROUTES
+    # And the member's own routes take a member token, not an API key
+    assert document["components"]["securitySchemes"]["member_token"]["scheme"] == "bearer"
+    assert document["paths"]["/v1/me"]["get"]["security"] == [{"member_token": []}]
     schemas = document["components"]["schemas"]
     assert {
         "PurchaseRequest",

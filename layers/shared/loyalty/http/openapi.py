@@ -17,6 +17,7 @@ def openapi_json() -> str:
         coupons,
         holds,
         lotteries,
+        me,
         members,
         meta,
         program,
@@ -35,12 +36,18 @@ def openapi_json() -> str:
         holds.router,
         coupons.router,
         lotteries.router,
+        me.router,
     )
     app.configure_openapi(
         title="Loyalty API",
         version="1.0.0",
         description="Points and membership tiers for shops: see the public contract (API.md).",
-        security_schemes={"bearer": HTTPBearer(description="API key")},
+        security_schemes={
+            "bearer": HTTPBearer(description="API key"),
+            "member_token": HTTPBearer(
+                description="Member token from POST /v1/members/{member_id}/tokens (the /v1/me routes only)"
+            ),
+        },
         security=[{"bearer": []}],
     )
     return app.get_openapi_json_schema()

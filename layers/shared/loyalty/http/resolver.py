@@ -12,8 +12,9 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from loyalty.errors import ForbiddenError
 from loyalty.http import problems
-from loyalty.http.auth import UNAUTHORIZED, principal_from
+from loyalty.http.auth import MEMBER_ROUTES_ONLY, UNAUTHORIZED, principal_from
 from loyalty.operations.context import Outcome
 
 MAX_BODY_BYTES = 256 * 1024
@@ -56,11 +57,22 @@ def _refusal(event: Mapping[str, Any]) -> Response[str] | None:
         raw.decode("utf-8")
     except UnicodeDecodeError:
         return problems.problem(400, "malformed-json", "Malformed JSON", "the request body is not UTF-8 JSON")
-    if event.get("routeKey") not in PUBLIC_ROUTES:
+    route_key = str(event.get("routeKey") or "")
+    if route_key not in PUBLIC_ROUTES:
         authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
-        if principal_from(authorizer.get("lambda")) is None:
+        principal = principal_from(authorizer.get("lambda"))
+        if principal is None:
             return problems.problem(401, "unauthorized", "Missing or unknown API key", UNAUTHORIZED)
+        # A member token reaches the member's own routes only, and those take nothing else: refused
+        # here, before any path or body validation, like every scope check.
+        if (principal.scope == "member") != is_member_route(route_key):
+            return problems.problem(403, ForbiddenError.problem, ForbiddenError.title, MEMBER_ROUTES_ONLY)
     return None
+
+
+def is_member_route(route_key: str) -> bool:
+    path = route_key.partition(" ")[2]
+    return path == "/v1/me" or path.startswith("/v1/me/")
 
 
 def build_resolver(*routers: Router) -> APIGatewayHttpResolver:

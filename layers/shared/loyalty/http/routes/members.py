@@ -11,10 +11,16 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from loyalty.http.auth import require
 from loyalty.http.resolver import respond
 from loyalty.http.routes.docs import responses
-from loyalty.models.api import EnrollRequest, MemberResponse, TransactionsPage
+from loyalty.models.api import (
+    EnrollRequest,
+    MemberResponse,
+    MemberTokenRequest,
+    MemberTokenResponse,
+    TransactionsPage,
+)
 from loyalty.models.common import ID_PATTERN
 from loyalty.observability import count
-from loyalty.operations import members
+from loyalty.operations import member_tokens, members
 from loyalty.operations.context import default_context
 
 router = Router()
@@ -47,3 +53,12 @@ def list_transactions(
     return respond(
         members.list_transactions(default_context(), principal.tenant_id, member_id, limit, cursor)
     )
+
+
+@router.post(
+    "/v1/members/<member_id>/tokens", responses=responses(201, MemberTokenResponse, 404), tags=["members"]
+)
+def mint_token(member_id: MemberId, body: MemberTokenRequest) -> Response[str]:
+    """A short-lived token for this member alone, for the portal or a shop's own front-end."""
+    principal = require(router, "server")
+    return respond(member_tokens.mint(default_context(), principal.tenant_id, member_id, body))
