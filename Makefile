@@ -21,7 +21,7 @@ $(BIN)/.installed: requirements-dev.txt layers/shared/requirements.txt
 run: $(BIN)/.installed web
 	$(PY) -m infra.local $(ARGS)
 
-test: lint types unit integration e2e simulation
+test: lint types unit integration e2e browser simulation
 	@echo "make test: every suite passed"
 
 lint: $(BIN)/.installed
