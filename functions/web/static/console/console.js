@@ -24,7 +24,7 @@ const TEXT = {
     earns: "{points} points", reload: "Reload", rewardId: "Reward id", rewardJson: "Reward (JSON)", save: "Save",
     saved: "Saved.", scope: "Scope", keyName: "Name", issue: "Issue key", issued_key: "New key (shown once): {key}",
     keyId: "Key id", revoke: "Revoke", revoked: "Revoked {id}.", type: "Type", when: "When", detail: "Detail",
-    version: "Version {version}", stock: "Stock", cost: "Cost", unlimited: "unlimited", signOut: "Sign out",
+    version: "Version {version}", stock: "Stock", pointsColumn: "Points", cost: "Cost", unlimited: "unlimited", signOut: "Sign out",
   },
   "zh-CN": {
     dashboard: "概览", members: "会员", program: "积分规则", rewards: "礼品", keys: "密钥",
@@ -43,7 +43,7 @@ const TEXT = {
     previewButton: "预览", earns: "{points} 积分", reload: "重新载入", rewardId: "礼品 ID", rewardJson: "礼品（JSON）",
     save: "保存", saved: "已保存。", scope: "权限", keyName: "名称", issue: "签发密钥", issued_key: "新密钥（仅显示一次）：{key}",
     keyId: "密钥 ID", revoke: "吊销", revoked: "已吊销 {id}。", type: "类型", when: "时间", detail: "说明",
-    version: "版本 {version}", stock: "库存", cost: "所需积分", unlimited: "不限", signOut: "退出",
+    version: "版本 {version}", stock: "库存", pointsColumn: "积分", cost: "所需积分", unlimited: "不限", signOut: "退出",
   },
 };
 
@@ -189,7 +189,7 @@ async function memberPage(id, page) {
   const m = member.body;
   const tierName = (m.tier.names && m.tier.names[lang]) || m.tier.name;
   const next = m.tier_progress.next_tier;
-  const missing = next ? Object.entries(next.missing).map(([k, v]) => `${k} ${v}`).join(", ") : "";
+  const missing = next ? Object.entries(next.missing).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k} ${v}`).join(", ") : "";
   page.replaceChildren(
     el("div", { class: "grid" },
       el("section", { class: "card" }, el("div", { class: "muted" }, `${m.member_id}${m.name ? ` · ${m.name}` : ""}`),
@@ -205,7 +205,7 @@ async function memberPage(id, page) {
     el("div", { class: "grid" }, adjustForm(id, page), tierForm(id, page, program.ok ? program.body.tiers : []), portalLink(id)),
     el("section", { class: "card" }, el("h3", {}, t("history")),
       el("table", { testid: "member-history" },
-        el("tr", {}, el("th", {}, t("when")), el("th", {}, t("type")), el("th", {}, t("points")), el("th", {}, t("detail"))),
+        el("tr", {}, el("th", {}, t("when")), el("th", {}, t("type")), el("th", {}, t("pointsColumn")), el("th", {}, t("detail"))),
         (entries.ok ? entries.body.items : []).map((entry) => el("tr", {},
           el("td", {}, new Date(entry.created_at).toLocaleString(lang)), el("td", {}, entry.type),
           el("td", { class: entry.points >= 0 ? "plus" : "minus" }, n(entry.points)),
@@ -405,8 +405,6 @@ document.getElementById("sign-out").addEventListener("click", () => {
   sessionStorage.removeItem("loyalty.adminKey");
   route();
 });
-window.addEventListener("hashchange", () => {
-  if (!location.hash.startsWith("#members/")) route();
-});
+window.addEventListener("hashchange", () => route());
 window.addEventListener("resize", () => charts.forEach((instance) => instance.resize()));
 route();
