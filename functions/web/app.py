@@ -22,6 +22,14 @@ from loyalty.http.problems import PROBLEM_BASE
 STATIC = Path(__file__).resolve().parent / "static"
 SECTIONS = ("portal", "console", "assets")
 TEXT_TYPES = ("text/", "application/javascript", "application/json", "image/svg+xml")
+# The portal and the console load only their own scripts (no inline script, nothing from elsewhere),
+# call only this API, and are never framed: an injected <script> or a hostile frame cannot reach the
+# admin key in sessionStorage or the member's token. (The docs page is Swagger UI, whose bootstrap
+# script is inline, so it goes without this policy; it holds no credential.)
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",  # the portal's URL carries the member's token
@@ -48,7 +56,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if content_type.startswith("text/") or content_type == "application/javascript":
         content_type += "; charset=utf-8"
     cache = "no-cache" if file.suffix == ".html" else "public, max-age=300"
-    return _answer(200, content_type, file.read_bytes(), cache=cache)
+    answer = _answer(200, content_type, file.read_bytes(), cache=cache)
+    answer["headers"]["Content-Security-Policy"] = PAGE_POLICY
+    return answer
 
 
 def _roots(section: str, relative: str) -> tuple[Path, str]:

@@ -155,3 +155,47 @@ def test_the_docs_page_renders_every_operation(stack, page):
         for block in blocks
     }
     assert {"/v1/me", "/v1/me/redemptions", "/v1/members/{member_id}/tokens"} <= paths
+
+
+SUMMARY = {
+    "as_of": "2026-12-04T12:00:00Z",
+    "liability": {"points": 1234567, "value": {"amount": "12345.67", "currency": "CNY"}},
+    "points": {"issued": 2000000, "redeemed": 600000, "expired": 150000, "clawed_back": 15433},
+    "members": {"total": 4200, "active": 1300, "by_tier": {"regular": 3900, "silver": 250, "gold": 50}},
+    "redemption_rate": 0.3,
+    "breakage_rate": 0.075,
+}
+CUSTOMERS = {
+    "pareto": {"top_20_percent_share": 0.64},
+    "rfm": {"segments": [{"segment": "champions", "members": 120}, {"segment": "at_risk", "members": 340}]},
+}
+
+
+def test_the_dashboard_draws_reports_of_the_contracts_shape(stack, page):
+    # Given the reports answer in the shape API.md gives them (served to this page alone, before
+    # it loads, whatever this deployment's report endpoints do)
+    answers = json.dumps({"/v1/reports/summary": SUMMARY, "/v1/reports/customers": CUSTOMERS})
+    stub = (
+        f"const answers = {answers}; const original = window.fetch;"
+        " window.fetch = (path, init) => answers[path]"
+        " ? Promise.resolve(new Response(JSON.stringify(answers[path]), {status: 200}))"
+        " : original(path, init);"
+    )
+    added = page.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": stub})
+    try:
+        # When the admin signs in
+        sign_in(page, stack)
+        # Then the figures are the reports' and the charts are drawn
+        wait_text(page, "liability-points", "1,234,567")
+        assert "12345.67 CNY" in page.find_element(*by_testid("liability-value")).text
+        assert page.find_element(*by_testid("members-total")).text == "4,200"
+        assert page.find_element(*by_testid("redemption-rate")).text == "30.0%"
+        assert page.find_element(*by_testid("pareto-share")).text == "64.0%"
+        for chart in ("chart-flows", "chart-tiers", "chart-rfm"):
+            WebDriverWait(page, WAIT).until(
+                lambda driver, chart=chart: driver.find_elements(
+                    By.CSS_SELECTOR, f'[data-testid="{chart}"] canvas'
+                )
+            )
+    finally:
+        page.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": added["identifier"]})

@@ -38,6 +38,8 @@ def test_pages_and_their_libraries_are_served_without_a_key(gateway, path, conte
     assert response.headers["content-type"].startswith(content_type)
     assert marker in response.body
     assert response.headers["x-content-type-options"] == "nosniff"
+    assert "script-src 'self';" in response.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
 
 
 def test_the_portal_without_its_slash_redirects_and_keeps_the_token(gateway):
