@@ -109,3 +109,22 @@ def test_an_altered_token_shows_a_clear_message_and_no_data(stack, page):
     open_portal(page, stack, token[:-3] + "AAA")
     wait_text(page, "portal-error", "expired or is not valid")
     assert not page.find_elements(*by_testid("balance-available"))
+
+
+def test_the_rewards_tab_lists_the_members_lottery_draws(stack, page):
+    # Given a lottery and a draw the member made through the shop
+    lottery_id = f"lucky-{uuid.uuid4().hex[:6]}"
+    table = {
+        "name": "Lucky",
+        "points_cost": 5,
+        "prizes": [{"prize_id": "pen", "name": "Golden pen", "weight": 1}],
+    }
+    assert stack.call("PUT", f"/v1/lotteries/{lottery_id}", table, key=ADMIN_KEY).status_code == 200
+    member_id, token = member_with_token(stack, 50)
+    draw = {"draw_id": f"d-{member_id}", "lottery_id": lottery_id}
+    assert stack.call("POST", f"/v1/members/{member_id}/draws", draw).status_code == 201
+    # When the member opens the rewards tab
+    open_portal(page, stack, token)
+    page.find_element(*by_testid("nav-rewards")).click()
+    # Then the draw is listed with its prize
+    wait_text(page, "draws", "Golden pen")

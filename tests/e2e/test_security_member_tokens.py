@@ -31,6 +31,7 @@ ME_ROUTES = [
     ("POST", "/v1/me/redemptions", {"redemption_id": "r-x", "reward_id": "none", "quantity": 1}),
     ("GET", "/v1/me/redemptions/r-x", None),
     ("GET", "/v1/me/coupons", None),
+    ("GET", "/v1/me/draws", None),
     ("GET", "/v1/me/program", None),
 ]
 
@@ -41,6 +42,7 @@ ME_DOCUMENTED = {
     "POST /v1/me/redemptions",
     "GET /v1/me/redemptions/{redemption_id}",
     "GET /v1/me/coupons",
+    "GET /v1/me/draws",
     "GET /v1/me/program",
 }
 

@@ -21,6 +21,7 @@ ME_ROUTES = [
     ("POST", "/v1/me/redemptions", {"redemption_id": "r-x", "reward_id": "mug", "quantity": 1}),
     ("GET", "/v1/me/redemptions/r-x", None),
     ("GET", "/v1/me/coupons", None),
+    ("GET", "/v1/me/draws", None),
     ("GET", "/v1/me/program", None),
 ]
 
@@ -278,3 +279,28 @@ def test_the_rules_page_is_generated_from_the_published_program_in_both_language
     assert f"{program['signup_bonus']} points" in " ".join(earn)
     assert (english["locale"], chinese["locale"]) == ("en", "zh-CN")
     assert "积分" in json.dumps(chinese, ensure_ascii=False)
+
+
+def test_a_member_lists_their_own_lottery_draws_and_nobody_elses(api, shop, ann):
+    # Given a lottery and two draws for ann, one for bob
+    table = {
+        "name": "Draw",
+        "points_cost": 10,
+        "prizes": [{"prize_id": "sticker", "name": "Sticker", "weight": 1}],
+    }
+    assert api.call("PUT", "/v1/lotteries/spring", table, key=shop.admin_key).status == 200
+    for member_id, draw_id in (("ann", "d1"), ("ann", "d2"), ("bob", "d3")):
+        body = {"draw_id": draw_id, "lottery_id": "spring"}
+        assert api.call("POST", f"/v1/members/{member_id}/draws", body, key=shop.server_key).status == 201
+    # When ann and bob list their draws with their tokens
+    mine = api.call("GET", "/v1/me/draws", key=ann)
+    bobs_answer = api.call("GET", "/v1/me/draws", key=mint(api, shop, "bob"))
+    assert bobs_answer.status == 200, bobs_answer.body
+    bobs = bobs_answer.json()["items"]
+    # Then each sees their own, newest first, with the prize and the points spent
+    assert mine.status == 200, mine.body
+    assert [(d["draw_id"], d["prize_id"], d["points"]) for d in mine.json()["items"]] == [
+        ("d2", "sticker", 10),
+        ("d1", "sticker", 10),
+    ]
+    assert [d["draw_id"] for d in bobs] == ["d3"]

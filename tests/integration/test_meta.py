@@ -53,6 +53,7 @@ ROUTES = {
     ("post", "/v1/me/redemptions"),
     ("get", "/v1/me/redemptions/{redemption_id}"),
     ("get", "/v1/me/coupons"),
+    ("get", "/v1/me/draws"),
     ("get", "/v1/me/program"),
 }
 

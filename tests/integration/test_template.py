@@ -81,6 +81,7 @@ EXPECTED_ROUTES = {
     ("MeFunction", "POST", "/v1/me/redemptions", True),
     ("MeFunction", "GET", "/v1/me/redemptions/{redemption_id}", True),
     ("MeFunction", "GET", "/v1/me/coupons", True),
+    ("MeFunction", "GET", "/v1/me/draws", True),
     ("MeFunction", "GET", "/v1/me/program", True),
 }
 

@@ -24,6 +24,7 @@ const TEXT = {
     fromOrder: "order {id}", fromActivity: "{type}", fromReward: "reward {id}", rulesUsed: "rules: {ids}",
     validUntil: "expire on {date}", pendingUntil: "usable from {date}", signup: "welcome bonus",
     birthday_src: "birthday bonus", referral: "referral bonus", reason: "{reason}", confirm: "Spend {n} points on {name}?",
+    draws: "Your lucky draws", noPrize: "No prize this time",
   },
   "zh-CN": {
     title: "会员中心", home: "积分", tier: "等级", history: "明细", rewards: "兑换", coupons: "优惠券",
@@ -43,6 +44,7 @@ const TEXT = {
     fromOrder: "订单 {id}", fromActivity: "{type}", fromReward: "礼品 {id}", rulesUsed: "规则：{ids}",
     validUntil: "{date} 到期", pendingUntil: "{date} 起可用", signup: "注册礼", birthday_src: "生日礼",
     referral: "推荐奖励", reason: "{reason}", confirm: "确定用 {n} 积分兑换 {name}？",
+    draws: "我的抽奖", noPrize: "未中奖",
   },
 };
 
@@ -256,7 +258,14 @@ async function rewards() {
         reasons.length ? el("div", { class: "tag", testid: `reasons-${reward.reward_id}` }, reasons.join(" · ")) : null),
       button);
   });
-  return [message, ...cards];
+  const draws = await load("/v1/me/draws");
+  const drawn = draws.items.length
+    ? [el("section", { class: "card" }, el("h3", {}, t("draws")), el("ul", { class: "list", testid: "draws" },
+        draws.items.map((draw) => el("li", { class: "spread" },
+          el("span", {}, draw.prize_name || t("noPrize")),
+          el("span", { class: "muted" }, `${new Date(draw.created_at).toLocaleDateString(lang)} · ${t("cost", { n: n(draw.points) })}`)))))]
+    : [];
+  return [message, ...cards, ...drawn];
 }
 
 async function coupons() {

@@ -270,6 +270,11 @@ class DrawResponse(ResponseModel):
     created_at: datetime
 
 
+class DrawsPage(ResponseModel):
+    items: list[DrawResponse]
+    next_cursor: str | None
+
+
 class CouponTemplatesPage(ResponseModel):
     items: list[CouponTemplateResponse]
     next_cursor: str | None

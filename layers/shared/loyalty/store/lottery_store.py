@@ -137,3 +137,16 @@ class LotteryStore(TableStore):
             ConsistentRead=True,
         )
         return from_item(response["Item"]) if "Item" in response else None
+
+    def member_draws(self, tenant_id: str, member_id: str, limit: int) -> list[dict[str, Any]]:
+        """Up to `limit` of the member's draw records (one Query of the member's DRAW# items)."""
+        response = self.client.query(
+            TableName=self.table_name,
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+            ExpressionAttributeValues=values(
+                pk=keys.member_pk(tenant_id, member_id), prefix=keys.draw_sk("")
+            ),
+            ConsistentRead=True,
+            Limit=limit,
+        )
+        return [from_item(item) for item in response.get("Items", [])]

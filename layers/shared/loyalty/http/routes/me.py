@@ -15,9 +15,15 @@ from loyalty.http.resolver import respond
 from loyalty.http.routes.docs import responses
 from loyalty.models.api import MemberResponse, ProgramRulesResponse, TransactionsPage
 from loyalty.models.common import ID_PATTERN
-from loyalty.models.rewards import CouponsPage, MemberRewardsPage, RedemptionRequest, RedemptionResponse
+from loyalty.models.rewards import (
+    CouponsPage,
+    DrawsPage,
+    MemberRewardsPage,
+    RedemptionRequest,
+    RedemptionResponse,
+)
 from loyalty.observability import count
-from loyalty.operations import coupons, me, members, redemptions
+from loyalty.operations import coupons, lotteries, me, members, redemptions
 from loyalty.operations.context import default_context
 
 router = Router()
@@ -84,6 +90,12 @@ def read_redemption(redemption_id: Id) -> Response[str]:
 def my_coupons() -> Response[str]:
     principal, member_id = require_member(router)
     return respond(coupons.list_member_coupons(default_context(), principal.tenant_id, member_id))
+
+
+@router.get("/v1/me/draws", responses=responses(200, DrawsPage, 404), tags=ME, security=MEMBER_TOKEN)
+def my_draws() -> Response[str]:
+    principal, member_id = require_member(router)
+    return respond(lotteries.list_member_draws(default_context(), principal.tenant_id, member_id))
 
 
 @router.get(
