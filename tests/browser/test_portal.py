@@ -49,6 +49,13 @@ def test_the_portal_shows_the_members_balance_tier_and_the_rules_page(stack, pag
     # Then the balance and the tier are the API's
     wait_text(page, "balance-available", f"{member['balance']['available']:,}")
     assert page.find_element(*by_testid("tier-name")).text == member["tier"]["name"]
+    # And what is missing for the next tier, as the API computes it
+    next_tier = member["tier_progress"]["next_tier"]
+    assert next_tier is not None  # the demo program has tiers above the base
+    hint = page.find_element(*by_testid("upgrade-hint")).text
+    assert next_tier["name"] in hint
+    if next_tier["missing"].get("spend"):
+        assert next_tier["missing"]["spend"] in hint
     # And the token left the address bar
     assert "token=" not in page.current_url
     # When the member opens the rules page

@@ -112,6 +112,11 @@ async function home() {
       ),
       el("div", { class: "row" }, el("span", { class: "tag", testid: "tier-name" }, name(me.tier))),
     ),
+    me.tier_progress.next_tier
+      ? el("a", { class: "card", href: "#tier", style: "display:block;color:inherit;text-decoration:none", testid: "upgrade-hint" },
+          el("b", {}, t("nextTier", { name: name(me.tier_progress.next_tier) })), ": ",
+          missingText(me.tier_progress.next_tier.missing))
+      : null,
     el("section", { class: "card" },
       el("h3", {}, t("expiring")),
       expiring.length
