@@ -273,9 +273,12 @@ class Stack:
         storage = config.dynamodb_endpoint or "moto (in process; gone when stopped)"
         if config.persist:
             storage += f" (DynamoDB Local, data kept in {config.data_dir})"
+        base = self.http.url if self.http else "-"
         return (
             "Loyalty local stack is ready\n"
             f"  HTTP API      {self.http.url if self.http else '-'}   (GET /v1/health, /v1/openapi.json)\n"
+            f"  Web pages     {base}/console/ (sign in with the admin key), {base}/v1/docs,\n"
+            f"                {base}/portal/?token=... (POST /v1/members/{{id}}/tokens mints one)\n"
             f"  AWS endpoint  {self.moto.url}   (region {config.region}, credentials testing/testing)\n"
             f"  Table         {tables} on {storage}\n"
             f"  Event bus     {resources.bus_name}\n"

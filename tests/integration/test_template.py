@@ -36,12 +36,14 @@ EXPECTED_ROUTES = {
     ("MembersFunction", "GET", "/v1/members/{member_id}", True),
     ("MembersFunction", "GET", "/v1/members/{member_id}/transactions", True),
     ("MembersFunction", "GET", "/v1/program", True),
+    ("MembersFunction", "POST", "/v1/members/{member_id}/tokens", True),
     ("MembersFunction", "GET", "/v1/health", False),
     ("MembersFunction", "GET", "/v1/openapi.json", False),
     ("MembersFunction", "ANY", "$default", False),  # whatever matches no route: 404/405 problem+json
     ("AdminFunction", "POST", "/v1/tenants", True),
     ("AdminFunction", "POST", "/v1/keys", True),
     ("AdminFunction", "DELETE", "/v1/keys/{key_id}", True),
+    ("AdminFunction", "POST", "/v1/token-keys/rotate", True),
     ("AdminFunction", "POST", "/v1/members/{member_id}/adjustments", True),
     ("AdminFunction", "PUT", "/v1/program", True),
     ("AdminFunction", "GET", "/v1/program/versions/{version}", True),
@@ -76,6 +78,20 @@ EXPECTED_ROUTES = {
     ("WebhooksFunction", "POST", "/v1/webhooks/{webhook_id}/ping", True),
     ("WebhooksFunction", "GET", "/v1/webhooks/{webhook_id}/deliveries", True),
     ("WebhooksFunction", "POST", "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver", True),
+    ("WebFunction", "GET", "/portal", False),
+    ("WebFunction", "GET", "/portal/{proxy+}", False),
+    ("WebFunction", "GET", "/console", False),
+    ("WebFunction", "GET", "/console/{proxy+}", False),
+    ("WebFunction", "GET", "/assets/{proxy+}", False),
+    ("WebFunction", "GET", "/v1/docs", False),
+    ("MeFunction", "GET", "/v1/me", True),
+    ("MeFunction", "GET", "/v1/me/transactions", True),
+    ("MeFunction", "GET", "/v1/me/rewards", True),
+    ("MeFunction", "POST", "/v1/me/redemptions", True),
+    ("MeFunction", "GET", "/v1/me/redemptions/{redemption_id}", True),
+    ("MeFunction", "GET", "/v1/me/coupons", True),
+    ("MeFunction", "GET", "/v1/me/draws", True),
+    ("MeFunction", "GET", "/v1/me/program", True),
 }
 
 
@@ -231,6 +247,8 @@ def test_translation_points_code_at_s3_and_runs_on_arm64_python312(aws_env: str)
         "WebhooksFunction",
         "WebhookDispatchFunction",
         "WebhookDeliveryFunction",
+        "MeFunction",
+        "WebFunction",
     }
     for logical_id, props in functions.items():
         assert props["Code"]["S3Bucket"] == "bucket", logical_id

@@ -31,6 +31,7 @@ def full_api() -> LoyaltyResolver:
         coupons,
         holds,
         lotteries,
+        me,
         members,
         meta,
         program,
@@ -51,6 +52,7 @@ def full_api() -> LoyaltyResolver:
         coupons.router,
         lotteries.router,
         webhooks.router,
+        me.router,
     )
 
 
@@ -64,7 +66,12 @@ def openapi_json() -> str:
         title="Loyalty API",
         version="1.0.0",
         description=DESCRIPTION,
-        security_schemes={"bearer": HTTPBearer(description="API key")},
+        security_schemes={
+            "bearer": HTTPBearer(description="API key"),
+            "member_token": HTTPBearer(
+                description="Member token from POST /v1/members/{member_id}/tokens (the /v1/me routes only)"
+            ),
+        },
         security=[{"bearer": []}],
     )
     document = json.loads(app.get_openapi_json_schema())

@@ -23,16 +23,18 @@ from loyalty.store.ledger_store import (
 )
 from loyalty.store.tenant_store import TenantStore
 
-Scope = Literal["operator", "admin", "server"]
+Scope = Literal["operator", "admin", "server", "member"]
 
 
 @dataclass(frozen=True)
 class Principal:
-    """The caller, as the authorizer resolved its API key."""
+    """The caller, as the authorizer resolved its API key or member token (scope `member`, with
+    the one member it is good for)."""
 
     tenant_id: str
     scope: Scope
     key_id: str
+    member_id: str | None = None
 
 
 def utc_now() -> datetime:

@@ -336,6 +336,20 @@ class RewardStore(TableStore):
         hold, member = found.get(keys.hold_sk(hold_id)), found.get(keys.MEMBER_SK)
         return (_hold(hold) if hold else None), (member_record(member) if member else None)
 
+    def member_counts(self, tenant_id: str, member_id: str) -> dict[str, int]:
+        """How many of each reward the member holds (the per-member limits' counters), one Query."""
+        items = self.query_all(
+            {
+                "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+                "ExpressionAttributeValues": values(
+                    pk=keys.member_pk(tenant_id, member_id), prefix=keys.reward_count_sk("")
+                ),
+                "ConsistentRead": True,
+            }
+        )
+        prefix = keys.reward_count_sk("")
+        return {str(item["SK"])[len(prefix) :]: int(item.get("count", 0)) for item in items}
+
     def open_holds(self, tenant_id: str, member_id: str) -> list[HoldRecord]:
         """The member's holds that are still open (a member has a handful at most)."""
         items = self.query_all(
