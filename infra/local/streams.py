@@ -5,6 +5,9 @@ the source's ``FilterCriteria`` exclude, invokes the function with batches in sh
 a failure retries from the lowest failed sequence number (or the whole batch if the function
 raised), with backoff, up to the template's ``MaximumRetryAttempts``; then the batch's description
 goes to the ``OnFailure`` destination queue, if any. ``BisectBatchOnFunctionError`` is not emulated.
+A source with ``TumblingWindowInSeconds`` gets the window fields Lambda adds (``shardId``,
+``window``, ``state``, ``isFinalInvokeForWindow``...); the state the function returns is carried
+within the window, and the window's final invoke without records is not emulated.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ class StreamPoller(Worker):
         self._max_retries, self._on_failure = failure
         self._iterators: dict[str, str | None] = {}  # shard id -> iterator (None: shard finished)
         self._last_sequence: dict[str, str] = {}
+        self._window_state: dict[str, dict[str, Any]] = {}
         self._described_at = -self.describe_every
 
     def run_once(self) -> None:
@@ -125,8 +129,9 @@ class StreamPoller(Worker):
         pending, attempts = records, 0
         while pending and not self.stopping:
             try:
-                result = self._invoker.invoke(self._spec, dynamodb_stream_event(pending, self._stream_arn))
+                result = self._invoker.invoke(self._spec, self._event(shard_id, pending))
                 first_failed = self._first_failure(result, pending)
+                self._remember_state(shard_id, result)
             except Exception:
                 log.exception("%s: the function failed on a batch of %d records", self.name, len(pending))
                 first_failed = _sequence(pending[0])
@@ -139,6 +144,26 @@ class StreamPoller(Worker):
                 return
             log.warning("%s: retrying %d records (attempt %d)", self.name, len(pending), attempts + 1)
             self.wait(min(0.5 * 2 ** (attempts - 1), 10.0))
+
+    def _event(self, shard_id: str, records: list[dict[str, Any]]) -> dict[str, Any]:
+        event = dynamodb_stream_event(records, self._stream_arn)
+        seconds = self._source.tumbling_window_seconds
+        if seconds > 0:
+            now = time.time()
+            start = now - now % seconds
+            event.update(
+                eventSourceARN=self._stream_arn,
+                shardId=shard_id,
+                window={"start": _iso(start), "end": _iso(start + seconds)},
+                state=self._window_state.get(shard_id, {}),
+                isFinalInvokeForWindow=False,
+                isWindowTerminatedEarly=False,
+            )
+        return event
+
+    def _remember_state(self, shard_id: str, result: Any) -> None:
+        if self._source.tumbling_window_seconds > 0 and isinstance(result, dict):
+            self._window_state[shard_id] = dict(result.get("state") or {})
 
     def _first_failure(self, result: Any, batch: list[dict[str, Any]]) -> int | None:
         if not self._source.report_batch_item_failures or result is None:

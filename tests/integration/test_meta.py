@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 
 ROUTES = {
+    ("get", "/v1/reports/summary"),
+    ("get", "/v1/reports/flows"),
+    ("get", "/v1/reports/tiers"),
+    ("get", "/v1/reports/campaigns"),
     ("post", "/v1/members"),
     ("get", "/v1/members/{member_id}"),
     ("get", "/v1/members/{member_id}/transactions"),

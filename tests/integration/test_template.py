@@ -28,6 +28,10 @@ pytestmark = [
 ]
 
 EXPECTED_ROUTES = {
+    ("ReportsFunction", "GET", "/v1/reports/summary", True),
+    ("ReportsFunction", "GET", "/v1/reports/flows", True),
+    ("ReportsFunction", "GET", "/v1/reports/tiers", True),
+    ("ReportsFunction", "GET", "/v1/reports/campaigns", True),
     ("EarnFunction", "POST", "/v1/purchases", True),
     ("EarnFunction", "POST", "/v1/purchases/{order_id}/refunds", True),
     ("EarnFunction", "POST", "/v1/activities", True),
@@ -216,6 +220,8 @@ def test_translation_points_code_at_s3_and_runs_on_arm64_python312(aws_env: str)
         "TierEvaluationFunction",
         "CouponIssuerFunction",
         "RedeemFunction",
+        "ReportsFunction",
+        "ReportAggregatorFunction",
     }
     for logical_id, props in functions.items():
         assert props["Code"]["S3Bucket"] == "bucket", logical_id
@@ -434,8 +440,20 @@ def test_model_has_the_purchase_queue_source_and_the_stream_source(model: Templa
     [shard_source] = model.function("ExpiryShardsFunction").sqs_sources
     assert (shard_source.queue_logical_id, shard_source.batch_size) == ("ExpiryShardQueue", 1)
     assert shard_source.report_batch_item_failures is True
+    # And ReportAggregatorFunction reads members, new entries, tier changes, reminders and orders
+    # in large batches, with a tumbling window so that each event names its shard (the checkpoint)
+    [report_source] = model.function("ReportAggregatorFunction").stream_sources
+    assert (report_source.batch_size, report_source.tumbling_window_seconds) == (1000, 60)
+    assert report_source.report_batch_item_failures is True
+    assert len(report_source.filter_patterns) == 3
     # And no other function has a queue or stream source
-    consumers = ("EarnFunction", "EventPublisherFunction", "CouponIssuerFunction", "ExpiryShardsFunction")
+    consumers = (
+        "EarnFunction",
+        "EventPublisherFunction",
+        "CouponIssuerFunction",
+        "ExpiryShardsFunction",
+        "ReportAggregatorFunction",
+    )
     others = [f for f in model.functions if f.logical_id not in consumers]
     assert not any(f.sqs_sources or f.stream_sources for f in others)
 
@@ -456,6 +474,7 @@ def test_model_queues_bus_and_merged_globals(model: TemplateModel) -> None:
         "PurchaseDeadLetterQueue",
         "EventPublisherDeadLetterQueue",
         "CouponIssuerDeadLetterQueue",
+        "ReportAggregatorDeadLetterQueue",
         "ExpiryShardQueue",
         "ExpiryShardDeadLetterQueue",
     }

@@ -21,6 +21,7 @@ def openapi_json() -> str:
         meta,
         program,
         purchases,
+        reports,
         rewards,
     )
 
@@ -35,6 +36,7 @@ def openapi_json() -> str:
         holds.router,
         coupons.router,
         lotteries.router,
+        reports.router,
     )
     app.configure_openapi(
         title="Loyalty API",

@@ -1,0 +1,81 @@
+"""Reports (admin): JSON, or CSV when the caller accepts text/csv."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from loyalty.domain.reports import csv_rows
+from loyalty.http.auth import require
+from loyalty.http.routes.docs import responses
+from loyalty.models.reports import CampaignsResponse, FlowsResponse, SummaryResponse, TiersResponse
+from loyalty.operations import reports
+from loyalty.operations.context import default_context
+
+router = Router()
+From = Annotated[
+    date | None, Query(alias="from", description="first program-local day (default: 29 days before `to`)")
+]
+To = Annotated[date | None, Query(alias="to", description="last program-local day (default: today)")]
+
+
+def wants_csv() -> bool:
+    return "text/csv" in (router.current_event.headers.get("accept") or "").lower()
+
+
+def answer(body: dict[str, Any], table: Iterable[str] | None = None) -> Response[str]:
+    if wants_csv():
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(csv_rows(body, table))
+        return Response(status_code=200, content_type="text/csv; charset=utf-8", body=out.getvalue())
+    return Response(status_code=200, content_type="application/json", body=json.dumps(body))
+
+
+@router.get("/v1/reports/summary", responses=responses(200, SummaryResponse, 422), tags=["reports"])
+def summary(first: From = None, last: To = None) -> Response[str]:
+    principal = require(router, "admin")
+    return answer(reports.summary(default_context(), principal.tenant_id, first, last))
+
+
+@router.get("/v1/reports/flows", responses=responses(200, FlowsResponse, 422), tags=["reports"])
+def flows(
+    first: From = None, last: To = None, interval: Annotated[Literal["day", "week", "month"], Query()] = "day"
+) -> Response[str]:
+    principal = require(router, "admin")
+    body = reports.flows(default_context(), principal.tenant_id, first, last, interval)
+    columns = (
+        "period",
+        "issued",
+        "redeemed",
+        "expired",
+        "clawed_back",
+        "adjusted",
+        "members_new",
+        "purchases",
+        "revenue",
+    )
+    return answer(body, columns)
+
+
+@router.get("/v1/reports/tiers", responses=responses(200, TiersResponse, 422), tags=["reports"])
+def tiers(first: From = None, last: To = None) -> Response[str]:
+    principal = require(router, "admin")
+    body = reports.tiers(default_context(), principal.tenant_id, first, last)
+    if wants_csv():  # the movement matrix, one row per (from, to)
+        return answer({"items": body["movements"]}, ("from", "to", "members", "direction"))
+    return answer(body)
+
+
+@router.get("/v1/reports/campaigns", responses=responses(200, CampaignsResponse, 422), tags=["reports"])
+def campaigns(first: From = None, last: To = None) -> Response[str]:
+    principal = require(router, "admin")
+    body = reports.campaigns(default_context(), principal.tenant_id, first, last)
+    return answer(body, ("rule_id", "points", "credits", "purchases", "revenue"))

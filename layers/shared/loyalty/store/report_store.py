@@ -1,0 +1,199 @@
+"""Report aggregates: applied from the table stream exactly once, read back in a few Queries.
+
+Layout (under the tenant's report shards, `REPORT_SHARDS` partitions per tenant):
+
+| item                         | PK                      | SK                  |
+|------------------------------|-------------------------|---------------------|
+| flows of one program day     | T#{tenant}#RPT#{shard}  | DAY#{yyyy-mm-dd}    |
+| points by expiry day         | T#{tenant}#RPT#{shard}  | EXPIRES#{yyyy-mm}   |
+| pending points by maturity   | T#{tenant}#RPT#{shard}  | MATURES#{yyyy-mm}   |
+| state (balances, tiers)      | T#{tenant}#RPT#{shard}  | STATE               |
+| stream checkpoint            | RPTSTREAM#{stream}#{shard id} | CKPT          |
+
+Exactly once: the consumer counts a stream batch in memory and writes it as transactions that
+each carry the stream shard's checkpoint (the last sequence number applied), conditioned on the
+checkpoint it read. Lambda delivers a shard's records in order and a batch only after the one
+before succeeded, so a record at or below the checkpoint was applied already: a batch delivered
+twice (a retry, a timeout after the commit) is dropped record by record, and a crash between two
+transactions of one batch resumes after the last committed one. Records of different shards
+touch the same items only through commutative ADDs, so the order in which shards are processed
+changes nothing. A tenant's counts are spread over its report shards by member, and each item
+gets one ADD per transaction whatever the number of records: no tenant-wide hot key.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from loyalty.domain.analytics import (
+    DAY_PREFIX,
+    EXPIRES_PREFIX,
+    REPORT_SHARDS,
+    ItemKey,
+    Tally,
+    day_sk,
+)
+from loyalty.errors import TransientError
+from loyalty.store.table import TableStore, from_item, to_item
+
+MAX_ITEMS = 99  # TransactWriteItems takes 100 items: the checkpoint and up to 99 aggregates
+SEQUENCE_WIDTH = 40  # stream sequence numbers have up to 40 digits: padded, they compare as strings
+
+
+def report_pk(tenant_id: str, shard: int) -> str:
+    return f"T#{tenant_id}#RPT#{shard}"
+
+
+def checkpoint_key(stream_arn: str, shard_id: str) -> dict[str, str]:
+    label = stream_arn.rsplit("/", 1)[-1]
+    return {"PK": f"RPTSTREAM#{label}#{shard_id}", "SK": "CKPT"}
+
+
+def padded(sequence: str) -> str:
+    return sequence.rjust(SEQUENCE_WIDTH, "0")
+
+
+@dataclass(frozen=True)
+class CountedRecord:
+    sequence: str  # padded
+    tally: Tally
+
+
+@dataclass(frozen=True)
+class Aggregates:
+    """A tenant's aggregates summed over its report shards."""
+
+    days: dict[date, Counter[str]]
+    state: Counter[str]
+    expires: dict[date, int]
+    matures: dict[date, int]
+
+
+class ReportStore(TableStore):
+    # --- the stream side --------------------------------------------------------------------
+    def applied_through(self, stream_arn: str, shard_id: str) -> str | None:
+        response = self.client.get_item(
+            TableName=self.table_name, Key=to_item(checkpoint_key(stream_arn, shard_id)), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return str(from_item(item)["sequence"]) if item else None
+
+    def apply(
+        self, stream_arn: str, shard_id: str, records: Sequence[CountedRecord], *, attempts: int = 5
+    ) -> int:
+        """Apply the records not applied yet (in sequence order), one transaction per at most
+        MAX_ITEMS aggregate items, each moving the checkpoint. Returns how many were applied."""
+        applied = 0
+        for _ in range(attempts):
+            through = self.applied_through(stream_arn, shard_id)
+            todo = sorted(
+                (record for record in records if through is None or record.sequence > through),
+                key=lambda record: record.sequence,
+            )
+            if not todo:
+                return applied
+            for chunk in _chunks(todo):
+                cancelled = self.transact(self._chunk_actions(stream_arn, shard_id, chunk, through))
+                if cancelled is not None:
+                    break  # another writer moved the checkpoint, or a conflict: re-read and go on
+                through = chunk[-1].sequence
+                applied += len(chunk)
+            else:
+                return applied
+        raise TransientError("report aggregates: the stream checkpoint kept moving or conflicting")
+
+    def _chunk_actions(
+        self, stream_arn: str, shard_id: str, chunk: list[CountedRecord], through: str | None
+    ) -> list[dict[str, Any]]:
+        total = Tally()
+        for record in chunk:
+            total.merge(record.tally)
+        checkpoint: dict[str, Any] = {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": to_item(checkpoint_key(stream_arn, shard_id)),
+                "UpdateExpression": "SET #sequence = :last",
+                "ExpressionAttributeNames": {"#sequence": "sequence"},
+                "ExpressionAttributeValues": to_item({":last": chunk[-1].sequence}),
+                "ConditionExpression": (
+                    "attribute_not_exists(#sequence)" if through is None else "#sequence = :through"
+                ),
+            }
+        }
+        if through is not None:
+            checkpoint["Update"]["ExpressionAttributeValues"].update(to_item({":through": through}))
+        return [checkpoint, *(self._add(key, counts) for key, counts in total.nonzero().items())]
+
+    def _add(self, key: ItemKey, counts: dict[str, int]) -> dict[str, Any]:
+        tenant_id, shard, sk = key
+        names = {f"#f{index}": field for index, field in enumerate(counts)}
+        amounts = {f":v{index}": amount for index, amount in enumerate(counts.values())}
+        clauses = ", ".join(f"#f{index} :v{index}" for index in range(len(counts)))
+        return {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": to_item({"PK": report_pk(tenant_id, shard), "SK": sk}),
+                "UpdateExpression": f"ADD {clauses}",
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": to_item(amounts),
+            }
+        }
+
+    # --- the report side ----------------------------------------------------------------------
+    def read(self, tenant_id: str, first: date, last: date) -> Aggregates:
+        """Flows of the program days first..last and the state now: two Queries per report shard."""
+        days: dict[date, Counter[str]] = {}
+        state: Counter[str] = Counter()
+        expires: dict[date, int] = {}
+        matures: dict[date, int] = {}
+        for shard in range(REPORT_SHARDS):
+            pk = report_pk(tenant_id, shard)
+            for item in self.query_all(
+                {
+                    "KeyConditionExpression": "PK = :pk AND SK BETWEEN :first AND :last",
+                    "ExpressionAttributeValues": to_item(
+                        {":pk": pk, ":first": day_sk(first), ":last": day_sk(last)}
+                    ),
+                }
+            ):
+                day = date.fromisoformat(item["SK"][len(DAY_PREFIX) :])
+                days.setdefault(day, Counter()).update(_counts(item))
+            for item in self.query_all(
+                {
+                    "KeyConditionExpression": "PK = :pk AND SK >= :first",
+                    "ExpressionAttributeValues": to_item({":pk": pk, ":first": EXPIRES_PREFIX}),
+                }
+            ):
+                sk = str(item["SK"])
+                if sk == "STATE":
+                    state.update(_counts(item))
+                    continue
+                target = expires if sk.startswith(EXPIRES_PREFIX) else matures
+                year, month = (int(part) for part in sk.split("#", 1)[1].split("-"))
+                for field, points in _counts(item).items():
+                    on = date(year, month, int(field[1:]))
+                    target[on] = target.get(on, 0) + points
+        return Aggregates(days=days, state=state, expires=expires, matures=matures)
+
+
+def _counts(item: dict[str, Any]) -> Counter[str]:
+    return Counter({key: int(value) for key, value in item.items() if key not in ("PK", "SK")})
+
+
+def _chunks(records: Iterable[CountedRecord]) -> Iterable[list[CountedRecord]]:
+    """Consecutive records whose aggregate items fit in one transaction (a record always fits)."""
+    chunk: list[CountedRecord] = []
+    keys: set[ItemKey] = set()
+    for record in records:
+        needed = keys | set(record.tally.nonzero())
+        if chunk and len(needed) > MAX_ITEMS:
+            yield chunk
+            chunk, needed = [], set(record.tally.nonzero())
+        chunk.append(record)
+        keys = needed
+    if chunk:
+        yield chunk
