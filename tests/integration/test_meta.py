@@ -9,6 +9,7 @@ ROUTES = {
     ("get", "/v1/reports/flows"),
     ("get", "/v1/reports/tiers"),
     ("get", "/v1/reports/campaigns"),
+    ("get", "/v1/reports/customers"),
     ("post", "/v1/members"),
     ("get", "/v1/members/{member_id}"),
     ("get", "/v1/members/{member_id}/transactions"),

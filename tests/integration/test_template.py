@@ -32,6 +32,7 @@ EXPECTED_ROUTES = {
     ("ReportsFunction", "GET", "/v1/reports/flows", True),
     ("ReportsFunction", "GET", "/v1/reports/tiers", True),
     ("ReportsFunction", "GET", "/v1/reports/campaigns", True),
+    ("ReportsFunction", "GET", "/v1/reports/customers", True),
     ("EarnFunction", "POST", "/v1/purchases", True),
     ("EarnFunction", "POST", "/v1/purchases/{order_id}/refunds", True),
     ("EarnFunction", "POST", "/v1/activities", True),
@@ -222,6 +223,7 @@ def test_translation_points_code_at_s3_and_runs_on_arm64_python312(aws_env: str)
         "RedeemFunction",
         "ReportsFunction",
         "ReportAggregatorFunction",
+        "CustomersSnapshotFunction",
     }
     for logical_id, props in functions.items():
         assert props["Code"]["S3Bucket"] == "bucket", logical_id
@@ -561,15 +563,16 @@ Resources:
 def test_model_lists_the_daily_schedules_by_the_names_the_local_stack_runs(model: TemplateModel) -> None:
     # Given the template model, when collecting the schedules, then expiry and reminders run daily
     schedules = {s.name: (f.logical_id, s.expression) for f in model.functions for s in f.schedules}
-    assert set(schedules) == {"expiry", "reminders", "birthdays", "tiers", "holds"}
+    assert set(schedules) == {"expiry", "reminders", "birthdays", "tiers", "holds", "customers"}
     assert schedules["expiry"][0] == "ExpiryFunction"
     assert schedules["reminders"][0] == "RemindersFunction"
+    assert schedules["customers"] == ("CustomersSnapshotFunction", "cron(20 * * * ? *)")
     daily = {name: expression for name, (_, expression) in schedules.items() if name != "holds"}
     assert all(expression.startswith("cron(") for expression in daily.values())
     # And the hold sweep runs every few minutes (holds live minutes, not days)
     assert schedules["holds"] == ("RedeemFunction", "rate(5 minutes)")
     # And EventBridge Scheduler, which sends only a schedule's Input, gives each run its time
     inputs = [json.loads(s.scheduler_input or "{}") for f in model.functions for s in f.schedules]
-    assert len(inputs) == 5
+    assert len(inputs) == 6
     assert all(payload["time"] == "<aws.scheduler.scheduled-time>" for payload in inputs)
     assert all(payload["detail-type"] == "Scheduled Event" for payload in inputs)

@@ -36,6 +36,8 @@ SEP = "|"
 
 # Aggregate items (sort keys under the tenant's report shard partition).
 STATE = "STATE"
+TENANT = "TENANT"
+REGISTRY = -1  # not a shard: the registry of tenants with reports (see store.snapshot_store)
 DAY_PREFIX = "DAY#"
 EXPIRES_PREFIX = "EXPIRES#"
 MATURES_PREFIX = "MATURES#"
@@ -133,8 +135,10 @@ def changes_to_tally(change: StreamChange, zone_for: Callable[[str], ZoneInfo]) 
     tally = Tally()
     image = change.new or change.old or {}
     sk, pk = str(image.get("SK", "")), str(image.get("PK", ""))
-    # Operation records carry no tenant_id: their key names it (T#{tenant}#OP#{kind}#{id}).
-    tenant_id = image.get("tenant_id") or (pk.split("#")[1] if sk == "OP" and pk.startswith("T#") else None)
+    # Operation records and tenant items may carry no tenant_id: their key names it.
+    tenant_id = image.get("tenant_id") or (
+        pk.split("#")[1] if sk in ("OP", TENANT) and pk.startswith("T#") else None
+    )
     if not tenant_id:
         return tally
     zone = zone_for(str(tenant_id))
@@ -142,6 +146,8 @@ def changes_to_tally(change: StreamChange, zone_for: Callable[[str], ZoneInfo]) 
         _member(tally, str(tenant_id), change, zone)
     elif change.event_name != "INSERT" or change.new is None:
         return tally
+    elif sk == TENANT:  # a new program: the customers snapshot will walk its members
+        tally.add((str(tenant_id), REGISTRY, TENANT), "registered", 1)
     elif sk.startswith("LEDGER#"):
         _entry(tally, str(tenant_id), change.new, zone)
     elif sk.startswith("TIER#"):

@@ -16,6 +16,7 @@ from loyalty.models.reports import (
     TiersResponse,
 )
 from loyalty.operations.context import Context
+from loyalty.operations.customers import active_members
 from loyalty.store.report_store import Aggregates, ReportStore
 
 DEFAULT_DAYS = 30
@@ -58,7 +59,7 @@ def summary(context: Context, tenant_id: str, first: date | None, last: date | N
         last=end,
         today=today,
         as_of=as_of,
-        active=None,
+        active=active_members(context, tenant_id, start),
         program=program,
     )
     return SummaryResponse.model_validate(body).model_dump(mode="json", by_alias=True)

@@ -9,6 +9,7 @@ Layout (under the tenant's report shards, `REPORT_SHARDS` partitions per tenant)
 | pending points by maturity   | T#{tenant}#RPT#{shard}  | MATURES#{yyyy-mm}   |
 | state (balances, tiers)      | T#{tenant}#RPT#{shard}  | STATE               |
 | stream checkpoint            | RPTSTREAM#{stream}#{shard id} | CKPT          |
+| tenants with reports         | RPTTENANTS              | T#{tenant}          |
 
 Exactly once: the consumer counts a stream batch in memory and writes it as transactions that
 each carry the stream shard's checkpoint (the last sequence number applied), conditioned on the
@@ -32,12 +33,14 @@ from typing import Any
 from loyalty.domain.analytics import (
     DAY_PREFIX,
     EXPIRES_PREFIX,
+    REGISTRY,
     REPORT_SHARDS,
     ItemKey,
     Tally,
     day_sk,
 )
 from loyalty.errors import TransientError
+from loyalty.store.snapshot_store import REGISTRY_PK
 from loyalty.store.table import TableStore, from_item, to_item
 
 MAX_ITEMS = 99  # TransactWriteItems takes 100 items: the checkpoint and up to 99 aggregates
@@ -130,13 +133,18 @@ class ReportStore(TableStore):
 
     def _add(self, key: ItemKey, counts: dict[str, int]) -> dict[str, Any]:
         tenant_id, shard, sk = key
+        item_key = (
+            {"PK": REGISTRY_PK, "SK": f"T#{tenant_id}"}
+            if shard == REGISTRY
+            else {"PK": report_pk(tenant_id, shard), "SK": sk}
+        )
         names = {f"#f{index}": field for index, field in enumerate(counts)}
         amounts = {f":v{index}": amount for index, amount in enumerate(counts.values())}
         clauses = ", ".join(f"#f{index} :v{index}" for index in range(len(counts)))
         return {
             "Update": {
                 "TableName": self.table_name,
-                "Key": to_item({"PK": report_pk(tenant_id, shard), "SK": sk}),
+                "Key": to_item(item_key),
                 "UpdateExpression": f"ADD {clauses}",
                 "ExpressionAttributeNames": names,
                 "ExpressionAttributeValues": to_item(amounts),

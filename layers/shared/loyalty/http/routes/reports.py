@@ -17,7 +17,7 @@ from loyalty.domain.reports import csv_rows
 from loyalty.http.auth import require
 from loyalty.http.routes.docs import responses
 from loyalty.models.reports import CampaignsResponse, FlowsResponse, SummaryResponse, TiersResponse
-from loyalty.operations import reports
+from loyalty.operations import customers, reports
 from loyalty.operations.context import default_context
 
 router = Router()
@@ -79,3 +79,15 @@ def campaigns(first: From = None, last: To = None) -> Response[str]:
     principal = require(router, "admin")
     body = reports.campaigns(default_context(), principal.tenant_id, first, last)
     return answer(body, ("rule_id", "points", "credits", "purchases", "revenue"))
+
+
+@router.get("/v1/reports/customers", responses=responses(200, None, 422), tags=["reports"])
+def customers_report(first: From = None, last: To = None) -> Response[str]:
+    """80/20, RFM segments and repeat purchases from the latest customers snapshot."""
+    principal = require(router, "admin")
+    body = customers.customers_report(default_context(), principal.tenant_id, first, last)
+    if wants_csv():  # the segments, one row each
+        items = (body["rfm"] or {}).get("segments") or []
+        rows = [{**item, "revenue": item["revenue"]["amount"]} for item in items]
+        return answer({"items": rows}, ("segment", "members", "revenue", "revenue_share"))
+    return answer(body)
