@@ -3,7 +3,7 @@ paged through the tenant's members (GSI4), stopped and resumed from its checkpoi
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -25,7 +25,11 @@ def endpoint(backend, request):
 
 def buy(ledger, order_id, member_id, amount, occurred_at=None):
     request = PurchaseRequest(
-        order_id=order_id, member_id=member_id, amount=Decimal(amount), currency="CNY", occurred_at=occurred_at
+        order_id=order_id,
+        member_id=member_id,
+        amount=Decimal(amount),
+        currency="CNY",
+        occurred_at=occurred_at,
     )
     assert purchases.record_purchase(ledger, "shop", request).status == 201
 
@@ -45,7 +49,9 @@ def designed_purchasers(ledger, clock):
     buy(ledger, "m11-0", "m11", "300.00", occurred_at=clock() - timedelta(days=85))
 
 
-def test_the_80_20_rfm_segments_and_repeat_rate_of_designed_purchasers(aws, ledger, clock, endpoint, monkeypatch):
+def test_the_80_20_rfm_segments_and_repeat_rate_of_designed_purchasers(
+    aws, ledger, clock, endpoint, monkeypatch
+):
     # Given the designed purchasers, the tenant registered from the stream
     designed_purchasers(ledger, clock)
     arn, records = stream_records(aws, endpoint, FUNCTION)
