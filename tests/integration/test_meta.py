@@ -10,6 +10,7 @@ ROUTES = {
     ("get", "/v1/reports/tiers"),
     ("get", "/v1/reports/campaigns"),
     ("get", "/v1/reports/customers"),
+    ("get", "/v1/reports/reminders"),
     ("post", "/v1/members"),
     ("get", "/v1/members/{member_id}"),
     ("get", "/v1/members/{member_id}/transactions"),

@@ -214,3 +214,39 @@ def test_a_redelivered_a_reordered_and_a_crashed_stream_count_each_record_once(a
     assert once["liability"]["points"] == 6565
     assert once["points"]["issued"] == 6745
     assert once["members"]["total"] == 3
+
+
+def test_response_to_reminders_and_birthdays_counts_each_member_who_bought_or_spent_in_time(
+    aws, ledger, clock, endpoint
+):
+    from loyalty.operations.birthdays import run_birthdays
+    from loyalty.operations.reminders import run_reminders
+
+    # Given three members whose imported points expire on 12-20, reminded on 11-23 (Shanghai)
+    for member_id in ("m1", "m2", "m3"):
+        members.enroll(ledger, "shop", EnrollRequest(member_id=member_id))
+        adjust(ledger, f"a-{member_id}", member_id, 50, source="import", expires_on=date(2026, 12, 20))
+    # And m4 whose birthday it is
+    members.enroll(ledger, "shop", EnrollRequest(member_id="m4", birthday=date(1990, 11, 23)))
+    assert run_reminders(ledger, clock()).reminders_sent == 3
+    run_birthdays(ledger, JobStore(aws.table_name), clock())
+    # When m4 buys the next day, m1 two days later, m2 spends 12 days later and m3 does nothing
+    clock.now = shanghai(date(2026, 11, 24), 12)
+    buy(ledger, "o4", "m4", "10.00")
+    clock.now = shanghai(date(2026, 11, 25), 12)
+    buy(ledger, "o1", "m1", "10.00")
+    buy(ledger, "o1b", "m1", "10.00")  # a second purchase answers nothing more
+    clock.now = shanghai(date(2026, 12, 5), 12)
+    assert holds.reserve(ledger, "shop", "m2", HoldRequest(hold_id="h1", points=10)).status == 201
+    assert holds.capture_hold(ledger, "shop", "h1", CaptureRequest(order_id="o9")).status == 200
+    # And the stream is delivered twice
+    arn, shards = shards_of(aws, endpoint)
+    deliver(aws, endpoint, in_order(arn, shards))
+    deliver(aws, endpoint, in_order(arn, shards))
+
+    # Then within 7 days 1 of 3 reminded members responded, within 30 days 2; the birthday 1 of 1
+    week = reports.reminders(ledger, "shop", *WINDOW, 7)
+    assert week["reminders"] == {"members": 3, "responded": 1, "response_rate": 0.3333}
+    assert week["birthdays"] == {"members": 1, "responded": 1, "response_rate": 1.0}
+    month = reports.reminders(ledger, "shop", *WINDOW, 30)
+    assert month["reminders"] == {"members": 3, "responded": 2, "response_rate": 0.6667}

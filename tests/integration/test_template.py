@@ -33,6 +33,7 @@ EXPECTED_ROUTES = {
     ("ReportsFunction", "GET", "/v1/reports/tiers", True),
     ("ReportsFunction", "GET", "/v1/reports/campaigns", True),
     ("ReportsFunction", "GET", "/v1/reports/customers", True),
+    ("ReportsFunction", "GET", "/v1/reports/reminders", True),
     ("EarnFunction", "POST", "/v1/purchases", True),
     ("EarnFunction", "POST", "/v1/purchases/{order_id}/refunds", True),
     ("EarnFunction", "POST", "/v1/activities", True),

@@ -156,7 +156,7 @@ def changes_to_tally(change: StreamChange, zone_for: Callable[[str], ZoneInfo]) 
         shard = report_shard(str(tenant_id), str(change.new["member_id"]))
         when = _day(change.new.get("created_at"), zone)
         if when:
-            tally.add((str(tenant_id), shard, day_sk(when)), "reminded", 1)
+            tally.add((str(tenant_id), shard, day_sk(when)), "reminders", 1)
     elif sk == "OP" and ("#OP#purchase#" in pk or "#OP#refund#" in pk):
         _order(tally, str(tenant_id), change.new, zone)
     return tally
@@ -248,3 +248,58 @@ def _body(record: Mapping[str, Any]) -> dict[str, Any]:
             return {}
         return parsed if isinstance(parsed, dict) else {}
     return dict(raw) if isinstance(raw, Mapping) else {}
+
+
+# --- response to reminders and birthdays -------------------------------------------------------
+CUE_KINDS = ("reminder", "birthday")
+RESPONSE_DAYS = 30  # a spend or purchase up to 30 days after a cue is a response (reports pick N <= 30)
+
+
+@dataclass(frozen=True)
+class MemberDay:
+    tenant_id: str
+    member_id: str
+    day: date
+
+
+def cue_of(change: StreamChange, zone_for: Callable[[str], ZoneInfo]) -> tuple[str, MemberDay] | None:
+    """A cue sent to a member (an expiry reminder, a birthday bonus): (kind, member and day)."""
+    item = change.new
+    if change.event_name != "INSERT" or not item or not item.get("tenant_id") or not item.get("member_id"):
+        return None
+    sk = str(item.get("SK", ""))
+    if sk.startswith("REMINDER#"):
+        kind = "reminder"
+    elif sk.startswith("LEDGER#") and item.get("type") == "earn" and item.get("source") == "birthday":
+        kind = "birthday"
+    else:
+        return None
+    when = _day(item.get("created_at"), zone_for(str(item["tenant_id"])))
+    return (kind, MemberDay(str(item["tenant_id"]), str(item["member_id"]), when)) if when else None
+
+
+def spend_of(change: StreamChange, zone_for: Callable[[str], ZoneInfo]) -> MemberDay | None:
+    """A member's purchase (its earn entry) or spending (a redemption of any kind), and its day."""
+    item = change.new
+    if change.event_name != "INSERT" or not item or not item.get("tenant_id") or not item.get("member_id"):
+        return None
+    if not str(item.get("SK", "")).startswith("LEDGER#"):
+        return None
+    bought = item.get("type") == "earn" and item.get("source") == "purchase"
+    if not (bought or item.get("type") == "redeem"):
+        return None
+    when = _day(item.get("created_at"), zone_for(str(item["tenant_id"])))
+    return MemberDay(str(item["tenant_id"]), str(item["member_id"]), when) if when else None
+
+
+def answered(cues: Mapping[tuple[str, date], bool], spent_on: date) -> list[tuple[str, date]]:
+    """The member's cues a spend on `spent_on` answers: not answered yet, at most RESPONSE_DAYS before."""
+    return sorted(
+        (kind, day)
+        for (kind, day), done in cues.items()
+        if not done and 0 <= (spent_on - day).days <= RESPONSE_DAYS
+    )
+
+
+def response_field(kind: str, lag_days: int) -> str:
+    return name("resp", kind, f"{lag_days:02d}")

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
-from loyalty.domain.analytics import BASE_TIER, SEP
+from loyalty.domain.analytics import BASE_TIER, CUE_KINDS, SEP, response_field
 from loyalty.models.program import Program
 
 Interval = Literal["day", "week", "month"]
@@ -253,3 +253,17 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def responses(
+    days: Mapping[date, Counter[str]], *, first: date, last: date, within_days: int
+) -> dict[str, Any]:
+    """Members cued in the window (a member-day per kind: reminders of two expiry dates on one
+    day count once) and how many of them bought or spent within `within_days` days."""
+    total = window_total(days)
+    body: dict[str, Any] = {"from": first, "to": last, "within_days": within_days}
+    for kind in CUE_KINDS:
+        cued = total[f"cue{SEP}{kind}"]
+        answered = sum(total[response_field(kind, lag)] for lag in range(within_days + 1))
+        body[f"{kind}s"] = {"members": cued, "responded": answered, "response_rate": rate(answered, cued)}
+    return body

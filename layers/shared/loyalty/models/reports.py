@@ -118,3 +118,17 @@ class CampaignsResponse(ResponseModel):
     to: date
     currency: str
     items: list[CampaignFigures]
+
+
+class Response(BaseModel):
+    members: int = Field(description="members cued (one per member and day)")
+    responded: int = Field(description="of them, those who bought or spent within `within_days`")
+    response_rate: float | None
+
+
+class RemindersResponse(ResponseModel):
+    from_: date = Field(alias="from")
+    to: date
+    within_days: int
+    reminders: Response
+    birthdays: Response

@@ -12,6 +12,7 @@ from loyalty.models.program import Program
 from loyalty.models.reports import (
     CampaignsResponse,
     FlowsResponse,
+    RemindersResponse,
     SummaryResponse,
     TiersResponse,
 )
@@ -83,3 +84,11 @@ def campaigns(context: Context, tenant_id: str, first: date | None, last: date |
     program, found, start, end, _, _ = _read(context, tenant_id, first, last)
     body = reports.campaigns(found.days, first=start, last=end, program=program)
     return CampaignsResponse.model_validate(body).model_dump(mode="json", by_alias=True)
+
+
+def reminders(
+    context: Context, tenant_id: str, first: date | None, last: date | None, within_days: int
+) -> dict[str, Any]:
+    _, found, start, end, _, _ = _read(context, tenant_id, first, last)
+    body = reports.responses(found.days, first=start, last=end, within_days=within_days)
+    return RemindersResponse.model_validate(body).model_dump(mode="json", by_alias=True)

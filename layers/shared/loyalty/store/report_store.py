@@ -10,6 +10,11 @@ Layout (under the tenant's report shards, `REPORT_SHARDS` partitions per tenant)
 | state (balances, tiers)      | T#{tenant}#RPT#{shard}  | STATE               |
 | stream checkpoint            | RPTSTREAM#{stream}#{shard id} | CKPT          |
 | tenants with reports         | RPTTENANTS              | T#{tenant}          |
+| a cue sent to a member       | T#{tenant}#M#{member}   | CUE#{kind}#{day}    |
+
+A cue (an expiry reminder, a birthday bonus) is written with the counts of the record that sent
+it; a later purchase or spending of that member within 30 days answers it (once), counted on the
+cue's day by the days it took.
 
 Exactly once: the consumer counts a stream batch in memory and writes it as transactions that
 each carry the stream shard's checkpoint (the last sequence number applied), conditioned on the
@@ -27,7 +32,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from loyalty.domain.analytics import (
@@ -35,11 +40,13 @@ from loyalty.domain.analytics import (
     EXPIRES_PREFIX,
     REGISTRY,
     REPORT_SHARDS,
+    RESPONSE_DAYS,
     ItemKey,
     Tally,
     day_sk,
 )
 from loyalty.errors import TransientError
+from loyalty.store import keys
 from loyalty.store.snapshot_store import REGISTRY_PK
 from loyalty.store.table import TableStore, from_item, to_item
 
@@ -64,6 +71,7 @@ def padded(sequence: str) -> str:
 class CountedRecord:
     sequence: str  # padded
     tally: Tally
+    extra: tuple[dict[str, Any], ...] = ()  # cue items written or answered with the counts
 
 
 @dataclass(frozen=True)
@@ -129,7 +137,8 @@ class ReportStore(TableStore):
         }
         if through is not None:
             checkpoint["Update"]["ExpressionAttributeValues"].update(to_item({":through": through}))
-        return [checkpoint, *(self._add(key, counts) for key, counts in total.nonzero().items())]
+        extra = [action for record in chunk for action in record.extra]
+        return [checkpoint, *(self._add(key, counts) for key, counts in total.nonzero().items()), *extra]
 
     def _add(self, key: ItemKey, counts: dict[str, int]) -> dict[str, Any]:
         tenant_id, shard, sk = key
@@ -148,6 +157,52 @@ class ReportStore(TableStore):
                 "UpdateExpression": f"ADD {clauses}",
                 "ExpressionAttributeNames": names,
                 "ExpressionAttributeValues": to_item(amounts),
+            }
+        }
+
+    # --- cues (reminders, birthdays) and the spending that answers them ------------------------
+    def cues(self, tenant_id: str, member_id: str) -> dict[tuple[str, date], bool]:
+        """The member's cues still within the response window: (kind, day) -> answered."""
+        items = self.query_all(
+            {
+                "KeyConditionExpression": "PK = :pk AND begins_with(SK, :cue)",
+                "ExpressionAttributeValues": to_item(
+                    {":pk": keys.member_pk(tenant_id, member_id), ":cue": "CUE#"}
+                ),
+                "ConsistentRead": True,
+            }
+        )
+        found = {}
+        for item in items:
+            _, kind, day = str(item["SK"]).split("#")
+            found[(kind, date.fromisoformat(day))] = bool(item.get("answered_on"))
+        return found
+
+    def put_cue(self, tenant_id: str, member_id: str, kind: str, day: date) -> dict[str, Any]:
+        expires = datetime.combine(day + timedelta(days=RESPONSE_DAYS + 10), time(), UTC)
+        item = {
+            "PK": keys.member_pk(tenant_id, member_id),
+            "SK": f"CUE#{kind}#{day.isoformat()}",
+            "ttl_epoch": int(expires.timestamp()),  # clean-up once no spend can answer it
+        }
+        return {
+            "Put": {
+                "TableName": self.table_name,
+                "Item": to_item(item),
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        }
+
+    def answer_cue(self, tenant_id: str, member_id: str, kind: str, day: date, on: date) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": to_item(
+                    {"PK": keys.member_pk(tenant_id, member_id), "SK": f"CUE#{kind}#{day.isoformat()}"}
+                ),
+                "UpdateExpression": "SET answered_on = :on",
+                "ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(answered_on)",
+                "ExpressionAttributeValues": to_item({":on": on.isoformat()}),
             }
         }
 
@@ -195,13 +250,22 @@ def _counts(item: dict[str, Any]) -> Counter[str]:
 def _chunks(records: Iterable[CountedRecord]) -> Iterable[list[CountedRecord]]:
     """Consecutive records whose aggregate items fit in one transaction (a record always fits)."""
     chunk: list[CountedRecord] = []
-    keys: set[ItemKey] = set()
+    touched: set[ItemKey] = set()
+    cues: set[str] = set()  # a transaction takes one action per item: a cue put, then answered, splits
     for record in records:
-        needed = keys | set(record.tally.nonzero())
-        if chunk and len(needed) > MAX_ITEMS:
+        needed = touched | set(record.tally.nonzero())
+        mine = {_action_key(action) for action in record.extra}
+        if chunk and (len(needed) + len(cues) + len(mine) > MAX_ITEMS or mine & cues):
             yield chunk
-            chunk, needed = [], set(record.tally.nonzero())
+            chunk, needed, cues = [], set(record.tally.nonzero()), set()
         chunk.append(record)
-        keys = needed
+        touched = needed
+        cues |= mine
     if chunk:
         yield chunk
+
+
+def _action_key(action: dict[str, Any]) -> str:
+    body = next(iter(action.values()))
+    key = body.get("Key") or {name: body["Item"][name] for name in ("PK", "SK")}
+    return f"{key['PK']['S']}|{key['SK']['S']}"

@@ -13,10 +13,17 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from loyalty.domain.analytics import RESPONSE_DAYS
 from loyalty.domain.reports import csv_rows
 from loyalty.http.auth import require
 from loyalty.http.routes.docs import responses
-from loyalty.models.reports import CampaignsResponse, FlowsResponse, SummaryResponse, TiersResponse
+from loyalty.models.reports import (
+    CampaignsResponse,
+    FlowsResponse,
+    RemindersResponse,
+    SummaryResponse,
+    TiersResponse,
+)
 from loyalty.operations import customers, reports
 from loyalty.operations.context import default_context
 
@@ -90,4 +97,19 @@ def customers_report(first: From = None, last: To = None) -> Response[str]:
         items = (body["rfm"] or {}).get("segments") or []
         rows = [{**item, "revenue": item["revenue"]["amount"]} for item in items]
         return answer({"items": rows}, ("segment", "members", "revenue", "revenue_share"))
+    return answer(body)
+
+
+@router.get("/v1/reports/reminders", responses=responses(200, RemindersResponse, 422), tags=["reports"])
+def reminders(
+    first: From = None,
+    last: To = None,
+    within_days: Annotated[int, Query(ge=0, le=RESPONSE_DAYS)] = 7,
+) -> Response[str]:
+    """Response to expiry reminders (`points.expiring`) and birthday bonuses."""
+    principal = require(router, "admin")
+    body = reports.reminders(default_context(), principal.tenant_id, first, last, within_days)
+    if wants_csv():
+        rows = [{"cue": kind, **body[kind]} for kind in ("reminders", "birthdays")]
+        return answer({"items": rows}, ("cue", "members", "responded", "response_rate"))
     return answer(body)
