@@ -577,3 +577,25 @@ def test_model_lists_the_daily_schedules_by_the_names_the_local_stack_runs(model
     assert len(inputs) == 6
     assert all(payload["time"] == "<aws.scheduler.scheduled-time>" for payload in inputs)
     assert all(payload["detail-type"] == "Scheduled Event" for payload in inputs)
+
+
+def test_every_event_is_archived_to_s3_by_tenant_and_date_with_a_glue_table_and_athena_queries() -> None:
+    # Given the template's resources
+    resources = load_yaml(DEFAULT_TEMPLATE_PATH)["Resources"]
+    # Then a rule sends every loyalty event on the bus to the Firehose delivery stream
+    rule = resources["ArchiveRule"]["Properties"]
+    assert rule["EventBusName"] == {"Ref": "LoyaltyEventBus"}
+    assert rule["EventPattern"] == {"source": ["loyalty"]}
+    assert rule["Targets"][0]["Arn"] == {"Fn::GetAtt": ["ArchiveDeliveryStream", "Arn"]}
+    # And the stream writes to the archive bucket, partitioned by the event's tenant and date
+    s3 = resources["ArchiveDeliveryStream"]["Properties"]["ExtendedS3DestinationConfiguration"]
+    assert s3["BucketARN"] == {"Fn::GetAtt": ["ArchiveBucket", "Arn"]}
+    assert s3["DynamicPartitioningConfiguration"] == {"Enabled": True}
+    assert s3["Prefix"] == "events/tenant=!{partitionKeyFromQuery:tenant}/date=!{partitionKeyFromQuery:date}/"
+    extraction = s3["ProcessingConfiguration"]["Processors"][0]["Parameters"][0]["ParameterValue"]
+    assert extraction == "{tenant: .detail.tenant_id, date: .time[0:10]}"
+    # And a Glue table reads it by the same partitions, with Athena queries for the owner's figures
+    table = resources["ArchiveEventsTable"]["Properties"]["TableInput"]
+    assert [key["Name"] for key in table["PartitionKeys"]] == ["tenant", "date"]
+    queries = {name for name, resource in resources.items() if resource["Type"] == "AWS::Athena::NamedQuery"}
+    assert queries == {"LiabilityQuery", "BreakageQuery", "ParetoQuery"}
