@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from infra.local.archive import EventArchive
 from infra.local.aws import Clients, MotoEndpoint, Resources, create_resources, ensure_free, make_clients
 from infra.local.http import HttpServer, LocalApi, UnknownScheduleError
 from infra.local.pollers import SqsPoller
@@ -65,6 +66,7 @@ class Stack:
         self.workers: list[Worker] = []
         self.http: HttpServer | None = None
         self.tap: EventTap | None = None
+        self.archive: EventArchive | None = None
         self._clients: Clients | None = None
 
     # ------------------------------------------------------------------------------ lifecycle
@@ -85,6 +87,16 @@ class Stack:
         self.resources = create_resources(self.template, clients, config.prefix)
         self.tap = EventTap(clients.sqs, clients.events, self.resources.bus_name, config.prefix)
         self.tap.create()
+        self.archive = EventArchive(
+            clients.sqs,
+            clients.events,
+            self.resources.bus_name,
+            config.prefix,
+            self.moto.url,
+            config.region,
+            self.template.path,
+        )
+        self.archive.create()
         self._function_environment()
         # Imported only now: the shared layer reads its environment (logger, settings) on import.
         from infra.local.demo import seed_demo_tenant
@@ -99,6 +111,7 @@ class Stack:
         self.workers = [
             *self._pollers(clients),
             self.tap,
+            self.archive,
             Scheduler(self.invoker, self.schedules, config.region),
         ]
         for worker in self.workers:
@@ -220,6 +233,7 @@ class Stack:
             f"  AWS endpoint  {self.moto.url}   (region {config.region}, credentials testing/testing)\n"
             f"  Table         {tables} on {storage}\n"
             f"  Event bus     {resources.bus_name}\n"
+            f"  Archive       s3://{self.archive.bucket if self.archive else '-'}/events/ (by tenant, date)\n"
             f"  Queues\n{queues}\n"
             f"  Demo tenant   demo: admin key {config.admin_key}, server key {config.server_key}\n"
             f"  Operator key  {config.operator_key}\n"

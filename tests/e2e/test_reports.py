@@ -58,3 +58,44 @@ def test_reports_over_http_follow_the_stream_and_the_snapshot(stack, unique):
     assert customers["revenue"] == {"amount": "250.00", "currency": "CNY"}
     # And a server key may not read reports
     assert stack.call("GET", "/v1/reports/summary", key=server).status_code == 403
+
+
+def test_every_event_is_archived_in_the_local_s3_by_tenant_and_date(stack, unique):
+    import json
+
+    import boto3
+
+    # Given a new program whose member enrols and buys
+    tenant_id = f"arc-{unique}"[:32]
+    tenant = stack.call("POST", "/v1/tenants", {"tenant_id": tenant_id, "name": "Archive"}, key=OPERATOR_KEY)
+    assert tenant.status_code == 201, tenant.text
+    server = tenant.json()["server_key"]
+    assert stack.call("POST", "/v1/members", {"member_id": "m1"}, key=server).status_code == 201
+    purchase = {"order_id": "o1", "member_id": "m1", "amount": "10.00", "currency": "CNY"}
+    assert stack.call("POST", "/v1/purchases", purchase, key=server).status_code == 201
+
+    # When reading the archive bucket of the local S3 under the tenant's partition
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=stack.aws_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    [bucket] = [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].endswith("-archive")]
+    today = datetime.now(UTC).date().isoformat()
+
+    def archived():
+        listed = s3.list_objects_v2(Bucket=bucket, Prefix=f"events/tenant={tenant_id}/").get("Contents", [])
+        lines = [
+            json.loads(line)
+            for item in listed
+            for line in s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read().decode().splitlines()
+        ]
+        types = sorted(event["detail-type"] for event in lines)
+        return (listed, lines) if types == ["member.enrolled", "points.earned", "points.earned"] else None
+
+    # Then the enrolment and both earns (signup bonus, purchase) are there, one JSON per line, by date
+    listed, events = eventually(archived, timeout=30)
+    assert all(item["Key"].startswith(f"events/tenant={tenant_id}/date={today}/") for item in listed)
+    assert {event["detail"]["tenant_id"] for event in events} == {tenant_id}
