@@ -84,6 +84,8 @@ def _count(table: BenchTable, batch: int, label: str) -> tuple[float, int, int]:
     store.transact = counting  # type: ignore[method-assign]
     meter.reset()
     for shard_id, records in shards.items():
+        # This tenant's records only (the bench table holds the other benchmarks' too)
+        records = [r for r in records if r["dynamodb"]["Keys"]["PK"]["S"].startswith(f"T#{TENANT}")]
         for start in range(0, len(records), batch):
             event = {
                 "Records": [{**r, "eventSourceARN": arn} for r in records[start : start + batch]],
