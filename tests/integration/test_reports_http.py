@@ -62,3 +62,8 @@ def test_reports_answer_json_and_csv_to_admin_keys_only(api, shop, aws, endpoint
     assert {k.lower(): v for k, v in backwards.headers.items()}["content-type"] == "application/problem+json"
     assert api.call("GET", "/v1/reports/flows", key=shop.admin_key, query="interval=year").status == 422
     assert api.call("GET", "/v1/reports/tiers", key=shop.admin_key, query="from=yesterday").status == 422
+    assert api.call("GET", "/v1/reports/flows", key=shop.admin_key, query="to=0001-01-02").status == 422
+    assert api.call("GET", "/v1/reports/summary", key=shop.admin_key, query="from=0001-01-01").status == 422
+    far = api.call("GET", "/v1/reports/customers", key=shop.admin_key, query="from=0001-01-01&to=9999-12-31")
+    assert far.status == 200
+    assert api.call("GET", "/v1/reports/reminders", key=shop.admin_key, query="within_days=31").status == 422

@@ -30,7 +30,10 @@ def report_store(context: Context) -> ReportStore:
 
 def window(program: Program, today: date, first: date | None, last: date | None) -> tuple[date, date]:
     last = last or today
-    first = first or last - timedelta(days=DEFAULT_DAYS - 1)
+    if first is None:
+        if last < date.min + timedelta(days=DEFAULT_DAYS):
+            raise InvalidRequestError(f"'to' ({last}) is too early")
+        first = last - timedelta(days=DEFAULT_DAYS - 1)
     if first > last:
         raise InvalidRequestError(f"'from' ({first}) is after 'to' ({last})")
     if (last - first).days >= MAX_DAYS:
