@@ -173,6 +173,9 @@ def test_tiers_campaigns_and_flows_by_period(aws, ledger, clock, endpoint):
     ]
     daily = reports.flows(ledger, "shop", date(2026, 11, 22), date(2026, 11, 24), "day")
     assert [row["issued"] for row in daily["items"]] == [0, 6745, 0]
+    # And the liability's changes add up to the liability (6,605 on 11-23, -40 expired on 12-11)
+    assert sum(row["liability_change"] for row in monthly["items"]) == 6565
+    assert [row["liability_change"] for row in monthly["items"]] == [6605, -40]
 
 
 def test_a_redelivered_a_reordered_and_a_crashed_stream_count_each_record_once(aws, ledger, clock, endpoint):

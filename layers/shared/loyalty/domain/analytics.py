@@ -8,7 +8,8 @@ A table stream record (its new and old images) becomes a few signed counts on ag
   members per tier and the expiry forecast are exact whatever the order the records arrive in,
   as long as each is counted once (the store's job);
 - a new ledger entry adds to its day's flows (issued by source, redeemed, expired, clawed back,
-  adjusted) and to the rules it names;
+  adjusted, and its points to the day's change of liability: balance = sum of entries) and to
+  the rules it names;
 - a new purchase or refund record adds purchases and revenue (in minor units: no floats) to its
   day and to the rules that earned on it; a new tier history item adds a movement from -> to;
   a new expiry reminder counts a reminded member.
@@ -176,8 +177,6 @@ def _member(tally: Tally, tenant_id: str, change: StreamChange, zone: ZoneInfo) 
             tally.add((tenant_id, shard, month_sk(prefix, on)), day_field(on), amount)
         else:
             tally.add((tenant_id, shard, STATE), key, amount)
-            if kind in ("available", "pending", "held"):
-                tally.add((tenant_id, shard, day_sk(today)), name("liability", kind), amount)
     if change.event_name == "INSERT" and change.new is not None:
         enrolled = _day(change.new.get("enrolled_at"), zone) or today
         tally.add((tenant_id, shard, day_sk(enrolled)), "members_new", 1)
@@ -189,6 +188,8 @@ def _entry(tally: Tally, tenant_id: str, entry: Mapping[str, Any], zone: ZoneInf
         return
     key = (tenant_id, report_shard(tenant_id, str(entry["member_id"])), day_sk(when))
     kind, points, source = entry.get("type"), int(entry.get("points", 0)), str(entry.get("source") or "")
+    # Balance = sum of entries: a day's entries are the day's change of available + pending + held.
+    tally.add(key, "liability_change", points)
     if kind == "earn":
         tally.add(key, name("issued", source or "other"), points)
         for rule_id in entry.get("rule_ids") or ():

@@ -167,6 +167,7 @@ def flows(
         row: dict[str, Any] = {"period": start, "issued": sum(issued_by_source(counts).values())}
         row.update({name: counts[name] for name in FLOW_FIELDS})
         row["revenue"] = money(counts["revenue"])
+        row["liability_change"] = counts["liability_change"]
         items.append(row)
     return {"from": first, "to": last, "interval": interval, "currency": program.currency, "items": items}
 

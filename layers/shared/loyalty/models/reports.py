@@ -78,6 +78,7 @@ class FlowPeriod(BaseModel):
     members_new: int
     purchases: int
     revenue: str
+    liability_change: int = Field(description="change of available + pending + held over the period")
 
 
 class FlowsResponse(ResponseModel):

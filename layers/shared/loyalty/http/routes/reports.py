@@ -68,6 +68,7 @@ def flows(
         "members_new",
         "purchases",
         "revenue",
+        "liability_change",
     )
     return answer(body, columns)
 
