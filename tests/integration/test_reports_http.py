@@ -63,6 +63,8 @@ def test_reports_answer_json_and_csv_to_admin_keys_only(api, shop, aws, endpoint
     assert api.call("GET", "/v1/reports/flows", key=shop.admin_key, query="interval=year").status == 422
     assert api.call("GET", "/v1/reports/tiers", key=shop.admin_key, query="from=yesterday").status == 422
     assert api.call("GET", "/v1/reports/flows", key=shop.admin_key, query="to=0001-01-02").status == 422
+    last_days = api.call("GET", "/v1/reports/flows", key=shop.admin_key, query="to=9999-12-31&interval=week")
+    assert last_days.status == 200, last_days.body
     assert api.call("GET", "/v1/reports/summary", key=shop.admin_key, query="from=0001-01-01").status == 422
     far = api.call("GET", "/v1/reports/customers", key=shop.admin_key, query="from=0001-01-01&to=9999-12-31")
     assert far.status == 200

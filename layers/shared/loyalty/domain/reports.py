@@ -146,12 +146,10 @@ def period_start(day: date, interval: Interval) -> date:
 
 def periods(first: date, last: date, interval: Interval) -> list[date]:
     starts: list[date] = []
-    day = first
-    while day <= last:
-        start = period_start(day, interval)
+    for offset in range((last - first).days + 1):  # no day after `last` is made (date.max has none)
+        start = period_start(first + timedelta(days=offset), interval)
         if not starts or starts[-1] != start:
             starts.append(start)
-        day += timedelta(days=1)
     return starts
 
 
