@@ -133,3 +133,45 @@ class RemindersResponse(ResponseModel):
     within_days: int
     reminders: Response
     birthdays: Response
+
+
+class Window(ResponseModel):
+    from_: date = Field(alias="from")
+    to: date
+    months: int
+
+
+class CurvePoint(BaseModel):
+    members_share: float
+    members: int
+    revenue_share: float | None
+
+
+class Pareto(BaseModel):
+    top_20_percent_share: float | None = Field(description="revenue share of the top 20% of purchasers")
+    top_members: int
+    purchasers: int
+    curve: list[CurvePoint]
+
+
+class Segment(BaseModel):
+    segment: str
+    members: int
+    revenue: Money
+    revenue_share: float | None
+
+
+class Rfm(BaseModel):
+    segments: list[Segment]
+    scores: dict[str, dict[str, int]]
+
+
+class CustomersResponse(ResponseModel):
+    as_of: date | None = Field(description="the snapshot's program-local day (null before the first)")
+    window: Window | None
+    purchasers: int
+    revenue: Money
+    pareto: Pareto | None
+    rfm: Rfm | None
+    repeat_purchase_rate: float | None
+    repeat_purchasers: int = 0

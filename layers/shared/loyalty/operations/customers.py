@@ -18,6 +18,7 @@ from loyalty.domain.calendar import local_date
 from loyalty.domain.reports import money
 from loyalty.errors import TenantNotFoundError
 from loyalty.models.program import Program
+from loyalty.models.reports import CustomersResponse
 from loyalty.operations.context import Context
 from loyalty.store import keys
 from loyalty.store.snapshot_store import PageTakenError, ShardProgress, SnapshotStore
@@ -97,15 +98,17 @@ def customers_report(
     program = context.programs.get(tenant_id)
     found = snapshot_store(context).result(tenant_id)
     if found is None:
-        return {
-            "as_of": None,
-            "window": None,
-            "purchasers": 0,
-            "revenue": _money(0, program),
-            "pareto": None,
-            "rfm": None,
-            "repeat_purchase_rate": None,
-        }
+        return _checked(
+            {
+                "as_of": None,
+                "window": None,
+                "purchasers": 0,
+                "revenue": _money(0, program),
+                "pareto": None,
+                "rfm": None,
+                "repeat_purchase_rate": None,
+            }
+        )
     as_of, figures = found
     months = customers.window_months(as_of, first)
     chosen = figures[str(months)]
@@ -119,16 +122,22 @@ def customers_report(
         }
         for item in chosen["rfm"]["segments"]
     ]
-    return {
-        "as_of": as_of.isoformat(),
-        "window": {"from": start.isoformat(), "to": as_of.isoformat(), "months": months},
-        "purchasers": chosen["purchasers"],
-        "revenue": _money(chosen["revenue_minor"], program),
-        "pareto": chosen["pareto"],
-        "rfm": {"segments": segments, "scores": chosen["rfm"]["scores"]},
-        "repeat_purchase_rate": chosen["repeat_purchase_rate"],
-        "repeat_purchasers": chosen["repeat_purchasers"],
-    }
+    return _checked(
+        {
+            "as_of": as_of.isoformat(),
+            "window": {"from": start.isoformat(), "to": as_of.isoformat(), "months": months},
+            "purchasers": chosen["purchasers"],
+            "revenue": _money(chosen["revenue_minor"], program),
+            "pareto": chosen["pareto"],
+            "rfm": {"segments": segments, "scores": chosen["rfm"]["scores"]},
+            "repeat_purchase_rate": chosen["repeat_purchase_rate"],
+            "repeat_purchasers": chosen["repeat_purchasers"],
+        }
+    )
+
+
+def _checked(body: dict[str, Any]) -> dict[str, Any]:
+    return CustomersResponse.model_validate(body).model_dump(mode="json", by_alias=True)
 
 
 def active_members(context: Context, tenant_id: str, first: date) -> int | None:

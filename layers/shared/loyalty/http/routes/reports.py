@@ -19,6 +19,7 @@ from loyalty.http.auth import require
 from loyalty.http.routes.docs import responses
 from loyalty.models.reports import (
     CampaignsResponse,
+    CustomersResponse,
     FlowsResponse,
     RemindersResponse,
     SummaryResponse,
@@ -89,7 +90,7 @@ def campaigns(first: From = None, last: To = None) -> Response[str]:
     return answer(body, ("rule_id", "points", "credits", "purchases", "revenue"))
 
 
-@router.get("/v1/reports/customers", responses=responses(200, None, 422), tags=["reports"])
+@router.get("/v1/reports/customers", responses=responses(200, CustomersResponse, 422), tags=["reports"])
 def customers_report(first: From = None, last: To = None) -> Response[str]:
     """80/20, RFM segments and repeat purchases from the latest customers snapshot."""
     principal = require(router, "admin")
