@@ -239,10 +239,12 @@ def section(figures: ReportFigures) -> list[str]:
         )
     lines += [
         "",
-        "A report reads two Queries per report shard (4 shards: the window's days; the state and the "
-        "expiry and maturity months), the program from the warm cache, and the summary the customers "
-        "result (one GetItem); it never reads a member or the ledger. The snapshot row is per member: "
-        "a page of 100 keys from GSI4, read back in one consistent batch, and one transaction per page.",
+        "A report reads one Query per report shard (4 shards) when its window ends within 45 days of "
+        "today (the window's days, the few after it, then the expiry and maturity months and the "
+        "state, which sort after them), two for an older window; the program from the warm cache; "
+        "the summary also the customers result (one GetItem). It never reads a member or the ledger. "
+        "The snapshot row is per member: a page of 100 keys from GSI4, read back in one consistent "
+        "batch, and one transaction per page.",
     ]
     if figures.many:
         count, seconds = figures.many

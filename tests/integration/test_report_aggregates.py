@@ -142,6 +142,14 @@ def test_the_summary_adds_up_to_the_designed_ledger_and_to_the_members_balances(
         "active": None,
         "by_tier": {"base": 2, "silver": 1, "gold": 0},
     }
+    # And a window long past (read with a Query for its days and one for the state) has no flows
+    # but the same liability and members
+    past = reports.summary(ledger, "shop", date(2026, 9, 1), date(2026, 10, 1))
+    assert (past["points"]["issued"], past["liability"], past["members"]["total"]) == (
+        0,
+        body["liability"],
+        3,
+    )
     assert body["purchases"] == {
         "count": 4,
         "revenue": {"amount": "6300.00", "currency": "CNY"},

@@ -48,7 +48,7 @@ def _read(
     now = context.clock()
     today = local_date(now, program.timezone)
     start, end = window(program, today, first, last)
-    aggregates = report_store(context).read(tenant_id, start, end)
+    aggregates = report_store(context).read(tenant_id, start, end, today=today)
     return program, aggregates, start, end, today, now.isoformat()
 
 

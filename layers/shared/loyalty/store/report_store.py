@@ -38,6 +38,7 @@ from typing import Any
 from loyalty.domain.analytics import (
     DAY_PREFIX,
     EXPIRES_PREFIX,
+    MATURES_PREFIX,
     REGISTRY,
     REPORT_SHARDS,
     RESPONSE_DAYS,
@@ -50,6 +51,7 @@ from loyalty.store import keys
 from loyalty.store.snapshot_store import REGISTRY_PK
 from loyalty.store.table import TableStore, from_item, to_item
 
+RECENT_DAYS = 45  # a window ending this close to today is read with one Query per report shard
 MAX_ITEMS = 99  # TransactWriteItems takes 100 items: the checkpoint and up to 99 aggregates
 SEQUENCE_WIDTH = 40  # stream sequence numbers have up to 40 digits: padded, they compare as strings
 
@@ -207,39 +209,46 @@ class ReportStore(TableStore):
         }
 
     # --- the report side ----------------------------------------------------------------------
-    def read(self, tenant_id: str, first: date, last: date) -> Aggregates:
-        """Flows of the program days first..last and the state now: two Queries per report shard."""
+    def read(self, tenant_id: str, first: date, last: date, *, today: date | None = None) -> Aggregates:
+        """Flows of the program days first..last and the state now. Sort keys run DAY# < EXPIRES#
+        < MATURES# < STATE, so a window that ends near today is one Query per report shard (from
+        its first day to the end: the days after `to` are few); an older window is two (its days,
+        then the state)."""
         days: dict[date, Counter[str]] = {}
         state: Counter[str] = Counter()
         expires: dict[date, int] = {}
         matures: dict[date, int] = {}
+        recent = today is not None and (today - last).days <= RECENT_DAYS
         for shard in range(REPORT_SHARDS):
             pk = report_pk(tenant_id, shard)
-            for item in self.query_all(
-                {
-                    "KeyConditionExpression": "PK = :pk AND SK BETWEEN :first AND :last",
-                    "ExpressionAttributeValues": to_item(
-                        {":pk": pk, ":first": day_sk(first), ":last": day_sk(last)}
-                    ),
-                }
-            ):
-                day = date.fromisoformat(item["SK"][len(DAY_PREFIX) :])
-                days.setdefault(day, Counter()).update(_counts(item))
-            for item in self.query_all(
-                {
-                    "KeyConditionExpression": "PK = :pk AND SK >= :first",
-                    "ExpressionAttributeValues": to_item({":pk": pk, ":first": EXPIRES_PREFIX}),
-                }
-            ):
-                sk = str(item["SK"])
-                if sk == "STATE":
-                    state.update(_counts(item))
-                    continue
-                target = expires if sk.startswith(EXPIRES_PREFIX) else matures
-                year, month = (int(part) for part in sk.split("#", 1)[1].split("-"))
-                for field, points in _counts(item).items():
-                    on = date(year, month, int(field[1:]))
-                    target[on] = target.get(on, 0) + points
+            requests = (
+                [{"first": day_sk(first)}] if recent else [{"first": day_sk(first), "last": day_sk(last)}]
+            )
+            if not recent:
+                requests.append({"first": EXPIRES_PREFIX})
+            for bounds in requests:
+                condition = (
+                    "PK = :pk AND SK BETWEEN :first AND :last"
+                    if "last" in bounds
+                    else "PK = :pk AND SK >= :first"
+                )
+                values = {":pk": pk, **{f":{name}": value for name, value in bounds.items()}}
+                for item in self.query_all(
+                    {"KeyConditionExpression": condition, "ExpressionAttributeValues": to_item(values)}
+                ):
+                    sk = str(item["SK"])
+                    if sk.startswith(DAY_PREFIX):
+                        day = date.fromisoformat(sk[len(DAY_PREFIX) :])
+                        if first <= day <= last:
+                            days.setdefault(day, Counter()).update(_counts(item))
+                    elif sk == "STATE":
+                        state.update(_counts(item))
+                    elif sk.startswith((EXPIRES_PREFIX, MATURES_PREFIX)):
+                        target = expires if sk.startswith(EXPIRES_PREFIX) else matures
+                        year, month = (int(part) for part in sk.split("#", 1)[1].split("-"))
+                        for field, points in _counts(item).items():
+                            on = date(year, month, int(field[1:]))
+                            target[on] = target.get(on, 0) + points
         return Aggregates(days=days, state=state, expires=expires, matures=matures)
 
 
