@@ -18,7 +18,7 @@ def endpoint(backend, request):
     return request.getfixturevalue("dynamodb_local").endpoint if backend == "dynamodb-local" else None
 
 
-def test_reports_answer_json_and_csv_to_admin_keys_only(api, shop, aws, endpoint):
+def test_reports_answer_json_and_csv_to_admin_keys_only(api, shop, rival, aws, endpoint):
     # Given a member who enrolled and bought, its records counted from the stream
     assert api.call("POST", "/v1/members", {"member_id": "m1"}, key=shop.server_key).status == 201
     body = {"order_id": "o1", "member_id": "m1", "amount": "250.00", "currency": "CNY"}
@@ -33,6 +33,10 @@ def test_reports_answer_json_and_csv_to_admin_keys_only(api, shop, aws, endpoint
     assert summary.json()["liability"]["points"] == 350
     assert summary.json()["liability"]["value"] == {"amount": "3.50", "currency": "CNY"}
     assert summary.json()["points"]["issued_by_source"] == {"purchase": 250, "signup": 100}
+
+    # And another tenant's admin sees none of it
+    theirs = api.call("GET", "/v1/reports/summary", key=rival.admin_key).json()
+    assert (theirs["liability"]["points"], theirs["members"]["total"], theirs["points"]["issued"]) == (0, 0, 0)
 
     # And as CSV, one figure per row
     as_csv = api.call("GET", "/v1/reports/summary", key=shop.admin_key, headers={"Accept": "text/csv"})
