@@ -36,7 +36,11 @@ def test_reports_answer_json_and_csv_to_admin_keys_only(api, shop, rival, aws, e
 
     # And another tenant's admin sees none of it
     theirs = api.call("GET", "/v1/reports/summary", key=rival.admin_key).json()
-    assert (theirs["liability"]["points"], theirs["members"]["total"], theirs["points"]["issued"]) == (0, 0, 0)
+    assert (theirs["liability"]["points"], theirs["members"]["total"], theirs["points"]["issued"]) == (
+        0,
+        0,
+        0,
+    )
 
     # And as CSV, one figure per row
     as_csv = api.call("GET", "/v1/reports/summary", key=shop.admin_key, headers={"Accept": "text/csv"})
