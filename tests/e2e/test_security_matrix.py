@@ -870,6 +870,13 @@ ROUTES = [
     ),
     Route("GET", "/v1/health", "none"),
     Route("GET", "/v1/openapi.json", "none"),
+    # reports (read only, the caller's tenant's aggregates)
+    Route("GET", "/v1/reports/summary", "admin"),
+    Route("GET", "/v1/reports/flows", "admin"),
+    Route("GET", "/v1/reports/tiers", "admin"),
+    Route("GET", "/v1/reports/campaigns", "admin"),
+    Route("GET", "/v1/reports/reminders", "admin"),
+    Route("GET", "/v1/reports/customers", "admin"),
     # redemption: the catalog, redemptions, holds, coupons, lotteries
     Route(
         "PUT", "/v1/rewards/{new_reward}", "admin", lambda stack, demo: {"name": "Matrix", "points_cost": 1}

@@ -5,6 +5,12 @@ from __future__ import annotations
 import json
 
 ROUTES = {
+    ("get", "/v1/reports/summary"),
+    ("get", "/v1/reports/flows"),
+    ("get", "/v1/reports/tiers"),
+    ("get", "/v1/reports/campaigns"),
+    ("get", "/v1/reports/customers"),
+    ("get", "/v1/reports/reminders"),
     ("post", "/v1/members"),
     ("get", "/v1/members/{member_id}"),
     ("get", "/v1/members/{member_id}/transactions"),

@@ -36,6 +36,7 @@ def full_api() -> LoyaltyResolver:
         meta,
         program,
         purchases,
+        reports,
         rewards,
         webhooks,
     )
@@ -53,6 +54,7 @@ def full_api() -> LoyaltyResolver:
         lotteries.router,
         webhooks.router,
         me.router,
+        reports.router,
     )
 
 
