@@ -147,6 +147,7 @@ class TemplateModel:
     authorizer_function: str | None
     authorizer_cache_seconds: int | None
     parameters: dict[str, object] = field(default_factory=dict)  # parameter defaults
+    buckets: list[str] = field(default_factory=list)  # logical ids of the AWS::S3::Bucket resources
 
     def function(self, logical_id: str) -> FunctionSpec:
         for spec in self.functions:
@@ -334,6 +335,7 @@ def load_template(path: Path | None = None) -> TemplateModel:
     queues: list[QueueSpec] = []
     functions: list[FunctionSpec] = []
     event_bus: str | None = None
+    buckets: list[str] = []
     for logical_id, resource in resources.items():
         resource_type = _mapping(resource).get("Type")
         props = _mapping(_mapping(resource).get("Properties"))
@@ -341,6 +343,8 @@ def load_template(path: Path | None = None) -> TemplateModel:
             tables.append(_table_spec(logical_id, props))
         elif resource_type == "AWS::SQS::Queue":
             queues.append(_queue_spec(logical_id, props))
+        elif resource_type == "AWS::S3::Bucket":
+            buckets.append(logical_id)
         elif resource_type == "AWS::Events::EventBus" and event_bus is None:
             event_bus = logical_id
         elif resource_type == "AWS::Serverless::Function":
@@ -362,4 +366,5 @@ def load_template(path: Path | None = None) -> TemplateModel:
         authorizer_function=authorizer_function,
         authorizer_cache_seconds=authorizer_cache,
         parameters=parameters,
+        buckets=buckets,
     )

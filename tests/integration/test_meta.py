@@ -44,6 +44,8 @@ ROUTES = {
     ("get", "/v1/lotteries/{lottery_id}"),
     ("post", "/v1/members/{member_id}/draws"),
     ("get", "/v1/members/{member_id}/draws/{draw_id}"),
+    ("put", "/v1/exports/{export_id}"),
+    ("get", "/v1/exports/{export_id}"),
 }
 
 

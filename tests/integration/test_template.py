@@ -38,6 +38,8 @@ EXPECTED_ROUTES = {
     ("MembersFunction", "GET", "/v1/program", True),
     ("MembersFunction", "GET", "/v1/health", False),
     ("MembersFunction", "GET", "/v1/openapi.json", False),
+    ("ExportFunction", "PUT", "/v1/exports/{export_id}", True),
+    ("ExportFunction", "GET", "/v1/exports/{export_id}", True),
     ("AdminFunction", "POST", "/v1/tenants", True),
     ("AdminFunction", "POST", "/v1/keys", True),
     ("AdminFunction", "DELETE", "/v1/keys/{key_id}", True),
@@ -216,6 +218,8 @@ def test_translation_points_code_at_s3_and_runs_on_arm64_python312(aws_env: str)
         "TierEvaluationFunction",
         "CouponIssuerFunction",
         "RedeemFunction",
+        "ExportFunction",
+        "ExportWorkerFunction",
     }
     for logical_id, props in functions.items():
         assert props["Code"]["S3Bucket"] == "bucket", logical_id
@@ -345,7 +349,9 @@ def test_purchase_queue_visibility_is_at_least_six_times_the_earn_timeout(stack:
     region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
     cloudformation = boto3.client("cloudformation", region_name=region)
     resources = cloudformation.describe_stack_resources(StackName=stack.stack_name)["StackResources"]
-    earn_name = next(r["PhysicalResourceId"] for r in resources if r["LogicalResourceId"] == "EarnFunction")
+    earn_name = next(
+        r["PhysicalResourceId"] for r in resources if r.get("LogicalResourceId") == "EarnFunction"
+    )
     # When reading the deployed EarnFunction's timeout and the purchase queue's visibility timeout
     timeout = boto3.client("lambda", region_name=region).get_function_configuration(FunctionName=earn_name)[
         "Timeout"
@@ -435,7 +441,13 @@ def test_model_has_the_purchase_queue_source_and_the_stream_source(model: Templa
     assert (shard_source.queue_logical_id, shard_source.batch_size) == ("ExpiryShardQueue", 1)
     assert shard_source.report_batch_item_failures is True
     # And no other function has a queue or stream source
-    consumers = ("EarnFunction", "EventPublisherFunction", "CouponIssuerFunction", "ExpiryShardsFunction")
+    consumers = (
+        "EarnFunction",
+        "EventPublisherFunction",
+        "CouponIssuerFunction",
+        "ExpiryShardsFunction",
+        "ExportWorkerFunction",
+    )
     others = [f for f in model.functions if f.logical_id not in consumers]
     assert not any(f.sqs_sources or f.stream_sources for f in others)
 
@@ -458,6 +470,8 @@ def test_model_queues_bus_and_merged_globals(model: TemplateModel) -> None:
         "CouponIssuerDeadLetterQueue",
         "ExpiryShardQueue",
         "ExpiryShardDeadLetterQueue",
+        "ExportQueue",
+        "ExportDeadLetterQueue",
     }
     # And the expiry shard queue redrives after 5 receives, hiding a message 6x the worker's timeout
     shards = model.queue("ExpiryShardQueue")
@@ -554,3 +568,51 @@ def test_model_lists_the_daily_schedules_by_the_names_the_local_stack_runs(model
     assert len(inputs) == 5
     assert all(payload["time"] == "<aws.scheduler.scheduled-time>" for payload in inputs)
     assert all(payload["detail-type"] == "Scheduled Event" for payload in inputs)
+
+
+def test_stack_creates_the_export_bucket_encrypted_and_the_template_keeps_it_private_and_expiring(
+    stack: StackResources,
+) -> None:
+    # Given the stack created from the template in moto
+    region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+    cloudformation = boto3.client("cloudformation", region_name=region)
+    resources = cloudformation.describe_stack_resources(StackName=stack.stack_name)["StackResources"]
+    bucket = next(r["PhysicalResourceId"] for r in resources if r.get("LogicalResourceId") == "ExportBucket")
+    s3 = boto3.client("s3", region_name=region)
+    # Then exports are encrypted at rest, never public, and expire after the retention days
+    rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    # (moto's CloudFormation leaves the public access block out: read it from the template)
+    document = yaml_document()
+    blocked = document["Resources"]["ExportBucket"]["Properties"]["PublicAccessBlockConfiguration"]
+    assert blocked == dict.fromkeys(
+        ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"), True
+    )
+    # (nor the lifecycle: read it from the template too)
+    (lifecycle,) = document["Resources"]["ExportBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert lifecycle["ExpirationInDays"] == {"Ref": "ExportRetentionDays"}
+    assert document["Parameters"]["ExportRetentionDays"]["Default"] == 7
+    assert lifecycle["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
+
+
+def yaml_document() -> dict[str, Any]:
+    from infra.template_model import load_yaml
+
+    return dict(load_yaml(DEFAULT_TEMPLATE_PATH))
+
+
+def test_export_queue_hides_a_chunk_six_worker_timeouts_and_redrives_after_the_last_delivery(
+    model: TemplateModel,
+) -> None:
+    from loyalty.consumers.exports import MAX_RECEIVES
+
+    queue, worker = model.queue("ExportQueue"), model.function("ExportWorkerFunction")
+    assert queue.visibility_timeout >= 6 * worker.timeout
+    assert (queue.redrive_target, queue.max_receive_count) == ("ExportDeadLetterQueue", MAX_RECEIVES)
+    (source,) = worker.sqs_sources
+    assert (source.queue_logical_id, source.batch_size, source.report_batch_item_failures) == (
+        "ExportQueue",
+        1,
+        True,
+    )
+    assert model.buckets == ["ExportBucket"]

@@ -177,3 +177,9 @@ class CouponUnusableError(ConflictError):
 class LotteryNotFoundError(NotFoundError):
     problem = "lottery-not-found"
     title = "Lottery not found"
+
+
+# --- bulk jobs ---------------------------------------------------------------------------------------
+class ExportNotFoundError(NotFoundError):
+    problem = "export-not-found"
+    title = "Export not found"

@@ -15,6 +15,7 @@ def openapi_json() -> str:
         activities,
         admin,
         coupons,
+        exports,
         holds,
         lotteries,
         members,
@@ -35,6 +36,7 @@ def openapi_json() -> str:
         holds.router,
         coupons.router,
         lotteries.router,
+        exports.router,
     )
     app.configure_openapi(
         title="Loyalty API",

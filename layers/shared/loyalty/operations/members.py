@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from datetime import date
+from typing import Any
 
 from loyalty.domain.calendar import local_date
 from loyalty.domain.expiry import lot_expiry
@@ -13,6 +15,7 @@ from loyalty.domain.ledger import Account, credit, mature
 from loyalty.domain.rules import evaluate_signup
 from loyalty.errors import AlreadyExistsError, InvalidRequestError, MemberNotFoundError
 from loyalty.models.api import EnrollRequest, LedgerEntryResponse
+from loyalty.models.program import Program
 from loyalty.operations.context import Context, Outcome, replay, with_retries
 from loyalty.operations.views import member_view
 from loyalty.store.ledger_store import MemberRecord, OperationRecord, PostingCommit
@@ -75,9 +78,14 @@ def read_member(context: Context, tenant_id: str, member_id: str) -> Outcome:
     if member is None:
         raise MemberNotFoundError(f"member {member_id!r} not found")
     program = context.programs.get(tenant_id)
-    today = local_date(context.clock(), program.timezone)
+    return Outcome(200, member_as_of(member, program, local_date(context.clock(), program.timezone)))
+
+
+def member_as_of(member: MemberRecord, program: Program, today: date) -> dict[str, Any]:
+    """The member view on a program-local day (what GET /v1/members/{id} answers, and what an
+    export writes): pending points whose date has come count as available."""
     account, lots = mature(member.account, member.lots, today)
-    return Outcome(200, member_view(member, account, lots, program, today))
+    return member_view(member, account, lots, program, today)
 
 
 MAX_PAGE = 100
