@@ -45,6 +45,8 @@ ROUTES = {
     ("post", "/v1/members/{member_id}/draws"),
     ("get", "/v1/members/{member_id}/draws/{draw_id}"),
     ("put", "/v1/exports/{export_id}"),
+    ("get", "/v1/tenants"),
+    ("get", "/v1/keys"),
     ("get", "/v1/exports/{export_id}"),
 }
 

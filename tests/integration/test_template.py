@@ -41,6 +41,8 @@ EXPECTED_ROUTES = {
     ("ExportFunction", "PUT", "/v1/exports/{export_id}", True),
     ("ExportFunction", "GET", "/v1/exports/{export_id}", True),
     ("AdminFunction", "POST", "/v1/tenants", True),
+    ("AdminFunction", "GET", "/v1/tenants", True),
+    ("AdminFunction", "GET", "/v1/keys", True),
     ("AdminFunction", "POST", "/v1/keys", True),
     ("AdminFunction", "DELETE", "/v1/keys/{key_id}", True),
     ("AdminFunction", "POST", "/v1/members/{member_id}/adjustments", True),

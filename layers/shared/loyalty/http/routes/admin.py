@@ -16,9 +16,11 @@ from loyalty.models.api import (
     AdjustmentResponse,
     KeyCreatedResponse,
     KeyCreateRequest,
+    KeysPage,
     MemberResponse,
     TenantCreatedResponse,
     TenantCreateRequest,
+    TenantsPage,
     TierAssignmentRequest,
 )
 from loyalty.models.common import ID_PATTERN
@@ -33,6 +35,18 @@ router = Router()
 def create_tenant(body: TenantCreateRequest) -> Response[str]:
     require(router, "operator")
     return respond(tenants.create_tenant(default_context(), body))
+
+
+@router.get("/v1/tenants", responses=responses(200, TenantsPage), tags=["admin"])
+def list_tenants() -> Response[str]:
+    require(router, "operator")
+    return respond(tenants.list_tenants(default_context()))
+
+
+@router.get("/v1/keys", responses=responses(200, KeysPage), tags=["admin"])
+def list_keys() -> Response[str]:
+    principal = require(router, "admin")
+    return respond(tenants.list_keys(default_context(), principal))
 
 
 @router.post("/v1/keys", responses=responses(201, KeyCreatedResponse), tags=["admin"])
