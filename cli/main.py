@@ -48,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(Client(endpoint, key), args))
     except ApiError as error:
-        err.print(f"[red]error[/red] {error}", highlight=False, markup=True)
+        err.print(f"[red]error[/red] {error}", highlight=False, soft_wrap=True)
         return API_ERROR
     except KeyboardInterrupt:
         err.print("interrupted: a started export keeps running; `loyalty jobs show ID` follows it")
