@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.e2e.helpers import OPERATOR_KEY, RunningStack
 
@@ -96,6 +97,10 @@ def test_given_members_when_the_cli_exports_them_then_the_file_equals_the_api_ba
     # And the job is there to show; the member too
     job = json.loads(loyalty(stack, tenant["admin_key"], "jobs", "show", "e1").stdout)
     assert (job["status"], job["rows"], job["chunks_done"]) == ("done", 6, 8)
+    # And the presigned URL points at the stack's own S3 (its AWS endpoint), which serves the file
+    url = job["download_url"]
+    assert url.startswith(stack.aws_url + "/")
+    assert requests.get(url, timeout=10).content == out.read_bytes()
     member = json.loads(loyalty(stack, server, "member", "show", "m5").stdout)
     assert member["balance"]["held"] == 20
     # And the ledger export of every day lists every entry (6 enrolments, 6 purchases, 1 hold)
