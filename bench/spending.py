@@ -94,7 +94,7 @@ def measure_spending(
     review = ActivityRequest(activity_id="review-1", member_id=member_id, type="review")
     run("activity earn (review)", lambda: activities.record_activity(context, TENANT, review))
     silver = TierAssignmentRequest(tier_id="silver", reason="bench")
-    run("tier assignment by an admin (upgrade)", lambda: assign_tier(context, TENANT, member_id, silver))
+    run("tier assignment by an admin (upgrade)", lambda: assign_tier(context, ADMIN, member_id, silver))
     return rows, items
 
 

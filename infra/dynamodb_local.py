@@ -7,6 +7,9 @@ without it.
 
     python -m infra.dynamodb_local install      # idempotent
     python -m infra.dynamodb_local serve 8000   # foreground, for a local stack or by hand
+
+In memory by default; given a ``db_path`` it keeps its data in that folder (one database file
+whatever the credentials and region), as ``make run ARGS=--persist`` does.
 """
 
 from __future__ import annotations
@@ -66,11 +69,14 @@ def free_port() -> int:
 
 
 class DynamoDBLocal:
-    """A running DynamoDB Local on 127.0.0.1; use as a context manager or start()/stop()."""
+    """A running DynamoDB Local on 127.0.0.1; use as a context manager or start()/stop().
 
-    def __init__(self, port: int | None = None) -> None:
+    In memory, or with ``db_path`` its data in that folder, kept between runs."""
+
+    def __init__(self, port: int | None = None, db_path: Path | None = None) -> None:
         self.port = port or free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.db_path = db_path
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60) -> DynamoDBLocal:
@@ -79,7 +85,12 @@ class DynamoDBLocal:
         if java is None:
             raise DynamoDBLocalError("java (17+) is needed to run DynamoDB Local")
         command = [java, "-Djava.library.path=DynamoDBLocal_lib", "-jar", "DynamoDBLocal.jar"]
-        command += ["-inMemory", "-port", str(self.port)]
+        if self.db_path is None:
+            command += ["-inMemory"]
+        else:
+            self.db_path.mkdir(parents=True, exist_ok=True)
+            command += ["-sharedDb", "-dbPath", str(self.db_path.resolve())]
+        command += ["-port", str(self.port)]
         self._process = subprocess.Popen(command, cwd=HOME, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         client = boto3.client(
             "dynamodb",

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 from infra.events import authorizer_event, http_api_event, match_route
 from infra.lambdas import Handler, invoke, load_handler
-from infra.template_model import FunctionSpec, HttpRoute, TemplateModel
+from infra.template_model import DEFAULT_ROUTE, FunctionSpec, HttpRoute, TemplateModel
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ class Gateway:
         if found is None:
             return _gateway_error(404, "Not Found")
         route, spec, path_parameters = found
-        route_key = f"{route.method} {route.path}"
+        route_key = DEFAULT_ROUTE if route.path == DEFAULT_ROUTE else f"{route.method} {route.path}"
         authorizer_context: dict[str, Any] | None = None
         if route.auth and self._authorizer is not None:
             identity = headers.get("authorization")
@@ -101,13 +101,17 @@ class Gateway:
         return _response(result)
 
     def _match(self, method: str, raw_path: str) -> tuple[HttpRoute, FunctionSpec, dict[str, str]] | None:
+        fallback: tuple[HttpRoute, FunctionSpec, dict[str, str]] | None = None
         for route, spec in self._routes:
+            if route.path == DEFAULT_ROUTE:
+                fallback = route, spec, {}
+                continue
             if route.method not in (method, "ANY"):
                 continue
             parameters = match_route(route.path, raw_path)
             if parameters is not None:
                 return route, spec, {name: unquote(value) for name, value in parameters.items()}
-        return None
+        return fallback
 
     def _authorize(
         self,

@@ -86,6 +86,19 @@ class QueueSpec:
     retention: int  # MessageRetentionPeriod, seconds
 
 
+DEFAULT_ROUTE = "$default"  # the route of whatever request matches no other
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """An EventBridge rule on the template's bus with SQS queues as targets (the local stack puts
+    the rule on its bus, and moto delivers matching events to the queues as EventBridge does)."""
+
+    logical_id: str
+    event_pattern: dict[str, object]
+    queue_targets: tuple[str, ...]  # logical ids of the target queues
+
+
 @dataclass(frozen=True)
 class HttpRoute:
     method: str  # upper case, e.g. "POST"
@@ -109,6 +122,8 @@ class StreamSource:
     starting_position: str = "TRIM_HORIZON"
     # Lambda event filter patterns (JSON strings), e.g. '{"eventName": ["INSERT"]}'.
     filter_patterns: tuple[str, ...] = ()
+    # A tumbling window makes Lambda name the shard (and the window) in each event.
+    tumbling_window_seconds: int = 0
 
 
 @dataclass(frozen=True)
@@ -148,6 +163,7 @@ class TemplateModel:
     authorizer_cache_seconds: int | None
     parameters: dict[str, object] = field(default_factory=dict)  # parameter defaults
     buckets: list[str] = field(default_factory=list)  # logical ids of the AWS::S3::Bucket resources
+    rules: list[RuleSpec] = field(default_factory=list)  # bus rules with queue targets
 
     def function(self, logical_id: str) -> FunctionSpec:
         for spec in self.functions:
@@ -238,6 +254,8 @@ def _queue_spec(logical_id: str, props: dict[str, Any]) -> QueueSpec:
 def _http_route(event_props: dict[str, Any], api_has_default_authorizer: bool) -> HttpRoute:
     authorizer = _mapping(event_props.get("Auth")).get("Authorizer")
     auth = api_has_default_authorizer if authorizer is None else authorizer != "NONE"
+    if "Path" not in event_props and "Method" not in event_props:  # SAM's $default route
+        return HttpRoute(method="ANY", path=DEFAULT_ROUTE, auth=auth)
     return HttpRoute(method=str(event_props["Method"]).upper(), path=str(event_props["Path"]), auth=auth)
 
 
@@ -261,6 +279,7 @@ def _stream_source(event_props: dict[str, Any], table_id: str) -> StreamSource:
         report_batch_item_failures="ReportBatchItemFailures" in event_props.get("FunctionResponseTypes", []),
         starting_position=str(event_props.get("StartingPosition", "TRIM_HORIZON")),
         filter_patterns=patterns,
+        tumbling_window_seconds=_int(event_props.get("TumblingWindowInSeconds"), 0),
     )
 
 
@@ -334,6 +353,7 @@ def load_template(path: Path | None = None) -> TemplateModel:
     tables: list[TableSpec] = []
     queues: list[QueueSpec] = []
     functions: list[FunctionSpec] = []
+    rules: list[RuleSpec] = []
     event_bus: str | None = None
     buckets: list[str] = []
     for logical_id, resource in resources.items():
@@ -349,6 +369,10 @@ def load_template(path: Path | None = None) -> TemplateModel:
             event_bus = logical_id
         elif resource_type == "AWS::Serverless::Function":
             functions.append(_function_spec(logical_id, props, globals_function, has_default_authorizer))
+        elif resource_type == "AWS::Events::Rule" and isinstance(props.get("EventPattern"), Mapping):
+            targets = [_referenced_logical_id(_mapping(t).get("Arn")) for t in props.get("Targets", [])]
+            queue_ids = tuple(t for t in targets if t is not None and _is_queue(resources, t))
+            rules.append(RuleSpec(logical_id, dict(props["EventPattern"]), queue_ids))
 
     if event_bus is None:
         raise ValueError(f"{template_path}: no AWS::Events::EventBus resource")
@@ -367,4 +391,9 @@ def load_template(path: Path | None = None) -> TemplateModel:
         authorizer_cache_seconds=authorizer_cache,
         parameters=parameters,
         buckets=buckets,
+        rules=rules,
     )
+
+
+def _is_queue(resources: dict[str, Any], logical_id: str) -> bool:
+    return _mapping(resources.get(logical_id)).get("Type") == "AWS::SQS::Queue"

@@ -1,8 +1,11 @@
 """``python -m infra.local`` (what ``make run`` calls): run the whole product locally until Ctrl-C or SIGTERM.
 
 Options override the environment: ``--port`` (``LOYALTY_PORT``, 3000), ``--aws-port``
-(``LOYALTY_AWS_PORT``, 4566) and ``--dynamodb-endpoint`` (``LOYALTY_DYNAMODB_ENDPOINT``: keep the
-table on DynamoDB Local or another endpoint instead of moto). The demo keys come from
+(``LOYALTY_AWS_PORT``, 4566), ``--dynamodb-endpoint`` (``LOYALTY_DYNAMODB_ENDPOINT``: keep the
+table on DynamoDB Local or another endpoint instead of moto) and ``--persist``
+(``LOYALTY_PERSIST=1``: start DynamoDB Local with its data in ``--data-dir``, ``LOYALTY_DATA_DIR``,
+default ``.cache/local-data``, so members and balances are still there on the next start). The
+table is in memory on moto by default, gone when the stack stops. The demo keys come from
 ``LOYALTY_ADMIN_KEY``, ``LOYALTY_SERVER_KEY`` and ``LOYALTY_OPERATOR_KEY``. Exit status 0 after a
 clean stop, 1 when the stack cannot start.
 """
@@ -17,8 +20,10 @@ import signal
 import sys
 import threading
 import warnings
+from pathlib import Path
 from types import FrameType
 
+from infra.dynamodb_local import DynamoDBLocalError
 from infra.local.stack import Stack, StackConfig
 
 log = logging.getLogger("infra.local")
@@ -33,12 +38,33 @@ def parse_config(argv: list[str]) -> StackConfig:
         metavar="URL",
         help="DynamoDB endpoint for the table (LOYALTY_DYNAMODB_ENDPOINT)",
     )
+    parser.add_argument(
+        "--persist",
+        action="store_true",
+        default=None,
+        help="keep the data between runs: DynamoDB Local with its data in --data-dir (LOYALTY_PERSIST=1)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="where --persist keeps the data (LOYALTY_DATA_DIR, default .cache/local-data)",
+    )
     args = parser.parse_args(argv)
     config = StackConfig.from_env(os.environ)
-    overrides = {"port": args.port, "aws_port": args.aws_port, "dynamodb_endpoint": args.dynamodb_endpoint}
-    return dataclasses.replace(
+    overrides = {
+        "port": args.port,
+        "aws_port": args.aws_port,
+        "dynamodb_endpoint": args.dynamodb_endpoint,
+        "persist": args.persist,
+        "data_dir": args.data_dir,
+    }
+    config = dataclasses.replace(
         config, **{name: value for name, value in overrides.items() if value is not None}
     )
+    if config.persist and config.dynamodb_endpoint:
+        parser.error("--persist starts its own DynamoDB Local: leave out --dynamodb-endpoint")
+    return config
 
 
 def _configure_logging() -> None:
@@ -67,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         stack.start()
     except Exception as error:
-        log.error("the local stack could not start: %s", error, exc_info=not isinstance(error, OSError))
+        expected = isinstance(error, OSError | DynamoDBLocalError)
+        log.error("the local stack could not start: %s", error, exc_info=not expected)
         return 1
     print(stack.banner(), flush=True)
     while not stopping.wait(0.5):

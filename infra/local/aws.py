@@ -20,6 +20,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
 
+from infra.local import moto_fixes
 from infra.template_model import TableSpec, TemplateModel
 
 log = logging.getLogger("infra.local")
@@ -51,6 +52,7 @@ class MotoEndpoint:
 
     def start(self) -> None:
         ensure_free(self.port, "AWS endpoint")
+        moto_fixes.apply()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
 
@@ -141,6 +143,17 @@ def create_resources(template: TemplateModel, clients: Clients, prefix: str) -> 
     for logical_id in template.buckets:
         resources.buckets[logical_id] = make_bucket(clients.s3, bucket_name(prefix, logical_id))
     clients.events.create_event_bus(Name=resources.bus_name)
+    for rule in template.rules:
+        name = f"{prefix}-{rule.logical_id}"
+        clients.events.put_rule(
+            Name=name,
+            EventBusName=resources.bus_name,
+            EventPattern=json.dumps(rule.event_pattern),
+            State="ENABLED",
+        )
+        targets = [{"Id": queue_id, "Arn": resources.queues[queue_id].arn} for queue_id in rule.queue_targets]
+        if targets:
+            clients.events.put_targets(Rule=name, EventBusName=resources.bus_name, Targets=targets)
     return resources
 
 

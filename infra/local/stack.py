@@ -8,24 +8,36 @@ the HTTP port last, so the API only accepts connections once everything exists.
 
 from __future__ import annotations
 
+import dataclasses
+import fcntl
 import hashlib
 import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
+from infra.dynamodb_local import ROOT, DynamoDBLocal
+from infra.local.archive import EventArchive
 from infra.local.aws import Clients, MotoEndpoint, Resources, create_resources, ensure_free, make_clients
 from infra.local.http import HttpServer, LocalApi, UnknownScheduleError
 from infra.local.pollers import SqsPoller
 from infra.local.runtime import Invoker, LocalGateway, Worker
 from infra.local.scheduler import Schedule, Scheduler, run_schedule, template_schedules
-from infra.local.streams import StreamPoller, stream_failure_policy
+from infra.local.streams import StreamCheckpoints, StreamPoller, stream_failure_policy
 from infra.local.tap import EventTap
 from infra.template_model import TemplateModel, load_template
 
 log = logging.getLogger("infra.local")
+
+DATA_DIR = ROOT / ".cache" / "local-data"
+_TRUE = ("1", "true", "yes", "on")
+
+
+class DataDirInUseError(OSError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,8 @@ class StackConfig:
     server_key: str = "demo-server"
     operator_key: str = "demo-operator"
     prefix: str = "loyalty-local"  # the table and bus names, and the queues' name prefix
+    persist: bool = False  # the table on a DynamoDB Local the stack starts, its data in data_dir
+    data_dir: Path = DATA_DIR
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> StackConfig:
@@ -49,6 +63,8 @@ class StackConfig:
             admin_key=env.get("LOYALTY_ADMIN_KEY") or "demo-admin",
             server_key=env.get("LOYALTY_SERVER_KEY") or "demo-server",
             operator_key=env.get("LOYALTY_OPERATOR_KEY") or "demo-operator",
+            persist=(env.get("LOYALTY_PERSIST") or "").strip().lower() in _TRUE,
+            data_dir=Path(env.get("LOYALTY_DATA_DIR") or DATA_DIR),
         )
 
 
@@ -65,6 +81,10 @@ class Stack:
         self.workers: list[Worker] = []
         self.http: HttpServer | None = None
         self.tap: EventTap | None = None
+        self.dynamodb_local: DynamoDBLocal | None = None
+        self._checkpoints: StreamCheckpoints | None = None
+        self._data_lock: IO[str] | None = None
+        self.archive: EventArchive | None = None
         self._clients: Clients | None = None
 
     # ------------------------------------------------------------------------------ lifecycle
@@ -79,12 +99,25 @@ class Stack:
     def _start(self) -> None:
         config = self.config
         ensure_free(config.port, "HTTP API")
+        if config.persist:
+            self._start_persistent_table()
+            config = self.config
         self._aws_environment()
         self.moto.start()
         clients = self._clients = make_clients(config.region, self.moto.url, config.dynamodb_endpoint)
         self.resources = create_resources(self.template, clients, config.prefix)
         self.tap = EventTap(clients.sqs, clients.events, self.resources.bus_name, config.prefix)
         self.tap.create()
+        self.archive = EventArchive(
+            clients.sqs,
+            clients.events,
+            self.resources.bus_name,
+            config.prefix,
+            self.moto.url,
+            config.region,
+            self.template.path,
+        )
+        self.archive.create()
         self._function_environment()
         # Imported only now: the shared layer reads its environment (logger, settings) on import.
         from infra.local.demo import seed_demo_tenant
@@ -99,6 +132,7 @@ class Stack:
         self.workers = [
             *self._pollers(clients),
             self.tap,
+            self.archive,
             Scheduler(self.invoker, self.schedules, config.region),
         ]
         for worker in self.workers:
@@ -117,6 +151,28 @@ class Stack:
                 log.warning("%s did not stop in time", worker.name)
         self.workers = []
         self.moto.stop()
+        if self.dynamodb_local is not None:
+            self.dynamodb_local.stop()
+            self.dynamodb_local = None
+        if self._data_lock is not None:
+            self._data_lock.close()  # releases the lock
+            self._data_lock = None
+
+    def _start_persistent_table(self) -> None:
+        """DynamoDB Local with its data in ``data_dir`` (one stack at a time), the table's endpoint."""
+        data_dir = self.config.data_dir.resolve()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        lock = (data_dir / ".lock").open("w")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            lock.close()
+            raise DataDirInUseError(f"another local stack keeps its data in {data_dir}") from error
+        self._data_lock = lock
+        log.info("starting DynamoDB Local with its data in %s", data_dir)
+        self.dynamodb_local = DynamoDBLocal(db_path=data_dir).start()
+        self._checkpoints = StreamCheckpoints(data_dir / "stream-positions.json")
+        self.config = dataclasses.replace(self.config, dynamodb_endpoint=self.dynamodb_local.endpoint)
 
     def _aws_environment(self) -> None:
         env, config = os.environ, self.config
@@ -133,6 +189,13 @@ class Stack:
         env["AWS_DEFAULT_REGION"] = config.region
         env["AWS_ENDPOINT_URL"] = self.moto.url
         env.setdefault("POWERTOOLS_TRACE_DISABLED", "1")
+        # Webhooks go to receivers on this machine, and retry within seconds rather than hours.
+        env.setdefault("WEBHOOK_ALLOW_LOOPBACK", "1")
+        env.setdefault("WEBHOOK_RETRY_BASE_SECONDS", "1")
+        env.setdefault("WEBHOOK_RETRY_CAP_SECONDS", "4")
+        env.setdefault("WEBHOOK_MAX_ATTEMPTS", "5")
+        env.setdefault("WEBHOOK_TIMEOUT_SECONDS", "3")
+        env.setdefault("WEBHOOK_CACHE_SECONDS", "0")
 
     def _function_environment(self) -> None:
         """The template's function environment, its ``!Ref``s resolved to the local resources.
@@ -175,7 +238,14 @@ class Stack:
                 failure = (retries, self.resources.queues.get(destination) if destination else None)
                 pollers.append(
                     StreamPoller(
-                        self.invoker, spec, stream_source, table, clients.streams, failure, clients.sqs
+                        self.invoker,
+                        spec,
+                        stream_source,
+                        table,
+                        clients.streams,
+                        failure,
+                        clients.sqs,
+                        self._checkpoints,
                     )
                 )
         return pollers
@@ -213,13 +283,19 @@ class Stack:
             f"                {queue.name}  {queue.url}" for queue in resources.queues.values()
         )
         tables = ", ".join(table.name for table in resources.tables.values())
-        storage = config.dynamodb_endpoint or "moto (in process)"
+        storage = config.dynamodb_endpoint or "moto (in process; gone when stopped)"
+        if config.persist:
+            storage += f" (DynamoDB Local, data kept in {config.data_dir})"
+        base = self.http.url if self.http else "-"
         return (
             "Loyalty local stack is ready\n"
             f"  HTTP API      {self.http.url if self.http else '-'}   (GET /v1/health, /v1/openapi.json)\n"
+            f"  Web pages     {base}/console/ (sign in with the admin key), {base}/v1/docs,\n"
+            f"                {base}/portal/?token=... (POST /v1/members/{{id}}/tokens mints one)\n"
             f"  AWS endpoint  {self.moto.url}   (region {config.region}, credentials testing/testing)\n"
             f"  Table         {tables} on {storage}\n"
             f"  Event bus     {resources.bus_name}\n"
+            f"  Archive       s3://{self.archive.bucket if self.archive else '-'}/events/ (by tenant, date)\n"
             f"  Queues\n{queues}\n"
             f"  Buckets       {', '.join(resources.buckets.values()) or '-'}   (S3 on the AWS endpoint)\n"
             f"  Demo tenant   demo: admin key {config.admin_key}, server key {config.server_key}\n"

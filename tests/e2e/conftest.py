@@ -48,8 +48,9 @@ def _wait_until_healthy(stack: RunningStack) -> None:
 
 
 @contextmanager
-def running_stack(dynamodb_endpoint: str | None) -> Iterator[RunningStack]:
-    """`python -m infra.local` on free ports, its table on moto (the default) or DynamoDB Local."""
+def running_stack(dynamodb_endpoint: str | None, *options: str) -> Iterator[RunningStack]:
+    """`python -m infra.local` on free ports, its table on moto (the default) or DynamoDB Local;
+    ``options`` are more command-line options (e.g. ``--persist``)."""
     port, aws_port = free_port(), free_port()
     env = {
         **os.environ,
@@ -62,9 +63,12 @@ def running_stack(dynamodb_endpoint: str | None) -> Iterator[RunningStack]:
         "LOYALTY_SERVER_KEY",
         "LOYALTY_OPERATOR_KEY",
         "LOYALTY_DYNAMODB_ENDPOINT",
+        "LOYALTY_PERSIST",
+        "LOYALTY_DATA_DIR",
     ):
         env.pop(name, None)  # the documented defaults
     arguments = ["--dynamodb-endpoint", dynamodb_endpoint] if dynamodb_endpoint else []
+    arguments += options
     log_dir = Path(tempfile.mkdtemp(prefix="loyalty-e2e-"))
     log_path = log_dir / "stack.log"
     with log_path.open("wb") as log_file:
@@ -94,8 +98,8 @@ def running_stack(dynamodb_endpoint: str | None) -> Iterator[RunningStack]:
 @pytest.fixture(scope="session")
 def stack() -> Iterator[RunningStack]:
     """The stack most e2e tests share. Its table is on DynamoDB Local: moto deep-copies the whole
-    table (stream records included) on every transaction, so a long session on moto slows down and
-    grows without bound. `make run`'s default (moto) has its own test in test_default_stack.py."""
+    table on every transaction, so a long session on moto slows down as the table grows.
+    `make run`'s default (moto) has its own tests in test_default_stack.py."""
     with DynamoDBLocal() as dynamodb, running_stack(dynamodb.endpoint) as running:
         yield running
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from tests.e2e.helpers import OPERATOR_KEY
+import json
+
+import requests
+
+from tests.e2e.helpers import OPERATOR_KEY, SERVER_KEY
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -108,3 +112,38 @@ def test_a_tenant_cannot_see_another_tenants_member(stack, unique):
     assert response.status_code == 404
     assert response.headers["content-type"].startswith(PROBLEM_JSON)
     assert stack.call("GET", f"/v1/members/r-{unique}", key=rival_key).status_code == 200
+
+
+def test_curl_d_without_a_content_type_hears_415_saying_to_send_json(stack, member, unique):
+    # Given what `curl -d '{...}'` sends without -H 'Content-Type: application/json': a form
+    body = json.dumps(purchase(f"o-{unique}", member))
+    headers = {"Authorization": f"Bearer {SERVER_KEY}", "Content-Type": "application/x-www-form-urlencoded"}
+
+    # When it is posted to the running stack
+    response = requests.post(stack.url + "/v1/purchases", data=body, headers=headers, timeout=15)
+
+    # Then it is a 415 problem that says how to send it, and nothing was credited
+    assert response.status_code == 415, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert "Content-Type: application/json" in response.json()["detail"]
+    assert stack.call("GET", f"/v1/members/{member}").json()["balance"]["available"] == 100
+
+
+def test_an_unknown_route_and_an_unknown_method_are_problems_over_http(stack):
+    # When a path no route serves, and a method a route does not answer, reach the stack
+    missing = requests.get(stack.url + "/v1/no-such-thing", timeout=15)
+    wrong = requests.delete(
+        stack.url + "/v1/program", headers={"Authorization": f"Bearer {SERVER_KEY}"}, timeout=15
+    )
+
+    # Then they are 404 and 405 problem+json (not API Gateway's bare {"message": "Not Found"})
+    assert (missing.status_code, missing.headers["content-type"]) == (404, PROBLEM_JSON), missing.text
+    assert missing.json()["status"] == 404
+    assert (wrong.status_code, wrong.headers["content-type"]) == (405, PROBLEM_JSON), wrong.text
+    assert wrong.headers["allow"] == "GET, PUT"
+
+
+def test_a_server_key_hears_403_on_an_admin_route_whatever_the_body(stack):
+    response = stack.call("POST", "/v1/keys", {"scope": 12, "unexpected": True})
+    assert response.status_code == 403, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON

@@ -1,10 +1,14 @@
 """Schemathesis against the running stack's own ``/v1/openapi.json``, over real HTTP.
 
 Every operation of the served document gets schema-driven requests, valid ones (positive mode)
-and ones that break the schema (negative mode), with a key that may call it. Every response must:
-not be a 5xx (``not_a_server_error``); when it is an error, be ``application/problem+json`` with
-``type``, ``title``, ``status`` (the HTTP status) and ``detail`` (``problem_json_errors`` below);
-and match the schema the document gives for its status code (``response_schema_conformance``).
+and ones that break the schema (negative mode), and schemathesis' coverage phase: every
+request-shape probe (a method the document does not declare, an undeclared or malformed
+``Content-Type``) and the first boundary cases of each operation. Every response must: not be a
+5xx, and a probe's undeclared ``Content-Type`` must be 415 (``not_a_server_error``); an undeclared
+method must be 405 with ``Allow`` (``unsupported_method``); when it is an error, be
+``application/problem+json`` with ``type``, ``title``, ``status`` (the HTTP status) and ``detail``
+(``problem_json_errors`` below); and match the schema the document gives for its status code
+(``response_schema_conformance``).
 
 The budget is fixed, so ``make test`` stays fast and every run sends the same requests: a fixed
 seed, deterministic generation (``derandomize``), no example database, no shrinking (the report
@@ -12,11 +16,12 @@ carries a curl command instead), at most the budget's cases per operation and mo
 after the other (in parallel, one operation's requests change what another's replay sees, and
 Hypothesis reports that as a flaky test).
 
-Who calls what:
+Who calls what (both tenant key scopes over every operation they may call, and the server key over
+the rest too, where the answer must be 403 whatever the request):
 - ``demo-admin``: every operation but ``POST /v1/tenants`` (operator only) and ``PUT /v1/program``
   (fuzzed programs published on the demo tenant would change the earning rules the later e2e tests
   rely on: that operation runs with the admin key of a tenant made for the fuzzer);
-- ``demo-server``: the operations a server key may call, fewer examples;
+- ``demo-server``: every operation, fewer examples;
 - ``demo-operator``: ``POST /v1/tenants``, few examples.
 
 Schemathesis' pytest integration for a schema known only at run time (``schemathesis.pytest.
@@ -37,7 +42,11 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.generation.drivers import CoverageGenerator
+from schemathesis.generation.feedback import FeedbackSources
+from schemathesis.generation.meta import REQUEST_SHAPE_PROBES, coverage_scenario
+from schemathesis.generation.overrides import Override
+from schemathesis.specs.openapi.checks import response_schema_conformance, unsupported_method
 
 from tests.e2e.helpers import ADMIN_KEY, OPERATOR_KEY, SERVER_KEY
 
@@ -45,16 +54,26 @@ PROBLEM_JSON = "application/problem+json"
 SEED = 20240607
 TENANTS = "POST /v1/tenants"
 PUBLISH_PROGRAM = "PUT /v1/program"
-Budget = dict[GenerationMode, int]
-ADMIN_BUDGET: Budget = {GenerationMode.POSITIVE: 15, GenerationMode.NEGATIVE: 10}
-PROGRAM_BUDGET: Budget = {GenerationMode.POSITIVE: 10, GenerationMode.NEGATIVE: 10}
-SERVER_BUDGET: Budget = {GenerationMode.POSITIVE: 5, GenerationMode.NEGATIVE: 5}
-OPERATOR_BUDGET: Budget = {GenerationMode.POSITIVE: 3, GenerationMode.NEGATIVE: 3}
+Budget = dict[GenerationMode | str, int]
+COVERAGE = "coverage"  # the boundary cases per operation besides every request-shape probe
+ADMIN_BUDGET: Budget = {GenerationMode.POSITIVE: 15, GenerationMode.NEGATIVE: 10, COVERAGE: 8}
+PROGRAM_BUDGET: Budget = {GenerationMode.POSITIVE: 10, GenerationMode.NEGATIVE: 10, COVERAGE: 20}
+SERVER_BUDGET: Budget = {GenerationMode.POSITIVE: 5, GenerationMode.NEGATIVE: 5, COVERAGE: 4}
+OPERATOR_BUDGET: Budget = {GenerationMode.POSITIVE: 3, GenerationMode.NEGATIVE: 3, COVERAGE: 8}
 
 
 def problem_json_errors(ctx: Any, response: Any, case: Any) -> bool | None:
-    """Every 4xx/5xx is RFC 9457 problem+json: type, title, status (the HTTP status) and detail."""
+    """Every 4xx/5xx is RFC 9457 problem+json: type, title, status (the HTTP status) and detail.
+
+    Except API Gateway's own 401 to a request without an Authorization header (the coverage phase
+    drops it): the authorizer is not even invoked then, and an HTTP API cannot reshape that answer
+    (docs/api.md says so)."""
     if response.status_code < 400:
+        return None
+    if response.status_code == 401 and "authorization" not in {
+        name.lower() for name in response.request.headers
+    }:
+        assert json.loads(response.text) == {"message": "Unauthorized"}, response.text
         return None
     values = response.headers.get("content-type") or [""]
     content_type = values[0] if isinstance(values, list) else values
@@ -75,7 +94,7 @@ def problem_json_errors(ctx: Any, response: Any, case: Any) -> bool | None:
     return True
 
 
-CHECKS = [not_a_server_error, problem_json_errors, response_schema_conformance]
+CHECKS = [not_a_server_error, problem_json_errors, response_schema_conformance, unsupported_method]
 
 
 def load_schema(url: str, key: str) -> Any:
@@ -119,6 +138,31 @@ def fuzz(operation: Any, mode: GenerationMode, max_examples: int) -> str | None:
     return None
 
 
+def probe(operation: Any, boundary_cases: int) -> list[str]:
+    """Schemathesis' coverage phase for one operation: every request-shape probe (an undeclared
+    method, an undeclared or malformed Content-Type) and its first `boundary_cases` other cases."""
+    generator = CoverageGenerator(
+        operation=operation,
+        generation_modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+        generation_config=operation.schema.config.generation_for(operation=operation, phase=COVERAGE),
+        auth_storage=None,
+        override=Override(),
+        feedback=FeedbackSources(),
+    )
+    failures, others = [], 0
+    for case in generator:
+        scenario = coverage_scenario(case)
+        if scenario not in REQUEST_SHAPE_PROBES:
+            others += 1
+            if others > boundary_cases:
+                continue
+        try:
+            case.call_and_validate(checks=CHECKS)
+        except (Exception, BaseExceptionGroup) as error:
+            failures.append(f"{operation.label} ({COVERAGE}: {scenario}): {describe(error)}")
+    return failures
+
+
 def describe(error: BaseException) -> str:
     """Schemathesis' report (it has the request as curl), or what else went wrong and why."""
     if isinstance(error, FailureGroup) or not isinstance(error, BaseExceptionGroup):
@@ -137,8 +181,9 @@ def fuzz_operations(schema: Any, keep: Callable[[Any], bool], budget: Budget) ->
         fuzz(operation, mode, examples)
         for operation in chosen
         for mode, examples in budget.items()
-        if mode is GenerationMode.POSITIVE or has_inputs(operation)
+        if isinstance(mode, GenerationMode) and (mode is GenerationMode.POSITIVE or has_inputs(operation))
     ]
+    reports += [report for operation in chosen for report in probe(operation, budget[COVERAGE])]
     return {operation.label for operation in chosen}, [report for report in reports if report]
 
 
@@ -168,20 +213,17 @@ def test_every_operation_answers_well_formed_to_fuzzed_admin_requests(stack):
     assert fuzzed | {TENANTS, PUBLISH_PROGRAM} == all_labels(schema)
 
 
-def test_server_operations_answer_well_formed_to_fuzzed_server_requests(stack):
+def test_every_operation_answers_well_formed_to_fuzzed_server_requests(stack):
     # Given the document and the demo server key
     schema = load_schema(stack.url, SERVER_KEY)
 
-    # When the operations a server key may call get valid and invalid requests
-    fuzzed, failures = fuzz_operations(
-        schema,
-        lambda operation: "admin" not in (operation.tags or []) and operation.label != PUBLISH_PROGRAM,
-        SERVER_BUDGET,
-    )
+    # When every operation gets valid and invalid requests (the admin and operator ones must answer
+    # 403 to all of them: the scope is checked before the request is)
+    fuzzed, failures = fuzz_operations(schema, lambda operation: True, SERVER_BUDGET)
 
     # Then none is a 5xx, every error is problem+json, every body matches the document
     assert not failures, "\n\n".join(failures)
-    assert {"POST /v1/members", "GET /v1/members/{member_id}", "POST /v1/purchases"} <= fuzzed
+    assert fuzzed == all_labels(schema)
 
 
 def test_publishing_fuzzed_programs_answers_well_formed(stack, fuzz_tenant):
@@ -211,3 +253,27 @@ def test_creating_fuzzed_tenants_answers_well_formed(stack):
     # Then none is a 5xx, every error is problem+json, every body matches the document
     assert not failures, "\n\n".join(failures)
     assert fuzzed == {TENANTS}
+
+
+def test_the_members_own_operations_answer_well_formed_to_fuzzed_member_token_requests(stack):
+    # Given a member with points, a reward they may redeem, and a token for them
+    member_id = "fuzz-member"
+    assert stack.call("POST", "/v1/members", {"member_id": member_id}).status_code in (200, 201)
+    grant = {"adjustment_id": "fuzz-member-grant", "points": 1000, "reason": "fuzz"}
+    assert stack.call("POST", f"/v1/members/{member_id}/adjustments", grant, key=ADMIN_KEY).status_code in (
+        200,
+        201,
+    )
+    reward = {"name": "Fuzz mug", "points_cost": 1, "stock": 1000}
+    assert stack.call("PUT", "/v1/rewards/fuzz-mug", reward, key=ADMIN_KEY).status_code == 200
+    token = stack.call("POST", f"/v1/members/{member_id}/tokens", {}).json()["token"]
+    schema = load_schema(stack.url, token)
+
+    # When every /v1/me operation gets valid and invalid requests with the member's token
+    fuzzed, failures = fuzz_operations(
+        schema, lambda operation: "me" in (operation.tags or []), SERVER_BUDGET
+    )
+
+    # Then none is a 5xx, every error is problem+json, every body matches the document
+    assert not failures, "\n\n".join(failures)
+    assert {"GET /v1/me", "GET /v1/me/rewards", "POST /v1/me/redemptions", "GET /v1/me/program"} <= fuzzed

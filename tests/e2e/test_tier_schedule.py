@@ -73,7 +73,9 @@ def test_an_admin_assigns_a_tier_over_http(stack, member):
     )
 
     assert assigned.status_code == 200, assigned.text
-    assert assigned.json()["tier"]["assigned"] == {"tier_id": "gold", "until": "2099-12-31"}
+    shown = assigned.json()["tier"]["assigned"]
+    assert (shown["tier_id"], shown["until"], shown["reason"]) == ("gold", "2099-12-31", "VIP invitation")
+    assert shown["assigned_by"]  # the admin key's id
     assert stack.call("GET", f"/v1/members/{member}").json()["tier"]["id"] == "gold"
     assert refused.status_code == 403
     assert unknown.status_code == 422

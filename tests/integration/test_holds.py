@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from loyalty.errors import HoldClosedError, InsufficientPointsError
+from loyalty.errors import HoldClosedError, IdempotencyConflictError, InsufficientPointsError
 from loyalty.models.api import AdjustmentRequest, EnrollRequest
 from loyalty.models.rewards import CaptureRequest, HoldRequest
 from loyalty.operations import adjustments, holds, members
@@ -131,3 +131,69 @@ def test_checkout_preview_caps_points_by_the_programs_share_and_point_value(api,
     assert (large.json()["max_points"], large.json()["worth"]["amount"]) == (5100, "51.00")
     wrong = call(api, shop, "POST", "/v1/members/m1/checkout-preview", {"amount": "1.00", "currency": "USD"})
     assert wrong.status == 422
+
+
+def problem_type(response) -> str:
+    return response.json()["type"].rsplit("/", 1)[1]
+
+
+def test_a_hold_made_for_an_order_is_captured_for_that_order_only(api, shop, aws, member):
+    # Given a hold of 30 points made for order web-80
+    made = call(
+        api, shop, "POST", "/v1/members/m1/holds", {"hold_id": "h1", "points": 30, "order_id": "web-80"}
+    )
+    assert made.status == 201, made.body
+
+    # When a capture names another order
+    other = call(api, shop, "POST", "/v1/holds/h1/capture", {"order_id": "web-99"})
+
+    # Then it is 409, and the hold is still open for its own order, its points still held
+    assert (other.status, problem_type(other)) == (409, "hold-order-mismatch")
+    hold = call(api, shop, "GET", "/v1/holds/h1").json()
+    assert (hold["status"], hold["order_id"]) == ("held", "web-80")
+    assert call(api, shop, "GET", "/v1/members/m1").json()["balance"] == {
+        "available": 70,
+        "pending": 0,
+        "held": 30,
+    }
+
+    # When it is captured with no body at all
+    captured = api.call("POST", "/v1/holds/h1/capture", key=shop.server_key)
+
+    # Then it is captured for its own order, on the hold and on the ledger entry
+    assert (captured.status, captured.json()["status"], captured.json()["order_id"]) == (
+        200,
+        "captured",
+        "web-80",
+    )
+    entry = call(api, shop, "GET", "/v1/members/m1/transactions").json()["items"][0]
+    assert (entry["type"], entry["points"], entry["order_id"]) == ("redeem", -30, "web-80")
+    # And every spelling of the same capture answers the same; another order is still 409
+    assert call(api, shop, "POST", "/v1/holds/h1/capture", {}).json() == captured.json()
+    assert call(api, shop, "POST", "/v1/holds/h1/capture", {"order_id": "web-80"}).json() == captured.json()
+    assert api.call("POST", "/v1/holds/h1/capture", key=shop.server_key).json() == captured.json()
+    assert call(api, shop, "POST", "/v1/holds/h1/capture", {"order_id": "web-99"}).status == 409
+    assert call(api, shop, "GET", "/v1/holds/h1").json()["order_id"] == "web-80"
+    state = member_state(aws.dynamodb, aws.table_name, "acme", member)
+    assert (state.available, state.held) == (70, 0)
+    assert_adds_up(state)
+
+
+def test_a_hold_made_without_an_order_is_captured_for_the_order_the_capture_names_or_none(ledger, aws):
+    # Given two holds made without an order
+    member = enrolled(ledger, 20)  # 120 points
+    holds.reserve(ledger, "shop", member, HoldRequest(hold_id="h1", points=10))
+    holds.reserve(ledger, "shop", member, HoldRequest(hold_id="h2", points=20))
+
+    # When the first is captured naming an order and the second naming none
+    first = holds.capture_hold(ledger, "shop", "h1", CaptureRequest(order_id="o-1"))
+    second = holds.capture_hold(ledger, "shop", "h2")
+
+    # Then the first is the named order's and the second no order's, and both are spent
+    assert (first.body["order_id"], second.body["order_id"]) == ("o-1", None)
+    assert second.body["balance"] == {"available": 90, "pending": 0, "held": 0}
+    # And a replay of the first with no order answers the same; with another order it is 409
+    assert holds.capture_hold(ledger, "shop", "h1", CaptureRequest()).body == first.body
+    with pytest.raises(IdempotencyConflictError):
+        holds.capture_hold(ledger, "shop", "h2", CaptureRequest(order_id="o-2"))
+    assert_adds_up(member_state(aws.dynamodb, aws.table_name, "shop", member))

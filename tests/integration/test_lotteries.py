@@ -12,6 +12,8 @@ from loyalty.models.api import EnrollRequest
 from loyalty.models.rewards import DrawRequest, Lottery
 from loyalty.operations import lotteries, members
 from loyalty.operations.context import Principal
+from loyalty.store import keys
+from loyalty.store.table import to_item
 from tests.support.ledger import assert_adds_up, member_state
 
 ADMIN = Principal(tenant_id="shop", scope="admin", key_id="k")
@@ -70,7 +72,7 @@ def test_draws_cost_points_fall_back_when_a_prize_ran_out_and_stop_at_the_daily_
     # And every draw is recorded with its roll and its table; a replay answers the same
     audit = lotteries.read_draw(ledger, "shop", "m1", "d2").body
     assert (audit["roll"], audit["total_weight"], audit["prize_id"]) == (0, 2, "thanks")
-    assert Lottery.model_validate_json(audit["prize_table"]).prizes[0].prize_id == "car"
+    assert audit["prize_table"] == Lottery.model_validate(TABLE).model_dump(mode="json")
     replayed = lotteries.draw(ledger, "shop", "m1", DrawRequest(draw_id="d1", lottery_id="spring"), Rigged(1))
     assert replayed.body == first
     state = member_state(aws.dynamodb, aws.table_name, "shop", "m1")
@@ -107,9 +109,43 @@ def test_lotteries_over_http(api, shop):
     assert drawn.json()["prize_id"] in {"car", "thanks"}
     read = api.call("GET", "/v1/members/m1/draws/d1", key=shop.server_key)
     assert read.json()["roll"] == drawn.json()["roll"]
+    # The audit's prize table is the object that was PUT, not a JSON-encoded string
+    assert read.json()["prize_table"]["prizes"][0] == {**TABLE["prizes"][0], "reward_id": None}
+    assert read.json()["prize_table"]["daily_limit"] == 3
     assert (
         api.call(
             "POST", "/v1/members/m1/draws", {"draw_id": "d2", "lottery_id": "nope"}, key=shop.server_key
         ).status
         == 404
     )
+
+
+def test_a_draw_recorded_with_its_prize_table_as_a_string_still_reads_as_an_object(ledger, aws):
+    # Given a draw record as it was stored before 2026-12 (the table JSON-encoded into a string)
+    table = Lottery.model_validate(TABLE)
+    old = {
+        "PK": keys.member_pk("shop", "m1"),
+        "SK": keys.draw_sk("d0"),
+        "tenant_id": "shop",
+        "draw_id": "d0",
+        "member_id": "m1",
+        "lottery_id": "spring",
+        "prize_id": "car",
+        "prize_name": "Car",
+        "drawn_prize_id": "car",
+        "fell_back": False,
+        "roll": 0,
+        "total_weight": 2,
+        "points": 10,
+        "entry_id": "2",
+        "created_at": "2026-03-01T10:00:00+00:00",
+        "prize_table": table.model_dump_json(),
+    }
+    aws.dynamodb.put_item(TableName=aws.table_name, Item=to_item(old))
+
+    # When it is read
+    audit = lotteries.read_draw(ledger, "shop", "m1", "d0").body
+
+    # Then its prize table is the object, as a new record's is
+    assert audit["prize_table"] == table.model_dump(mode="json")
+    assert audit["prize_table"]["prizes"][1]["weight"] == 1

@@ -5,6 +5,12 @@ from __future__ import annotations
 import json
 
 ROUTES = {
+    ("get", "/v1/reports/summary"),
+    ("get", "/v1/reports/flows"),
+    ("get", "/v1/reports/tiers"),
+    ("get", "/v1/reports/campaigns"),
+    ("get", "/v1/reports/customers"),
+    ("get", "/v1/reports/reminders"),
     ("post", "/v1/members"),
     ("get", "/v1/members/{member_id}"),
     ("get", "/v1/members/{member_id}/transactions"),
@@ -48,6 +54,25 @@ ROUTES = {
     ("get", "/v1/tenants"),
     ("get", "/v1/keys"),
     ("get", "/v1/exports/{export_id}"),
+    ("put", "/v1/webhooks/{webhook_id}"),
+    ("get", "/v1/webhooks"),
+    ("get", "/v1/webhooks/{webhook_id}"),
+    ("delete", "/v1/webhooks/{webhook_id}"),
+    ("post", "/v1/webhooks/{webhook_id}/rotate"),
+    ("post", "/v1/webhooks/{webhook_id}/ping"),
+    ("get", "/v1/webhooks/{webhook_id}/deliveries"),
+    ("post", "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"),
+    # member tokens and the member's own view
+    ("post", "/v1/members/{member_id}/tokens"),
+    ("post", "/v1/token-keys/rotate"),
+    ("get", "/v1/me"),
+    ("get", "/v1/me/transactions"),
+    ("get", "/v1/me/rewards"),
+    ("post", "/v1/me/redemptions"),
+    ("get", "/v1/me/redemptions/{redemption_id}"),
+    ("get", "/v1/me/coupons"),
+    ("get", "/v1/me/draws"),
+    ("get", "/v1/me/program"),
 }
 
 
@@ -69,6 +94,9 @@ def test_openapi_document_lists_every_route_with_its_models(api):
     assert health["$ref"].endswith("/HealthResponse")
     listed = {(method, path) for path, item in document["paths"].items() for method in item}
     assert listed == ROUTES
+    # And the member's own routes take a member token, not an API key
+    assert document["components"]["securitySchemes"]["member_token"]["scheme"] == "bearer"
+    assert document["paths"]["/v1/me"]["get"]["security"] == [{"member_token": []}]
     schemas = document["components"]["schemas"]
     assert {
         "PurchaseRequest",
@@ -86,3 +114,55 @@ def test_the_program_is_published_to_server_keys(api, shop):
     assert program["earn"]["points_per_unit"] == 1
     assert program["currency"] == "CNY"
     assert program["point_value"] == {"points": 100, "amount": "1.00"}
+
+
+def test_every_operation_is_documented_with_its_scope_and_its_error_responses(api):
+    # Given the served OpenAPI document
+    document = json.loads(api.call("GET", "/v1/openapi.json").body)
+    assert "API.md" not in document["info"]["description"]  # the guide is docs/api.md in the repository
+
+    # When walking every operation
+    missing: list[str] = []
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            label = f"{method.upper()} {path}"
+            responses = set(operation["responses"])
+            scope = operation.get("x-key-scope")
+            summary = operation.get("summary") or ""
+            # Then each has a summary of its own (not powertools' "METHOD /path"), a description,
+            # the key scope it needs, and the problems it can answer
+            if not summary or summary == label or path in summary:
+                missing.append(f"{label}: summary")
+            if len(operation.get("description") or "") < 20:
+                missing.append(f"{label}: description")
+            if scope not in {"public", "server", "admin", "operator", "member"}:
+                missing.append(f"{label}: x-key-scope")
+            expected = {"422"}
+            if scope != "public":
+                expected |= {"401", "403"}
+            if "requestBody" in operation:
+                expected |= {"415", "400", "413"}
+            if "{" in path and method != "put":  # a PUT of a named resource creates it
+                expected.add("404")
+            if "201" in responses and any(
+                name.endswith("_id") for name in _body_schema(document, operation).get("required", [])
+            ):
+                expected.add("409")  # a create with a natural id: another body under the same id
+            for status in sorted(expected - responses):
+                missing.append(f"{label}: {status}")
+            for status in responses:
+                if status.startswith(("4", "5")):
+                    content = operation["responses"][status].get("content", {})
+                    if "application/problem+json" not in content:
+                        missing.append(f"{label}: {status} is not problem+json")
+    assert not missing, "\n".join(missing)
+    # And enrolment documents its replay's 200
+    enrol = document["paths"]["/v1/members"]["post"]["responses"]
+    assert {"200", "201", "409"} <= set(enrol)
+
+
+def _body_schema(document: dict, operation: dict) -> dict:
+    schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+    if "$ref" in schema:
+        return document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
@@ -16,6 +17,7 @@ from tests.support import faults
 from tests.support.ledger import assert_adds_up, member_state
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:PurchaseQueue"
+TWO_DAYS_AHEAD = (datetime.now(UTC) + timedelta(days=2)).isoformat()  # the consumer's clock is real
 
 
 def message(body, message_id=None):
@@ -90,6 +92,7 @@ def test_a_message_delivered_three_times_credits_once(aws, consume, member):
         (purchase("o1", tenant_id="nobody"), "tenant-not-found"),
         (purchase("o1", member_id="ghost"), "member-not-found"),
         ({**purchase("o1"), "currency": "USD"}, "invalid-request"),
+        ({**purchase("o1"), "occurred_at": TWO_DAYS_AHEAD}, "validation-error"),
     ],
 )
 def test_poison_goes_straight_to_the_dead_letter_queue_with_its_reason(aws, consume, member, body, reason):

@@ -14,7 +14,7 @@ import pytest
 from loyalty.models.api import EnrollRequest, PurchaseRequest, RefundRequest, TierAssignmentRequest
 from loyalty.models.program import Program
 from loyalty.operations import members, purchases
-from loyalty.operations.context import Context, ProgramCache
+from loyalty.operations.context import Context, Principal, ProgramCache
 from loyalty.operations.tiers import assign_tier, run_tiers
 from loyalty.store import keys
 from loyalty.store.job_store import JobStore
@@ -25,6 +25,7 @@ from tests.support.ledger import assert_adds_up, member_state
 from tests.support.reads import items_read
 
 ENROLLED = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
+ADMIN = Principal(tenant_id="club", scope="admin", key_id="key_admin")
 
 
 def shanghai(day: date, hour: int = 9) -> datetime:
@@ -194,12 +195,17 @@ def test_an_assigned_tier_is_held_until_its_end(aws, club, clock, jobs):
     members.enroll(context, "club", EnrollRequest(member_id="eve"))
     assigned = assign_tier(
         context,
-        "club",
+        ADMIN,
         "eve",
         TierAssignmentRequest(tier_id="vip", until=date(2028, 1, 31), reason="invited"),
     )
     assert assigned.body["tier"]["id"] == "vip"
-    assert assigned.body["tier"]["assigned"] == {"tier_id": "vip", "until": "2028-01-31"}
+    assert assigned.body["tier"]["assigned"] == {
+        "tier_id": "vip",
+        "until": "2028-01-31",
+        "reason": "invited",
+        "assigned_by": "key_admin",
+    }
     assert buy(context, "eve", "o-1", "10.00")["points_earned"] == 50
 
     run_tiers(context, jobs, shanghai(date(2027, 11, 23)))
@@ -305,3 +311,96 @@ def test_the_run_reads_items_in_proportion_to_the_members_due(aws, club, jobs):
     print(f"tier run read {sum(read)} items and {sum(read.index_keys)} index keys in {len(read)} calls")
     assert sum(read) <= 125
     assert sum(read.index_keys) == 100
+
+
+def tier_history(aws, member: str) -> list[dict[str, Any]]:
+    page = aws.dynamodb.query(
+        TableName=aws.table_name,
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :tier)",
+        ExpressionAttributeValues=to_item({":pk": keys.member_pk("club", member), ":tier": "TIER#"}),
+        ConsistentRead=True,
+    )
+    wanted = ("from_tier", "to_tier", "reason", "assignment_reason", "actor")
+    return [{name: item.get(name) for name in wanted} for item in map(from_item, page["Items"])]
+
+
+def test_every_assignment_keeps_its_reason_and_its_key_in_the_tier_history(aws, club):
+    # Given a gold member (by spend)
+    context = club()
+    members.enroll(context, "club", EnrollRequest(member_id="fay"))
+    buy(context, "fay", "o-1", "3000.00")
+    other_admin = Principal(tenant_id="club", scope="admin", key_id="key_other")
+
+    # When one admin raises her to VIP, another assigns silver (below her tier: a floor only),
+    # and the assignment is withdrawn
+    raised = assign_tier(context, ADMIN, "fay", TierAssignmentRequest(tier_id="vip", reason="board member"))
+    floor = TierAssignmentRequest(tier_id="silver", until=date(2027, 6, 30), reason="complaint goodwill")
+    floored = assign_tier(context, other_admin, "fay", floor)
+    assign_tier(context, ADMIN, "fay", TierAssignmentRequest(tier_id=None, reason="left the board"))
+
+    # Then the member view shows the assignment in force with its reason and key
+    assert raised.body["tier"]["assigned"] == {
+        "tier_id": "vip",
+        "until": None,
+        "reason": "board member",
+        "assigned_by": "key_admin",
+    }
+    assert (floored.body["tier"]["id"], floored.body["tier"]["assigned"]) == (
+        "vip",  # a floor below the tier held lowers nothing
+        {
+            "tier_id": "silver",
+            "until": "2027-06-30",
+            "reason": "complaint goodwill",
+            "assigned_by": "key_other",
+        },
+    )
+    assert (view(context, "fay")["tier"]["id"], view(context, "fay")["tier"]["assigned"]) == ("vip", None)
+    # And the history keeps every assignment, moved or not, with its reason and the acting key
+    assert tier_history(aws, "fay") == [
+        {
+            "from_tier": "regular",
+            "to_tier": "gold",
+            "reason": "qualified",
+            "assignment_reason": None,
+            "actor": None,
+        },
+        {
+            "from_tier": "gold",
+            "to_tier": "vip",
+            "reason": "assigned",
+            "assignment_reason": "board member",
+            "actor": "key_admin",
+        },
+        {
+            "from_tier": "vip",
+            "to_tier": "vip",
+            "reason": "assigned",
+            "assignment_reason": "complaint goodwill",
+            "actor": "key_other",
+        },
+        {
+            "from_tier": "vip",
+            "to_tier": "vip",
+            "reason": "assignment_withdrawn",
+            "assignment_reason": "left the board",
+            "actor": "key_admin",
+        },
+    ]
+
+
+def test_an_assignment_over_http_names_the_admin_key_that_made_it(api, shop):
+    # Given a member and an admin key issued for the assignment
+    assert api.call("POST", "/v1/members", {"member_id": "m1"}, key=shop.server_key).status == 201
+    issued = api.call("POST", "/v1/keys", {"scope": "admin", "name": "crm"}, key=shop.admin_key).json()
+
+    # When it assigns gold
+    body = {"tier_id": "gold", "until": "2099-12-31", "reason": "VIP event"}
+    assigned = api.call("PUT", "/v1/members/m1/tier", body, key=issued["key"])
+
+    # Then the member's assignment says why and which key
+    assert assigned.status == 200, assigned.body
+    shown = api.call("GET", "/v1/members/m1", key=shop.server_key).json()["tier"]
+    assert (shown["id"], shown["assigned"]) == (
+        "gold",
+        {"tier_id": "gold", "until": "2099-12-31", "reason": "VIP event", "assigned_by": issued["key_id"]},
+    )

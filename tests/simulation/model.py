@@ -690,7 +690,12 @@ class LedgerModel:
         spending, or a capture of a lapsed hold): each such release is a commit of its own."""
         if isinstance(request, Capture):
             hold = self.holds.get((request.tenant_id, request.hold_id))
-            if self.applied_request(request) is None and hold and hold.status == "held":
+            if (
+                self.applied_request(request) is None
+                and hold
+                and hold.status == "held"
+                and not _other_order(hold.order_id, request.order_id)
+            ):
                 return [request.hold_id] if now >= hold.expires_at else []
             return []
         if not isinstance(request, SPENDS) or not self._reaches_spending(request):
@@ -862,6 +867,8 @@ class LedgerModel:
             return refuse("hold-not-found")
         if hold.status != "held":
             return refuse("hold-closed")
+        if isinstance(request, Capture) and _other_order(hold.order_id, request.order_id):
+            return refuse("hold-order-mismatch")  # refused before a lapsed hold is released
         if isinstance(request, Capture) and now >= hold.expires_at:
             return refuse("hold-closed")  # released on the way
         return ACCEPT
@@ -1059,8 +1066,8 @@ class LedgerModel:
         member = self.members[(request.tenant_id, hold.member_id)]
         member.held -= hold.points
         if isinstance(request, Capture):
-            hold.status, hold.order_id = "captured", request.order_id
-            answer = {"points": hold.points, "status": "captured", "order_id": request.order_id}
+            hold.status, hold.order_id = "captured", hold.order_id or request.order_id
+            answer = {"points": hold.points, "status": "captured", "order_id": hold.order_id}
             return member, -hold.points, answer
         self._restore(member, hold.lots, today)
         hold.status = "released"
@@ -1312,3 +1319,8 @@ def expiry_date(policy: dict[str, Any], now: datetime, timezone: str) -> date | 
     if policy.get("end_of_month", True):
         return date(year, month, last)
     return date(year, month, min(today.day, last))
+
+
+def _other_order(held_for: str | None, named: str | None) -> bool:
+    """A capture naming another order than the one its hold was made for (refused)."""
+    return held_for is not None and named is not None and named != held_for

@@ -123,7 +123,9 @@ def reset_caches() -> None:
     from loyalty.consumers.exports import default_export_dead_letters, default_exports
     from loyalty.consumers.outbox import default_bus
     from loyalty.consumers.purchases import default_dead_letters
+    from loyalty.consumers.webhooks import dispatch_dead_letters
     from loyalty.operations.context import default_context, default_jobs
+    from loyalty.operations.webhooks import default_webhooks
     from loyalty.settings import get_settings
 
     for cached in (
@@ -136,5 +138,7 @@ def reset_caches() -> None:
         default_shard_dead_letters,
         default_exports,
         default_export_dead_letters,
+        default_webhooks,
+        dispatch_dead_letters,
     ):
         cached.cache_clear()

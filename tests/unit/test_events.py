@@ -68,3 +68,27 @@ def test_a_tier_history_item_is_tier_changed_with_from_to_and_why():
         "to_tier": "silver",
         "reason": "qualified",
     }
+
+
+def test_a_tier_history_item_of_an_assignment_tells_its_reason_and_one_that_moved_nothing_is_no_event():
+    item = {
+        "PK": "T#acme#M#m1",
+        "SK": "TIER#00000002",
+        "tenant_id": "acme",
+        "member_id": "m1",
+        "from_tier": "base",
+        "to_tier": "gold",
+        "reason": "assigned",
+        "detail": "assigned gold until further notice",
+        "assignment_reason": "VIP event",
+        "actor": "key_1",
+        "created_at": "2026-12-04T10:00:00+00:00",
+    }
+
+    event = event_for_item(item)
+    unmoved = event_for_item({**item, "SK": "TIER#00000003", "from_tier": "gold"})
+
+    assert event is not None
+    assert event["detail"]["assignment_reason"] == "VIP event"
+    assert "actor" not in event["detail"]
+    assert unmoved is None

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
-from pydantic import ValidationError
+from pydantic import Strict, ValidationError
+from pydantic.fields import FieldInfo
 
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.models.api import AdjustmentRequest, PurchaseRequest
+from loyalty.models.common import StrictModel
 
 BASE = {"order_id": "o1", "member_id": "m1", "currency": "CNY"}
 
@@ -50,3 +53,54 @@ def test_fingerprint_ignores_amount_spelling_but_not_values():
     other = PurchaseRequest.model_validate({**BASE, "amount": "10.51"})
     assert request_fingerprint("purchase", one) == request_fingerprint("purchase", same)
     assert request_fingerprint("purchase", one) != request_fingerprint("purchase", other)
+
+
+def request_models() -> list[type[StrictModel]]:
+    """Every model a request body (or a queue message) is validated with, imported or not yet."""
+    import loyalty.models.exports
+    import loyalty.models.jobs
+    import loyalty.models.program
+    import loyalty.models.rewards  # noqa: F401  (registers their subclasses)
+
+    found: list[type[StrictModel]] = []
+    pending = list(StrictModel.__subclasses__())
+    while pending:
+        model = pending.pop()
+        found.append(model)
+        pending.extend(model.__subclasses__())
+    return found
+
+
+def integer_fields(model: type[StrictModel]) -> list[tuple[str, FieldInfo]]:
+    model.model_rebuild()
+    return [
+        (name, field)
+        for name, field in model.model_fields.items()
+        if field.annotation in (int, int | None) and name != "version"  # the program's: server-owned
+    ]
+
+
+def test_every_integer_of_every_request_model_is_a_strict_json_integer():
+    # Given every request model's integer fields (points, costs, counts, limits, days...)
+    fields = [
+        (model.__name__, name, field) for model in request_models() for name, field in integer_fields(model)
+    ]
+    assert len(fields) > 30  # the walk found them
+
+    # Then each is strict: `true`, "100", 1.5 and 2.0 are refused, not read as a number
+    lax = [
+        f"{model}.{name}"
+        for model, name, field in fields
+        if not any(isinstance(m, Strict) for m in field.metadata)
+    ]
+    assert not lax, f"not strict: {lax}"
+
+
+@pytest.mark.parametrize("points", [True, "100", 1.5, 2.0, None])
+def test_adjustment_points_must_be_a_json_integer(points):
+    with pytest.raises(ValidationError):
+        AdjustmentRequest.model_validate({"adjustment_id": "a1", "points": points, "reason": "x"})
+    with pytest.raises(ValidationError):
+        AdjustmentRequest.model_validate_json(
+            json.dumps({"adjustment_id": "a1", "points": points, "reason": "x"})
+        )

@@ -90,10 +90,20 @@ def test_given_a_foundation_era_document_when_validated_then_it_still_reads():
     assert program.caps.daily_points_per_member is None
 
 
-@pytest.mark.parametrize(("sent", "kept"), [(7, 7), (0, 1), ("abc", 1), (None, 1), (True, 1)], ids=str)
+@pytest.mark.parametrize(("sent", "kept"), [(7, 7), (0, 0), ("abc", 0), (True, 0)], ids=str)
 def test_given_a_version_on_input_when_validated_then_it_is_never_refused(sent, kept):
+    # A value that is no version becomes 0, a version no program has: a PUT carrying it is 409
     document = {**default_program().model_dump(mode="json"), "version": sent}
-    assert Program.model_validate(document).version == kept
+    program = Program.model_validate(document)
+    assert (program.version, "version" in program.model_fields_set) == (kept, True)
+
+
+def test_given_a_null_or_no_version_when_validated_then_the_document_claims_none():
+    document = default_program().model_dump(mode="json")
+    del document["version"]
+    for sent in (document, {**document, "version": None}):
+        program = Program.model_validate(sent)
+        assert (program.version, "version" in program.model_fields_set) == (1, False)
 
 
 def test_given_multipliers_as_strings_or_integers_when_validated_then_they_are_exact_decimals():

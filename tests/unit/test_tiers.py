@@ -212,9 +212,13 @@ def test_grace_period_first_then_the_downgrade_unless_requalified():
 
 def test_an_assigned_tier_is_held_until_its_end_then_evaluated_the_day_after():
     program = ladder()
-    assigned = assign(program, TierStatus(), ENROLLED, date(2026, 11, 23), "vip", date(2027, 6, 30))
+    assigned = assign(
+        program, TierStatus(), ENROLLED, date(2026, 11, 23), "vip", date(2027, 6, 30), "invited", "key_a"
+    )
     assert assigned.change is not None
     assert (assigned.change.to_tier, assigned.change.reason) == ("vip", "assigned")
+    assert (assigned.change.note, assigned.change.actor) == ("invited", "key_a")
+    assert (assigned.status.assigned_reason, assigned.status.assigned_by) == ("invited", "key_a")
     assert assigned.status.review_on == date(2027, 3, 10)
     held = evaluate(program, assigned.status, ENROLLED, date(2027, 3, 10))
     assert held.change is None
@@ -226,8 +230,17 @@ def test_an_assigned_tier_is_held_until_its_end_then_evaluated_the_day_after():
 
 def test_an_assignment_below_the_current_tier_is_a_floor_not_a_downgrade():
     status = status_with({}, tier_id="gold", review_on=date(2027, 3, 10))
-    decision = assign(ladder(max_levels_down=3), status, ENROLLED, date(2026, 11, 23), "silver", None)
-    assert decision.change is None
+    decision = assign(
+        ladder(max_levels_down=3), status, ENROLLED, date(2026, 11, 23), "silver", None, "goodwill", "key_a"
+    )
+    assert decision.change is not None  # kept in the history, though nothing moved
+    change = decision.change
+    assert (change.from_tier, change.to_tier, change.reason, change.note) == (
+        "gold",
+        "gold",
+        "assigned",
+        "goodwill",
+    )
     assert decision.status.tier_id == "gold"
     down = evaluate(ladder(max_levels_down=3), decision.status, ENROLLED, date(2027, 3, 10))
     assert down.status.tier_id == "silver"  # not below the assigned floor

@@ -67,6 +67,19 @@ class ProgramChangedError(ConflictError):
     title = "The program changed meanwhile"
 
 
+class CurrencyLockedError(ConflictError):
+    problem = "currency-locked"
+    title = "The program's currency cannot change once points were earned in it"
+
+
+class PreconditionFailedError(LoyaltyError):
+    """An If-Match that names no current version of what the request changes."""
+
+    status = 412
+    problem = "precondition-failed"
+    title = "The resource changed since it was read"
+
+
 class RefundExceedsPurchaseError(ConflictError):
     problem = "refund-exceeds-purchase"
     title = "Refunds would exceed the purchase amount"
@@ -78,6 +91,13 @@ class InvalidRequestError(LoyaltyError):
     status = 422
     problem = "invalid-request"
     title = "Invalid request"
+
+
+class OccurredInTheFutureError(InvalidRequestError):
+    """`occurred_at` later than now beyond the clock skew allowed: a request no later retry can fix,
+    so it is a validation error (and a dead letter on the purchase queue)."""
+
+    problem = "validation-error"
 
 
 class UnauthorizedError(LoyaltyError):
@@ -157,6 +177,13 @@ class HoldClosedError(ConflictError):
     title = "The hold is no longer open"
 
 
+class HoldOrderMismatchError(ConflictError):
+    """The hold was made for one order and a capture names another."""
+
+    problem = "hold-order-mismatch"
+    title = "The hold was made for another order"
+
+
 class CouponNotFoundError(NotFoundError):
     problem = "coupon-not-found"
     title = "Coupon not found"
@@ -183,3 +210,26 @@ class LotteryNotFoundError(NotFoundError):
 class ExportNotFoundError(NotFoundError):
     problem = "export-not-found"
     title = "Export not found"
+
+
+# --- webhooks --------------------------------------------------------------------------------------
+class WebhookNotFoundError(NotFoundError):
+    problem = "webhook-not-found"
+    title = "Webhook not found"
+
+
+class DeliveryNotFoundError(NotFoundError):
+    problem = "delivery-not-found"
+    title = "Webhook delivery not found"
+
+
+class WebhookTargetError(InvalidRequestError):
+    """A receiver URL that is not https on the public internet (see docs/webhooks.md)."""
+
+    problem = "webhook-target-refused"
+    title = "The webhook URL is not allowed"
+
+
+class WebhookLimitError(ConflictError):
+    problem = "webhook-limit"
+    title = "The tenant has as many webhooks as allowed"

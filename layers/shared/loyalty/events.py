@@ -24,6 +24,17 @@ ENTRY_EVENTS = {
     "release": "points.released",
 }
 
+# Every detail-type event_for_item can publish (webhooks subscribe to these; docs/webhooks.md shows
+# a sample of each).
+EVENT_TYPES = (
+    "member.enrolled",
+    "member.birthday",
+    *dict.fromkeys(ENTRY_EVENTS.values()),
+    "points.expiring",
+    "tier.changed",
+    "program.sunset_notice",
+)
+
 _ENTRY_DETAIL = (
     "entry_id",
     "type",
@@ -67,9 +78,13 @@ def event_for_item(item: dict[str, Any]) -> dict[str, Any] | None:
             for name in ("member_id", "points", "expires_on", "window_days", "locale", "message")
         }
         occurred_at = item["created_at"]
-    elif sk.startswith("TIER#"):
+    elif sk.startswith("TIER#") and item.get("from_tier") != item.get("to_tier"):
+        # (a history item of an assignment that moved nothing is no change to tell)
         detail_type = "tier.changed"
-        detail = {name: item.get(name) for name in ("member_id", "from_tier", "to_tier", "reason", "detail")}
+        detail = {
+            name: item.get(name)
+            for name in ("member_id", "from_tier", "to_tier", "reason", "detail", "assignment_reason")
+        }
         occurred_at = item["created_at"]
     elif sk.startswith("SUNSET#"):
         detail_type = "program.sunset_notice"

@@ -8,8 +8,25 @@ from functools import lru_cache
 from pydantic import BaseModel, ConfigDict, Field
 
 
+class WebhookSettings(BaseModel):
+    """Webhook delivery. The defaults are the cloud's; the local stack shortens the backoff and
+    allows loopback receivers (never set WEBHOOK_ALLOW_LOOPBACK in a deployment)."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    delivery_queue_url: str = ""
+    dead_letter_url: str = ""
+    dispatch_dead_letter_url: str = ""
+    allow_loopback: bool = False
+    timeout_seconds: float = Field(default=10, gt=0, le=30)
+    retry_base_seconds: int = Field(default=30, ge=1)
+    retry_cap_seconds: int = Field(default=4 * 3600, ge=1)
+    max_attempts: int = Field(default=16, ge=1, le=100)
+    subscriptions_cache_seconds: int = Field(default=30, ge=0)
+
+
 class Settings(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     table_name: str = Field(min_length=3)
     event_bus_name: str = "default"
@@ -21,6 +38,7 @@ class Settings(BaseModel):
     export_bucket: str = ""
     export_queue_url: str = ""
     export_dlq_url: str = ""
+    webhooks: WebhookSettings = Field(default_factory=lambda: WebhookSettings())
 
 
 @lru_cache(maxsize=1)
@@ -37,4 +55,15 @@ def get_settings() -> Settings:
         export_bucket=env.get("EXPORT_BUCKET", ""),
         export_queue_url=env.get("EXPORT_QUEUE_URL", ""),
         export_dlq_url=env.get("EXPORT_DLQ_URL", ""),
+        webhooks=WebhookSettings(
+            delivery_queue_url=env.get("WEBHOOK_DELIVERY_QUEUE_URL", ""),
+            dead_letter_url=env.get("WEBHOOK_DLQ_URL", ""),
+            dispatch_dead_letter_url=env.get("WEBHOOK_DISPATCH_DLQ_URL", ""),
+            allow_loopback=env.get("WEBHOOK_ALLOW_LOOPBACK", "") in ("1", "true"),
+            timeout_seconds=float(env.get("WEBHOOK_TIMEOUT_SECONDS", "10")),
+            retry_base_seconds=int(env.get("WEBHOOK_RETRY_BASE_SECONDS", "30")),
+            retry_cap_seconds=int(env.get("WEBHOOK_RETRY_CAP_SECONDS", str(4 * 3600))),
+            max_attempts=int(env.get("WEBHOOK_MAX_ATTEMPTS", "16")),
+            subscriptions_cache_seconds=int(env.get("WEBHOOK_CACHE_SECONDS", "30")),
+        ),
     )

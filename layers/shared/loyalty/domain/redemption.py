@@ -22,7 +22,7 @@ from datetime import date, datetime
 from decimal import ROUND_FLOOR, Decimal
 
 from loyalty.domain.ledger import Account, Lot, Posting, _lots, check_wallet, debit, mature
-from loyalty.errors import RewardUnavailableError
+from loyalty.errors import HoldOrderMismatchError, RewardUnavailableError
 from loyalty.models.program import Program
 from loyalty.models.rewards import Reward
 
@@ -101,6 +101,14 @@ def capture(account: Account, lots: list[Lot], points: int, *, today: date) -> P
         points=-points,
         lots_after=_lots({lot.key: lot.remaining for lot in current_lots}),
     )
+
+
+def capture_order(held_for: str | None, named: str | None) -> str | None:
+    """The order a hold is captured for: the one it was made for (a capture naming another is
+    refused, one naming none means it), else the one the capture names (or none)."""
+    if held_for is not None and named is not None and named != held_for:
+        raise HoldOrderMismatchError(f"the hold was made for order {held_for!r}, not {named!r}")
+    return held_for if held_for is not None else named
 
 
 def max_points_for_order(program: Program, order_amount: Decimal, available: int) -> tuple[int, Decimal]:

@@ -28,12 +28,13 @@ from fractions import Fraction
 
 from loyalty.domain.calendar import local_date, matches_recurrence, within
 from loyalty.domain.sunset import earning_ended
-from loyalty.errors import InvalidRequestError
+from loyalty.errors import InvalidRequestError, OccurredInTheFutureError
 from loyalty.models.api import PurchaseRequest
 from loyalty.models.common import MAX_POINTS
 from loyalty.models.program import Campaign, Period, Program, Tier
 
 ONE = Fraction(1)
+MAX_CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of our clock a sender's `occurred_at` may be
 
 
 @dataclass(frozen=True)
@@ -104,10 +105,8 @@ def evaluate_purchase(
     occurred = purchase.occurred_at or now
     if (ended := earning_ended(program, occurred, now)) is not None:
         return _ended(ended)
-    if earn.max_age_days is not None and now - occurred > timedelta(days=earn.max_age_days):
-        return _nothing(
-            "too_old", f"purchase of {occurred.isoformat()} is over {earn.max_age_days} day(s) old"
-        )
+    if (too_old := _too_old(program, occurred, now, "purchase")) is not None:
+        return too_old
     if earn.minimum_purchase is not None and purchase.amount < earn.minimum_purchase:
         return _nothing(
             "below_minimum", f"{purchase.amount} {currency} is below the minimum {earn.minimum_purchase}"
@@ -136,13 +135,22 @@ def evaluate_purchase(
     return Award(points, explanation, rule_ids, capped, pending_until, reason)
 
 
-def evaluate_activity(program: Program, activity_type: str, member: MemberFacts, now: datetime) -> Award:
-    """Fixed points for an action, within its limit, its per-activity cap and the daily cap."""
+def evaluate_activity(
+    program: Program,
+    activity_type: str,
+    member: MemberFacts,
+    now: datetime,
+    occurred_at: datetime | None = None,
+) -> Award:
+    """Fixed points for an action, within its limit, its per-activity cap and the daily cap; an
+    action older than `earn.max_age_days` earns nothing, like a purchase."""
     rule = program.activities.get(activity_type)
     if rule is None:
         raise InvalidRequestError(f"activity type {activity_type!r} is not part of this program")
     if (ended := earning_ended(program, now, now)) is not None:
         return _ended(ended)
+    if (too_old := _too_old(program, occurred_at or now, now, "activity")) is not None:
+        return too_old
     day = local_date(now, program.timezone)
     explanation = [f"activity {activity_type}: {rule.points} point(s)"]
     rule_ids = [f"activity:{activity_type}"]
@@ -352,6 +360,24 @@ def _round(total: Fraction, mode: str) -> int:
     if mode == "nearest":
         return math.floor(total + Fraction(1, 2))  # halves up: 0.5 earns 1
     return math.floor(total)
+
+
+def refuse_the_future(occurred_at: datetime | None, now: datetime) -> None:
+    """A purchase or an activity cannot have happened later than now, give or take the clock skew
+    a sender may have: crediting it would pay points for what did not happen (yet)."""
+    if occurred_at is not None and occurred_at - now > MAX_CLOCK_SKEW:
+        minutes = int(MAX_CLOCK_SKEW.total_seconds() // 60)
+        raise OccurredInTheFutureError(
+            f"occurred_at {occurred_at.isoformat()} is more than {minutes} minutes after "
+            f"now ({now.isoformat()})"
+        )
+
+
+def _too_old(program: Program, occurred: datetime, now: datetime, what: str) -> Award | None:
+    max_age = program.earn.max_age_days
+    if max_age is None or now - occurred <= timedelta(days=max_age):
+        return None
+    return _nothing("too_old", f"{what} of {occurred.isoformat()} is over {max_age} day(s) old")
 
 
 def _nothing(reason: str, text: str) -> Award:

@@ -47,18 +47,23 @@ class TierStatus:
     grace_until: date | None = None
     assigned_id: str | None = None
     assigned_until: date | None = None  # inclusive; None with assigned_id: no end
+    assigned_reason: str | None = None  # why the admin assigned it, as they said
+    assigned_by: str | None = None  # the acting API key's id
     revision: int = 0
     buckets: dict[str, Figures] = field(default_factory=dict)  # "YYYY-MM" -> figures of that month
 
 
 @dataclass(frozen=True)
 class TierChange:
-    """A move on the ladder, as the tier.changed event tells it."""
+    """An item of the member's tier history: a move on the ladder (as the tier.changed event
+    tells it), or an admin's assignment or withdrawal that moved nothing (from_tier == to_tier)."""
 
     from_tier: str
     to_tier: str
-    reason: str  # qualified | evaluation | assigned
+    reason: str  # qualified | evaluation | assigned | assignment_withdrawn
     detail: str
+    note: str | None = None  # an assignment's reason, as the admin gave it
+    actor: str | None = None  # the id of the API key that made the assignment
 
 
 @dataclass(frozen=True)
@@ -233,24 +238,32 @@ def assign(
     today: date,
     tier_id: str | None,
     until: date | None,
+    reason: str,
+    actor: str,
 ) -> TierDecision:
     """An admin's assignment (VIP invitation): a floor until `until`, and the tier at once if it is
-    higher. Withdrawing it (tier_id None) lowers nothing now; the next evaluation decides."""
-    assigned = replace(status, assigned_id=tier_id, assigned_until=until if tier_id else None)
+    higher. Withdrawing it (tier_id None) lowers nothing now; the next evaluation decides. Either
+    way the history records it, with the admin's reason and key, whether the tier moved or not."""
+    assigned = replace(
+        status,
+        assigned_id=tier_id,
+        assigned_until=until if tier_id else None,
+        assigned_reason=reason if tier_id else None,
+        assigned_by=actor if tier_id else None,
+    )
     level = program.tier_level(status.tier_id)
     target = program.tier_level(tier_id) if tier_id else 0
+    detail = f"assigned {tier_id} until {until or 'further notice'}" if tier_id else "assignment withdrawn"
     if target > level:
-        return _move(
-            program,
-            assigned,
-            enrolled_on,
-            today,
-            target,
-            "assigned",
-            f"assigned until {until or 'further notice'}",
-        )
+        moved = _move(program, assigned, enrolled_on, today, target, "assigned", detail)
+        assert moved.change is not None
+        return replace(moved, change=replace(moved.change, note=reason, actor=actor))
     review = _review_after(program, assigned, enrolled_on, today, level)
-    return TierDecision(_bump(assigned, review_on=review))
+    tier = current_tier(program, status).id
+    kind = "assigned" if tier_id else "assignment_withdrawn"
+    return TierDecision(
+        _bump(assigned, review_on=review), TierChange(tier, tier, kind, detail, reason, actor)
+    )
 
 
 def _bump(status: TierStatus, **changes: object) -> TierStatus:

@@ -11,6 +11,7 @@ from loyalty.models.common import (
     MAX_POINTS,
     Amount,
     CurrencyCode,
+    JsonInteger,
     NaturalId,
     ResponseModel,
     StrictModel,
@@ -62,6 +63,8 @@ class TierBenefitsView(ResponseModel):
 class TierAssignmentView(ResponseModel):
     tier_id: str
     until: date | None = Field(default=None, description="Inclusive; null: until withdrawn")
+    reason: str | None = Field(default=None, description="Why it was assigned, as the admin said")
+    assigned_by: str | None = Field(default=None, description="The id of the API key that assigned it")
 
 
 class TierView(ResponseModel):
@@ -186,7 +189,7 @@ class LineItem(StrictModel):
     sku: NaturalId
     category: NaturalId | None = None
     amount: Amount = Field(description="Line total: unit price x quantity")
-    quantity: int = Field(default=1, ge=1, le=1_000_000)
+    quantity: JsonInteger = Field(default=1, ge=1, le=1_000_000)
 
 
 class PurchaseRequest(StrictModel):
@@ -282,7 +285,7 @@ class RefundResponse(ResponseModel):
 # --- admin ----------------------------------------------------------------------------------------
 class AdjustmentRequest(StrictModel):
     adjustment_id: NaturalId
-    points: int = Field(ge=-MAX_POINTS, le=MAX_POINTS, description="Signed; positive grants points")
+    points: JsonInteger = Field(ge=-MAX_POINTS, le=MAX_POINTS, description="Signed; positive grants points")
     reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
     # None (not "adjustment") by default: the request fingerprint leaves out what is not sent.
     source: Literal["adjustment", "import"] | None = Field(
@@ -368,3 +371,35 @@ class KeysPage(ResponseModel):
 
 class HealthResponse(ResponseModel):
     status: Literal["ok"]
+
+
+class MemberTokenRequest(StrictModel):
+    ttl_seconds: int = Field(
+        default=3600, ge=60, le=86400, strict=True, description="Lifetime of the token: 1 minute to 24 hours"
+    )
+
+
+class MemberTokenResponse(ResponseModel):
+    token: str = Field(description="Send as 'Authorization: Bearer <token>' to the /v1/me routes")
+    member_id: str
+    expires_at: datetime
+
+
+class SigningKeyRotatedResponse(ResponseModel):
+    key_id: str = Field(description="The key new member tokens are signed with")
+    retired_key_id: str | None = Field(
+        description="The previous key: still verifies the tokens it signed until they expire"
+    )
+
+
+class RulesSectionView(ResponseModel):
+    id: str = Field(description="earn, campaigns, tiers, expiry, value, sunset")
+    title: str
+    lines: list[str]
+
+
+class ProgramRulesResponse(ResponseModel):
+    locale: Literal["zh-CN", "en"]
+    program_version: int
+    name: str
+    sections: list[RulesSectionView] = Field(description="The published program in plain words")

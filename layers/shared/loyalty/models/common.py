@@ -5,7 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Strict,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 # Ids end up inside DynamoDB keys ("T#tenant#M#member"): the charset excludes "#", "/", spaces,
 # unicode and control characters so no id can ever address another tenant's or member's item.
@@ -17,6 +25,11 @@ CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 MAX_AMOUNT = Decimal("99999999.99")
 CENT = Decimal("0.01")
 MAX_POINTS = 1_000_000_000
+
+# Points (and counts of them) are JSON integers and nothing else: pydantic's lax mode would take
+# `true` as 1, "100" as 100 and 2.0 as 2, so a client bug would credit points instead of failing.
+# Strict keeps the JSON schema `integer` and refuses every other JSON type with a 422.
+JsonInteger = Annotated[int, Strict()]
 
 
 def _money(value: Decimal) -> Decimal:

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from loyalty.models.common import NaturalId, ResponseModel, StrictModel
+from loyalty.models.common import JsonInteger, NaturalId, ResponseModel, StrictModel
 
 ExportKind = Literal["members", "ledger"]
 ExportFormat = Literal["csv", "jsonl"]
@@ -64,7 +64,7 @@ class ExportMessage(StrictModel):
     tenant_id: str
     export_id: NaturalId
     step: Literal["chunk", "finish"]
-    chunk: int = Field(default=0, ge=0)
+    chunk: JsonInteger = Field(default=0, ge=0)
 
 
 MEMBER_COLUMNS = (

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, Field
 
-from loyalty.models.common import StrictModel
+from loyalty.models.common import JsonInteger, StrictModel
 from loyalty.store.keys import EXPIRY_SHARDS
 
 
@@ -14,5 +14,5 @@ class ExpiryShardMessage(StrictModel):
     """One shard of one expiry run: expire, in this shard of the expiry index, what is due by `now`
     (the run's scheduled time, so a late or repeated delivery does exactly what the run would)."""
 
-    shard: Annotated[int, Field(ge=0, lt=EXPIRY_SHARDS)]
+    shard: Annotated[JsonInteger, Field(ge=0, lt=EXPIRY_SHARDS)]
     now: AwareDatetime

@@ -24,9 +24,9 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from loyalty.models.common import MAX_POINTS, Amount, CurrencyCode, NaturalId, StrictModel
+from loyalty.models.common import MAX_POINTS, Amount, CurrencyCode, JsonInteger, NaturalId, StrictModel
 
-Points = Annotated[int, Field(ge=0, le=MAX_POINTS)]
+Points = Annotated[JsonInteger, Field(ge=0, le=MAX_POINTS)]
 ActivityType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Period = Literal["ever", "day", "month"]
@@ -50,26 +50,27 @@ ONE = Decimal(1)
 
 
 def _server_owned_version(value: object) -> object:
-    # The server owns the version: whatever a client sends (even nonsense) is no reason to refuse
-    # the document, and the PUT handler overwrites it anyway.
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else 1
+    # The server owns the version: whatever a client sends is no reason to refuse the document as
+    # invalid. A value that is no version at all (text, 0, true) becomes 0, which no program
+    # ever is, so a PUT carrying it is 409 like any stale version.
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else 0
 
 
 class EarnRules(StrictModel):
-    points_per_unit: int = Field(
+    points_per_unit: JsonInteger = Field(
         default=1, ge=0, le=1000, description="Base rate: points per 1 unit of currency"
     )
     rounding: Literal["down", "nearest", "up"] = Field(
         default="down", description="Applied once, to the award's exact total; nearest rounds halves up"
     )
     minimum_purchase: Amount | None = Field(default=None, description="A smaller purchase earns nothing")
-    max_age_days: int | None = Field(
+    max_age_days: JsonInteger | None = Field(
         default=None,
         ge=0,
         le=3650,
         description="A purchase whose occurred_at is older than this earns nothing",
     )
-    pending_days: int = Field(
+    pending_days: JsonInteger = Field(
         default=0, ge=0, le=365, description="Purchase points stay pending this many program-local days"
     )
 
@@ -128,7 +129,7 @@ class TierQualification(StrictModel):
     """Thresholds on the member's figures in the rolling window (see TierRules.window_months)."""
 
     spend: Amount | None = Field(default=None, description="Qualifying spend (net of refunds)")
-    purchases: int | None = Field(
+    purchases: JsonInteger | None = Field(
         default=None, ge=1, le=1_000_000, description="Purchases (refunded ones not)"
     )
     points: Points | None = Field(
@@ -164,19 +165,21 @@ class Tier(StrictModel):
         default_factory=dict, max_length=20, description="The name per locale, e.g. zh-CN, en"
     )
     earn_multiplier: Multiplier = ONE
-    birthday_bonus: int = Field(default=0, ge=0, le=1_000_000, description="Points on the member's birthday")
+    birthday_bonus: JsonInteger = Field(
+        default=0, ge=0, le=1_000_000, description="Points on the member's birthday"
+    )
     qualify: TierQualification | None = Field(
         default=None,
         description="Thresholds that reach the tier; without: only an assignment does (invitation, paid VIP)",
     )
-    benefits: TierBenefits = TierBenefits()
+    benefits: TierBenefits = Field(default_factory=TierBenefits)
 
 
 class TierRules(StrictModel):
     """How members move between tiers: up at once when an earn crosses a threshold, down only
     when evaluated (at most `max_levels_down`, after `grace_days`, never below an assigned tier)."""
 
-    window_months: int = Field(
+    window_months: JsonInteger = Field(
         default=12, ge=1, le=36, description="The rolling window: this calendar month and the ones before"
     )
     evaluate_on: Literal["anniversary", "date"] = Field(
@@ -185,10 +188,10 @@ class TierRules(StrictModel):
     evaluation_date: (
         Annotated[str, StringConstraints(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")] | None
     ) = Field(default=None, description='"MM-DD", with evaluate_on "date"')
-    grace_days: int = Field(
+    grace_days: JsonInteger = Field(
         default=0, ge=0, le=365, description="A member short of the tier at evaluation keeps it this long"
     )
-    max_levels_down: int = Field(default=1, ge=1, le=20)
+    max_levels_down: JsonInteger = Field(default=1, ge=1, le=20)
 
     @model_validator(mode="after")
     def _date_when_dated(self) -> TierRules:
@@ -253,7 +256,7 @@ class Campaign(StrictModel):
     recurrence: Recurrence | None = None
     multiplier: Multiplier | None = Field(default=None, description="At least 1; scales rate-based points")
     bonus_points: Points | None = Field(default=None, description="Fixed points once per matching purchase")
-    target: CampaignTarget = CampaignTarget()
+    target: CampaignTarget = Field(default_factory=CampaignTarget)
 
     @model_validator(mode="after")
     def _does_something(self) -> Campaign:
@@ -265,7 +268,7 @@ class Campaign(StrictModel):
 
 
 class ActivityLimit(StrictModel):
-    count: int = Field(ge=1, le=1_000_000)
+    count: JsonInteger = Field(ge=1, le=1_000_000)
     period: Period = Field(description="ever; day or month are program-local")
 
 
@@ -294,17 +297,17 @@ EarnSource = Literal["purchase", "activity", "signup", "birthday", "referral", "
 
 class ExpiryRule(StrictModel):
     policy: Literal["rolling", "fixed", "days", "never"] = "rolling"
-    months: int = Field(default=24, ge=1, le=240, description="rolling: months after the earn")
+    months: JsonInteger = Field(default=24, ge=1, le=240, description="rolling: months after the earn")
     end_of_month: bool = Field(default=True, description="rolling: extend to the end of that month")
-    years_after: int = Field(default=1, ge=0, le=20, description="fixed: years after the earn's year")
-    month: int = Field(default=12, ge=1, le=12, description="fixed: month of the expiry date")
-    day: int = Field(
+    years_after: JsonInteger = Field(default=1, ge=0, le=20, description="fixed: years after the earn's year")
+    month: JsonInteger = Field(default=12, ge=1, le=12, description="fixed: month of the expiry date")
+    day: JsonInteger = Field(
         default=31,
         ge=1,
         le=31,
         description="fixed: day of the expiry date (beyond the month's end: its last day)",
     )
-    days: int = Field(default=365, ge=1, le=3650, description="days: days after the earn's day")
+    days: JsonInteger = Field(default=365, ge=1, le=3650, description="days: days after the earn's day")
 
 
 class ExpiryPolicy(ExpiryRule):
@@ -359,7 +362,7 @@ class Sunset(StrictModel):
 
 
 class PointValue(StrictModel):
-    points: int = Field(default=100, ge=1)
+    points: JsonInteger = Field(default=100, ge=1)
     amount: Amount = Decimal("1.00")
 
 
@@ -390,12 +393,14 @@ def standard_activities() -> dict[str, ActivityRule]:
 
 class Program(StrictModel):
     version: Annotated[int, BeforeValidator(_server_owned_version)] = Field(
-        default=1, description="Owned by the server: any value is accepted on input and replaced"
+        default=1,
+        description="Set by the server. On PUT, the version the document was read at: it publishes "
+        "only while that is still the current version (else 409); without it, over whatever is current",
     )
     name: str = Field(default="Loyalty program", min_length=1, max_length=200)
     currency: CurrencyCode = "CNY"
     timezone: str = "Asia/Shanghai"
-    earn: EarnRules = EarnRules()
+    earn: EarnRules = Field(default_factory=EarnRules)
     item_rules: list[ItemRule] = Field(
         default_factory=list, max_length=200, description="Per line item; the first matching rule applies"
     )
@@ -408,21 +413,29 @@ class Program(StrictModel):
         max_length=20,
         description="The ladder, lowest first; the first is the base tier every member starts in",
     )
-    tier_rules: TierRules = TierRules()
+    tier_rules: TierRules = Field(default_factory=TierRules)
     campaigns: list[Campaign] = Field(default_factory=list, max_length=100)
     campaign_stacking: Literal["multiply", "add", "best"] = Field(
         default="best",
         description="Overlapping campaigns: multiply multipliers, add their (multiplier - 1), or best only",
     )
     activities: dict[ActivityType, ActivityRule] = Field(default_factory=standard_activities)
-    signup_bonus: int = Field(default=100, ge=0, le=1_000_000)
+    signup_bonus: JsonInteger = Field(default=100, ge=0, le=1_000_000)
     referral: ReferralRule | None = None
-    caps: Caps = Caps()
-    expiry: ExpiryPolicy = ExpiryPolicy()
-    point_value: PointValue = PointValue()
-    redemption: RedemptionPolicy = RedemptionPolicy()
-    reminders: Reminders = Reminders()
+    caps: Caps = Field(default_factory=Caps)
+    expiry: ExpiryPolicy = Field(default_factory=ExpiryPolicy)
+    point_value: PointValue = Field(default_factory=PointValue)
+    redemption: RedemptionPolicy = Field(default_factory=RedemptionPolicy)
+    reminders: Reminders = Field(default_factory=Reminders)
     sunset: Sunset | None = Field(default=None, description="Set to end the program")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_version_is_none(cls, data: object) -> object:
+        # "version": null says as much as no version at all: an unconditional PUT.
+        if isinstance(data, dict) and "version" in data and data["version"] is None:
+            return {key: value for key, value in data.items() if key != "version"}
+        return data
 
     @field_validator("timezone")
     @classmethod

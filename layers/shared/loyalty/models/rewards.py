@@ -8,12 +8,20 @@ from typing import Annotated, Literal, Self
 from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
 from loyalty.models.api import Balance
-from loyalty.models.common import MAX_POINTS, Amount, CurrencyCode, NaturalId, ResponseModel, StrictModel
+from loyalty.models.common import (
+    MAX_POINTS,
+    Amount,
+    CurrencyCode,
+    JsonInteger,
+    NaturalId,
+    ResponseModel,
+    StrictModel,
+)
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 LanguageTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$")]
 ImageUrl = Annotated[str, StringConstraints(pattern=r"^https://[^\s]{1,2000}$")]
-Cost = Annotated[int, Field(ge=1, le=MAX_POINTS)]
+Cost = Annotated[JsonInteger, Field(ge=1, le=MAX_POINTS)]
 RewardKind = Literal["gift", "coupon", "service", "experience"]
 
 
@@ -40,10 +48,10 @@ class Reward(StrictModel):
     kind: RewardKind = "gift"
     points_cost: Cost
     cash: Amount | None = Field(default=None, description="Cash co-payment per unit, program currency")
-    stock: int | None = Field(
+    stock: JsonInteger | None = Field(
         default=None, ge=0, le=MAX_POINTS, description="Left to redeem; none = unlimited"
     )
-    per_member_limit: int | None = Field(default=None, ge=1, le=1_000_000)
+    per_member_limit: JsonInteger | None = Field(default=None, ge=1, le=1_000_000)
     active_from: AwareDatetime | None = None
     active_until: AwareDatetime | None = None
     tiers: list[NaturalId] = Field(default_factory=list, max_length=20, description="Empty: every tier")
@@ -84,7 +92,7 @@ class RewardsPage(ResponseModel):
 class RedemptionRequest(StrictModel):
     redemption_id: NaturalId
     reward_id: NaturalId
-    quantity: int = Field(default=1, ge=1, le=100)
+    quantity: JsonInteger = Field(default=1, ge=1, le=100)
 
 
 class Money(ResponseModel):
@@ -109,7 +117,9 @@ class RedemptionResponse(ResponseModel):
 class HoldRequest(StrictModel):
     hold_id: NaturalId
     points: Cost
-    ttl_seconds: int = Field(default=900, ge=10, le=7 * 86400, description="Released by itself after this")
+    ttl_seconds: JsonInteger = Field(
+        default=900, ge=10, le=7 * 86400, description="Released by itself after this"
+    )
     order_id: NaturalId | None = None
 
 
@@ -125,7 +135,11 @@ class HoldResponse(ResponseModel):
 
 
 class CaptureRequest(StrictModel):
-    order_id: NaturalId
+    order_id: NaturalId | None = Field(
+        default=None,
+        description="The order the points pay for; a hold made for an order is captured for that "
+        "one only (another is 409), and none given means it",
+    )
 
 
 class CheckoutPreviewRequest(StrictModel):
@@ -150,9 +164,11 @@ class CouponTemplate(StrictModel):
     name: Text
     kind: CouponKind
     amount_off: Amount | None = Field(default=None, description="amount_off: money off, program currency")
-    percent_off: int | None = Field(default=None, ge=1, le=100, description="percent_off: whole percent")
+    percent_off: JsonInteger | None = Field(
+        default=None, ge=1, le=100, description="percent_off: whole percent"
+    )
     min_spend: Amount | None = Field(default=None, description="The order must be at least this")
-    valid_days: int = Field(default=30, ge=1, le=3660, description="Valid this many days after issue")
+    valid_days: JsonInteger = Field(default=30, ge=1, le=3660, description="Valid this many days after issue")
     points_cost: Cost | None = Field(default=None, description="Members may buy it for these points")
     issue_on: list[Trigger] = Field(default_factory=list, description="Issued by itself on these events")
 
@@ -215,8 +231,12 @@ class CouponCheckResponse(ResponseModel):
 class Prize(StrictModel):
     prize_id: NaturalId
     name: Text
-    weight: int = Field(ge=1, le=1_000_000, description="Chance: weight / (all weights + empty_weight)")
-    stock: int | None = Field(default=None, ge=0, le=MAX_POINTS, description="Left to win; none = unlimited")
+    weight: JsonInteger = Field(
+        ge=1, le=1_000_000, description="Chance: weight / (all weights + empty_weight)"
+    )
+    stock: JsonInteger | None = Field(
+        default=None, ge=0, le=MAX_POINTS, description="Left to win; none = unlimited"
+    )
     reward_id: NaturalId | None = Field(default=None, description="The catalog reward the prize is, if any")
 
 
@@ -224,11 +244,13 @@ class Lottery(StrictModel):
     name: Text
     points_cost: Cost
     prizes: list[Prize] = Field(min_length=1, max_length=50)
-    empty_weight: int = Field(default=0, ge=0, le=1_000_000, description="Weight of drawing nothing")
+    empty_weight: JsonInteger = Field(default=0, ge=0, le=1_000_000, description="Weight of drawing nothing")
     fallback_prize_id: NaturalId | None = Field(
         default=None, description="Won instead of a prize that ran out (unlimited); none: nothing is won"
     )
-    daily_limit: int | None = Field(default=None, ge=1, le=1000, description="Draws per member per day")
+    daily_limit: JsonInteger | None = Field(
+        default=None, ge=1, le=1000, description="Draws per member per day"
+    )
 
     @model_validator(mode="after")
     def _prizes(self) -> Self:
@@ -270,6 +292,15 @@ class DrawResponse(ResponseModel):
     created_at: datetime
 
 
+class DrawRecordResponse(DrawResponse):
+    prize_table: Lottery = Field(description="The prize table the roll was mapped on, for audits")
+
+
+class DrawsPage(ResponseModel):
+    items: list[DrawResponse]
+    next_cursor: str | None
+
+
 class CouponTemplatesPage(ResponseModel):
     items: list[CouponTemplateResponse]
     next_cursor: str | None
@@ -277,4 +308,24 @@ class CouponTemplatesPage(ResponseModel):
 
 class CouponsPage(ResponseModel):
     items: list[CouponResponse]
+    next_cursor: str | None
+
+
+UnavailableReason = Literal["not_started", "ended", "tier", "out_of_stock", "limit_reached", "points"]
+
+
+class MemberRewardResponse(RewardResponse):
+    """A catalog entry as one member sees it: whether they may redeem it now, and if not, why."""
+
+    redeemable: bool = Field(description="One unit can be redeemed now")
+    reasons: list[UnavailableReason] = Field(
+        description="Why not: not_started/ended (window), tier (a higher tier's reward), out_of_stock, "
+        "limit_reached (per-member limit), points (not enough available)"
+    )
+    redeemed: int = Field(description="How many the member holds against the per-member limit")
+    limit_left: int | None = Field(description="How many more the member may redeem; null = no limit")
+
+
+class MemberRewardsPage(ResponseModel):
+    items: list[MemberRewardResponse]
     next_cursor: str | None

@@ -7,7 +7,7 @@ from loyalty.domain.counters import after_award, member_facts
 from loyalty.domain.expiry import lot_expiry
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import credit
-from loyalty.domain.rules import evaluate_activity
+from loyalty.domain.rules import evaluate_activity, refuse_the_future
 from loyalty.domain.tiers import Figures
 from loyalty.models.api import ActivityRequest, ActivityResponse
 from loyalty.operations.context import Context, Outcome, member_to_change, with_retries
@@ -21,6 +21,7 @@ ACTIVITY = "activity"
 def record_activity(context: Context, tenant_id: str, request: ActivityRequest) -> Outcome:
     """Credit an activity once per activity id, within its limits and caps (a limit reached is a
     recorded activity that earns nothing, with the reason, not an error)."""
+    refuse_the_future(request.occurred_at, context.clock())
     program = context.programs.get(tenant_id)
     fingerprint = request_fingerprint(ACTIVITY, request)
 
@@ -28,7 +29,7 @@ def record_activity(context: Context, tenant_id: str, request: ActivityRequest) 
         member = member_to_change(context, tenant_id, request.member_id, ACTIVITY, request.activity_id)
         now = context.clock()
         facts = member_facts(member.counters, program, now, member.tier.tier_id)
-        award = evaluate_activity(program, request.type, facts, now)
+        award = evaluate_activity(program, request.type, facts, now, request.occurred_at)
         done_on = local_date(request.occurred_at or now, program.timezone)
         tier = tier_after_earn(program, member, done_on, Figures(points=award.points), now)
         expires_on = lot_expiry(program, "activity", now)

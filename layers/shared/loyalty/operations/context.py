@@ -23,16 +23,18 @@ from loyalty.store.ledger_store import (
 )
 from loyalty.store.tenant_store import TenantStore
 
-Scope = Literal["operator", "admin", "server"]
+Scope = Literal["operator", "admin", "server", "member"]
 
 
 @dataclass(frozen=True)
 class Principal:
-    """The caller, as the authorizer resolved its API key."""
+    """The caller, as the authorizer resolved its API key or member token (scope `member`, with
+    the one member it is good for)."""
 
     tenant_id: str
     scope: Scope
     key_id: str
+    member_id: str | None = None
 
 
 def utc_now() -> datetime:
@@ -52,7 +54,8 @@ class ProgramCache:
         cached = None if fresh else self._cache.get(tenant_id)
         if cached and cached[0] > self._clock():
             return cached[1]
-        program = self._tenants.read_program(tenant_id)
+        # Fresh: as stored now (what a PUT decides on and a GET tags), not a replica's older copy.
+        program = self._tenants.read_program(tenant_id, consistent=fresh)
         if program is None:
             raise TenantNotFoundError(f"tenant {tenant_id!r} not found")
         self._cache[tenant_id] = (self._clock() + self._ttl, program)

@@ -36,6 +36,7 @@ from loyalty.models.rewards import (
 )
 from loyalty.operations.context import Context, Outcome, Principal, member_to_change, with_retries
 from loyalty.operations.holds import spendable
+from loyalty.operations.paging import DEFAULT_PAGE, MAX_PAGE, decode_after, page
 from loyalty.operations.views import balance
 from loyalty.store.coupon_store import CouponRecord, CouponStore
 from loyalty.store.ledger_store import OperationRecord, PostingCommit
@@ -54,9 +55,13 @@ def put_template(
     return Outcome(200, _template_view(template_id, template))
 
 
-def list_templates(context: Context, tenant_id: str) -> Outcome:
-    templates = _store(context).list_templates(tenant_id)
-    return Outcome(200, {"items": [_template_view(*pair) for pair in templates], "next_cursor": None})
+def list_templates(
+    context: Context, tenant_id: str, limit: int = DEFAULT_PAGE, cursor: str | None = None
+) -> Outcome:
+    templates, after = _store(context).template_page(
+        tenant_id, min(limit, MAX_PAGE), decode_after(cursor) if cursor else None
+    )
+    return Outcome(200, page([_template_view(*pair) for pair in templates], after))
 
 
 def _template_view(template_id: str, template: CouponTemplate) -> dict[str, object]:
@@ -182,13 +187,17 @@ def coupon_view(coupon: CouponRecord, after: Balance | None = None) -> dict[str,
     ).model_dump(mode="json")
 
 
-def list_member_coupons(context: Context, tenant_id: str, member_id: str) -> Outcome:
-    coupons = _store(context).member_coupons(tenant_id, member_id)
+def list_member_coupons(
+    context: Context, tenant_id: str, member_id: str, limit: int = DEFAULT_PAGE, cursor: str | None = None
+) -> Outcome:
+    coupons, after = _store(context).member_coupons(
+        tenant_id, member_id, min(limit, MAX_PAGE), decode_after(cursor) if cursor else None
+    )
     # A member without coupons and no member at all (or another tenant's) query alike: only the
     # member item tells them apart, and a missing member is 404 as on every member route
     if not coupons and context.ledger.read_member(tenant_id, member_id) is None:
         raise MemberNotFoundError(f"member {member_id!r} not found")
-    return Outcome(200, {"items": [coupon_view(coupon) for coupon in coupons], "next_cursor": None})
+    return Outcome(200, page([coupon_view(coupon) for coupon in coupons], after))
 
 
 def _coupon(context: Context, tenant_id: str, code: str) -> CouponRecord:

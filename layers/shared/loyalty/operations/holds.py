@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from loyalty.domain.calendar import local_date
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import mature
-from loyalty.domain.redemption import capture, hold, max_points_for_order, release
+from loyalty.domain.redemption import capture, capture_order, hold, max_points_for_order, release
 from loyalty.domain.sunset import check_redeeming_open
 from loyalty.errors import HoldClosedError, HoldNotFoundError, InvalidRequestError, MemberNotFoundError
 from loyalty.models.api import Balance
@@ -31,9 +31,15 @@ from loyalty.models.rewards import (
     HoldRequest,
     HoldResponse,
 )
-from loyalty.operations.context import Context, Outcome, member_to_change, with_retries
+from loyalty.operations.context import Context, Outcome, member_to_change, replay, with_retries
 from loyalty.operations.views import balance
-from loyalty.store.ledger_store import MemberRecord, OperationRecord, PostingCommit, ReplayError
+from loyalty.store.ledger_store import (
+    ConcurrentChangeError,
+    MemberRecord,
+    OperationRecord,
+    PostingCommit,
+    ReplayError,
+)
 from loyalty.store.reward_store import HoldRecord, RewardStore
 
 HOLD = "hold"
@@ -148,44 +154,63 @@ def read_hold(context: Context, tenant_id: str, hold_id: str) -> Outcome:
     return Outcome(200, hold_view(_find_hold(context, tenant_id, hold_id)))
 
 
-def capture_hold(context: Context, tenant_id: str, hold_id: str, request: CaptureRequest) -> Outcome:
-    """Spend the held points for `order_id`. A released, captured (with another order) or expired
-    hold is 409; an expired one is released on the way."""
-    fingerprint = request_fingerprint(CAPTURE, request, hold_id=hold_id)
+def capture_hold(
+    context: Context, tenant_id: str, hold_id: str, request: CaptureRequest | None = None
+) -> Outcome:
+    """Spend the held points for the hold's order (or the one the capture names, when the hold
+    names none). Another order than the hold's, a released, captured or expired hold is 409; an
+    expired one is released on the way.
+
+    The capture's fingerprint is of the order it is for, however the request spells it (no body,
+    `{}` or the hold's own order id): a replay of any of them answers the same."""
+    named = request.order_id if request else None
     store = _store(context)
 
     def attempt() -> Outcome:
-        record, member = _to_close(context, tenant_id, hold_id, CAPTURE)
-        now = context.clock()
-        if now >= record.expires_at:
-            _release(context, record, now, "expired")
-            raise HoldClosedError(f"hold {hold_id!r} expired at {record.expires_at.isoformat()}")
-        program = context.programs.get(tenant_id)
-        check_redeeming_open(program, now)
-        posting = capture(member.account, member.lots, record.points, today=local_date(now, program.timezone))
-        captured = replace(record, status="captured", order_id=request.order_id)
-        body = hold_view(captured, str(posting.seq), balance(posting.after))
-        context.ledger.commit(
-            PostingCommit(
-                tenant_id=tenant_id,
-                member_id=record.member_id,
-                posting=posting,
-                entry={
-                    "type": "redeem",
-                    "source": "checkout",
-                    "hold_id": hold_id,
-                    "order_id": request.order_id,
-                },
-                operation=OperationRecord(CAPTURE, hold_id, fingerprint, 200, body),
-                now=now,
-                extra=(store.close_hold(record, "captured", now, request.order_id),),
-            )
-        )
-        return Outcome(200, body)
+        try:
+            return _capture(context, store, tenant_id, hold_id, named)
+        except ReplayError as replayed:
+            record = replayed.record or context.ledger.read_operation(tenant_id, CAPTURE, hold_id)
+            if record is None:  # written by a transaction that is not visible yet: read again
+                raise ConcurrentChangeError("capture record not visible yet") from replayed
+            captured_for = record.body.get("order_id")
+            return replay(record, _capture_fingerprint(hold_id, named or captured_for))
 
-    return with_retries(
-        context, attempt, lambda: context.ledger.read_operation(tenant_id, CAPTURE, hold_id), fingerprint
+    # Replays are answered inside the attempt (their fingerprint needs the hold's order), so the
+    # fallback arguments below are never used for one.
+    return with_retries(context, attempt, lambda: None, "")
+
+
+def _capture_fingerprint(hold_id: str, order_id: str | None) -> str:
+    return request_fingerprint(CAPTURE, CaptureRequest(order_id=order_id), hold_id=hold_id)
+
+
+def _capture(
+    context: Context, store: RewardStore, tenant_id: str, hold_id: str, named: str | None
+) -> Outcome:
+    record, member = _to_close(context, tenant_id, hold_id, CAPTURE)
+    order_id = capture_order(record.order_id, named)
+    now = context.clock()
+    if now >= record.expires_at:
+        _release(context, record, now, "expired")
+        raise HoldClosedError(f"hold {hold_id!r} expired at {record.expires_at.isoformat()}")
+    program = context.programs.get(tenant_id)
+    check_redeeming_open(program, now)
+    posting = capture(member.account, member.lots, record.points, today=local_date(now, program.timezone))
+    captured = replace(record, status="captured", order_id=order_id)
+    body = hold_view(captured, str(posting.seq), balance(posting.after))
+    context.ledger.commit(
+        PostingCommit(
+            tenant_id=tenant_id,
+            member_id=record.member_id,
+            posting=posting,
+            entry={"type": "redeem", "source": "checkout", "hold_id": hold_id, "order_id": order_id},
+            operation=OperationRecord(CAPTURE, hold_id, _capture_fingerprint(hold_id, order_id), 200, body),
+            now=now,
+            extra=(store.close_hold(record, "captured", now, order_id),),
+        )
     )
+    return Outcome(200, body)
 
 
 def release_hold(context: Context, tenant_id: str, hold_id: str) -> Outcome:

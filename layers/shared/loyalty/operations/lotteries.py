@@ -14,8 +14,8 @@ from loyalty.domain.calendar import local_date
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import debit
 from loyalty.domain.lottery import outcome, roll, total_weight
-from loyalty.errors import LotteryNotFoundError, NotFoundError
-from loyalty.models.rewards import DrawRequest, DrawResponse, Lottery, LotteryResponse
+from loyalty.errors import LotteryNotFoundError, MemberNotFoundError, NotFoundError
+from loyalty.models.rewards import DrawRecordResponse, DrawRequest, DrawResponse, Lottery, LotteryResponse
 from loyalty.operations.context import Context, Outcome, Principal, member_to_change, with_retries
 from loyalty.operations.holds import spendable
 from loyalty.operations.views import balance
@@ -97,7 +97,7 @@ def draw(
             store.count_draw(
                 tenant_id, member_id, request.lottery_id, today.isoformat(), lottery.daily_limit
             ),
-            store.put_draw(tenant_id, member_id, _audit(body, lottery)),
+            store.put_draw(tenant_id, member_id, _audit(body), lottery),
         ]
         if won is not None and won.stock is not None:
             extra.append(store.take_prize(tenant_id, request.lottery_id, won.prize_id))
@@ -124,16 +124,27 @@ def draw(
     )
 
 
-def _audit(body: dict[str, Any], lottery: Lottery) -> dict[str, Any]:
-    """What an auditor needs to re-check the draw: the roll, and the table it was mapped on."""
-    record = {name: value for name, value in body.items() if name not in ("balance",)}
-    record["prize_table"] = lottery.model_dump_json()
-    return record
+def _audit(body: dict[str, Any]) -> dict[str, Any]:
+    """What an auditor needs to re-check the draw: the roll (the store adds the table it was
+    mapped on)."""
+    return {name: value for name, value in body.items() if name not in ("balance",)}
 
 
 def read_draw(context: Context, tenant_id: str, member_id: str, draw_id: str) -> Outcome:
     found = _store(context).read_draw(tenant_id, member_id, draw_id)
     if found is None:
         raise NotFoundError(f"draw {draw_id!r} of member {member_id!r} not found")
-    view = DrawResponse.model_validate(found).model_dump(mode="json")
-    return Outcome(200, view | {"prize_table": found["prize_table"]})
+    return Outcome(200, DrawRecordResponse.model_validate(found).model_dump(mode="json"))
+
+
+MAX_DRAWS = 100
+
+
+def list_member_draws(context: Context, tenant_id: str, member_id: str) -> Outcome:
+    """The member's draws, newest first (up to 100 of them: a member's own history, for the portal)."""
+    found = _store(context).member_draws(tenant_id, member_id, MAX_DRAWS)
+    if not found and context.ledger.read_member(tenant_id, member_id) is None:
+        raise MemberNotFoundError(f"member {member_id!r} not found")
+    views = [DrawResponse.model_validate(draw).model_dump(mode="json") for draw in found]
+    views.sort(key=lambda view: str(view["created_at"]), reverse=True)
+    return Outcome(200, {"items": views, "next_cursor": None})

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import date
 from typing import Any
 
@@ -13,10 +10,11 @@ from loyalty.domain.expiry import lot_expiry
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import Account, credit, mature
 from loyalty.domain.rules import evaluate_signup
-from loyalty.errors import AlreadyExistsError, InvalidRequestError, MemberNotFoundError
+from loyalty.errors import AlreadyExistsError, MemberNotFoundError
 from loyalty.models.api import EnrollRequest, LedgerEntryResponse
 from loyalty.models.program import Program
 from loyalty.operations.context import Context, Outcome, replay, with_retries
+from loyalty.operations.paging import MAX_PAGE, decode_before, encode_cursor
 from loyalty.operations.views import member_view
 from loyalty.store.ledger_store import MemberRecord, OperationRecord, PostingCommit
 
@@ -88,13 +86,10 @@ def member_as_of(member: MemberRecord, program: Program, today: date) -> dict[st
     return member_view(member, account, lots, program, today)
 
 
-MAX_PAGE = 100
-
-
 def list_transactions(
     context: Context, tenant_id: str, member_id: str, limit: int, cursor: str | None
 ) -> Outcome:
-    before = decode_cursor(cursor) if cursor else None
+    before = decode_before(cursor) if cursor else None
     entries, next_seq = context.ledger.list_entries(tenant_id, member_id, min(limit, MAX_PAGE), before)
     if not entries and before is None:  # enrolment writes a member's first entry: none means no member
         raise MemberNotFoundError(f"member {member_id!r} not found")
@@ -103,20 +98,5 @@ def list_transactions(
         for entry in entries
     ]
     return Outcome(
-        200, {"items": items, "next_cursor": encode_cursor(next_seq) if next_seq is not None else None}
+        200, {"items": items, "next_cursor": encode_cursor(before=next_seq) if next_seq is not None else None}
     )
-
-
-def encode_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"before": seq}).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        before = decoded["before"]
-        if not isinstance(before, int) or isinstance(before, bool) or before < 1:
-            raise ValueError(before)
-        return before
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError) as error:
-        raise InvalidRequestError("cursor is not one this API issued") from error

@@ -15,7 +15,7 @@ from loyalty.domain.expiry import lot_expiry
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import credit, debit
 from loyalty.domain.refunds import clawback_points, referral_clawback
-from loyalty.domain.rules import Award, MemberFacts, evaluate_purchase, evaluate_referral
+from loyalty.domain.rules import Award, MemberFacts, evaluate_purchase, evaluate_referral, refuse_the_future
 from loyalty.domain.tiers import Figures
 from loyalty.errors import InvalidRequestError, MemberNotFoundError, PurchaseNotFoundError
 from loyalty.models.api import (
@@ -43,6 +43,7 @@ REFUND = "refund"
 
 
 def _program_for(context: Context, tenant_id: str, request: PurchaseRequest) -> Program:
+    refuse_the_future(request.occurred_at, context.clock())
     program = context.programs.get(tenant_id)
     if request.currency != program.currency:
         raise InvalidRequestError(f"this program earns on {program.currency}, not {request.currency}")

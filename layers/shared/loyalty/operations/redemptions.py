@@ -28,13 +28,13 @@ from loyalty.models.program import Program
 from loyalty.models.rewards import RedemptionRequest, RedemptionResponse, Reward, RewardResponse
 from loyalty.operations.context import Context, Outcome, Principal, member_to_change, replay, with_retries
 from loyalty.operations.holds import spendable
+from loyalty.operations.paging import MAX_PAGE, decode_after, page
 from loyalty.operations.views import balance
 from loyalty.store.ledger_store import MemberRecord, OperationRecord, PostingCommit
 from loyalty.store.reward_store import RedemptionRecord, RewardRecord, RewardStore
 
 REDEMPTION = "redemption"
 CANCELLATION = "redemption_cancel"
-MAX_PAGE = 100
 
 
 def reward_store(context: Context) -> RewardStore:
@@ -64,9 +64,9 @@ def read_reward(context: Context, tenant_id: str, reward_id: str) -> Outcome:
 
 
 def list_rewards(context: Context, tenant_id: str, limit: int, cursor: str | None) -> Outcome:
-    records, after = reward_store(context).list_rewards(tenant_id, min(limit, MAX_PAGE), cursor)
-    items = [reward_view(context, tenant_id, record) for record in records]
-    return Outcome(200, {"items": items, "next_cursor": after})
+    after = decode_after(cursor) if cursor else None
+    records, next_after = reward_store(context).list_rewards(tenant_id, min(limit, MAX_PAGE), after)
+    return Outcome(200, page([reward_view(context, tenant_id, record) for record in records], next_after))
 
 
 def reward_view(context: Context, tenant_id: str, record: RewardRecord) -> dict[str, object]:

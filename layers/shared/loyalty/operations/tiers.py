@@ -20,7 +20,7 @@ from loyalty.errors import InvalidRequestError, MemberNotFoundError, TransientEr
 from loyalty.models.api import TierAssignmentRequest
 from loyalty.models.program import Program
 from loyalty.operations.checkpoints import walk_days
-from loyalty.operations.context import Context, Outcome, back_off
+from loyalty.operations.context import Context, Outcome, Principal, back_off
 from loyalty.operations.views import member_view
 from loyalty.store.job_store import JobStore
 from loyalty.store.ledger_store import ConcurrentChangeError, MemberRecord, TierUpdate
@@ -126,10 +126,14 @@ def _count(report: TierReport, program: Program, member: MemberRecord, decision:
         report.in_grace += 1
 
 
-def assign_tier(context: Context, tenant_id: str, member_id: str, request: TierAssignmentRequest) -> Outcome:
+def assign_tier(
+    context: Context, principal: Principal, member_id: str, request: TierAssignmentRequest
+) -> Outcome:
     """Set (or withdraw, with tier_id null) an admin-assigned tier: the member holds at least it
     until `until`, and is raised to it at once. Setting the same assignment again changes nothing
-    but the review date, so the call is safe to repeat."""
+    but the review date, so the call is safe to repeat. Each call is kept in the member's tier
+    history with its reason and the acting key."""
+    tenant_id = principal.tenant_id
     program = context.programs.get(tenant_id)
     if request.tier_id is not None and program.tier(request.tier_id) is None:
         raise InvalidRequestError(f"tier {request.tier_id!r} is not in the program")
@@ -142,7 +146,14 @@ def assign_tier(context: Context, tenant_id: str, member_id: str, request: TierA
         if request.until is not None and request.until < today:
             raise InvalidRequestError("until is in the past")
         decision = assign(
-            program, member.tier, _enrolled_on(member, program), today, request.tier_id, request.until
+            program,
+            member.tier,
+            _enrolled_on(member, program),
+            today,
+            request.tier_id,
+            request.until,
+            request.reason,
+            principal.key_id,
         )
         try:
             context.ledger.commit_tier(

@@ -59,7 +59,12 @@ def tier_view(member: MemberRecord, program: Program, today: date) -> tuple[Tier
             discount_rate=str(tier.benefits.discount_rate),
             rewards=tier.benefits.rewards,
         ),
-        assigned=TierAssignmentView(tier_id=status.assigned_id or "", until=status.assigned_until)
+        assigned=TierAssignmentView(
+            tier_id=status.assigned_id or "",
+            until=status.assigned_until,
+            reason=status.assigned_reason,
+            assigned_by=status.assigned_by,
+        )
         if assigned
         else None,
     )

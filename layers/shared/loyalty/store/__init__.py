@@ -12,7 +12,7 @@ Single-table layout (tenant id in every key):
 | member, balance, lots| T#{tenant}#M#{member}       | MEMBER                              |
 | ledger entry         | T#{tenant}#M#{member}       | LEDGER#{seq}                        |
 | expiry reminder sent | T#{tenant}#M#{member}       | REMINDER#{expires_on}#{window}      |
-| tier change (history)| T#{tenant}#M#{member}       | TIER#{tier revision}                |
+| tier history         | T#{tenant}#M#{member}       | TIER#{tier revision}                |
 | sunset notice sent   | T#{tenant}#M#{member}       | SUNSET#{last_redeeming_day}#{days}  |
 | tenant with a sunset | SUNSETS                     | T#{tenant}  (steps done)            |
 | operation record     | T#{tenant}#OP#{kind}#{id}   | OP                                  |

@@ -49,8 +49,18 @@ class CouponStore(TableStore):
         return CouponTemplate.model_validate_json(item["document"]) if item else None
 
     def list_templates(self, tenant_id: str) -> list[tuple[str, CouponTemplate]]:
+        """Every template of the tenant (what the coupon issuer matches an event against)."""
         items = self._query(keys.tenant_pk(tenant_id), keys.COUPON_TEMPLATE_PREFIX)
-        return [(item["template_id"], CouponTemplate.model_validate_json(item["document"])) for item in items]
+        return [_template(item) for item in items]
+
+    def template_page(
+        self, tenant_id: str, limit: int, after: str | None
+    ) -> tuple[list[tuple[str, CouponTemplate]], str | None]:
+        """Templates by id; the page and the id to continue after, if any."""
+        items, next_after = self.query_page(
+            keys.tenant_pk(tenant_id), keys.COUPON_TEMPLATE_PREFIX, limit, after
+        )
+        return [_template(item) for item in items], next_after
 
     def put_coupon(self, tenant_id: str, coupon: CouponRecord, now: datetime) -> tuple[Guarded, Guarded]:
         """The coupon under its code (a code is never reused) and the member's reference to it."""
@@ -96,8 +106,14 @@ class CouponStore(TableStore):
         item = self._get(keys.coupon_pk(tenant_id, code), keys.COUPON_SK)
         return _coupon(item) if item else None
 
-    def member_coupons(self, tenant_id: str, member_id: str) -> list[CouponRecord]:
-        return [_coupon(item) for item in self._query(keys.member_pk(tenant_id, member_id), "COUPONREF#")]
+    def member_coupons(
+        self, tenant_id: str, member_id: str, limit: int, after: str | None
+    ) -> tuple[list[CouponRecord], str | None]:
+        """The member's coupons by code; the page and the code to continue after, if any."""
+        items, next_after = self.query_page(
+            keys.member_pk(tenant_id, member_id), keys.member_coupon_sk(""), limit, after
+        )
+        return [_coupon(item) for item in items], next_after
 
     def use(self, tenant_id: str, used: CouponRecord, now: datetime) -> bool:
         """issued -> used (by `used.order_id`, for `used.discount`), on the coupon and the member's
@@ -149,6 +165,10 @@ class CouponStore(TableStore):
                 "ConsistentRead": True,
             }
         )
+
+
+def _template(item: dict[str, Any]) -> tuple[str, CouponTemplate]:
+    return item["template_id"], CouponTemplate.model_validate_json(item["document"])
 
 
 def _coupon(item: dict[str, Any]) -> CouponRecord:

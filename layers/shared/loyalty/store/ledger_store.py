@@ -204,6 +204,25 @@ class LedgerStore(TableStore):
             [keys.tenant_members_pk_for_shard(tenant_id, shard) for shard in range(keys.EXPIRY_SHARDS)],
         )
 
+    def has_members(self, tenant_id: str) -> bool:
+        """Whether the tenant has any member: one keys-only query of one item per shard of the
+        tenant's member index, stopping at the first hit (at most 8 small reads, for the rare
+        call that needs it). The index is eventually consistent: a member enrolled a moment ago
+        may not be seen yet."""
+        for shard in range(keys.EXPIRY_SHARDS):
+            response = self.client.query(
+                TableName=self.table_name,
+                IndexName="GSI4",
+                KeyConditionExpression="GSI4PK = :partition",
+                ExpressionAttributeValues=values(
+                    partition=keys.tenant_members_pk_for_shard(tenant_id, shard)
+                ),
+                Limit=1,
+            )
+            if response.get("Items"):
+                return True
+        return False
+
     def record_sunset_notice(
         self,
         tenant_id: str,
@@ -489,6 +508,8 @@ class LedgerStore(TableStore):
                         "to_tier": change.to_tier,
                         "reason": change.reason,
                         "detail": change.detail,
+                        "assignment_reason": change.note,
+                        "actor": change.actor,
                         "created_at": now.isoformat(),
                     }
                 ),

@@ -3,6 +3,7 @@ draw takes one with a condition), the member's draws per day (limit) and every d
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -112,13 +113,15 @@ class LotteryStore(TableStore):
 
         return Guarded(action, refusal)
 
-    def put_draw(self, tenant_id: str, member_id: str, draw: dict[str, Any]) -> Guarded:
-        """The draw's record: roll, table size, prize drawn and won. Written once, never changed."""
+    def put_draw(self, tenant_id: str, member_id: str, draw: dict[str, Any], prize_table: Lottery) -> Guarded:
+        """The draw's record: roll, table size, prize drawn and won, and the prize table it was
+        mapped on (a map, as `read_draw` gives it back). Written once, never changed."""
         item = {
             "PK": keys.member_pk(tenant_id, member_id),
             "SK": keys.draw_sk(draw["draw_id"]),
             "tenant_id": tenant_id,
             **draw,
+            "prize_table": prize_table.model_dump(mode="json"),
         }
         return Guarded(
             {
@@ -131,9 +134,28 @@ class LotteryStore(TableStore):
         )
 
     def read_draw(self, tenant_id: str, member_id: str, draw_id: str) -> dict[str, Any] | None:
+        """The draw's record with its prize table as an object, whichever way it was stored."""
         response = self.client.get_item(
             TableName=self.table_name,
             Key=to_item({"PK": keys.member_pk(tenant_id, member_id), "SK": keys.draw_sk(draw_id)}),
             ConsistentRead=True,
         )
-        return from_item(response["Item"]) if "Item" in response else None
+        if "Item" not in response:
+            return None
+        draw = from_item(response["Item"])
+        if isinstance(draw.get("prize_table"), str):  # records written before 2026-12: a JSON string
+            draw["prize_table"] = json.loads(draw["prize_table"])
+        return draw
+
+    def member_draws(self, tenant_id: str, member_id: str, limit: int) -> list[dict[str, Any]]:
+        """Up to `limit` of the member's draw records (one Query of the member's DRAW# items)."""
+        response = self.client.query(
+            TableName=self.table_name,
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+            ExpressionAttributeValues=values(
+                pk=keys.member_pk(tenant_id, member_id), prefix=keys.draw_sk("")
+            ),
+            ConsistentRead=True,
+            Limit=limit,
+        )
+        return [from_item(item) for item in response.get("Items", [])]

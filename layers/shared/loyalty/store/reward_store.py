@@ -97,19 +97,10 @@ class RewardStore(TableStore):
         self, tenant_id: str, limit: int, after: str | None
     ) -> tuple[list[RewardRecord], str | None]:
         """Rewards by id; returns the page and the id to continue after, if any."""
-        request: dict[str, Any] = {
-            "TableName": self.table_name,
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-            "ExpressionAttributeValues": values(pk=keys.tenant_pk(tenant_id), prefix=keys.REWARD_PREFIX),
-            "Limit": limit + 1,
-        }
-        if after is not None:
-            request["ExclusiveStartKey"] = to_item(
-                {"PK": keys.tenant_pk(tenant_id), "SK": keys.reward_sk(after)}
-            )
-        items = [_reward(from_item(item)) for item in self.client.query(**request).get("Items", [])]
-        page = items[:limit]
-        return page, (page[-1].reward_id if len(items) > limit and page else None)
+        items, next_after = self.query_page(
+            keys.tenant_pk(tenant_id), keys.REWARD_PREFIX, limit, after, consistent=False
+        )
+        return [_reward(item) for item in items], next_after
 
     def take_stock(self, tenant_id: str, record: RewardRecord, quantity: int) -> Guarded:
         """Take `quantity` from the stock, only if that much is left and the reward is unchanged."""
@@ -344,6 +335,20 @@ class RewardStore(TableStore):
         }
         hold, member = found.get(keys.hold_sk(hold_id)), found.get(keys.MEMBER_SK)
         return (_hold(hold) if hold else None), (member_record(member) if member else None)
+
+    def member_counts(self, tenant_id: str, member_id: str) -> dict[str, int]:
+        """How many of each reward the member holds (the per-member limits' counters), one Query."""
+        items = self.query_all(
+            {
+                "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+                "ExpressionAttributeValues": values(
+                    pk=keys.member_pk(tenant_id, member_id), prefix=keys.reward_count_sk("")
+                ),
+                "ConsistentRead": True,
+            }
+        )
+        prefix = keys.reward_count_sk("")
+        return {str(item["SK"])[len(prefix) :]: int(item.get("count", 0)) for item in items}
 
     def open_holds(self, tenant_id: str, member_id: str) -> list[HoldRecord]:
         """The member's holds that are still open (a member has a handful at most)."""

@@ -84,6 +84,29 @@ class TableStore:
                 return
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
+    def query_page(
+        self, pk: str, prefix: str, limit: int, after: str | None, *, consistent: bool = True
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of a list: the items (plain values) under `pk` whose sort key is `prefix` +
+        an id, in id order, after the id `after`; and the id to continue after, when more follow.
+        `after` only ever names a key under this same `pk` and `prefix` (another tenant's list
+        is another partition)."""
+        request: dict[str, Any] = {
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+            "ExpressionAttributeValues": values(pk=pk, prefix=prefix),
+            "ConsistentRead": consistent,
+            "Limit": limit + 1,  # one more than asked tells whether another page follows
+        }
+        if after is not None:
+            request["ExclusiveStartKey"] = to_item({"PK": pk, "SK": prefix + after})
+        items: list[dict[str, Any]] = []
+        for raw in self.query_pages(request):  # a 1 MB response may hold fewer than asked
+            items.extend(from_item(item) for item in raw)
+            if len(items) > limit:
+                break
+        shown = items[:limit]
+        return shown, (str(shown[-1]["SK"])[len(prefix) :] if len(items) > limit else None)
+
     def query_all(self, request: dict[str, Any]) -> list[dict[str, Any]]:
         """Every item of one Query, as plain values (for the few-item partitions read whole)."""
         return [from_item(item) for page in self.query_pages(request) for item in page]
@@ -111,9 +134,14 @@ def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    # DynamoDB numbers arrive as Decimal; every number we store is an integer (points, versions).
+    # DynamoDB numbers arrive as Decimal, at every depth of a map or list; every number we store
+    # is an integer (points, versions, weights), so a read gives plain JSON-ready values.
     if isinstance(value, Decimal):
         return int(value)
+    if isinstance(value, dict):
+        return {key: _plain(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_plain(inner) for inner in value]
     return value
 
 

@@ -38,11 +38,17 @@ class TenantStore(TableStore):
     def ping(self) -> None:
         self.client.get_item(TableName=self.table_name, Key=to_item({"PK": "HEALTH", "SK": "HEALTH"}))
 
-    def read_program(self, tenant_id: str, version: int | None = None) -> Program | None:
-        """The current program, or one published version of it (versions are never changed)."""
+    def read_program(
+        self, tenant_id: str, version: int | None = None, *, consistent: bool = False
+    ) -> Program | None:
+        """The current program, or one published version of it (versions are never changed).
+        `consistent`: as last published (a strongly consistent read), not as a replica may still
+        show it for a moment after a PUT."""
         sk = keys.PROGRAM_SK if version is None else keys.program_version_sk(version)
         response = self.client.get_item(
-            TableName=self.table_name, Key=to_item({"PK": keys.tenant_pk(tenant_id), "SK": sk})
+            TableName=self.table_name,
+            Key=to_item({"PK": keys.tenant_pk(tenant_id), "SK": sk}),
+            ConsistentRead=consistent,
         )
         item = response.get("Item")
         if not item:

@@ -25,6 +25,8 @@ def tier_status(item: dict[str, Any]) -> TierStatus:
         grace_until=_day(stored.get("grace_until")),
         assigned_id=stored.get("assigned_id"),
         assigned_until=_day(stored.get("assigned_until")),
+        assigned_reason=stored.get("assigned_reason"),
+        assigned_by=stored.get("assigned_by"),
         revision=int(item.get("tier_revision", 0)),
         buckets={
             month: Figures(Decimal(figures["s"]), int(figures["n"]), int(figures["p"]))
@@ -44,6 +46,8 @@ def tier_map(status: TierStatus) -> dict[str, Any]:
         "grace_until": day(status.grace_until),
         "assigned_id": status.assigned_id,
         "assigned_until": day(status.assigned_until),
+        "assigned_reason": status.assigned_reason,
+        "assigned_by": status.assigned_by,
         "buckets": {
             month: {"s": f"{figures.spend:.2f}", "n": figures.purchases, "p": figures.points}
             for month, figures in status.buckets.items()

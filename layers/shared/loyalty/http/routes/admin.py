@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from loyalty.http.auth import require
 from loyalty.http.resolver import respond
-from loyalty.http.routes.docs import responses
+from loyalty.http.routes.docs import documented, responses
 from loyalty.models.api import (
     AdjustmentRequest,
     AdjustmentResponse,
@@ -18,6 +18,7 @@ from loyalty.models.api import (
     KeyCreateRequest,
     KeysPage,
     MemberResponse,
+    SigningKeyRotatedResponse,
     TenantCreatedResponse,
     TenantCreateRequest,
     TenantsPage,
@@ -25,37 +26,84 @@ from loyalty.models.api import (
 )
 from loyalty.models.common import ID_PATTERN
 from loyalty.observability import count
-from loyalty.operations import adjustments, tenants, tiers
+from loyalty.operations import adjustments, member_tokens, tenants, tiers
 from loyalty.operations.context import default_context
 
 router = Router()
 
 
-@router.post("/v1/tenants", responses=responses(201, TenantCreatedResponse, 409), tags=["admin"])
+@router.post(
+    "/v1/tenants",
+    **documented(
+        "operator",
+        "Create a tenant",
+        "Creates a tenant with the default program and answers its first admin and server keys (shown "
+        "once). Exactly-once on `tenant_id`: another tenant with the same id is 409.",
+    ),
+    responses=responses(201, TenantCreatedResponse, 409),
+    tags=["admin"],
+)
 def create_tenant(body: TenantCreateRequest) -> Response[str]:
     require(router, "operator")
     return respond(tenants.create_tenant(default_context(), body))
 
 
-@router.get("/v1/tenants", responses=responses(200, TenantsPage), tags=["admin"])
+@router.get(
+    "/v1/tenants",
+    **documented(
+        "operator",
+        "List the tenants",
+        "Lists every tenant on the platform with its name and creation time, from the tenant registry "
+        "written with each new tenant.",
+    ),
+    responses=responses(200, TenantsPage),
+    tags=["admin"],
+)
 def list_tenants() -> Response[str]:
     require(router, "operator")
     return respond(tenants.list_tenants(default_context()))
 
 
-@router.get("/v1/keys", responses=responses(200, KeysPage), tags=["admin"])
+@router.get(
+    "/v1/keys",
+    **documented(
+        "admin",
+        "List the API keys",
+        "Lists the caller's tenant's keys: id, scope, name and creation time, never the key itself.",
+    ),
+    responses=responses(200, KeysPage),
+    tags=["admin"],
+)
 def list_keys() -> Response[str]:
     principal = require(router, "admin")
     return respond(tenants.list_keys(default_context(), principal))
 
 
-@router.post("/v1/keys", responses=responses(201, KeyCreatedResponse), tags=["admin"])
+@router.post(
+    "/v1/keys",
+    **documented(
+        "admin",
+        "Create an API key",
+        "Creates a `server` or `admin` key for the caller's tenant; the key is shown once.",
+    ),
+    responses=responses(201, KeyCreatedResponse),
+    tags=["admin"],
+)
 def create_key(body: KeyCreateRequest) -> Response[str]:
     principal = require(router, "admin")
     return respond(tenants.create_key(default_context(), principal, body))
 
 
-@router.delete("/v1/keys/<key_id>", responses=responses(204, None, 404), tags=["admin"])
+@router.delete(
+    "/v1/keys/<key_id>",
+    **documented(
+        "admin",
+        "Revoke an API key",
+        "Revokes one of the tenant's keys; it stops working within the authorizer's cache time (60 s).",
+    ),
+    responses=responses(204, None, 404),
+    tags=["admin"],
+)
 def revoke_key(key_id: Annotated[str, Path(pattern=ID_PATTERN)]) -> Response[str]:
     principal = require(router, "admin")
     return respond(tenants.revoke_key(default_context(), principal, key_id))
@@ -63,6 +111,13 @@ def revoke_key(key_id: Annotated[str, Path(pattern=ID_PATTERN)]) -> Response[str
 
 @router.post(
     "/v1/members/<member_id>/adjustments",
+    **documented(
+        "admin",
+        "Adjust a member's points",
+        "Grants (positive) or deducts (negative) points with a reason; a deduction spends the oldest "
+        "points and is 409 beyond the available balance. `source: import` brings points from another "
+        "system, with their own `expires_on`. Exactly-once on `adjustment_id`.",
+    ),
     responses=responses(201, AdjustmentResponse, 404, 409),
     tags=["admin"],
 )
@@ -77,6 +132,11 @@ def adjust_points(
 
 @router.put(
     "/v1/members/<member_id>/tier",
+    **documented(
+        "admin",
+        "Assign a member's tier",
+        "Puts the member in a tier by hand, with a reason, until the date given or the next evaluation.",
+    ),
     responses=responses(200, MemberResponse, 404),
     tags=["admin"],
 )
@@ -84,4 +144,21 @@ def assign_tier(
     member_id: Annotated[str, Path(pattern=ID_PATTERN)], body: TierAssignmentRequest
 ) -> Response[str]:
     principal = require(router, "admin")
-    return respond(tiers.assign_tier(default_context(), principal.tenant_id, member_id, body))
+    return respond(tiers.assign_tier(default_context(), principal, member_id, body))
+
+
+@router.post(
+    "/v1/token-keys/rotate",
+    **documented(
+        "admin",
+        "Rotate the member-token signing key",
+        "Member tokens are signed with a new key from now on; tokens signed before stay good until "
+        "they expire.",
+    ),
+    responses=responses(200, SigningKeyRotatedResponse),
+    tags=["admin"],
+)
+def rotate_token_key() -> Response[str]:
+    """Sign member tokens with a new key from now on; tokens signed before stay good until they expire."""
+    principal = require(router, "admin")
+    return respond(member_tokens.rotate(default_context(), principal))

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from loyalty.http.auth import require
 from loyalty.http.resolver import respond
-from loyalty.http.routes.docs import responses
+from loyalty.http.routes.docs import documented, responses
 from loyalty.models.common import ID_PATTERN
 from loyalty.models.rewards import (
     CaptureRequest,
@@ -27,7 +27,15 @@ Id = Annotated[str, Path(pattern=ID_PATTERN)]
 
 
 @router.post(
-    "/v1/members/<member_id>/holds", responses=responses(201, HoldResponse, 404, 409), tags=["holds"]
+    "/v1/members/<member_id>/holds",
+    **documented(
+        "server",
+        "Hold points for a checkout",
+        "Moves points from available to held until captured, released, or `ttl_seconds` pass (then they "
+        "are released by themselves). Exactly-once on `hold_id`; more than the available points is 409.",
+    ),
+    responses=responses(201, HoldResponse, 404, 409),
+    tags=["holds"],
 )
 def reserve(member_id: Id, body: HoldRequest) -> Response[str]:
     principal = require(router, "server")
@@ -36,6 +44,12 @@ def reserve(member_id: Id, body: HoldRequest) -> Response[str]:
 
 @router.post(
     "/v1/members/<member_id>/checkout-preview",
+    **documented(
+        "server",
+        "Preview points at checkout",
+        "The most points an order of this amount may use now (the program's `max_share_of_order` and the "
+        "member's available points).",
+    ),
     responses=responses(200, CheckoutPreviewResponse, 404),
     tags=["holds"],
 )
@@ -44,19 +58,44 @@ def preview(member_id: Id, body: CheckoutPreviewRequest) -> Response[str]:
     return respond(holds.preview_checkout(default_context(), principal.tenant_id, member_id, body))
 
 
-@router.get("/v1/holds/<hold_id>", responses=responses(200, HoldResponse, 404), tags=["holds"])
+@router.get(
+    "/v1/holds/<hold_id>",
+    **documented("server", "Read a hold", "One hold and its status: held, captured or released."),
+    responses=responses(200, HoldResponse, 404),
+    tags=["holds"],
+)
 def read_hold(hold_id: Id) -> Response[str]:
     principal = require(router, "server")
     return respond(holds.read_hold(default_context(), principal.tenant_id, hold_id))
 
 
-@router.post("/v1/holds/<hold_id>/capture", responses=responses(200, HoldResponse, 404, 409), tags=["holds"])
-def capture(hold_id: Id, body: CaptureRequest) -> Response[str]:
+@router.post(
+    "/v1/holds/<hold_id>/capture",
+    **documented(
+        "server",
+        "Capture a hold",
+        "Spends the held points for the order. The body is optional: a hold made for an order is captured "
+        "for that order only (another `order_id` is 409). A released or expired hold is 409; capturing "
+        "again answers the same.",
+    ),
+    responses=responses(200, HoldResponse, 404, 409),
+    tags=["holds"],
+)
+def capture(hold_id: Id, body: CaptureRequest | None = None) -> Response[str]:
     principal = require(router, "server")
     return respond(holds.capture_hold(default_context(), principal.tenant_id, hold_id, body))
 
 
-@router.post("/v1/holds/<hold_id>/release", responses=responses(200, HoldResponse, 404, 409), tags=["holds"])
+@router.post(
+    "/v1/holds/<hold_id>/release",
+    **documented(
+        "server",
+        "Release a hold",
+        "Gives the held points back to available; a captured hold is 409; releasing again answers the same.",
+    ),
+    responses=responses(200, HoldResponse, 404, 409),
+    tags=["holds"],
+)
 def release(hold_id: Id) -> Response[str]:
     principal = require(router, "server")
     return respond(holds.release_hold(default_context(), principal.tenant_id, hold_id))

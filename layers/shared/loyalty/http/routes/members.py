@@ -6,22 +6,41 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from loyalty.http.auth import require
+from loyalty.http.paging import Cursor, Limit
 from loyalty.http.resolver import respond
-from loyalty.http.routes.docs import responses
-from loyalty.models.api import EnrollRequest, MemberResponse, TransactionsPage
+from loyalty.http.routes.docs import documented, responses
+from loyalty.models.api import (
+    EnrollRequest,
+    MemberResponse,
+    MemberTokenRequest,
+    MemberTokenResponse,
+    TransactionsPage,
+)
 from loyalty.models.common import ID_PATTERN
 from loyalty.observability import count
-from loyalty.operations import members
+from loyalty.operations import member_tokens, members
 from loyalty.operations.context import default_context
+from loyalty.operations.paging import DEFAULT_PAGE
 
 router = Router()
 MemberId = Annotated[str, Path(pattern=ID_PATTERN)]
 
 
-@router.post("/v1/members", responses=responses(201, MemberResponse, 409), tags=["members"])
+@router.post(
+    "/v1/members",
+    **documented(
+        "server",
+        "Enrol a member",
+        "Enrols `member_id` with its optional profile and credits the program's signup bonus. "
+        "Exactly-once on `member_id`: the same request again answers 200 with the stored member; another "
+        "body for the same id is 409.",
+    ),
+    responses=responses(201, MemberResponse, 409, replay=200),
+    tags=["members"],
+)
 def enroll(body: EnrollRequest) -> Response[str]:
     principal = require(router, "server")
     outcome = members.enroll(default_context(), principal.tenant_id, body)
@@ -29,21 +48,56 @@ def enroll(body: EnrollRequest) -> Response[str]:
     return respond(outcome)
 
 
-@router.get("/v1/members/<member_id>", responses=responses(200, MemberResponse, 404), tags=["members"])
+@router.get(
+    "/v1/members/<member_id>",
+    **documented(
+        "server",
+        "Read a member",
+        "The member's balance (available, pending, held, debt), the points expiring next, the tier with "
+        "its progress, and the profile.",
+    ),
+    responses=responses(200, MemberResponse, 404),
+    tags=["members"],
+)
 def read_member(member_id: MemberId) -> Response[str]:
     principal = require(router, "server")
     return respond(members.read_member(default_context(), principal.tenant_id, member_id))
 
 
 @router.get(
-    "/v1/members/<member_id>/transactions", responses=responses(200, TransactionsPage, 404), tags=["members"]
+    "/v1/members/<member_id>/transactions",
+    **documented(
+        "server",
+        "List a member's ledger entries",
+        "The member's ledger, newest first, a page at a time (`limit`, and `cursor` from the previous "
+        "page's `next_cursor`). Every entry has its signed points and the balance after it.",
+    ),
+    responses=responses(200, TransactionsPage, 404),
+    tags=["members"],
 )
 def list_transactions(
     member_id: MemberId,
-    limit: Annotated[int, Query(ge=1, le=members.MAX_PAGE)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Limit = DEFAULT_PAGE,
+    cursor: Cursor = None,
 ) -> Response[str]:
     principal = require(router, "server")
     return respond(
         members.list_transactions(default_context(), principal.tenant_id, member_id, limit, cursor)
     )
+
+
+@router.post(
+    "/v1/members/<member_id>/tokens",
+    **documented(
+        "server",
+        "Mint a member token",
+        "A short-lived signed token (default 1 hour) for this member alone, for the portal "
+        "(`/portal/?token=...`) or a shop's own front-end calling `/v1/me`.",
+    ),
+    responses=responses(201, MemberTokenResponse, 404),
+    tags=["members"],
+)
+def mint_token(member_id: MemberId, body: MemberTokenRequest) -> Response[str]:
+    """A short-lived token for this member alone, for the portal or a shop's own front-end."""
+    principal = require(router, "server")
+    return respond(member_tokens.mint(default_context(), principal.tenant_id, member_id, body))

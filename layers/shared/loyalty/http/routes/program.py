@@ -6,11 +6,12 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 
+from loyalty.domain.publishing import etag
 from loyalty.http.auth import require
 from loyalty.http.resolver import respond
-from loyalty.http.routes.docs import responses
+from loyalty.http.routes.docs import documented, responses
 from loyalty.models.program import Program
 from loyalty.operations import programs
 from loyalty.operations.context import default_context
@@ -18,13 +19,37 @@ from loyalty.operations.context import default_context
 router = Router()
 
 
-@router.put("/v1/program", responses=responses(200, Program, 409), tags=["program"])
-def publish_program(body: Program) -> Response[str]:
+@router.put(
+    "/v1/program",
+    **documented(
+        "admin",
+        "Publish the program",
+        "Publishes a new version of the tenant's program (earning rules, tiers, campaigns, activities, "
+        "expiry, redemption policy). The server owns `version`.",
+    ),
+    responses=responses(200, Program, 409, 412),
+    tags=["program"],
+)
+def publish_program(
+    body: Program,
+    if_match: Annotated[
+        str | None,
+        Header(max_length=500, description='The ETag of the version edited (GET\'s), e.g. "3"; stale: 412'),
+    ] = None,
+) -> Response[str]:
     principal = require(router, "admin")
-    return respond(programs.publish_program(default_context(), principal, body))
+    outcome = programs.publish_program(default_context(), principal, body, if_match)
+    return respond(outcome, {"ETag": etag(outcome.body["version"])})
 
 
-@router.get("/v1/program/versions/<version>", responses=responses(200, Program, 404), tags=["program"])
+@router.get(
+    "/v1/program/versions/<version>",
+    **documented(
+        "server", "Read a program version", "One published version of the program, as it was published."
+    ),
+    responses=responses(200, Program, 404),
+    tags=["program"],
+)
 def read_program_version(version: Annotated[int, Path(ge=1, le=999_999)]) -> Response[str]:
     principal = require(router, "server")
     return respond(programs.read_program(default_context(), principal.tenant_id, version))
