@@ -13,9 +13,11 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: run test lint types unit integration e2e browser web chromium ddblocal simulation soak bench clean
 
-$(BIN)/.installed: requirements-dev.txt layers/shared/requirements.txt
+$(BIN)/.installed: requirements-dev.txt layers/shared/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	# the operator CLI `loyalty` (cli/), editable: its console script runs the working tree's code
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-build-isolation --no-deps -e .
 	touch $@
 
 run: $(BIN)/.installed web

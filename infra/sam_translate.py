@@ -256,7 +256,7 @@ def create_stack_in_moto(
         if region_name == "us-east-1":
             s3.create_bucket(Bucket=bucket)
         else:
-            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region_name})
+            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region_name})  # type: ignore[typeddict-item]
     stub = _stub_zip()
     for bucket, key in locations:
         s3.put_object(Bucket=bucket, Key=key, Body=stub)

@@ -162,6 +162,7 @@ class TemplateModel:
     authorizer_function: str | None
     authorizer_cache_seconds: int | None
     parameters: dict[str, object] = field(default_factory=dict)  # parameter defaults
+    buckets: list[str] = field(default_factory=list)  # logical ids of the AWS::S3::Bucket resources
     rules: list[RuleSpec] = field(default_factory=list)  # bus rules with queue targets
 
     def function(self, logical_id: str) -> FunctionSpec:
@@ -354,6 +355,7 @@ def load_template(path: Path | None = None) -> TemplateModel:
     functions: list[FunctionSpec] = []
     rules: list[RuleSpec] = []
     event_bus: str | None = None
+    buckets: list[str] = []
     for logical_id, resource in resources.items():
         resource_type = _mapping(resource).get("Type")
         props = _mapping(_mapping(resource).get("Properties"))
@@ -361,6 +363,8 @@ def load_template(path: Path | None = None) -> TemplateModel:
             tables.append(_table_spec(logical_id, props))
         elif resource_type == "AWS::SQS::Queue":
             queues.append(_queue_spec(logical_id, props))
+        elif resource_type == "AWS::S3::Bucket":
+            buckets.append(logical_id)
         elif resource_type == "AWS::Events::EventBus" and event_bus is None:
             event_bus = logical_id
         elif resource_type == "AWS::Serverless::Function":
@@ -386,6 +390,7 @@ def load_template(path: Path | None = None) -> TemplateModel:
         authorizer_function=authorizer_function,
         authorizer_cache_seconds=authorizer_cache,
         parameters=parameters,
+        buckets=buckets,
         rules=rules,
     )
 

@@ -68,6 +68,7 @@ class Clients:
     streams: Any
     sqs: Any
     events: Any
+    s3: Any
 
 
 def make_clients(region: str, endpoint: str, dynamodb_endpoint: str | None) -> Clients:
@@ -80,6 +81,7 @@ def make_clients(region: str, endpoint: str, dynamodb_endpoint: str | None) -> C
         streams=client("dynamodbstreams", table_url),
         sqs=client("sqs", endpoint),
         events=client("events", endpoint),
+        s3=client("s3", endpoint),
     )
 
 
@@ -103,12 +105,15 @@ class Table:
 class Resources:
     tables: dict[str, Table] = field(default_factory=dict)
     queues: dict[str, Queue] = field(default_factory=dict)
+    buckets: dict[str, str] = field(default_factory=dict)  # logical id -> bucket name
     bus_name: str = ""
 
     def physical(self, logical_id: str) -> str | None:
-        """What ``!Ref logical_id`` resolves to: a table name, a queue URL or the bus name."""
+        """What ``!Ref logical_id`` resolves to: a table name, a queue URL, a bucket or the bus name."""
         if logical_id in self.tables:
             return self.tables[logical_id].name
+        if logical_id in self.buckets:
+            return self.buckets[logical_id]
         if logical_id in self.queues:
             return self.queues[logical_id].url
         return None
@@ -135,6 +140,8 @@ def create_resources(template: TemplateModel, clients: Clients, prefix: str) -> 
         resources.queues[queue.logical_id] = make_queue(
             clients.sqs, queue.logical_id, f"{prefix}-{queue.logical_id}", attributes
         )
+    for logical_id in template.buckets:
+        resources.buckets[logical_id] = make_bucket(clients.s3, bucket_name(prefix, logical_id))
     clients.events.create_event_bus(Name=resources.bus_name)
     for rule in template.rules:
         name = f"{prefix}-{rule.logical_id}"
@@ -148,6 +155,25 @@ def create_resources(template: TemplateModel, clients: Clients, prefix: str) -> 
         if targets:
             clients.events.put_targets(Rule=name, EventBusName=resources.bus_name, Targets=targets)
     return resources
+
+
+def bucket_name(prefix: str, logical_id: str) -> str:
+    """A valid S3 name: lowercase, hyphens, at most 63 characters."""
+    name = "".join(char if char.isalnum() else "-" for char in f"{prefix}-{logical_id}".lower())
+    return name[:63].strip("-")
+
+
+def make_bucket(s3: Any, name: str) -> str:
+    try:
+        region = s3.meta.region_name
+        location = (
+            {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+        )
+        s3.create_bucket(Bucket=name, **location)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "BucketAlreadyOwnedByYou":
+            raise
+    return name
 
 
 def make_queue(sqs: Any, logical_id: str, name: str, attributes: dict[str, str]) -> Queue:

@@ -297,6 +297,7 @@ class Stack:
             f"  Event bus     {resources.bus_name}\n"
             f"  Archive       s3://{self.archive.bucket if self.archive else '-'}/events/ (by tenant, date)\n"
             f"  Queues\n{queues}\n"
+            f"  Buckets       {', '.join(resources.buckets.values()) or '-'}   (S3 on the AWS endpoint)\n"
             f"  Demo tenant   demo: admin key {config.admin_key}, server key {config.server_key}\n"
             f"  Operator key  {config.operator_key}\n"
             f"  Schedules     {', '.join(sorted(self.schedules)) or 'none in template.yaml'}\n"

@@ -45,8 +45,12 @@ EXPECTED_ROUTES = {
     ("MembersFunction", "POST", "/v1/members/{member_id}/tokens", True),
     ("MembersFunction", "GET", "/v1/health", False),
     ("MembersFunction", "GET", "/v1/openapi.json", False),
+    ("ExportFunction", "PUT", "/v1/exports/{export_id}", True),
+    ("ExportFunction", "GET", "/v1/exports/{export_id}", True),
     ("MembersFunction", "ANY", "$default", False),  # whatever matches no route: 404/405 problem+json
     ("AdminFunction", "POST", "/v1/tenants", True),
+    ("AdminFunction", "GET", "/v1/tenants", True),
+    ("AdminFunction", "GET", "/v1/keys", True),
     ("AdminFunction", "POST", "/v1/keys", True),
     ("AdminFunction", "DELETE", "/v1/keys/{key_id}", True),
     ("AdminFunction", "POST", "/v1/token-keys/rotate", True),
@@ -250,6 +254,8 @@ def test_translation_points_code_at_s3_and_runs_on_arm64_python312(aws_env: str)
         "TierEvaluationFunction",
         "CouponIssuerFunction",
         "RedeemFunction",
+        "ExportFunction",
+        "ExportWorkerFunction",
         "WebhooksFunction",
         "WebhookDispatchFunction",
         "WebhookDeliveryFunction",
@@ -505,6 +511,7 @@ def test_model_has_the_purchase_queue_source_and_the_stream_source(model: Templa
         "EventPublisherFunction",
         "CouponIssuerFunction",
         "ExpiryShardsFunction",
+        "ExportWorkerFunction",
         "WebhookDispatchFunction",
         "WebhookDeliveryFunction",
         "ReportAggregatorFunction",
@@ -532,6 +539,8 @@ def test_model_queues_bus_and_merged_globals(model: TemplateModel) -> None:
         "ReportAggregatorDeadLetterQueue",
         "ExpiryShardQueue",
         "ExpiryShardDeadLetterQueue",
+        "ExportQueue",
+        "ExportDeadLetterQueue",
         "WebhookQueue",
         "WebhookDeadLetterQueue",
         "WebhookDeliveryQueue",
@@ -634,6 +643,54 @@ def test_model_lists_the_daily_schedules_by_the_names_the_local_stack_runs(model
     assert len(inputs) == 6
     assert all(payload["time"] == "<aws.scheduler.scheduled-time>" for payload in inputs)
     assert all(payload["detail-type"] == "Scheduled Event" for payload in inputs)
+
+
+def test_stack_creates_the_export_bucket_encrypted_and_the_template_keeps_it_private_and_expiring(
+    stack: StackResources,
+) -> None:
+    # Given the stack created from the template in moto
+    region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+    cloudformation = boto3.client("cloudformation", region_name=region)
+    resources = cloudformation.describe_stack_resources(StackName=stack.stack_name)["StackResources"]
+    bucket = next(r["PhysicalResourceId"] for r in resources if r.get("LogicalResourceId") == "ExportBucket")
+    s3 = boto3.client("s3", region_name=region)
+    # Then exports are encrypted at rest, never public, and expire after the retention days
+    rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    # (moto's CloudFormation leaves the public access block out: read it from the template)
+    document = yaml_document()
+    blocked = document["Resources"]["ExportBucket"]["Properties"]["PublicAccessBlockConfiguration"]
+    assert blocked == dict.fromkeys(
+        ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"), True
+    )
+    # (nor the lifecycle: read it from the template too)
+    (lifecycle,) = document["Resources"]["ExportBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert lifecycle["ExpirationInDays"] == {"Ref": "ExportRetentionDays"}
+    assert document["Parameters"]["ExportRetentionDays"]["Default"] == 7
+    assert lifecycle["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
+
+
+def yaml_document() -> dict[str, Any]:
+    from infra.template_model import load_yaml
+
+    return dict(load_yaml(DEFAULT_TEMPLATE_PATH))
+
+
+def test_export_queue_hides_a_chunk_six_worker_timeouts_and_redrives_after_the_last_delivery(
+    model: TemplateModel,
+) -> None:
+    from loyalty.consumers.exports import MAX_RECEIVES
+
+    queue, worker = model.queue("ExportQueue"), model.function("ExportWorkerFunction")
+    assert queue.visibility_timeout >= 6 * worker.timeout
+    assert (queue.redrive_target, queue.max_receive_count) == ("ExportDeadLetterQueue", MAX_RECEIVES)
+    (source,) = worker.sqs_sources
+    assert (source.queue_logical_id, source.batch_size, source.report_batch_item_failures) == (
+        "ExportQueue",
+        1,
+        True,
+    )
+    assert "ExportBucket" in model.buckets
 
 
 def test_every_event_is_archived_to_s3_by_tenant_and_date_with_a_glue_table_and_athena_queries() -> None:

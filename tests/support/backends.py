@@ -10,12 +10,13 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 from moto import mock_aws
 
+from infra.local.aws import bucket_name, make_bucket
 from infra.template_model import load_template
 
 
@@ -30,6 +31,8 @@ class Aws:
     purchase_dlq_url: str
     bus_name: str
     queues: dict[str, str]  # every queue of the template: logical id -> URL
+    s3: Any = None
+    buckets: dict[str, str] = field(default_factory=dict)  # every bucket of the template: logical id -> name
 
 
 def create_tables_from_template(client: Any, name: str, *, stream: bool = True) -> None:
@@ -75,6 +78,11 @@ def aws_environment(backend: str, dynamodb_endpoint: str | None, *, stream: bool
         queues = create_queues_from_template(sqs, suffix)
         bus = f"loyalty-{suffix}"
         events.create_event_bus(Name=bus)
+        s3 = boto3.client("s3")
+        buckets = {
+            logical_id: make_bucket(s3, bucket_name(f"loyalty-{suffix}", logical_id))
+            for logical_id in load_template().buckets
+        }
         os.environ.update(
             TABLE_NAME=table,
             EVENT_BUS_NAME=bus,
@@ -82,6 +90,9 @@ def aws_environment(backend: str, dynamodb_endpoint: str | None, *, stream: bool
             EXPIRY_QUEUE_URL=queues["ExpiryShardQueue"],
             EXPIRY_DLQ_URL=queues["ExpiryShardDeadLetterQueue"],
             PROGRAM_CACHE_SECONDS="0",
+            EXPORT_BUCKET=buckets["ExportBucket"],
+            EXPORT_QUEUE_URL=queues["ExportQueue"],
+            EXPORT_DLQ_URL=queues["ExportDeadLetterQueue"],
         )
         reset_caches()
         try:
@@ -95,6 +106,8 @@ def aws_environment(backend: str, dynamodb_endpoint: str | None, *, stream: bool
                 queues["PurchaseDeadLetterQueue"],
                 bus,
                 queues,
+                s3,
+                buckets,
             )
         finally:
             if dynamodb_endpoint:
@@ -107,6 +120,7 @@ def aws_environment(backend: str, dynamodb_endpoint: str | None, *, stream: bool
 def reset_caches() -> None:
     """Settings and clients are cached per warm Lambda; a new test is a new cold start."""
     from loyalty.consumers.expiry_shards import default_shard_dead_letters, default_shard_queue
+    from loyalty.consumers.exports import default_export_dead_letters, default_exports
     from loyalty.consumers.outbox import default_bus
     from loyalty.consumers.purchases import default_dead_letters
     from loyalty.consumers.webhooks import dispatch_dead_letters
@@ -122,6 +136,8 @@ def reset_caches() -> None:
         default_bus,
         default_shard_queue,
         default_shard_dead_letters,
+        default_exports,
+        default_export_dead_letters,
         default_webhooks,
         dispatch_dead_letters,
     ):

@@ -89,6 +89,7 @@ def test_given_an_entry_item_as_stored_before_when_read_then_its_fields_come_bac
 
 def request_models() -> list[type[StrictModel]]:
     """Every model a request body (or a queue message) is validated with, imported or not yet."""
+    import loyalty.models.exports
     import loyalty.models.jobs
     import loyalty.models.program
     import loyalty.models.rewards  # noqa: F401  (registers their subclasses)

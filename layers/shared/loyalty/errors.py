@@ -206,6 +206,12 @@ class LotteryNotFoundError(NotFoundError):
     title = "Lottery not found"
 
 
+# --- bulk jobs ---------------------------------------------------------------------------------------
+class ExportNotFoundError(NotFoundError):
+    problem = "export-not-found"
+    title = "Export not found"
+
+
 # --- webhooks --------------------------------------------------------------------------------------
 class WebhookNotFoundError(NotFoundError):
     problem = "webhook-not-found"

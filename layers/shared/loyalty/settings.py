@@ -35,6 +35,9 @@ class Settings(BaseModel):
     expiry_dlq_url: str = ""
     program_cache_seconds: int = Field(default=60, ge=0)
     operator_key_sha256: str = ""
+    export_bucket: str = ""
+    export_queue_url: str = ""
+    export_dlq_url: str = ""
     webhooks: WebhookSettings = Field(default_factory=lambda: WebhookSettings())
 
 
@@ -49,6 +52,9 @@ def get_settings() -> Settings:
         expiry_dlq_url=env.get("EXPIRY_DLQ_URL", ""),
         program_cache_seconds=int(env.get("PROGRAM_CACHE_SECONDS", "60")),
         operator_key_sha256=env.get("OPERATOR_KEY_SHA256", ""),
+        export_bucket=env.get("EXPORT_BUCKET", ""),
+        export_queue_url=env.get("EXPORT_QUEUE_URL", ""),
+        export_dlq_url=env.get("EXPORT_DLQ_URL", ""),
         webhooks=WebhookSettings(
             delivery_queue_url=env.get("WEBHOOK_DELIVERY_QUEUE_URL", ""),
             dead_letter_url=env.get("WEBHOOK_DLQ_URL", ""),

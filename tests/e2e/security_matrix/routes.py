@@ -295,6 +295,8 @@ MISSING = {
     "{new_reward}": "{reward_id}",
     "{new_template}": "{template_id}",
     "{new_lottery}": "{lottery_id}",
+    "{new_export}": "{export_id}",
+    "{export}": "{export_id}",
     "{webhook}": "{webhook_id}",
     "{new_webhook}": "{webhook_id}",
     "{delivery}": "{delivery_id}",
@@ -440,6 +442,11 @@ ROUTES = [
         lambda stack, demo: {"draw_id": new_id("d"), "lottery_id": "no-such"},
     ),
     Route("GET", "/v1/members/{member}/draws/{draw}", "server"),
+    # directories and exports
+    Route("GET", "/v1/tenants", "operator"),
+    Route("GET", "/v1/keys", "admin"),
+    Route("PUT", "/v1/exports/{new_export}", "admin", lambda stack, demo: {"kind": "members"}),
+    Route("GET", "/v1/exports/{export}", "admin"),
     # webhooks (admin)
     Route(
         "PUT",
@@ -465,6 +472,8 @@ ALLOWED_STATUS = {
     "DELETE": 404,
     "POST /v1/program/preview": 200,
     "POST /v1/members/{member}/checkout-preview": 200,
+    "PUT /v1/exports/{new_export}": 202,  # the job starts (its replay answers the same)
+    "GET /v1/exports/{export}": 404,
     "POST /v1/token-keys/rotate": 200,
     **{
         route: 404

@@ -324,6 +324,27 @@ class KeyCreatedResponse(ResponseModel):
     created_at: datetime
 
 
+class TenantSummary(ResponseModel):
+    tenant_id: str
+    name: str
+    created_at: datetime
+
+
+class TenantsPage(ResponseModel):
+    items: list[TenantSummary]
+
+
+class KeySummary(ResponseModel):
+    key_id: str
+    scope: str
+    name: str | None = None
+    created_at: datetime
+
+
+class KeysPage(ResponseModel):
+    items: list[KeySummary] = Field(description="This tenant's keys (never the keys themselves)")
+
+
 class HealthResponse(ResponseModel):
     status: Literal["ok"]
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from loyalty.domain.calendar import local_date
 from loyalty.domain.expiry import lot_expiry
 from loyalty.domain.idempotency import request_fingerprint
@@ -10,6 +13,7 @@ from loyalty.domain.rules import evaluate_signup
 from loyalty.errors import AlreadyExistsError, MemberNotFoundError
 from loyalty.models.api import EnrollRequest
 from loyalty.models.ledger import EntryDetail
+from loyalty.models.program import Program
 from loyalty.operations.context import Context, Outcome, member_unless_recorded
 from loyalty.operations.funnel import Decision, Write, commit
 from loyalty.operations.paging import MAX_PAGE, decode_before, encode_cursor
@@ -58,9 +62,14 @@ def read_member(context: Context, tenant_id: str, member_id: str) -> Outcome:
     if member is None:
         raise MemberNotFoundError(f"member {member_id!r} not found")
     program = context.programs.get(tenant_id)
-    today = local_date(context.clock(), program.timezone)
+    return Outcome(200, member_as_of(member, program, local_date(context.clock(), program.timezone)))
+
+
+def member_as_of(member: MemberRecord, program: Program, today: date) -> dict[str, Any]:
+    """The member view on a program-local day (what GET /v1/members/{id} answers, and what an
+    export writes): pending points whose date has come count as available."""
     account, lots = mature(member.account, member.lots, today)
-    return Outcome(200, member_view(member, account, lots, program, today))
+    return member_view(member, account, lots, program, today)
 
 
 def list_transactions(

@@ -9,8 +9,10 @@ from loyalty.errors import NotFoundError
 from loyalty.models.api import (
     KeyCreatedResponse,
     KeyCreateRequest,
+    KeysPage,
     TenantCreatedResponse,
     TenantCreateRequest,
+    TenantsPage,
 )
 from loyalty.models.program import default_program
 from loyalty.operations.context import Context, Outcome, Principal
@@ -59,6 +61,16 @@ def create_key(context: Context, principal: Principal, request: KeyCreateRequest
         key_id=record.key_id, scope=record.scope, name=record.name, key=key, created_at=now
     )
     return Outcome(201, body.model_dump(mode="json", exclude_none=True))
+
+
+def list_tenants(context: Context) -> Outcome:
+    page = TenantsPage.model_validate({"items": context.tenants.list_tenants()})
+    return Outcome(200, page.model_dump(mode="json"))
+
+
+def list_keys(context: Context, principal: Principal) -> Outcome:
+    page = KeysPage.model_validate({"items": context.tenants.list_keys(principal.tenant_id)})
+    return Outcome(200, page.model_dump(mode="json"))
 
 
 def revoke_key(context: Context, principal: Principal, key_id: str) -> Outcome:

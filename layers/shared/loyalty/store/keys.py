@@ -184,3 +184,23 @@ def draw_count_sk(lottery_id: str, day: str) -> str:
 
 def draw_sk(draw_id: str) -> str:
     return f"DRAW#{draw_id}"
+
+
+# --- bulk jobs (exports; imports and bulk adjustments reuse them) -------------------------------
+def bulk_job_pk(tenant_id: str, kind: str, job_id: str) -> str:
+    """One partition per job: the job item, and one item per chunk (its checkpoint and marker)."""
+    return f"T#{tenant_id}#JOB#{kind}#{job_id}"
+
+
+BULK_JOB_SK = "JOB"
+
+
+def bulk_chunk_sk(chunk: int) -> str:
+    return f"CHUNK#{chunk:05d}"
+
+
+TENANTS_PK = "TENANTS"  # the operator's list of tenants: an item per tenant (created with it)
+
+
+def tenant_registry_sk(tenant_id: str) -> str:
+    return f"T#{tenant_id}"

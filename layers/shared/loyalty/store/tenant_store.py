@@ -142,9 +142,40 @@ class TenantStore(TableStore):
                 }
             ),
         ]
+        actions.append(  # the operator's list of tenants (tenants made before it are not on it)
+            self._put(
+                {
+                    "PK": keys.TENANTS_PK,
+                    "SK": keys.tenant_registry_sk(tenant_id),
+                    "tenant_id": tenant_id,
+                    "name": name,
+                    "created_at": now.isoformat(),
+                }
+            )
+        )
         for api_key in api_keys:
             actions.extend(self._key_puts(api_key, now))
         self._transact(actions, AlreadyExistsError(f"tenant {tenant_id!r} already exists"))
+
+    def list_tenants(self) -> list[dict[str, Any]]:
+        """Every tenant (id, name, created_at), by id: one small partition."""
+        return self.query_all(
+            {
+                "KeyConditionExpression": "PK = :pk",
+                "ExpressionAttributeValues": values(pk=keys.TENANTS_PK),
+                "ConsistentRead": True,
+            }
+        )
+
+    def list_keys(self, tenant_id: str) -> list[dict[str, Any]]:
+        """The tenant's key references (id, scope, name, created_at; the hash stays in the table)."""
+        return self.query_all(
+            {
+                "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+                "ExpressionAttributeValues": values(pk=keys.tenant_pk(tenant_id), prefix=keys.key_ref_sk("")),
+                "ConsistentRead": True,
+            }
+        )
 
     def create_key(self, api_key: ApiKeyRecord, now: datetime) -> None:
         self._transact(self._key_puts(api_key, now), AlreadyExistsError("key already exists"))

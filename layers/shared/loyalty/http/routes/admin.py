@@ -16,10 +16,12 @@ from loyalty.models.api import (
     AdjustmentResponse,
     KeyCreatedResponse,
     KeyCreateRequest,
+    KeysPage,
     MemberResponse,
     SigningKeyRotatedResponse,
     TenantCreatedResponse,
     TenantCreateRequest,
+    TenantsPage,
     TierAssignmentRequest,
 )
 from loyalty.models.common import ID_PATTERN
@@ -44,6 +46,37 @@ router = Router()
 def create_tenant(body: TenantCreateRequest) -> Response[str]:
     require(router, "operator")
     return respond(tenants.create_tenant(default_context(), body))
+
+
+@router.get(
+    "/v1/tenants",
+    **documented(
+        "operator",
+        "List the tenants",
+        "Lists every tenant on the platform with its name and creation time, from the tenant registry "
+        "written with each new tenant.",
+    ),
+    responses=responses(200, TenantsPage),
+    tags=["admin"],
+)
+def list_tenants() -> Response[str]:
+    require(router, "operator")
+    return respond(tenants.list_tenants(default_context()))
+
+
+@router.get(
+    "/v1/keys",
+    **documented(
+        "admin",
+        "List the API keys",
+        "Lists the caller's tenant's keys: id, scope, name and creation time, never the key itself.",
+    ),
+    responses=responses(200, KeysPage),
+    tags=["admin"],
+)
+def list_keys() -> Response[str]:
+    principal = require(router, "admin")
+    return respond(tenants.list_keys(default_context(), principal))
 
 
 @router.post(

@@ -1,0 +1,64 @@
+"""The HTTP side of the CLI: one session, JSON in and out, problems as exceptions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+TIMEOUT = (5, 60)  # connect, read (seconds)
+
+
+class ApiError(Exception):
+    """The API answered with a problem (or could not be reached): exit code 1."""
+
+    def __init__(self, status: int, title: str, detail: str) -> None:
+        super().__init__(f"{status} {title}: {detail}" if status else f"{title}: {detail}")
+        self.status, self.title, self.detail = status, title, detail
+
+
+@dataclass
+class Client:
+    endpoint: str
+    key: str
+    session: requests.Session = field(default_factory=requests.Session)
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        url = self.endpoint.rstrip("/") + path
+        try:
+            response = self.session.request(
+                method,
+                url,
+                json=body,
+                headers={"Authorization": f"Bearer {self.key}", "Accept": "application/json"},
+                timeout=TIMEOUT,
+            )
+        except requests.RequestException as error:
+            raise ApiError(0, "cannot reach the API", f"{url}: {error}") from error
+        if response.status_code >= 400:
+            raise _problem(response)
+        return response.json() if response.content else None
+
+    def download(self, url: str) -> tuple[int | None, Iterator[bytes]]:
+        """(size if known, the body in chunks) of a presigned URL (no API key sent to S3)."""
+        try:
+            response = requests.get(url, stream=True, timeout=TIMEOUT)
+        except requests.RequestException as error:
+            raise ApiError(0, "cannot download the file", str(error)) from error
+        if response.status_code != 200:
+            raise ApiError(response.status_code, "download refused", response.text[:300])
+        size = response.headers.get("Content-Length")
+        return (int(size) if size and size.isdigit() else None), response.iter_content(64 * 1024)
+
+
+def _problem(response: requests.Response) -> ApiError:
+    try:
+        body = response.json()
+    except ValueError:
+        return ApiError(response.status_code, response.reason or "error", response.text[:300])
+    detail = str(body.get("detail", ""))
+    for error in body.get("errors") or []:
+        detail += f"\n  {'.'.join(str(part) for part in error.get('loc', []))}: {error.get('msg', '')}"
+    return ApiError(response.status_code, str(body.get("title", response.reason)), detail)

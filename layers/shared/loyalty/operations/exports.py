@@ -1,0 +1,279 @@
+"""Exports: a tenant's members (balances as the API shows them, tier, profile) or its ledger
+entries in a window, as CSV or JSON Lines in S3, fetched with a presigned URL.
+
+The job machinery (`loyalty.store.export_store`) is the one imports and bulk adjustments will use:
+`start_export` records the job (the export id is its natural id: the same request replays, another
+is 409) and puts one message per chunk on the export queue; a chunk is one shard of the tenant's
+members in the keys-only index GSI4 (never a Scan). `run_chunk` walks its shard page by page from
+its checkpoint: each page becomes a part object named by chunk and step, then the step is committed
+with its rows (the checkpoint's `page = :page` is the exactly-once marker). A worker near its time
+limit stops between steps and its chunk goes back on the queue; a killed worker's message comes
+back after the visibility timeout and resumes at the first step not committed. The worker that
+commits the last chunk asks for `finish`, which combines the parts into one file and closes the job.
+
+Every member of a page is shown as of the job's day: the program-local date of its creation, with
+the member view's own arithmetic (`members.member_as_of`), so an export equals the API's balances.
+Ledger entries are keyed by member and sequence only (there is no index by time), so a ledger export
+pages members through GSI4 and reads each member's entries, keeping those in the window.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from loyalty.domain.calendar import local_date
+from loyalty.domain.idempotency import request_fingerprint
+from loyalty.errors import ExportNotFoundError
+from loyalty.models.api import LedgerEntryResponse
+from loyalty.models.exports import (
+    LEDGER_COLUMNS,
+    MEMBER_COLUMNS,
+    ExportMessage,
+    ExportRequest,
+    ExportResponse,
+    ExportStartedResponse,
+)
+from loyalty.models.jobs import EXPIRY_SHARDS
+from loyalty.models.program import Program
+from loyalty.operations.context import Context, Outcome
+from loyalty.operations.members import member_as_of
+from loyalty.store.export_files import ExportFiles, file_key, part_key, parts_prefix
+from loyalty.store.export_store import BulkJob, ChunkState, ChunkStep, ExportStore, StepOutcome
+from loyalty.store.member_store import MemberRecord
+from loyalty.store.messaging import WorkQueue
+
+KIND = "export"
+CHUNKS = EXPIRY_SHARDS  # one chunk per shard of the tenant-members index
+URL_SECONDS = 3600  # a download URL works for an hour; GET the export again for a fresh one
+OPEN = ("queued", "running")
+
+
+@dataclass
+class Exports:
+    """What the export operations need besides the context: the job store, the bucket, the queue."""
+
+    store: ExportStore
+    files: ExportFiles
+    queue: WorkQueue
+
+
+@dataclass
+class ChunkReport:
+    steps: int = 0
+    rows: int = 0
+    repeated_steps: int = 0  # steps another delivery had already committed
+    stopped: bool = False  # out of time, not out of work: the chunk goes round again
+    chunk_done: bool = False
+    job_complete: bool = False  # every chunk is done: the file can be put together
+    notes: list[str] = field(default_factory=list)
+
+
+def start_export(
+    context: Context, exports: Exports, tenant_id: str, export_id: str, request: ExportRequest
+) -> Outcome:
+    context.programs.get(tenant_id)  # the tenant exists
+    now = context.clock()
+    answer = ExportStartedResponse(export_id=export_id, status="queued").model_dump(mode="json")
+    job = BulkJob(
+        tenant_id=tenant_id,
+        kind=KIND,
+        job_id=export_id,
+        request_hash=request_fingerprint(KIND, request),
+        request=request.model_dump(mode="json"),
+        status="queued",
+        chunks=CHUNKS,
+        created_at=now,
+        response=answer,
+    )
+    stored = exports.store.create_job(job)
+    if stored.status == "queued":
+        # Also on a replay: had the first call failed after recording the job, its chunks would
+        # never run. A chunk queued twice is walked once (its checkpoint decides).
+        exports.queue.send([message.model_dump_json() for message in chunk_messages(stored)])
+    return Outcome(202, stored.response, replayed=stored is not job)
+
+
+def chunk_messages(job: BulkJob) -> list[ExportMessage]:
+    return [
+        ExportMessage(tenant_id=job.tenant_id, export_id=job.job_id, step="chunk", chunk=chunk)
+        for chunk in range(job.chunks)
+    ]
+
+
+def read_export(context: Context, exports: Exports, tenant_id: str, export_id: str) -> Outcome:
+    job = exports.store.read_job(tenant_id, KIND, export_id)
+    if job is None:
+        raise ExportNotFoundError(f"export {export_id!r} not found")
+    request = ExportRequest.model_validate(job.request)
+    url, expires_at = None, None
+    if job.status == "done":
+        url = exports.files.download_url(job.result["key"], URL_SECONDS)
+        expires_at = context.clock() + timedelta(seconds=URL_SECONDS)
+    view = ExportResponse(
+        export_id=export_id,
+        kind=request.kind,
+        format=request.format,
+        from_=request.from_,
+        to=request.to,
+        status=job.status,
+        rows=job.rows,
+        chunks=job.chunks,
+        chunks_done=job.chunks_done,
+        created_at=job.created_at,
+        finished_at=job.finished_at,
+        download_url=url,
+        expires_at=expires_at,
+        error=job.error,
+    )
+    return Outcome(200, view.model_dump(mode="json", by_alias=True))
+
+
+def run_chunk(
+    context: Context,
+    exports: Exports,
+    message: ExportMessage,
+    *,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> ChunkReport:
+    """Walk one chunk from its checkpoint until it is done or `should_stop` says so."""
+    report = ChunkReport()
+    store, tenant_id, export_id = exports.store, message.tenant_id, message.export_id
+    job = store.read_job(tenant_id, KIND, export_id)
+    if job is None or job.status not in OPEN:
+        report.notes.append("job closed or unknown")
+        return report
+    request = ExportRequest.model_validate(job.request)
+    program = context.programs.get(tenant_id)
+    today = local_date(job.created_at, program.timezone)
+    state = store.read_chunk(tenant_id, KIND, export_id, message.chunk)
+    while not state.done:
+        if report.steps and should_stop():
+            report.stopped = True
+            return report
+        members, cursor = store.members_page(tenant_id, message.chunk, state.cursor)
+        rows = _rows(exports.store, request, members, program, today)
+        if rows:
+            key = part_key(tenant_id, export_id, message.chunk, state.page, request.format)
+            exports.files.put_part(key, encode(rows, request.format, columns(request)))
+        step = ChunkStep(message.chunk, state.page, cursor, len(rows), done=cursor is None)
+        outcome = store.commit_step(tenant_id, KIND, export_id, step, context.clock())
+        if outcome == StepOutcome.JOB_CLOSED:
+            report.notes.append("job closed meanwhile")
+            return report
+        if outcome == StepOutcome.ALREADY_DONE:
+            report.repeated_steps += 1
+            state = store.read_chunk(tenant_id, KIND, export_id, message.chunk)
+            continue
+        report.steps += 1
+        report.rows += len(rows)
+        state = ChunkState(message.chunk, state.page + 1, cursor, state.rows + len(rows), step.done)
+    report.chunk_done = True
+    after = store.read_job(tenant_id, KIND, export_id)
+    report.job_complete = after is not None and after.status in OPEN and after.chunks_done >= after.chunks
+    return report
+
+
+def finish(context: Context, exports: Exports, message: ExportMessage) -> bool:
+    """Put the parts together as one file and close the job; False when there is nothing to do
+    (already done, or chunks still running). Doing it twice writes the same file twice."""
+    store, tenant_id, export_id = exports.store, message.tenant_id, message.export_id
+    job = store.read_job(tenant_id, KIND, export_id)
+    if job is None or job.status not in OPEN or job.chunks_done < job.chunks:
+        return False
+    request = ExportRequest.model_validate(job.request)
+    parts = exports.files.part_keys(parts_prefix(tenant_id, export_id))
+    target = file_key(tenant_id, export_id, request.format)
+    size = exports.files.combine(parts, header(request), target)
+    closed = store.close_job(
+        tenant_id, KIND, export_id, "done", context.clock(), result={"key": target, "bytes": size}
+    )
+    if closed:
+        exports.files.delete(parts)
+    return closed
+
+
+def fail(context: Context, exports: Exports, message: ExportMessage, reason: str) -> bool:
+    return exports.store.close_job(
+        message.tenant_id, KIND, message.export_id, "failed", context.clock(), error=reason
+    )
+
+
+# --- rows ------------------------------------------------------------------------------------------
+def _rows(
+    store: ExportStore, request: ExportRequest, members: list[MemberRecord], program: Program, today: date
+) -> list[dict[str, Any]]:
+    if request.kind == "members":
+        return [member_row(member_as_of(member, program, today)) for member in members]
+    return [
+        row
+        for member in members
+        for row in ledger_rows(
+            member.member_id,
+            store.member_entries(member.tenant_id, member.member_id),
+            program.timezone,
+            request.from_,
+            request.to,
+        )
+    ]
+
+
+def member_row(view: dict[str, Any]) -> dict[str, Any]:
+    """A row of a members export from the member view (GET /v1/members/{id}'s body)."""
+    balance = view["balance"]
+    return {
+        "member_id": view["member_id"],
+        "available": balance["available"],
+        "pending": balance["pending"],
+        "held": balance["held"],
+        "debt": view["debt"],
+        "tier_id": view["tier"]["id"],
+        "enrolled_at": view["enrolled_at"],
+        **{name: view.get(name) for name in ("name", "email", "phone", "birthday", "channel", "locale")},
+    }
+
+
+def ledger_rows(
+    member_id: str, entries: Iterable[dict[str, Any]], timezone: str, first: date | None, last: date | None
+) -> list[dict[str, Any]]:
+    """The member's entries whose program-local day is in [first, last], as the API shows them."""
+    rows = []
+    for entry in entries:
+        shown = LedgerEntryResponse.model_validate(entry)
+        day = local_date(shown.created_at, timezone)
+        if (first and day < first) or (last and day > last):
+            continue
+        rows.append({"member_id": member_id, **shown.model_dump(mode="json", exclude_none=True)})
+    return rows
+
+
+def columns(request: ExportRequest) -> tuple[str, ...]:
+    return MEMBER_COLUMNS if request.kind == "members" else LEDGER_COLUMNS
+
+
+def header(request: ExportRequest) -> bytes:
+    if request.format != "csv":
+        return b""
+    return encode([{name: name for name in columns(request)}], "csv", columns(request))
+
+
+def encode(rows: list[dict[str, Any]], file_format: str, fields: tuple[str, ...]) -> bytes:
+    if file_format == "jsonl":
+        return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows).encode()
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+    writer.writerows({name: _cell(row.get(name)) for name in fields} for row in rows)
+    return out.getvalue().encode()
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "@"):
+        return "'" + value  # a spreadsheet would run it as a formula (names only: "+86..." stays a phone)
+    return value

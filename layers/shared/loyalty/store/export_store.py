@@ -1,0 +1,279 @@
+"""Bulk jobs (exports today; imports and bulk adjustments reuse them) and the reads an export makes.
+
+A job is one partition (`keys.bulk_job_pk`): the job item (request fingerprint, status, progress,
+the first answer given) and one item per chunk. A chunk item is the chunk's checkpoint and its
+exactly-once marker at once: `page` is the next step to do, and a step's progress is committed
+with `page = :page` in the same transaction as the job's counters, so a step done twice (a
+redelivered message, a worker killed after its side effect, two workers on one chunk) counts once,
+and a killed worker resumes at the first step not committed: no double, no gap. A step's side
+effect must be idempotent by itself (an export writes its part under a key named by chunk and
+step, so a repeat overwrites it); an import's step will put its ledger writes in that transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from loyalty.errors import IdempotencyConflictError, TransientError
+from loyalty.store import keys
+from loyalty.store.member_store import MemberRecord, member_record
+from loyalty.store.table import TableStore, from_item, names, to_item, values
+
+MEMBERS_PER_PAGE = 100  # one GSI4 page = one BatchGetItem
+
+
+@dataclass(frozen=True)
+class BulkJob:
+    tenant_id: str
+    kind: str  # "export" (later "import", "adjustments")
+    job_id: str
+    request_hash: str
+    request: dict[str, Any]
+    status: str  # queued | running | done | failed
+    chunks: int
+    created_at: datetime
+    response: dict[str, Any]  # the first answer, replayed for the same request
+    rows: int = 0
+    chunks_done: int = 0
+    finished_at: datetime | None = None
+    result: dict[str, Any] = field(default_factory=dict)  # what the job produced (an export: its file)
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ChunkState:
+    """Where a chunk stands: the next step (`page`), the cursor to resume from, rows so far."""
+
+    chunk: int
+    page: int = 0
+    cursor: dict[str, Any] | None = None
+    rows: int = 0
+    done: bool = False
+
+
+@dataclass(frozen=True)
+class ChunkStep:
+    """One committed step of a chunk: what moved the checkpoint, and the job's counters with it."""
+
+    chunk: int
+    page: int  # the step done (the checkpoint read)
+    cursor: dict[str, Any] | None  # where the next step starts; None with done
+    rows: int
+    done: bool
+
+
+class StepOutcome:
+    COMMITTED = "committed"
+    ALREADY_DONE = "already-done"  # another delivery committed this step first
+    JOB_CLOSED = "job-closed"  # the job is done or failed: stop
+
+
+class ExportStore(TableStore):
+    # --- the job --------------------------------------------------------------------------------
+    def create_job(self, job: BulkJob) -> BulkJob:
+        """Create the job, or return the one already under its id (the same request replays, another
+        is a conflict)."""
+        item = {
+            "PK": keys.bulk_job_pk(job.tenant_id, job.kind, job.job_id),
+            "SK": keys.BULK_JOB_SK,
+            "tenant_id": job.tenant_id,
+            "kind": job.kind,
+            "job_id": job.job_id,
+            "request_hash": job.request_hash,
+            "request": json.dumps(job.request),
+            "status": job.status,
+            "chunks": job.chunks,
+            "chunks_done": 0,
+            "rows": 0,
+            "created_at": job.created_at.isoformat(),
+            "response": json.dumps(job.response),
+        }
+        try:
+            self.client.put_item(
+                TableName=self.table_name,
+                Item=to_item(item),
+                ConditionExpression="attribute_not_exists(PK)",
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            existing = self.read_job(job.tenant_id, job.kind, job.job_id)
+            if existing is None:  # pragma: no cover - a job is never deleted
+                raise
+            if existing.request_hash != job.request_hash:
+                raise IdempotencyConflictError(
+                    f"{job.kind} id {job.job_id!r} was already used with a different request"
+                ) from None
+            return existing
+        return job
+
+    def read_job(self, tenant_id: str, kind: str, job_id: str) -> BulkJob | None:
+        response = self.client.get_item(
+            TableName=self.table_name,
+            Key=to_item({"PK": keys.bulk_job_pk(tenant_id, kind, job_id), "SK": keys.BULK_JOB_SK}),
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return _job(from_item(item)) if item else None
+
+    def read_chunk(self, tenant_id: str, kind: str, job_id: str, chunk: int) -> ChunkState:
+        response = self.client.get_item(
+            TableName=self.table_name,
+            Key=to_item({"PK": keys.bulk_job_pk(tenant_id, kind, job_id), "SK": keys.bulk_chunk_sk(chunk)}),
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        if not item:
+            return ChunkState(chunk)
+        stored = from_item(item)
+        return ChunkState(
+            chunk=chunk,
+            page=stored["page"],
+            cursor=json.loads(stored["cursor"]) if stored.get("cursor") else None,
+            rows=stored.get("rows", 0),
+            done=bool(stored.get("done")),
+        )
+
+    def commit_step(self, tenant_id: str, kind: str, job_id: str, step: ChunkStep, now: datetime) -> str:
+        """Move a chunk's checkpoint past one step and add its rows to the job, one transaction:
+        the chunk's `page = :page` is the step's exactly-once marker."""
+        pk = keys.bulk_job_pk(tenant_id, kind, job_id)
+        checkpoint = "SET #page = :next, #rows = if_not_exists(#rows, :zero) + :rows, #done = :done"
+        checkpoint += ", #cursor = :cursor" if step.cursor is not None else " REMOVE #cursor"
+        chunk_values: dict[str, Any] = {
+            "next": step.page + 1,
+            "rows": step.rows,
+            "zero": 0,
+            "done": step.done,
+            "page": step.page,
+        }
+        if step.cursor is not None:
+            chunk_values["cursor"] = json.dumps(step.cursor)
+        cancelled = self.transact(
+            [
+                {
+                    "Update": {
+                        "TableName": self.table_name,
+                        "Key": to_item({"PK": pk, "SK": keys.bulk_chunk_sk(step.chunk)}),
+                        "UpdateExpression": checkpoint,
+                        "ConditionExpression": "attribute_not_exists(#page) AND :page = :zero"
+                        if step.page == 0
+                        else "#page = :page",
+                        "ExpressionAttributeNames": names("page", "rows", "done", "cursor"),
+                        "ExpressionAttributeValues": values(**chunk_values),
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self.table_name,
+                        "Key": to_item({"PK": pk, "SK": keys.BULK_JOB_SK}),
+                        "UpdateExpression": "SET #status = :running, updated_at = :now "
+                        "ADD #rows :rows, chunks_done :finished",
+                        "ConditionExpression": "#status IN (:queued, :running)",
+                        "ExpressionAttributeNames": names("status", "rows"),
+                        "ExpressionAttributeValues": values(
+                            running="running",
+                            queued="queued",
+                            now=now.isoformat(),
+                            rows=step.rows,
+                            finished=1 if step.done else 0,
+                        ),
+                    }
+                },
+            ]
+        )
+        if cancelled is None:
+            return StepOutcome.COMMITTED
+        if cancelled.failed_condition(1):
+            return StepOutcome.JOB_CLOSED
+        if cancelled.failed_condition(0):
+            return StepOutcome.ALREADY_DONE
+        raise TransientError(f"chunk step lost a race: {cancelled.codes}")
+
+    def close_job(
+        self,
+        tenant_id: str,
+        kind: str,
+        job_id: str,
+        status: str,
+        now: datetime,
+        *,
+        rows: int | None = None,
+        result: dict[str, Any] | None = None,
+        error: str | None = None,
+    ) -> bool:
+        """Mark a job done or failed, once: False when it already was closed."""
+        assignments: dict[str, Any] = {"status": status, "finished_at": now.isoformat()}
+        if rows is not None:
+            assignments["rows"] = rows
+        if result is not None:
+            assignments["result"] = json.dumps(result)
+        if error is not None:
+            assignments["error"] = error[:1000]
+        try:
+            self.client.update_item(
+                TableName=self.table_name,
+                Key=to_item({"PK": keys.bulk_job_pk(tenant_id, kind, job_id), "SK": keys.BULK_JOB_SK}),
+                UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in assignments),
+                ConditionExpression="#status IN (:queued, :running)",
+                ExpressionAttributeNames=names(*assignments),
+                ExpressionAttributeValues=values(**assignments, queued="queued", running="running"),
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    # --- what an export reads -------------------------------------------------------------------
+    def members_page(
+        self, tenant_id: str, shard: int, cursor: dict[str, Any] | None
+    ) -> tuple[list[MemberRecord], dict[str, Any] | None]:
+        """One page of a tenant's members in one shard of the keys-only tenant index (GSI4), read
+        back from the table consistently in one batch, ordered by member id; and the cursor of the
+        next page (None after the last). Never a Scan."""
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": "GSI4",
+            "KeyConditionExpression": "GSI4PK = :partition",
+            "ExpressionAttributeValues": values(partition=keys.tenant_members_pk_for_shard(tenant_id, shard)),
+            "Limit": MEMBERS_PER_PAGE,
+        }
+        if cursor is not None:
+            request["ExclusiveStartKey"] = cursor
+        response = self.client.query(**request)
+        found = self.read_items([{"PK": item["PK"], "SK": item["SK"]} for item in response.get("Items", [])])
+        members = sorted((member_record(from_item(item)) for item in found), key=lambda m: m.member_id)
+        next_cursor = response.get("LastEvaluatedKey")
+        return members, (dict(next_cursor) if next_cursor else None)
+
+    def member_entries(self, tenant_id: str, member_id: str) -> Iterator[dict[str, Any]]:
+        """A member's ledger entries, oldest first, every page. Entries are keyed by the member's
+        sequence number only (no index by time), so a window is filtered by the caller."""
+        request = {
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+            "ExpressionAttributeValues": values(
+                pk=keys.member_pk(tenant_id, member_id), prefix=keys.ENTRY_PREFIX
+            ),
+        }
+        for page in self.query_pages(request):
+            yield from (from_item(item) for item in page)
+
+
+def _job(item: dict[str, Any]) -> BulkJob:
+    return BulkJob(
+        tenant_id=item["tenant_id"],
+        kind=item["kind"],
+        job_id=item["job_id"],
+        request_hash=item["request_hash"],
+        request=json.loads(item["request"]),
+        status=item["status"],
+        chunks=item["chunks"],
+        created_at=datetime.fromisoformat(item["created_at"]),
+        response=json.loads(item["response"]),
+        rows=item.get("rows", 0),
+        chunks_done=item.get("chunks_done", 0),
+        finished_at=datetime.fromisoformat(item["finished_at"]) if item.get("finished_at") else None,
+        result=json.loads(item["result"]) if item.get("result") else {},
+        error=item.get("error"),
+    )
