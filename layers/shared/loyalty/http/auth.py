@@ -7,6 +7,7 @@ problem+json rather than as API Gateway's bare JSON."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
@@ -39,7 +40,7 @@ def require(app: APIGatewayHttpResolver | Router, scope: Scope) -> Principal:
         raise UnauthorizedError(UNAUTHORIZED)
     if principal.scope not in ALLOWED[scope]:
         raise ForbiddenError(f"this call needs a key with the {scope!r} scope")
-    return principal
+    return replace(principal, request_id=event.request_context.request_id or "")
 
 
 UNAUTHORIZED = "send a valid API key as 'Authorization: Bearer <key>'"

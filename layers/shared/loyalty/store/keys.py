@@ -184,3 +184,15 @@ def draw_count_sk(lottery_id: str, day: str) -> str:
 
 def draw_sk(draw_id: str) -> str:
     return f"DRAW#{draw_id}"
+
+
+AUDIT_PREFIX = "AUDIT#"
+
+
+def audit_pk(tenant_id: str) -> str:
+    """A tenant's audit log: admin and operator actions are rare, one partition holds them."""
+    return f"T#{tenant_id}#AUDIT"
+
+
+def audit_sk(instant: str, request_id: str) -> str:
+    return f"{AUDIT_PREFIX}{instant}#{request_id}"

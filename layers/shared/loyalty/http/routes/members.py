@@ -12,7 +12,7 @@ from loyalty.http.auth import require
 from loyalty.http.paging import Cursor, Limit
 from loyalty.http.resolver import respond
 from loyalty.http.routes.docs import documented, responses
-from loyalty.models.api import EnrollRequest, MemberResponse, TransactionsPage
+from loyalty.models.api import EnrollRequest, MemberResponse, ProfileRequest, TransactionsPage
 from loyalty.models.common import ID_PATTERN
 from loyalty.observability import count
 from loyalty.operations import members
@@ -56,6 +56,23 @@ def enroll(body: EnrollRequest) -> Response[str]:
 def read_member(member_id: MemberId) -> Response[str]:
     principal = require(router, "server")
     return respond(members.read_member(default_context(), principal.tenant_id, member_id))
+
+
+@router.patch(
+    "/v1/members/<member_id>",
+    **documented(
+        "server",
+        "Correct a member's profile",
+        "Sets the fields sent (`name`, `email`, `phone`, `birthday`, `locale`; null clears one) and keeps "
+        "the others; answers the member. A new birthday pays no second birthday bonus in a year that had "
+        "one.",
+    ),
+    responses=responses(200, MemberResponse, 404),
+    tags=["members"],
+)
+def correct_profile(member_id: MemberId, body: ProfileRequest) -> Response[str]:
+    principal = require(router, "server")
+    return respond(members.correct_profile(default_context(), principal, member_id, body))
 
 
 @router.get(
