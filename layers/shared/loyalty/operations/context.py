@@ -24,20 +24,25 @@ from loyalty.store.lottery_store import LotteryStore
 from loyalty.store.member_store import MemberRecord, MemberStore
 from loyalty.store.notice_store import NoticeStore
 from loyalty.store.purchase_store import PurchaseStore
+from loyalty.store.report_store import ReportStore
 from loyalty.store.reward_store import RewardStore
+from loyalty.store.signing_key_store import SigningKeyStore
+from loyalty.store.snapshot_store import SnapshotStore
 from loyalty.store.tenant_store import TenantStore
 from loyalty.store.webhook_store import WebhookStore
 
-Scope = Literal["operator", "admin", "server"]
+Scope = Literal["operator", "admin", "server", "member"]
 
 
 @dataclass(frozen=True)
 class Principal:
-    """The caller, as the authorizer resolved its API key."""
+    """The caller, as the authorizer resolved its API key or member token (scope `member`, with
+    the one member it is good for)."""
 
     tenant_id: str
     scope: Scope
     key_id: str
+    member_id: str | None = None
     request_id: str = ""  # the API request's id (what the audit log and a status change record)
 
 
@@ -127,6 +132,21 @@ class Context:
         return AuditStore(self.ledger.table_name, self.ledger.client)
 
     @cached_property
+    def signing_keys(self) -> SigningKeyStore:
+        """The member tokens' signing keys."""
+        return SigningKeyStore(self.ledger.table_name, self.ledger.client)
+
+    @cached_property
+    def reports(self) -> ReportStore:
+        """The report aggregates the stream keeps."""
+        return ReportStore(self.ledger.table_name, self.ledger.client)
+
+    @cached_property
+    def snapshots(self) -> SnapshotStore:
+        """The customers report's snapshots."""
+        return SnapshotStore(self.ledger.table_name, self.ledger.client)
+
+    @cached_property
     def jobs(self) -> JobStore:
         """The scheduled runs' checkpoints."""
         return JobStore(self.ledger.table_name, self.ledger.client)
@@ -165,6 +185,14 @@ def replay(record: OperationRecord, fingerprint: str) -> Outcome:
             f"{record.kind} id {record.natural_id!r} was already used with a different request"
         )
     return Outcome(status=record.status, body=record.body, replayed=True)
+
+
+def existing_member(context: Context, tenant_id: str, member_id: str) -> MemberRecord:
+    """The member as stored now; 404 when there is none."""
+    member = context.members.read_member(tenant_id, member_id)
+    if member is None:
+        raise MemberNotFoundError(f"member {member_id!r} not found")
+    return member
 
 
 def member_unless_recorded(

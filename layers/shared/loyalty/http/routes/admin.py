@@ -19,6 +19,7 @@ from loyalty.models.api import (
     KeyCreatedResponse,
     KeyCreateRequest,
     MemberResponse,
+    SigningKeyRotatedResponse,
     StatusRequest,
     StatusResponse,
     TenantCreatedResponse,
@@ -28,7 +29,7 @@ from loyalty.models.api import (
 from loyalty.models.audit import AuditPage
 from loyalty.models.common import ID_PATTERN
 from loyalty.observability import count
-from loyalty.operations import adjustments, audit, risk, tenants, tiers
+from loyalty.operations import adjustments, audit, member_tokens, risk, tenants, tiers
 from loyalty.operations.context import default_context
 from loyalty.operations.paging import DEFAULT_PAGE
 
@@ -172,3 +173,20 @@ def read_audit(
             cursor=cursor,
         )
     )
+
+
+@router.post(
+    "/v1/token-keys/rotate",
+    **documented(
+        "admin",
+        "Rotate the member-token signing key",
+        "Member tokens are signed with a new key from now on; tokens signed before stay good until "
+        "they expire.",
+    ),
+    responses=responses(200, SigningKeyRotatedResponse),
+    tags=["admin"],
+)
+def rotate_token_key() -> Response[str]:
+    """Sign member tokens with a new key from now on; tokens signed before stay good until they expire."""
+    principal = require(router, "admin")
+    return respond(member_tokens.rotate(default_context(), principal))
