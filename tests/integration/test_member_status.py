@@ -12,6 +12,11 @@ import pytest
 from infra.events import QueueMessage, sqs_event
 from infra.lambdas import invoke, load_handler
 from infra.template_model import load_template
+from loyalty.errors import MemberFrozenError
+from loyalty.models.api import EnrollRequest, StatusRequest
+from loyalty.models.rewards import HoldRequest
+from loyalty.operations import holds, members, risk
+from loyalty.operations.context import Principal
 from tests.support.ledger import assert_adds_up, member_state
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:PurchaseQueue"
@@ -152,3 +157,30 @@ def test_a_refund_while_frozen_takes_back_the_withheld_points_first(api, shop, a
     assert (state.entries[-1]["points"], state.entries[-1]["withheld"]) == (-50, -50)
     # And unfreezing releases nothing more
     assert set_status(api, shop, "active", reason="cleared").json()["released"] == 0
+
+
+def test_a_freeze_committed_between_a_spends_read_and_its_write_refuses_the_spend(aws, context, monkeypatch):
+    # Given an active member, and a freeze committed right after a hold has read the member
+    members.enroll(context, "shop", EnrollRequest(member_id="m1"))
+    admin = Principal(tenant_id="shop", scope="admin", key_id="key_admin", request_id="req-1")
+    original = context.ledger.read_member_and_operation
+    raced: list[bool] = []
+
+    def read_then_freeze(tenant_id, member_id, kind, natural_id):
+        read = original(tenant_id, member_id, kind, natural_id)
+        if kind == "hold" and not raced:
+            raced.append(True)
+            risk.set_status(context, admin, "m1", StatusRequest(status="frozen", reason="fraud"))
+        return read
+
+    monkeypatch.setattr(context.ledger, "read_member_and_operation", read_then_freeze)
+
+    # When the hold commits on the member as it read it (active)
+    with pytest.raises(MemberFrozenError):
+        holds.reserve(context, "shop", "m1", HoldRequest(hold_id="h1", points=10))
+
+    # Then its version condition failed, the retry read the member frozen, and nothing was held
+    state = member_state(aws.dynamodb, aws.table_name, "shop", "m1")
+    assert_adds_up(state)
+    assert (raced, state.available, state.held) == ([True], 100, 0)
+    assert [entry["type"] for entry in state.entries] == ["earn", "status"]
