@@ -20,7 +20,7 @@ def test_enrol_buy_and_read_the_member_back(stack, unique):
     member_id = f"m-{unique}"
     enrolled = stack.call("POST", "/v1/members", {"member_id": member_id, "name": "Ann"})
     assert enrolled.status_code == 201
-    assert enrolled.json()["balance"] == {"available": 100, "pending": 0, "held": 0}
+    assert enrolled.json()["balance"] == {"available": 100, "pending": 0, "held": 0, "withheld": 0}
 
     # When the member buys for 129.90 CNY
     bought = stack.call("POST", "/v1/purchases", purchase(f"o-{unique}", member_id))

@@ -174,7 +174,7 @@ class Client:
         if self.expect(response, {201}, f"enrol {member_id}"):
             assert response is not None
             balance = response.json()["balance"]
-            if balance != {"available": SIGNUP_BONUS, "pending": 0, "held": 0}:
+            if balance != {"available": SIGNUP_BONUS, "pending": 0, "held": 0, "withheld": 0}:
                 self.model.error(f"enrol {member_id}: balance {balance}")
             self.model.credit(member_id, SIGNUP_BONUS)
             self.own.append(member_id)

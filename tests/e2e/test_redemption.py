@@ -57,7 +57,7 @@ def test_catalog_redemption_and_cancellation(stack, member, unique):
 def test_holds_capture_release_and_the_preview(stack, member, unique):
     hold = stack.call("POST", f"/v1/members/{member}/holds", {"hold_id": f"h1-{unique}", "points": 70})
     assert hold.status_code == 201, hold.text
-    assert hold.json()["balance"] == {"available": 30, "pending": 0, "held": 70}
+    assert hold.json()["balance"] == {"available": 30, "pending": 0, "held": 70, "withheld": 0}
     assert (
         stack.call(
             "POST", f"/v1/members/{member}/holds", {"hold_id": f"h2-{unique}", "points": 31}
@@ -81,7 +81,7 @@ def test_holds_capture_release_and_the_preview(stack, member, unique):
         == 201
     )
     released = stack.call("POST", f"/v1/holds/h3-{unique}/release")
-    assert released.json()["balance"] == {"available": 30, "pending": 0, "held": 0}
+    assert released.json()["balance"] == {"available": 30, "pending": 0, "held": 0, "withheld": 0}
     assert stack.call("POST", f"/v1/holds/h3-{unique}/capture", {"order_id": "o"}).status_code == 409
 
     preview = stack.call(
@@ -106,7 +106,7 @@ def test_the_holds_schedule_releases_an_expired_hold(stack, member, unique):
     assert run.status_code == 200, run.text
     assert run.json()["holds_released"] >= 1
     view = stack.call("GET", f"/v1/members/{member}").json()
-    assert view["balance"] == {"available": 100, "pending": 0, "held": 0}
+    assert view["balance"] == {"available": 100, "pending": 0, "held": 0, "withheld": 0}
     assert stack.call("GET", f"/v1/holds/hx-{unique}").json()["status"] == "released"
     assert stack.call("POST", f"/v1/holds/hx-{unique}/capture", {"order_id": "o"}).status_code == 409
 

@@ -30,7 +30,7 @@ def test_reserve_capture_and_release_over_http(api, shop, aws, member):
     first = call(api, shop, "POST", "/v1/members/m1/holds", {"hold_id": "h1", "points": 30})
     second = call(api, shop, "POST", "/v1/members/m1/holds", {"hold_id": "h2", "points": 20})
     assert (first.status, second.status) == (201, 201), first.body
-    assert second.json()["balance"] == {"available": 50, "pending": 0, "held": 50}
+    assert second.json()["balance"] == {"available": 50, "pending": 0, "held": 50, "withheld": 0}
     assert_adds_up(member_state(aws.dynamodb, aws.table_name, "acme", member))
 
     # When the first is captured for an order and the second released
@@ -39,7 +39,7 @@ def test_reserve_capture_and_release_over_http(api, shop, aws, member):
 
     # Then the captured points are spent with the order on the entry, the released ones are back
     assert (captured.status, captured.json()["status"]) == (200, "captured")
-    assert released.json()["balance"] == {"available": 70, "pending": 0, "held": 0}
+    assert released.json()["balance"] == {"available": 70, "pending": 0, "held": 0, "withheld": 0}
     entries = call(api, shop, "GET", "/v1/members/m1/transactions").json()["items"]
     assert [(e["type"], e["points"], e.get("held")) for e in entries[:4]] == [
         ("release", 0, -20),
@@ -99,7 +99,7 @@ def test_an_expired_hold_is_released_lazily_by_the_next_hold_or_capture(context,
     outcome = holds.reserve(context, "shop", member, HoldRequest(hold_id="h3", points=60))
 
     # Then h1 was released on the way and h3 holds its points; h1 cannot be captured
-    assert outcome.body["balance"] == {"available": 0, "pending": 0, "held": 101}
+    assert outcome.body["balance"] == {"available": 0, "pending": 0, "held": 101, "withheld": 0}
     with pytest.raises(HoldClosedError):
         holds.capture_hold(context, "shop", "h1", CaptureRequest(order_id="o1"))
     # And a capture of a hold whose time passed releases it and is 409
@@ -155,6 +155,7 @@ def test_a_hold_made_for_an_order_is_captured_for_that_order_only(api, shop, aws
         "available": 70,
         "pending": 0,
         "held": 30,
+        "withheld": 0,
     }
 
     # When it is captured with no body at all
@@ -191,7 +192,7 @@ def test_a_hold_made_without_an_order_is_captured_for_the_order_the_capture_name
 
     # Then the first is the named order's and the second no order's, and both are spent
     assert (first.body["order_id"], second.body["order_id"]) == ("o-1", None)
-    assert second.body["balance"] == {"available": 90, "pending": 0, "held": 0}
+    assert second.body["balance"] == {"available": 90, "pending": 0, "held": 0, "withheld": 0}
     # And a replay of the first with no order answers the same; with another order it is 409
     assert holds.capture_hold(context, "shop", "h1", CaptureRequest()).body == first.body
     with pytest.raises(IdempotencyConflictError):

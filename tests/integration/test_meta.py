@@ -27,6 +27,9 @@ ROUTES = {
     ("post", "/v1/activities"),
     ("post", "/v1/program/preview"),
     ("put", "/v1/members/{member_id}/tier"),
+    ("patch", "/v1/members/{member_id}"),
+    ("put", "/v1/members/{member_id}/status"),
+    ("get", "/v1/audit"),
     # redemption: the catalog, redemptions, holds, coupons, lotteries
     ("put", "/v1/rewards/{reward_id}"),
     ("get", "/v1/rewards"),

@@ -53,13 +53,18 @@ def test_pending_points_become_available_when_the_return_window_closes(aws, cont
     earned = buy(context, "o1", "m1", "129.90")
 
     assert earned["pending_until"] == (clock().date() + timedelta(days=7)).isoformat()
-    assert view(context, "m1")["balance"] == {"available": 100, "pending": 129, "held": 0}
+    assert view(context, "m1")["balance"] == {"available": 100, "pending": 129, "held": 0, "withheld": 0}
     clock.advance(days=7)
-    assert view(context, "m1")["balance"] == {"available": 229, "pending": 0, "held": 0}  # no job ran
+    assert view(context, "m1")["balance"] == {
+        "available": 229,
+        "pending": 0,
+        "held": 0,
+        "withheld": 0,
+    }  # no job ran
     assert_adds_up(member_state(aws.dynamodb, aws.table_name, "shop", "m1"))
     # And the next credit answers the same split a read shows (found by the simulator, seed 1)
     again = buy(context, "o2", "m1", "10.00")
-    assert again["balance"] == {"available": 229, "pending": 10, "held": 0}
+    assert again["balance"] == {"available": 229, "pending": 10, "held": 0, "withheld": 0}
 
 
 def test_a_refund_inside_the_window_cancels_the_pending_points(aws, context, clock):
@@ -72,7 +77,7 @@ def test_a_refund_inside_the_window_cancels_the_pending_points(aws, context, clo
     )
 
     assert (refund.body["points_clawed_back"], refund.body["debt_incurred"]) == (200, 0)
-    assert view(context, "m1")["balance"] == {"available": 100, "pending": 0, "held": 0}
+    assert view(context, "m1")["balance"] == {"available": 100, "pending": 0, "held": 0, "withheld": 0}
     assert_adds_up(member_state(aws.dynamodb, aws.table_name, "shop", "m1"))
 
 

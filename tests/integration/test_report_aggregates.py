@@ -131,6 +131,7 @@ def test_the_summary_adds_up_to_the_designed_ledger_and_to_the_members_balances(
         "available": 6545,
         "pending": 0,
         "held": 20,
+        "withheld": 0,
         "value": {"amount": "65.65", "currency": "CNY"},
     }
     # And it equals the sum of the members' own available + pending + held

@@ -5,7 +5,7 @@ def test_enrol_buy_and_read_back(api, shop):
     # Given a member enrolled with the default signup bonus
     enrolled = api.call("POST", "/v1/members", {"member_id": "m1", "name": "Ann"}, key=shop.server_key)
     assert enrolled.status == 201
-    assert enrolled.json()["balance"] == {"available": 100, "pending": 0, "held": 0}
+    assert enrolled.json()["balance"] == {"available": 100, "pending": 0, "held": 0, "withheld": 0}
 
     # When the member buys for 129.90 CNY
     bought = api.call(

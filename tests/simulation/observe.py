@@ -13,7 +13,8 @@ Lots are read from the member item's `lots` map ("A#{expires_on}" or
 layout keep them there: the checks do not depend on where the product keeps them. Held points
 live on the open holds (`HOLD#` items with their own `lots` map), so
 
-    available + pending + held = sum of ledger entries = the member's lots + the open holds' lots.
+    available + pending + held + withheld = sum of ledger entries = the member's lots + the open
+    holds' lots + withheld.
 
 Outside the member's partition: each catalog reward's stock and `redeemed` counter (stock never
 below zero, and what was taken is what the redemptions not cancelled took), each limited lottery
@@ -34,7 +35,7 @@ from loyalty.store.table import from_item
 from tests.simulation.oracle import LedgerModel, MemberModel
 
 NOTHING_NEGATIVE = "nothing is negative"
-BALANCE_IS_LEDGER = "available + pending + held = sum of ledger entries"
+BALANCE_IS_LEDGER = "available + pending + held + withheld = sum of ledger entries"
 LEDGER_IS_LOTS = "sum of ledger entries = sum of open lots (the member's and its open holds')"
 HELD_IS_HOLDS = "held = the points on the member's open holds"
 ONE_ENTRY_PER_POSTING = "one ledger entry per posting, none missing (seq 1..version)"
@@ -118,9 +119,12 @@ class LedgerObserver:
                 )
             return
         available, pending, held, debt = (member[name] for name in ("available", "pending", "held", "debt"))
+        withheld = int(member.get("withheld") or 0)
         version = member["version"]
         negative = {
-            name: member[name] for name in ("available", "pending", "held", "debt") if member[name] < 0
+            name: member.get(name, 0)
+            for name in ("available", "pending", "held", "debt", "withheld")
+            if member.get(name, 0) < 0
         }
         negative.update({lot.where: lot.remaining for lot in lots if lot.remaining <= 0})
         if negative:
@@ -136,11 +140,12 @@ class LedgerObserver:
 
         entry_sum = seen.entry_sum + sum(entry["points"] for entry in entries)
         lot_sum = sum(lot.remaining for lot in lots)
-        if available + pending + held != entry_sum:
+        if available + pending + held + withheld != entry_sum:
             raise violation(
                 BALANCE_IS_LEDGER,
-                f"{where}: available {available} + pending {pending} + held {held} = "
-                f"{available + pending + held}, ledger entries (seq 1..{seen.last_seq + len(entries)}) "
+                f"{where}: available {available} + pending {pending} + held {held} + withheld {withheld}"
+                f" = {available + pending + held + withheld}, ledger entries"
+                f" (seq 1..{seen.last_seq + len(entries)}) "
                 f"sum to {entry_sum}",
             )
         if holds is not None:

@@ -18,6 +18,7 @@ class MemberState:
     entries: list[dict[str, object]]
     lots: list[dict[str, object]]
     held_lots: list[dict[str, object]] = field(default_factory=list)  # lots of the open holds
+    withheld: int = 0  # a frozen member's earnings: in no lot until released or forfeited
 
     @property
     def entry_sum(self) -> int:
@@ -52,6 +53,7 @@ def member_state(dynamodb, table: str, tenant_id: str, member_id: str) -> Member
         pending=member["pending"],
         held=member["held"],
         debt=member["debt"],
+        withheld=int(member.get("withheld") or 0),
         entries=[item for item in items if item["SK"].startswith(keys.ENTRY_PREFIX)],
         lots=[
             {"expires_on": lot.expires_on, "available_on": lot.available_on, "remaining": lot.remaining}
@@ -67,12 +69,12 @@ def member_state(dynamodb, table: str, tenant_id: str, member_id: str) -> Member
 
 
 def assert_adds_up(state: MemberState) -> None:
-    """available + pending + held = sum of ledger entries = the member's lots + the open holds'
-    lots; held = the open holds' lots; nothing negative."""
-    total = state.available + state.pending + state.held
-    assert total == state.entry_sum == state.lot_sum + state.held_lot_sum, state
+    """available + pending + held + withheld = sum of ledger entries = the member's lots + the open
+    holds' lots + withheld; held = the open holds' lots; nothing negative."""
+    total = state.available + state.pending + state.held + state.withheld
+    assert total == state.entry_sum == state.lot_sum + state.held_lot_sum + state.withheld, state
     assert state.held == state.held_lot_sum, state
     pending_in_lots = sum(int(lot["remaining"]) for lot in state.lots if lot.get("available_on"))  # type: ignore[call-overload]
     assert state.pending == pending_in_lots, state
-    assert min(state.available, state.pending, state.held, state.debt) >= 0, state
+    assert min(state.available, state.pending, state.held, state.debt, state.withheld) >= 0, state
     assert all(int(lot["remaining"]) > 0 for lot in state.lots), state  # type: ignore[call-overload]

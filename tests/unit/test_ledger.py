@@ -10,6 +10,7 @@ from loyalty.domain.ledger import (
     Account,
     LedgerCorruptionError,
     Lot,
+    change_status,
     credit,
     debit,
     expire,
@@ -155,3 +156,32 @@ def test_a_credit_matures_due_pending_points_first_so_its_answer_agrees_with_a_r
     assert (posting.after.available, posting.after.pending) == (40, 0)
     assert posting.lots_after == (Lot(FEB, 40),)
     assert posting.before == Account(pending=30, version=2)  # the condition is on what is stored
+
+
+def test_a_frozen_account_withholds_a_credit_in_no_lot_and_settles_no_debt():
+    frozen = Account(available=10, debt=4, version=2, status="frozen")
+    posting = credit(frozen, [Lot(JAN, 10)], 25, FEB, today=TODAY)
+    assert posting.after == Account(available=10, debt=4, version=3, withheld=25, status="frozen")
+    assert (posting.points, posting.withheld, posting.lots_after) == (25, 25, (Lot(JAN, 10),))
+
+
+def test_unfreezing_releases_withheld_points_into_a_lot_after_settling_debt():
+    frozen = Account(available=10, debt=4, version=3, withheld=25, status="frozen")
+    posting = change_status(frozen, [Lot(JAN, 10)], "active", today=TODAY, expires_on=FEB)
+    assert posting.after == Account(available=31, version=4, status="active")
+    assert (posting.points, posting.withheld, posting.debt_settled) == (-4, -25, 4)
+    assert posting.lots_after == (Lot(JAN, 10), Lot(FEB, 21))
+
+
+def test_unfreezing_without_release_forfeits_the_withheld_points():
+    frozen = Account(available=10, version=3, withheld=25, status="frozen")
+    posting = change_status(frozen, [Lot(JAN, 10)], "active", today=TODAY, release=False, expires_on=FEB)
+    assert posting.after == Account(available=10, version=4, status="active")
+    assert (posting.points, posting.withheld, posting.lots_after) == (-25, -25, (Lot(JAN, 10),))
+
+
+def test_a_clawback_from_a_frozen_account_takes_withheld_points_first():
+    frozen = Account(available=10, version=3, withheld=6, status="frozen")
+    posting = debit(frozen, [Lot(JAN, 10)], 8, today=TODAY, shortfall="debt")
+    assert posting.after == Account(available=8, version=4, withheld=0, status="frozen")
+    assert (posting.points, posting.withheld) == (-8, -6)

@@ -109,6 +109,7 @@ def test_liability_counts_pending_points_past_their_date_as_available_and_values
         "available": 1100,
         "pending": 200,
         "held": 34,
+        "withheld": 0,
         "value": {"amount": "13.34", "currency": "CNY"},
     }
 

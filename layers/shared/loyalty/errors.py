@@ -57,6 +57,13 @@ class InsufficientPointsError(ConflictError):
     title = "Not enough available points"
 
 
+class MemberFrozenError(ConflictError):
+    """The member is frozen: nothing can be spent until an admin makes it active again."""
+
+    problem = "member-frozen"
+    title = "The member is frozen"
+
+
 class AlreadyExistsError(ConflictError):
     problem = "already-exists"
     title = "Already exists"

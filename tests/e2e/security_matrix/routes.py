@@ -46,6 +46,18 @@ CROSS_TENANT: dict[str, CrossCall] = {
         {"activity_id": new_id("x"), "member_id": other.member_id, "type": "survey"},
         me.server_key,
     ),
+    "freeze the member": lambda me, other: (
+        "PUT",
+        f"/v1/members/{other.member_id}/status",
+        {"status": "frozen", "reason": "theft"},
+        me.admin_key,
+    ),
+    "correct the member's profile": lambda me, other: (
+        "PATCH",
+        f"/v1/members/{other.member_id}",
+        {"name": "Thief"},
+        me.server_key,
+    ),
     "assign the member a tier": lambda me, other: (
         "PUT",
         f"/v1/members/{other.member_id}/tier",
@@ -314,6 +326,13 @@ def current_program(stack: Any, demo: Tenant) -> Any:
 ROUTES = [
     Route("POST", "/v1/members", "server", lambda stack, demo: {"member_id": new_id("m")}),
     Route("GET", "/v1/members/{member}", "server"),
+    Route("PATCH", "/v1/members/{member}", "server", lambda stack, demo: {"locale": "en"}),
+    Route(
+        "PUT",
+        "/v1/members/{member}/status",
+        "admin",
+        lambda stack, demo: {"status": "active", "reason": "matrix"},  # the member stays active
+    ),
     Route("GET", "/v1/members/{member}/transactions", "server"),
     Route("POST", "/v1/purchases", "server", purchase_body),
     Route(
@@ -345,6 +364,7 @@ ROUTES = [
         lambda stack, demo: {"tier_id": None, "reason": "matrix"},  # withdraws nothing: changes nothing
     ),
     Route("POST", "/v1/keys", "admin", lambda stack, demo: {"scope": "server", "name": "matrix"}),
+    Route("GET", "/v1/audit", "admin"),
     Route("DELETE", "/v1/keys/key_0000000000000000", "admin"),
     Route("POST", "/v1/token-keys/rotate", "admin"),
     Route("POST", "/v1/members/{member}/tokens", "server", lambda stack, demo: {"ttl_seconds": 60}),
@@ -469,6 +489,7 @@ ALLOWED_STATUS = {
     "POST": 201,
     "GET": 200,
     "PUT": 200,
+    "PATCH": 200,
     "DELETE": 404,
     "POST /v1/program/preview": 200,
     "POST /v1/members/{member}/checkout-preview": 200,

@@ -118,6 +118,7 @@ def member_state(image: Mapping[str, Any] | None) -> Counter[str]:
     state["available"] += int(image.get("available", 0))
     state["pending"] += int(image.get("pending", 0))
     state["held"] += int(image.get("held", 0))
+    state["withheld"] += int(image.get("withheld") or 0)  # a frozen member's: still owed
     state["members"] += 1
     tier = (image.get("tier") or {}).get("id") or BASE_TIER
     state[name("tier", str(tier))] += 1

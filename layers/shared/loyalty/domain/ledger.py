@@ -1,7 +1,9 @@
 """The points ledger's arithmetic: how a credit or a debit changes an account and its lots.
 
 Invariants every posting keeps (and `check_wallet` verifies):
-- available, pending, held and debt are never negative;
+- available, pending, held, withheld and debt are never negative;
+- available + pending + held + withheld = the sum of the member's entries (withheld: what a frozen
+  member earned, outside any lot until an unfreeze releases or forfeits it);
 - available equals the points left in available lots, pending those in pending lots;
 - a debit takes points from lots oldest expiry first (lots that never expire last);
 - pending lots (purchase points inside the return window) mature into available lots on their
@@ -27,6 +29,8 @@ class Account:
     held: int = 0
     debt: int = 0
     version: int = 0  # ledger entries so far: the next entry's sequence number is version + 1
+    withheld: int = 0  # earned while frozen: in no lot, not spendable, until released or forfeited
+    status: Literal["active", "frozen"] = "active"
 
     @property
     def next_seq(self) -> int:
@@ -72,6 +76,7 @@ class Posting:
     drawn: tuple[tuple[Lot, int], ...] = ()  # (lot as it was, points taken), for explanations and tests
     debt_settled: int = 0
     debt_incurred: int = 0
+    withheld: int = 0  # points moved into (+) or out of (-) withheld
 
     @property
     def seq(self) -> int:
@@ -93,6 +98,15 @@ def credit(
         raise ValueError("a credit is not negative")
     stored = account
     account, lots = mature(account, lots, today)
+    if account.status == "frozen":  # recorded, but withheld: no lot, no debt settled, not spendable
+        after = replace(account, withheld=account.withheld + points, version=stored.next_seq)
+        return Posting(
+            before=stored,
+            after=after,
+            points=points,
+            lots_after=_lots({lot.key: lot.remaining for lot in lots}),
+            withheld=points,
+        )
     settled = min(account.debt, points)
     net = points - settled
     if available_on is None:
@@ -113,6 +127,44 @@ def credit(
         lot_credit=lot,
         debt_settled=settled,
     )
+
+
+def change_status(
+    account: Account,
+    lots: list[Lot],
+    status: Literal["active", "frozen"],
+    *,
+    today: date,
+    release: bool = True,
+    expires_on: date | None = None,
+) -> Posting:
+    """Freeze or unfreeze. Freezing moves no points; unfreezing releases what was withheld into an
+    available lot expiring on `expires_on` (settling debt first), or forfeits it (`release=False`).
+    The posting's points are what the entry records: 0, or minus what was forfeited."""
+    check_wallet(account, lots)
+    stored = account
+    account, lots = mature(account, lots, today)
+    account = replace(account, status=status)
+    if status == "frozen" or account.withheld == 0:
+        return Posting(
+            before=stored,
+            after=replace(account, version=stored.next_seq),
+            points=0,
+            lots_after=_lots({lot.key: lot.remaining for lot in lots}),
+        )
+    withheld = account.withheld
+    account = replace(account, withheld=0)
+    if not release:
+        return Posting(
+            before=stored,
+            after=replace(account, version=stored.next_seq),
+            points=-withheld,
+            lots_after=_lots({lot.key: lot.remaining for lot in lots}),
+            withheld=-withheld,
+        )
+    released = credit(replace(account, version=stored.version), lots, withheld, expires_on, today=today)
+    # The withheld points were counted when earned: the entry records only the debt they settle.
+    return replace(released, before=stored, points=-released.debt_settled, withheld=-withheld)
 
 
 def mature(account: Account, lots: list[Lot], today: date) -> tuple[Account, list[Lot]]:
@@ -162,6 +214,9 @@ def debit(
         left[prefer] -= from_pending
         drawn.append((by_key[prefer], from_pending))
         wanted -= from_pending
+    # A clawback from a frozen member takes what it earned meanwhile (withheld) before its balance.
+    from_withheld = min(wanted, current.withheld) if shortfall == "debt" else 0
+    wanted -= from_withheld
     from_available = min(wanted, current.available)
     remaining = from_available
     for lot in sorted(
@@ -180,9 +235,10 @@ def debit(
         available=current.available - from_available,
         pending=current.pending - from_pending,
         debt=current.debt + incurred,
+        withheld=current.withheld - from_withheld,
         version=account.next_seq,
     )
-    taken = from_pending + from_available
+    taken = from_pending + from_withheld + from_available
     return Posting(
         before=account,
         after=after,
@@ -190,6 +246,7 @@ def debit(
         lots_after=_lots(left),
         drawn=tuple(drawn),
         debt_incurred=incurred,
+        withheld=-from_withheld,
     )
 
 

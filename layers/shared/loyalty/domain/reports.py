@@ -66,14 +66,15 @@ def liability(
 ) -> dict[str, Any]:
     """Stored `pending` includes points whose date has come but that no write matured yet (a read
     shows them available): pending is what matures after today, by the lots."""
-    total = state.get("available", 0) + state.get("pending", 0) + state.get("held", 0)
+    held, withheld = state.get("held", 0), state.get("withheld", 0)
+    total = state.get("available", 0) + state.get("pending", 0) + held + withheld
     pending = sum(points for on, points in matures.items() if on > today)
-    held = state.get("held", 0)
     return {
         "points": total,
-        "available": total - pending - held,
+        "available": total - pending - held - withheld,
         "pending": pending,
         "held": held,
+        "withheld": withheld,
         "value": {"amount": points_value(total, program), "currency": program.currency},
     }
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
@@ -56,7 +57,7 @@ def _caller(app: APIGatewayHttpResolver | Router) -> Principal:
     principal = principal_from(event.request_context.authorizer.get_lambda)
     if principal is None:
         raise UnauthorizedError(UNAUTHORIZED)
-    return principal
+    return replace(principal, request_id=event.request_context.request_id or "")
 
 
 def require(app: APIGatewayHttpResolver | Router, scope: Scope) -> Principal:

@@ -43,10 +43,36 @@ class EnrollRequest(StrictModel):
         return value
 
 
+class ProfileRequest(StrictModel):
+    """A profile correction: the fields sent are set (null clears one), the others kept."""
+
+    name: Text | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    birthday: date | None = Field(
+        default=None, description="A changed birthday pays no second birthday bonus in the same year"
+    )
+    locale: Literal["zh-CN", "en"] | None = None
+
+    @field_validator("birthday")
+    @classmethod
+    def _plausible_birthday(cls, value: date | None) -> date | None:
+        if value is not None and value.year < 1900:
+            raise ValueError("birthday before 1900")
+        return value
+
+    @model_validator(mode="after")
+    def _something(self) -> ProfileRequest:
+        if not self.model_fields_set:
+            raise ValueError("send at least one of name, email, phone, birthday, locale")
+        return self
+
+
 class Balance(ResponseModel):
     available: int
     pending: int
     held: int
+    withheld: int = Field(default=0, description="Earned while frozen: released or forfeited when unfrozen")
 
 
 class ExpiringPoints(ResponseModel):
@@ -144,6 +170,7 @@ class MemberResponse(ResponseModel):
     referrer_id: str | None = None
     locale: str | None = None
     enrolled_at: datetime
+    status: Literal["active", "frozen"] = "active"
     balance: Balance
     debt: int = Field(description="Points clawed back by refunds that the balance could not cover yet")
     tier: TierView
@@ -259,6 +286,25 @@ class RefundResponse(ResponseModel):
 
 
 # --- admin ----------------------------------------------------------------------------------------
+class StatusRequest(StrictModel):
+    status: Literal["active", "frozen"]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    release_withheld: bool = Field(
+        default=True,
+        description="On unfreezing: release the withheld points (true) or forfeit them with an entry (false)",
+    )
+
+
+class StatusResponse(ResponseModel):
+    member_id: str
+    status: Literal["active", "frozen"]
+    reason: str
+    released: int = Field(description="Withheld points released by this unfreeze")
+    forfeited: int = Field(description="Withheld points forfeited by this unfreeze")
+    entry_id: str
+    balance: Balance
+
+
 class AdjustmentRequest(StrictModel):
     adjustment_id: NaturalId
     points: JsonInteger = Field(ge=-MAX_POINTS, le=MAX_POINTS, description="Signed; positive grants points")

@@ -42,6 +42,7 @@ class EntryDetail(BaseModel):
     coupon_code: str | None = None
     draw_id: str | None = None
     birthday_year: int | None = Field(default=None, description="The program-local year of a birthday bonus")
+    status: str | None = Field(default=None, description="A status change: the member's status after it")
 
 
 class LedgerEntry(EntryDetail):
@@ -53,6 +54,9 @@ class LedgerEntry(EntryDetail):
     created_at: datetime
     debt_settled: int | None = None
     debt_incurred: int | None = None
+    withheld: int | None = Field(
+        default=None, description="Points moved into (+) or out of (-) withheld (a frozen member's earnings)"
+    )
 
 
 ENTRY_FIELDS: tuple[str, ...] = tuple(LedgerEntry.model_fields)

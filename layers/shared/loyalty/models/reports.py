@@ -19,10 +19,11 @@ class Money(BaseModel):
 
 
 class Liability(BaseModel):
-    points: int = Field(description="available + pending + held of every member")
+    points: int = Field(description="available + pending + held + withheld of every member")
     available: int
     pending: int
     held: int
+    withheld: int = Field(default=0, description="Earned by frozen members: released or forfeited later")
     value: Money = Field(description="points at the program's point_value")
 
 

@@ -12,6 +12,7 @@ from loyalty.domain.sunset import redeeming_ended
 from loyalty.errors import InvalidRequestError
 from loyalty.models.api import AdjustmentRequest, AdjustmentResponse
 from loyalty.models.ledger import EntryDetail
+from loyalty.operations.audit import audit_entry
 from loyalty.operations.context import Context, Outcome, Principal
 from loyalty.operations.funnel import Decision, Write, change_member
 from loyalty.operations.views import balance
@@ -56,7 +57,17 @@ def adjust(context: Context, principal: Principal, member_id: str, request: Adju
             actor=principal.key_id,
             expires_on=expires_on if posting.points else None,
         )
-        return Decision(201, body, now, member_id, posting, entry)
+        audit = audit_entry(
+            principal,
+            "points.adjusted",
+            now,
+            member_id,
+            adjustment_id=request.adjustment_id,
+            points=request.points,
+            reason=request.reason,
+            source=source,
+        )
+        return Decision(201, body, now, member_id, posting, entry, audit=audit)
 
     write = Write(tenant_id, ADJUSTMENT, request.adjustment_id, fingerprint)
     return change_member(context, write, member_id, decide)

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from loyalty.errors import IdempotencyConflictError, MemberNotFoundError, TenantNotFoundError, TransientError
 from loyalty.models.program import Program
 from loyalty.settings import get_settings
+from loyalty.store.audit_store import AuditStore
 from loyalty.store.coupon_store import CouponStore
 from loyalty.store.entry_store import EntryStore
 from loyalty.store.hold_store import HoldStore
@@ -42,6 +43,7 @@ class Principal:
     scope: Scope
     key_id: str
     member_id: str | None = None
+    request_id: str = ""  # the API request's id (what the audit log and a status change record)
 
 
 def utc_now() -> datetime:
@@ -123,6 +125,11 @@ class Context:
     @cached_property
     def webhooks(self) -> WebhookStore:
         return WebhookStore(self.ledger.table_name, self.ledger.client)
+
+    @cached_property
+    def audit(self) -> AuditStore:
+        """The audit log of admin and operator actions."""
+        return AuditStore(self.ledger.table_name, self.ledger.client)
 
     @cached_property
     def signing_keys(self) -> SigningKeyStore:

@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from loyalty.domain.ledger import Posting
+from loyalty.models.audit import AuditEntry
 from loyalty.models.ledger import EntryDetail
 from loyalty.operations.context import Context, Outcome, member_to_change, replay, with_retries
 from loyalty.store.idempotency_store import OperationRecord, OperationUpdate
@@ -65,6 +66,7 @@ class Decision:
     new_member_profile: dict[str, Any] | None = None  # an enrolment: the member item is created
     updates: OperationUpdate | None = None  # an earlier operation's state (a refunded purchase)
     fingerprint: str | None = None  # the request's, when the write's depends on what was read
+    audit: AuditEntry | None = None  # an admin's or operator's action: its audit log entry, written with it
 
 
 def commit(context: Context, write: Write, decide: Callable[[], Decision | Outcome]) -> Outcome:
@@ -80,8 +82,11 @@ def commit(context: Context, write: Write, decide: Callable[[], Decision | Outco
         record = OperationRecord(
             write.kind, write.natural_id, fingerprint, decision.status, decision.body, decision.state
         )
+        records = decision.records
+        if decision.audit is not None:
+            records = (*records, context.audit.put(write.tenant_id, decision.audit))
         if decision.posting is None:
-            context.ledger.record(write.tenant_id, record, decision.now, decision.records)
+            context.ledger.record(write.tenant_id, record, decision.now, records)
         else:
             assert decision.entry is not None, "a posting is written with its ledger entry"
             context.ledger.commit(
@@ -97,7 +102,7 @@ def commit(context: Context, write: Write, decide: Callable[[], Decision | Outco
                     counters=decision.counters,
                     also=decision.also,
                     tier=decision.tier,
-                    extra=decision.records,
+                    extra=records,
                 )
             )
         return Outcome(decision.status, decision.body, committed=True)

@@ -20,7 +20,13 @@ from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import mature
 from loyalty.domain.redemption import capture, capture_order, hold, max_points_for_order, release
 from loyalty.domain.sunset import check_redeeming_open
-from loyalty.errors import HoldClosedError, HoldNotFoundError, InvalidRequestError, MemberNotFoundError
+from loyalty.errors import (
+    HoldClosedError,
+    HoldNotFoundError,
+    InvalidRequestError,
+    MemberFrozenError,
+    MemberNotFoundError,
+)
 from loyalty.models.api import Balance
 from loyalty.models.common import amount_str
 from loyalty.models.ledger import EntryDetail
@@ -211,8 +217,11 @@ def release_hold_now(context: Context, record: HoldRecord, now: datetime, reason
 
 def spendable(context: Context, member: MemberRecord, program: Program, now: datetime) -> MemberRecord:
     """The member as a spend (redemption, hold, draw, a coupon bought with points) finds it:
-    refused after the program's last redeeming day, and with expired holds released first, so
-    the points they held count again."""
+    refused while the member is frozen or after the program's last redeeming day, and with
+    expired holds released first, so the points they held count again. The spend's own version
+    condition makes a freeze committed after this read refuse it too (a retry reads it frozen)."""
+    if member.account.status == "frozen":
+        raise MemberFrozenError(f"member {member.member_id!r} is frozen: no points can be spent")
     check_redeeming_open(program, now)
     return release_expired_holds(context, member, now)
 

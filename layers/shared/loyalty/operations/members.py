@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from dataclasses import replace
+from datetime import date, datetime
 from typing import Any
 
 from loyalty.domain.calendar import local_date
@@ -11,16 +13,17 @@ from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import Account, credit, mature
 from loyalty.domain.rules import evaluate_signup
 from loyalty.errors import AlreadyExistsError, MemberNotFoundError
-from loyalty.models.api import EnrollRequest
+from loyalty.models.api import EnrollRequest, ProfileRequest
 from loyalty.models.ledger import EntryDetail
 from loyalty.models.program import Program
-from loyalty.operations.context import Context, Outcome, member_unless_recorded
-from loyalty.operations.funnel import Decision, Write, commit
+from loyalty.operations.context import Context, Outcome, Principal, member_unless_recorded
+from loyalty.operations.funnel import Decision, Write, change_member, commit
 from loyalty.operations.paging import MAX_PAGE, decode_before, encode_cursor
 from loyalty.operations.views import member_view
 from loyalty.store.member_store import MemberRecord
 
 ENROLL = "enroll"
+PROFILE = "profile"
 
 
 def enroll(context: Context, tenant_id: str, request: EnrollRequest) -> Outcome:
@@ -53,6 +56,31 @@ def enroll(context: Context, tenant_id: str, request: EnrollRequest) -> Outcome:
     outcome = commit(context, Write(tenant_id, ENROLL, member_id, fingerprint), decide)
     # The contract: enrolment answers 201, its replay 200 with the same body.
     return Outcome(200, outcome.body, replayed=True) if outcome.replayed else outcome
+
+
+def correct_profile(
+    context: Context, principal: Principal, member_id: str, request: ProfileRequest
+) -> Outcome:
+    """Set the fields sent (null clears one), under the profile's own revision: two corrections
+    racing each other never lose one, and the birthday index moves with the birthday. A birthday
+    bonus is recorded once per member and year (its natural id), so a new birthday in a year
+    that already had one pays nothing more."""
+    tenant_id = principal.tenant_id
+    fingerprint = request_fingerprint(PROFILE, request, member_id=member_id)
+    natural_id = principal.request_id or uuid.uuid4().hex  # PATCH has no natural id: the request's
+
+    def decide(member: MemberRecord, now: datetime) -> Decision:
+        program = context.programs.get(tenant_id)
+        changes = request.model_dump(mode="json", include=request.model_fields_set)
+        profile = {**member.profile, **changes}
+        profile = {name: value for name, value in profile.items() if value is not None}
+        corrected = replace(member, profile=profile)
+        today = local_date(now, program.timezone)
+        account, lots = mature(member.account, member.lots, today)
+        body = member_view(corrected, account, lots, program, today)
+        return Decision(200, body, now, member_id, records=(context.members.profile_action(member, profile),))
+
+    return change_member(context, Write(tenant_id, PROFILE, natural_id, fingerprint), member_id, decide)
 
 
 def read_member(context: Context, tenant_id: str, member_id: str) -> Outcome:

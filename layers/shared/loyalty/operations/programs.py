@@ -10,6 +10,7 @@ from __future__ import annotations
 from loyalty.domain.publishing import check_preconditions, claimed_version, unchanged
 from loyalty.errors import CurrencyLockedError, NotFoundError, ProgramChangedError, TransientError
 from loyalty.models.program import Program
+from loyalty.operations.audit import audit_entry
 from loyalty.operations.context import Context, Outcome, Principal
 
 ATTEMPTS = 3
@@ -59,7 +60,13 @@ def publish_program(
         try:
             # Conditional on the current-version pointer still being `current.version`, in the
             # same transaction as the new version: of two PUTs from one version, one wins.
-            context.tenants.publish_program(tenant_id, published, current.version, context.clock())
+            now = context.clock()
+            entry = audit_entry(
+                principal, "program.published", now, version=published.version, previous=current.version
+            )
+            context.tenants.publish_program(
+                tenant_id, published, current.version, now, context.audit.put(tenant_id, entry)
+            )
         except ProgramChangedError:
             # Another PUT won: decide again on the version that won (a conditional PUT is now
             # stale, 409 or 412; an unconditional one, the last writer, publishes over it).

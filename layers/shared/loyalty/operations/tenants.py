@@ -15,6 +15,7 @@ from loyalty.models.api import (
     TenantsPage,
 )
 from loyalty.models.program import default_program
+from loyalty.operations.audit import audit_entry
 from loyalty.operations.context import Context, Outcome, Principal
 from loyalty.store.tenant_store import ApiKeyRecord
 
@@ -37,15 +38,24 @@ def new_key(tenant_id: str, scope: str, name: str | None = None) -> tuple[str, A
     return key, record
 
 
-def create_tenant(context: Context, request: TenantCreateRequest) -> Outcome:
+def create_tenant(
+    context: Context, request: TenantCreateRequest, operator: Principal | None = None
+) -> Outcome:
+    """The tenant, its program and first keys; the operator's action in the new tenant's audit log."""
     admin_key, admin_record = new_key(request.tenant_id, "admin", "first admin key")
     server_key, server_record = new_key(request.tenant_id, "server", "first server key")
+    now = context.clock()
+    audit = None
+    if operator is not None:
+        entry = audit_entry(operator, "tenant.created", now, name=request.name)
+        audit = context.audit.put(request.tenant_id, entry)
     context.tenants.create_tenant(
         request.tenant_id,
         request.name,
         default_program(request.name),
         [admin_record, server_record],
-        context.clock(),
+        now,
+        audit,
     )
     body = TenantCreatedResponse(
         tenant_id=request.tenant_id, name=request.name, admin_key=admin_key, server_key=server_key
@@ -56,7 +66,10 @@ def create_tenant(context: Context, request: TenantCreateRequest) -> Outcome:
 def create_key(context: Context, principal: Principal, request: KeyCreateRequest) -> Outcome:
     key, record = new_key(principal.tenant_id, request.scope, request.name)
     now = context.clock()
-    context.tenants.create_key(record, now)
+    entry = audit_entry(
+        principal, "key.created", now, key_id=record.key_id, scope=record.scope, name=record.name
+    )
+    context.tenants.create_key(record, now, context.audit.put(principal.tenant_id, entry))
     body = KeyCreatedResponse(
         key_id=record.key_id, scope=record.scope, name=record.name, key=key, created_at=now
     )
@@ -76,7 +89,8 @@ def list_keys(context: Context, principal: Principal) -> Outcome:
 def revoke_key(context: Context, principal: Principal, key_id: str) -> Outcome:
     if not key_id.startswith("key_"):
         raise NotFoundError(f"key {key_id!r} not found")
-    context.tenants.revoke_key(principal.tenant_id, key_id)
+    entry = audit_entry(principal, "key.revoked", context.clock(), key_id=key_id)
+    context.tenants.revoke_key(principal.tenant_id, key_id, context.audit.put(principal.tenant_id, entry))
     return Outcome(204, {})
 
 

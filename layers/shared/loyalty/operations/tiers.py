@@ -18,7 +18,9 @@ from loyalty.domain.calendar import earliest_local_date, latest_local_date, loca
 from loyalty.domain.tiers import Figures, TierDecision, after_earn, assign, evaluate, record
 from loyalty.errors import InvalidRequestError, MemberNotFoundError, TransientError
 from loyalty.models.api import TierAssignmentRequest
+from loyalty.models.audit import AuditEntry
 from loyalty.models.program import Program
+from loyalty.operations.audit import audit_entry
 from loyalty.operations.checkpoints import walk_days
 from loyalty.operations.context import Context, Outcome, Principal, back_off
 from loyalty.operations.views import member_view
@@ -111,13 +113,19 @@ def _evaluate_member(
 
 
 def _commit(
-    context: Context, member: MemberRecord, decision: TierDecision, now: datetime, attempt: int
+    context: Context,
+    member: MemberRecord,
+    decision: TierDecision,
+    now: datetime,
+    attempt: int,
+    audit: AuditEntry | None = None,
 ) -> bool:
     """Write a tier decision if the member's tier status is still the one read; False (after
     backing off) when it changed meanwhile: re-read and decide again."""
+    extra = (context.audit.put(member.tenant_id, audit),) if audit is not None else ()
     try:
         context.ledger.commit_tier(
-            member, TierUpdate(decision.status, member.tier.revision, decision.change), now
+            member, TierUpdate(decision.status, member.tier.revision, decision.change), now, extra
         )
     except ConcurrentChangeError:
         back_off(context, attempt)
@@ -167,7 +175,16 @@ def assign_tier(
             request.reason,
             principal.key_id,
         )
-        if not _commit(context, member, decision, now, number):
+        audit = audit_entry(
+            principal,
+            "tier.assigned",
+            now,
+            member_id,
+            tier_id=request.tier_id,
+            until=request.until.isoformat() if request.until else None,
+            reason=request.reason,
+        )
+        if not _commit(context, member, decision, now, number, audit):
             continue
         updated = replace(member, tier=decision.status)
         return Outcome(200, member_view(updated, member.account, member.lots, program, today))

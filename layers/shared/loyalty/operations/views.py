@@ -26,7 +26,9 @@ from loyalty.store.member_store import MemberRecord
 
 
 def balance(account: Account) -> Balance:
-    return Balance(available=account.available, pending=account.pending, held=account.held)
+    return Balance(
+        available=account.available, pending=account.pending, held=account.held, withheld=account.withheld
+    )
 
 
 def tier_change(change: TierChange | None) -> TierChangeView | None:
@@ -109,6 +111,7 @@ def member_view(
         member_id=member.member_id,
         **member.profile,
         enrolled_at=member.enrolled_at,
+        status=account.status,
         balance=balance(account),
         debt=account.debt,
         tier=tier,

@@ -16,6 +16,7 @@ from the operations' `Context` on one client:
 | lottery_store        | lotteries, prize stock, draws             | `lotteries`     |
 | job_store            | scheduled runs' checkpoints, sunsets      | `jobs`          |
 | tenant_store         | tenants, programs, API keys               | `tenants`       |
+| audit_store          | the audit log of admin/operator actions   | `audit`         |
 | ledger_store         | the write path: one transaction per operation   | `ledger`        |
 | table                | client, item codec, `Guarded`, cancellations |                 |
 
@@ -48,11 +49,14 @@ Single-table layout (tenant id in every key):
 | member's coupon      | T#{tenant}#M#{member}       | COUPONREF#{code}                    |
 | lottery, prize stock | T#{tenant}                  | LOTTERY#{id} · PRIZE#{id}#{prize}   |
 | draws per day, draw  | T#{tenant}#M#{member}       | DRAWCOUNT#{id}#{day} · DRAW#{draw}  |
+| audit log entry      | T#{tenant}#AUDIT            | AUDIT#{at, UTC}#{request id}        |
 
 The member item holds the balance, the rolling counters the rules read, and the member's lots: a
 map "A#{expires_on}" / "P#{available_on}#{expires_on}" -> points (points sharing one expiry date,
 and while pending one maturity date; a few dozen at most). One consistent read of one item is a
 whole wallet, and the member's version condition guards balance, counters and lots together.
+It also holds `status` (active or frozen) and `withheld` (what a frozen member earned: in no lot),
+changed only by postings; the profile is corrected under its own `profile_revision`.
 A member with dated points carries GSI1PK = EXPIRY#{next expiry date}#{shard}: a sparse,
 write-sharded index the expiry job pages through (one item per due member), never a Scan.
 An open hold carries GSI1PK = HOLDS#OPEN#{shard}, GSI1SK = its expiry instant (the hold sweep's

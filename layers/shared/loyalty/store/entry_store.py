@@ -47,6 +47,7 @@ class EntryStore(TableStore):
             "created_at": now.isoformat(),
             "debt_settled": posting.debt_settled or None,
             "debt_incurred": posting.debt_incurred or None,
+            "withheld": posting.withheld or None,
             **detail_item(detail),
         }
         return {

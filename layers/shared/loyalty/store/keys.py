@@ -204,3 +204,15 @@ TENANTS_PK = "TENANTS"  # the operator's list of tenants: an item per tenant (cr
 
 def tenant_registry_sk(tenant_id: str) -> str:
     return f"T#{tenant_id}"
+
+
+AUDIT_PREFIX = "AUDIT#"
+
+
+def audit_pk(tenant_id: str) -> str:
+    """A tenant's audit log: admin and operator actions are rare, one partition holds them."""
+    return f"T#{tenant_id}#AUDIT"
+
+
+def audit_sk(instant: str, request_id: str) -> str:
+    return f"{AUDIT_PREFIX}{instant}#{request_id}"

@@ -109,10 +109,12 @@ class LedgerStore(TableStore):
         items, one transaction, the same answers as `commit` (replay, refusal, retry)."""
         self._transact([self.idempotency.put_action(tenant_id, operation, now)], 0, extra)
 
-    def commit_tier(self, member: MemberRecord, tier: TierUpdate, now: datetime) -> None:
+    def commit_tier(
+        self, member: MemberRecord, tier: TierUpdate, now: datetime, extra: tuple[Guarded, ...] = ()
+    ) -> None:
         """A tier decision that moves no points (evaluation, assignment): the member item's tier
-        status, and the history item of a change, all or nothing."""
-        self._transact(self.members.tier_actions(member, tier, now), None)
+        status, the history item of a change (and an assignment's audit entry), all or nothing."""
+        self._transact(self.members.tier_actions(member, tier, now), None, extra)
 
     def _transact(
         self, actions: list[dict[str, Any]], operation_index: int | None, extra: tuple[Guarded, ...] = ()

@@ -14,7 +14,7 @@ from loyalty.domain.expiry import index_day
 from loyalty.domain.ledger import NEVER, Account, Lot, Posting
 from loyalty.domain.tiers import TierChange, TierStatus
 from loyalty.store import keys
-from loyalty.store.table import TableStore, from_item, names, pick, to_item, values
+from loyalty.store.table import Guarded, TableStore, from_item, names, pick, to_item, values
 from loyalty.store.tier_items import tier_map, tier_status
 
 
@@ -28,6 +28,7 @@ class MemberRecord:
     counters: dict[str, Any] = field(default_factory=dict)  # rolling figures the rules read (caps, limits)
     lots: list[Lot] = field(default_factory=list)
     tier: TierStatus = field(default_factory=TierStatus)
+    profile_revision: int = 0  # moved by every profile correction (its version condition)
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,8 @@ class MemberStore(TableStore):
             "held": after.held,
             "debt": after.debt,
             "version": after.version,
+            "withheld": after.withheld,
+            "status": after.status,
         }
         if counters is not None:
             balance["counters"] = counters
@@ -155,6 +158,40 @@ class MemberStore(TableStore):
         if tier is not None and tier.change is not None:
             actions.append(self._tier_change_put(tenant, member, tier, now))
         return actions
+
+    def profile_action(self, member: MemberRecord, profile: dict[str, Any]) -> Guarded:
+        """The member's corrected profile, only over the profile as read (`profile_revision`), and
+        its place in the birthday index moved with it; a lost race is re-read and retried."""
+        pk = keys.member_pk(member.tenant_id, member.member_id)
+        assignments: dict[str, Any] = {"profile": profile, "profile_revision": member.profile_revision + 1}
+        removals: list[str] = []
+        if profile.get("birthday"):
+            month_day = str(profile["birthday"])[5:]
+            assignments["GSI2PK"] = keys.birthday_index_pk(month_day, member.tenant_id, member.member_id)
+            assignments["GSI2SK"] = pk
+        else:
+            removals = ["GSI2PK", "GSI2SK"]
+        update = "SET " + ", ".join(f"#{name} = :{name}" for name in assignments)
+        if removals:
+            update += " REMOVE " + ", ".join(f"#{name}" for name in removals)
+        read = {"read": member.profile_revision} if member.profile_revision else {}
+        condition = (
+            "attribute_exists(PK) AND attribute_not_exists(#profile_revision)"
+            if member.profile_revision == 0
+            else "#profile_revision = :read"
+        )
+        return Guarded(
+            {
+                "Update": {
+                    "TableName": self.table_name,
+                    "Key": to_item({"PK": pk, "SK": keys.MEMBER_SK}),
+                    "UpdateExpression": update,
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeNames": names(*assignments, *removals),
+                    "ExpressionAttributeValues": values(**assignments, **read),
+                }
+            }
+        )
 
     def tier_actions(self, member: MemberRecord, tier: TierUpdate, now: datetime) -> list[dict[str, Any]]:
         """A tier decision that moves no points (evaluation, assignment): the member item's tier
@@ -261,10 +298,15 @@ def member_record(item: dict[str, Any]) -> MemberRecord:
         member_id=item["member_id"],
         profile=dict(item.get("profile") or {}),
         enrolled_at=datetime.fromisoformat(item["enrolled_at"]),
-        account=Account(**pick(item, "available", "pending", "held", "debt", "version")),
+        account=Account(
+            **pick(item, "available", "pending", "held", "debt", "version"),
+            withheld=int(item.get("withheld") or 0),
+            status=item.get("status") or "active",
+        ),
         counters=dict(item.get("counters") or {}),
         lots=lots_from_map(item.get("lots") or {}),
         tier=tier_status(item),
+        profile_revision=int(item.get("profile_revision") or 0),
     )
 
 

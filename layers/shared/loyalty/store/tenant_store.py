@@ -10,6 +10,7 @@ from loyalty.errors import AlreadyExistsError, NotFoundError, ProgramChangedErro
 from loyalty.models.program import Program
 from loyalty.store import keys
 from loyalty.store.table import (
+    Guarded,
     TableStore,
     from_item,
     names,
@@ -56,8 +57,16 @@ class TenantStore(TableStore):
         stored = from_item(item)
         return Program.model_validate_json(stored["document"])
 
-    def publish_program(self, tenant_id: str, program: Program, expected_version: int, now: datetime) -> None:
-        """Publish `program` (whose version is expected_version + 1) as current and as a kept version."""
+    def publish_program(
+        self,
+        tenant_id: str,
+        program: Program,
+        expected_version: int,
+        now: datetime,
+        audit: Guarded | None = None,
+    ) -> None:
+        """Publish `program` (whose version is expected_version + 1) as current and as a kept version
+        (with the audit log's entry of who did, in the same transaction)."""
         document = program.model_dump_json()
         self._transact(
             [
@@ -87,6 +96,7 @@ class TenantStore(TableStore):
                     }
                 ),
                 *([self._sunset_registered(tenant_id)] if program.sunset else []),
+                *_audited(audit),
             ],
             ProgramChangedError("the program changed while this version was being published"),
         )
@@ -110,7 +120,13 @@ class TenantStore(TableStore):
         )
 
     def create_tenant(
-        self, tenant_id: str, name: str, program: Program, api_keys: list[ApiKeyRecord], now: datetime
+        self,
+        tenant_id: str,
+        name: str,
+        program: Program,
+        api_keys: list[ApiKeyRecord],
+        now: datetime,
+        audit: Guarded | None = None,
     ) -> None:
         """Tenant, program and first keys in one transaction: a tenant never exists half made."""
         actions: list[dict[str, Any]] = [
@@ -155,6 +171,7 @@ class TenantStore(TableStore):
         )
         for api_key in api_keys:
             actions.extend(self._key_puts(api_key, now))
+        actions.extend(_audited(audit))
         self._transact(actions, AlreadyExistsError(f"tenant {tenant_id!r} already exists"))
 
     def list_tenants(self) -> list[dict[str, Any]]:
@@ -177,8 +194,10 @@ class TenantStore(TableStore):
             }
         )
 
-    def create_key(self, api_key: ApiKeyRecord, now: datetime) -> None:
-        self._transact(self._key_puts(api_key, now), AlreadyExistsError("key already exists"))
+    def create_key(self, api_key: ApiKeyRecord, now: datetime, audit: Guarded | None = None) -> None:
+        self._transact(
+            [*self._key_puts(api_key, now), *_audited(audit)], AlreadyExistsError("key already exists")
+        )
 
     def put_api_key(self, api_key: ApiKeyRecord, now: datetime) -> None:
         """Upsert a key whose value is fixed by configuration (the local stack's demo keys)."""
@@ -186,7 +205,7 @@ class TenantStore(TableStore):
             put = action["Put"]
             self.client.put_item(TableName=put["TableName"], Item=put["Item"])
 
-    def revoke_key(self, tenant_id: str, key_id: str) -> None:
+    def revoke_key(self, tenant_id: str, key_id: str, audit: Guarded | None = None) -> None:
         response = self.client.get_item(
             TableName=self.table_name,
             Key=to_item({"PK": keys.tenant_pk(tenant_id), "SK": keys.key_ref_sk(key_id)}),
@@ -211,6 +230,7 @@ class TenantStore(TableStore):
                         "Key": to_item({"PK": keys.api_key_pk(key_hash), "SK": keys.API_KEY_SK}),
                     }
                 },
+                *_audited(audit),
             ],
             NotFoundError(f"key {key_id!r} not found"),
         )
@@ -263,3 +283,8 @@ class TenantStore(TableStore):
         if "ConditionalCheckFailed" in cancelled.codes:
             raise on_condition
         raise TransientError(f"the write lost a race: {cancelled.codes}")
+
+
+def _audited(audit: Guarded | None) -> list[dict[str, Any]]:
+    """The audit log's item of an admin or operator action, joining the action's transaction."""
+    return [audit.action] if audit is not None else []

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from loyalty.http.auth import require
+from loyalty.http.paging import Cursor, Limit
 from loyalty.http.resolver import respond
 from loyalty.http.routes.docs import documented, responses
 from loyalty.models.api import (
@@ -19,15 +21,19 @@ from loyalty.models.api import (
     KeysPage,
     MemberResponse,
     SigningKeyRotatedResponse,
+    StatusRequest,
+    StatusResponse,
     TenantCreatedResponse,
     TenantCreateRequest,
     TenantsPage,
     TierAssignmentRequest,
 )
+from loyalty.models.audit import AuditPage
 from loyalty.models.common import ID_PATTERN
 from loyalty.observability import count
-from loyalty.operations import adjustments, member_tokens, tenants, tiers
+from loyalty.operations import adjustments, audit, member_tokens, risk, tenants, tiers
 from loyalty.operations.context import default_context
+from loyalty.operations.paging import DEFAULT_PAGE
 
 router = Router()
 
@@ -44,8 +50,8 @@ router = Router()
     tags=["admin"],
 )
 def create_tenant(body: TenantCreateRequest) -> Response[str]:
-    require(router, "operator")
-    return respond(tenants.create_tenant(default_context(), body))
+    operator = require(router, "operator")
+    return respond(tenants.create_tenant(default_context(), body, operator))
 
 
 @router.get(
@@ -145,6 +151,61 @@ def assign_tier(
 ) -> Response[str]:
     principal = require(router, "admin")
     return respond(tiers.assign_tier(default_context(), principal, member_id, body))
+
+
+@router.put(
+    "/v1/members/<member_id>/status",
+    **documented(
+        "admin",
+        "Freeze or unfreeze a member",
+        "`frozen`: the member can no longer spend (redemptions, holds, coupons bought with points, draws "
+        "answer 409 `member-frozen`); purchases and activities are still recorded, their points withheld "
+        "(`balance.withheld`). `active`: the withheld points are released (`release_withheld`, the default) "
+        "or forfeited with an entry. Every change is a ledger entry with its reason and the acting key.",
+    ),
+    responses=responses(200, StatusResponse, 404),
+    tags=["admin"],
+)
+def set_status(member_id: Annotated[str, Path(pattern=ID_PATTERN)], body: StatusRequest) -> Response[str]:
+    principal = require(router, "admin")
+    return respond(risk.set_status(default_context(), principal, member_id, body))
+
+
+@router.get(
+    "/v1/audit",
+    **documented(
+        "admin",
+        "Read the audit log",
+        "Every admin and operator action on the tenant (adjustments, tier assignments, program versions, "
+        "keys, status changes), newest first, each with the acting key (`actor`), its time (`at`), the API "
+        "request that made it and what it was (`detail`); written in the same transaction as the action "
+        "and never changed. Filter by `member_id`, `actor` and a time range (`from`, `to`, inclusive); a "
+        "page at a time (`limit`, `cursor`).",
+    ),
+    responses=responses(200, AuditPage),
+    tags=["admin"],
+)
+def read_audit(
+    member_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+    actor: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+    start: Annotated[datetime | None, Query(alias="from")] = None,
+    end: Annotated[datetime | None, Query(alias="to")] = None,
+    limit: Limit = DEFAULT_PAGE,
+    cursor: Cursor = None,
+) -> Response[str]:
+    principal = require(router, "admin")
+    return respond(
+        audit.list_audit(
+            default_context(),
+            principal.tenant_id,
+            member_id=member_id,
+            actor=actor,
+            start=start,
+            end=end,
+            limit=limit,
+            cursor=cursor,
+        )
+    )
 
 
 @router.post(

@@ -17,6 +17,7 @@ from loyalty.models.api import (
     MemberResponse,
     MemberTokenRequest,
     MemberTokenResponse,
+    ProfileRequest,
     TransactionsPage,
 )
 from loyalty.models.common import ID_PATTERN
@@ -62,6 +63,23 @@ def enroll(body: EnrollRequest) -> Response[str]:
 def read_member(member_id: MemberId) -> Response[str]:
     principal = require(router, "server")
     return respond(members.read_member(default_context(), principal.tenant_id, member_id))
+
+
+@router.patch(
+    "/v1/members/<member_id>",
+    **documented(
+        "server",
+        "Correct a member's profile",
+        "Sets the fields sent (`name`, `email`, `phone`, `birthday`, `locale`; null clears one) and keeps "
+        "the others; answers the member. A new birthday pays no second birthday bonus in a year that had "
+        "one.",
+    ),
+    responses=responses(200, MemberResponse, 404),
+    tags=["members"],
+)
+def correct_profile(member_id: MemberId, body: ProfileRequest) -> Response[str]:
+    principal = require(router, "server")
+    return respond(members.correct_profile(default_context(), principal, member_id, body))
 
 
 @router.get(

@@ -1,0 +1,27 @@
+"""An audit log entry: who (the acting key), what (the action and its particulars), when, and the
+API request that did it. Written with the action, never changed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class AuditEntry(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+
+    at: datetime
+    actor: str = Field(description="The key id that acted")
+    action: str = Field(description="member.status, points.adjusted, tier.assigned, program.published, ...")
+    request_id: str
+    member_id: str | None = None
+    detail: dict[str, Any] = Field(
+        default_factory=dict, description="What the action was: reason, points, ..."
+    )
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntry]
+    next_cursor: str | None
