@@ -197,3 +197,66 @@ def test_a_hold_made_without_an_order_is_captured_for_the_order_the_capture_name
     with pytest.raises(IdempotencyConflictError):
         holds.capture_hold(context, "shop", "h2", CaptureRequest(order_id="o-2"))
     assert_adds_up(member_state(aws.dynamodb, aws.table_name, "shop", member))
+
+
+def test_a_partial_capture_spends_that_much_and_gives_the_rest_back_to_its_own_lots(context, aws, clock):
+    # Given 100 points earned today and 50 earned 10 days later (next month), in two lots of their own
+    member = members.enroll(context, "shop", EnrollRequest(member_id="m1")).body["member_id"]
+    clock.advance(days=10)
+    adjustments.adjust(context, ADMIN, member, AdjustmentRequest(adjustment_id="a2", points=50, reason="t"))
+    first_lot, second_lot = member_state(aws.dynamodb, aws.table_name, "shop", member).lots
+    assert (first_lot["remaining"], second_lot["remaining"]) == (100, 50)
+    # And a hold of 120 points for an order (100 from the older lot, 20 from the newer)
+    holds.reserve(context, "shop", member, HoldRequest(hold_id="h1", points=120, order_id="o-1"))
+
+    # When 110 of them are captured
+    captured = holds.capture_hold(context, "shop", "h1", CaptureRequest(points=110))
+
+    # Then 110 are spent and the other 10 are back in the newer lot, with its date
+    assert captured.status == 200
+    assert (captured.body["status"], captured.body["points"], captured.body["captured"]) == (
+        "captured",
+        120,
+        110,
+    )
+    assert captured.body["balance"] == {"available": 40, "pending": 0, "held": 0}
+    state = member_state(aws.dynamodb, aws.table_name, "shop", member)
+    assert state.lots == [{**second_lot, "remaining": 40}]
+    # And the ledger says so: a release of the rest, then the capture for the order
+    entries = sorted(state.entries, key=lambda entry: entry["seq"])
+    assert [(e["type"], e["points"], e.get("held"), e.get("order_id")) for e in entries[-2:]] == [
+        ("release", 0, -10, None),
+        ("redeem", -110, None, "o-1"),
+    ]
+    assert captured.body["entry_id"] == str(entries[-1]["seq"])
+    assert_adds_up(state)
+    # And a replay answers the same, naming the points or not (as for the order); another amount is 409
+    assert holds.capture_hold(context, "shop", "h1", CaptureRequest(points=110)).body == captured.body
+    assert holds.capture_hold(context, "shop", "h1", CaptureRequest(order_id="o-1", points=110)).body == (
+        captured.body
+    )
+    with pytest.raises(IdempotencyConflictError):
+        holds.capture_hold(context, "shop", "h1", CaptureRequest(points=100))
+    assert holds.capture_hold(context, "shop", "h1").body == captured.body
+    assert len(member_state(aws.dynamodb, aws.table_name, "shop", member).entries) == len(state.entries)
+
+
+def test_capturing_more_than_the_hold_holds_is_409_and_leaves_it_open(api, shop, aws, member):
+    # Given a hold of 30 points
+    assert call(api, shop, "POST", "/v1/members/m1/holds", {"hold_id": "h1", "points": 30}).status == 201
+
+    # When a capture asks for 31, then one for 0 and one for "5"
+    over = call(api, shop, "POST", "/v1/holds/h1/capture", {"points": 31})
+
+    # Then it is 409 naming the problem, bad amounts are 422, and the hold is still open
+    assert (over.status, problem_type(over)) == (409, "capture-exceeds-hold")
+    assert call(api, shop, "POST", "/v1/holds/h1/capture", {"points": 0}).status == 422
+    assert call(api, shop, "POST", "/v1/holds/h1/capture", {"points": "5"}).status == 422
+    assert call(api, shop, "GET", "/v1/holds/h1").json()["status"] == "held"
+    # And capturing all 30 by number is the same capture as capturing with no body
+    whole = call(api, shop, "POST", "/v1/holds/h1/capture", {"points": 30})
+    assert (whole.status, whole.json()["captured"], whole.json()["refunded"]) == (200, 30, 0)
+    assert api.call("POST", "/v1/holds/h1/capture", key=shop.server_key).json() == whole.json()
+    entries = call(api, shop, "GET", "/v1/members/m1/transactions").json()["items"]
+    assert [(e["type"], e["points"]) for e in entries[:2]] == [("redeem", -30), ("hold", 0)]
+    assert_adds_up(member_state(aws.dynamodb, aws.table_name, "acme", member))

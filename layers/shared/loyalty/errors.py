@@ -184,6 +184,13 @@ class HoldOrderMismatchError(ConflictError):
     title = "The hold was made for another order"
 
 
+class CaptureExceedsHoldError(ConflictError):
+    """A capture asks for more points than the hold holds."""
+
+    problem = "capture-exceeds-hold"
+    title = "The capture is more than the hold holds"
+
+
 class CouponNotFoundError(NotFoundError):
     problem = "coupon-not-found"
     title = "Coupon not found"

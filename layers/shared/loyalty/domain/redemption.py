@@ -22,7 +22,7 @@ from datetime import date, datetime
 from decimal import ROUND_FLOOR, Decimal
 
 from loyalty.domain.ledger import Account, Lot, Posting, _lots, check_wallet, debit, mature
-from loyalty.errors import HoldOrderMismatchError, RewardUnavailableError
+from loyalty.errors import CaptureExceedsHoldError, HoldOrderMismatchError, RewardUnavailableError
 from loyalty.models.program import Program
 from loyalty.models.rewards import Reward
 
@@ -101,6 +101,33 @@ def capture(account: Account, lots: list[Lot], points: int, *, today: date) -> P
         points=-points,
         lots_after=_lots({lot.key: lot.remaining for lot in current_lots}),
     )
+
+
+def split_held(held_lots: list[Lot], points: int) -> tuple[list[Lot], list[Lot]]:
+    """A partial capture's lots: the `points` it spends (oldest expiry first, as any debit) and the
+    rest, which a release gives back. More than the hold holds is 409."""
+    held = sum(lot.remaining for lot in held_lots)
+    if points > held:
+        raise CaptureExceedsHoldError(f"the hold holds {held} points, not {points}")
+    spent: dict[tuple[date | None, date | None], int] = {}
+    rest: dict[tuple[date | None, date | None], int] = {}
+    wanted = points
+    for lot in sorted(held_lots, key=lambda lot: (lot.spend_order, lot.available_on or date.min)):
+        taken = min(wanted, lot.remaining)
+        wanted -= taken
+        spent[lot.key] = spent.get(lot.key, 0) + taken
+        rest[lot.key] = rest.get(lot.key, 0) + lot.remaining - taken
+    return list(_lots(spent)), list(_lots(rest))
+
+
+def capture_part(
+    account: Account, lots: list[Lot], rest: list[Lot], points: int, *, today: date
+) -> tuple[Posting, Posting]:
+    """A partial capture as two postings in one write: the release of the `rest` of the hold (back
+    to the lots it came from, like a release) and then the capture of `points`."""
+    released = release(account, lots, rest, today=today)
+    captured = capture(released.after, list(released.lots_after), points, today=today)
+    return released, captured
 
 
 def capture_order(held_for: str | None, named: str | None) -> str | None:

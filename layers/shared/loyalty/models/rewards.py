@@ -130,6 +130,8 @@ class HoldResponse(ResponseModel):
     status: Literal["held", "captured", "released"]
     expires_at: datetime
     order_id: str | None = None
+    captured: int | None = Field(default=None, description="Once captured: the points spent")
+    refunded: int | None = Field(default=None, description="Of the captured points, those refunded")
     entry_id: str | None = None
     balance: Balance | None = None
 
@@ -139,6 +141,11 @@ class CaptureRequest(StrictModel):
         default=None,
         description="The order the points pay for; a hold made for an order is captured for that "
         "one only (another is 409), and none given means it",
+    )
+    points: Cost | None = Field(
+        default=None,
+        description="Capture only this many of the held points and release the rest (none given: "
+        "all of them); more than the hold holds is 409",
     )
 
 

@@ -65,6 +65,9 @@ class Decision:
     new_member_profile: dict[str, Any] | None = None  # an enrolment: the member item is created
     updates: OperationUpdate | None = None  # an earlier operation's state (a refunded purchase)
     fingerprint: str | None = None  # the request's, when the write's depends on what was read
+    # The member's postings before `posting` in this write, each with its own entry (a partial
+    # capture releases the rest, then captures); `posting` spans them (its `before` is as read).
+    earlier: tuple[tuple[Posting, EntryDetail], ...] = ()
 
 
 def commit(context: Context, write: Write, decide: Callable[[], Decision | Outcome]) -> Outcome:
@@ -98,6 +101,7 @@ def commit(context: Context, write: Write, decide: Callable[[], Decision | Outco
                     also=decision.also,
                     tier=decision.tier,
                     extra=decision.records,
+                    earlier=decision.earlier,
                 )
             )
         return Outcome(decision.status, decision.body, committed=True)

@@ -17,8 +17,16 @@ from datetime import datetime, timedelta
 
 from loyalty.domain.calendar import local_date
 from loyalty.domain.idempotency import request_fingerprint
-from loyalty.domain.ledger import mature
-from loyalty.domain.redemption import capture, capture_order, hold, max_points_for_order, release
+from loyalty.domain.ledger import Posting, mature
+from loyalty.domain.redemption import (
+    capture,
+    capture_order,
+    capture_part,
+    hold,
+    max_points_for_order,
+    release,
+    split_held,
+)
 from loyalty.domain.sunset import check_redeeming_open
 from loyalty.errors import HoldClosedError, HoldNotFoundError, InvalidRequestError, MemberNotFoundError
 from loyalty.models.api import Balance
@@ -87,9 +95,10 @@ def reserve(context: Context, tenant_id: str, member_id: str, request: HoldReque
 def hold_view(
     record: HoldRecord, entry_id: str | None = None, after: Balance | None = None
 ) -> dict[str, object]:
-    shown = ("hold_id", "member_id", "points", "status", "expires_at", "order_id")
+    shown = ("hold_id", "member_id", "points", "status", "expires_at", "order_id", "captured")
+    refunded = record.refunded if record.captured is not None else None
     return HoldResponse(
-        **{name: getattr(record, name) for name in shown}, entry_id=entry_id, balance=after
+        **{name: getattr(record, name) for name in shown}, refunded=refunded, entry_id=entry_id, balance=after
     ).model_dump(mode="json")
 
 
@@ -134,38 +143,75 @@ def capture_hold(
 ) -> Outcome:
     """Spend the held points for the hold's order (or the one the capture names, when the hold
     names none). Another order than the hold's, a released, captured or expired hold is 409; an
-    expired one is released on the way.
+    expired one is released on the way. A capture of fewer `points` than held spends that many
+    (oldest expiry first) and releases the rest to the lots they came from: a `release` entry for
+    the rest and the `redeem` entry, in one write. More than held is 409.
 
-    The capture's fingerprint is of the order it is for, however the request spells it (no body,
-    `{}` or the hold's own order id): a replay of any of them answers the same."""
+    The capture's fingerprint is of the order it is for and the points it takes, however the
+    request spells them (no body, `{}`, the hold's own order id, all its points): a replay of any
+    of them answers the same."""
     named = request.order_id if request else None
+    named_points = request.points if request else None
     store = context.holds
 
     def decide() -> Decision:
         record, member = _to_close(context, tenant_id, hold_id, CAPTURE)
         order_id = capture_order(record.order_id, named)
+        points = record.points if named_points is None else named_points
+        spent, rest = split_held(record.lots, points)
         now = context.clock()
         if now >= record.expires_at:
             _release(context, record, now, "expired")
             raise HoldClosedError(f"hold {hold_id!r} expired at {record.expires_at.isoformat()}")
         program = context.programs.get(tenant_id)
         check_redeeming_open(program, now)
-        posting = capture(member.account, member.lots, record.points, today=local_date(now, program.timezone))
-        captured = replace(record, status="captured", order_id=order_id)
+        today = local_date(now, program.timezone)
+        earlier: tuple[tuple[Posting, EntryDetail], ...] = ()
+        if rest:
+            released, posting = capture_part(member.account, member.lots, rest, points, today=today)
+            reason = "captured in part"
+            entry = EntryDetail(
+                type="release",
+                source="checkout",
+                hold_id=hold_id,
+                held=-(record.points - points),
+                reason=reason,
+            )
+            earlier = ((released, entry),)
+            posting = replace(posting, before=member.account)
+        else:
+            posting = capture(member.account, member.lots, points, today=today)
+        captured = replace(record, status="captured", order_id=order_id, captured=points, lots=spent)
         body = hold_view(captured, str(posting.seq), balance(posting.after))
         entry = EntryDetail(type="redeem", source="checkout", hold_id=hold_id, order_id=order_id)
-        closed = store.close_hold(record, "captured", now, order_id)
-        fingerprint = _capture_fingerprint(hold_id, order_id)
-        return Decision(200, body, now, record.member_id, posting, entry, (closed,), fingerprint=fingerprint)
+        closed = store.close_hold(record, "captured", now, order_id, spent)
+        fingerprint = _capture_fingerprint(hold_id, order_id, points, record.points)
+        return Decision(
+            200,
+            body,
+            now,
+            record.member_id,
+            posting,
+            entry,
+            (closed,),
+            fingerprint=fingerprint,
+            earlier=earlier,
+        )
 
     def replayed(record: OperationRecord) -> str:  # the order a replay is for: the hold's, if it named one
-        return _capture_fingerprint(hold_id, named or record.body.get("order_id"))
+        points = record.body.get("captured") if named_points is None else named_points
+        return _capture_fingerprint(
+            hold_id, named or record.body.get("order_id"), points, record.body.get("points")
+        )
 
     return commit(context, Write(tenant_id, CAPTURE, hold_id, replayed), decide)
 
 
-def _capture_fingerprint(hold_id: str, order_id: str | None) -> str:
-    return request_fingerprint(CAPTURE, CaptureRequest(order_id=order_id), hold_id=hold_id)
+def _capture_fingerprint(hold_id: str, order_id: str | None, points: int | None, held: int | None) -> str:
+    """All the held points is the same request as none named (so the fingerprint of a whole
+    capture is what it was before captures could be partial)."""
+    part = None if points is None or points == held else points
+    return request_fingerprint(CAPTURE, CaptureRequest(order_id=order_id, points=part), hold_id=hold_id)
 
 
 def release_hold(context: Context, tenant_id: str, hold_id: str) -> Outcome:

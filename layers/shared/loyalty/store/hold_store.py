@@ -28,6 +28,8 @@ class HoldRecord:
     expires_at: datetime
     order_id: str | None
     version: int
+    captured: int | None = None  # once captured: the points spent (at most `points`), in `lots`
+    refunded: int = 0  # of the captured points, those given back by refunds
 
 
 class HoldStore(TableStore):
@@ -61,9 +63,15 @@ class HoldStore(TableStore):
         )
 
     def close_hold(
-        self, record: HoldRecord, status: str, now: datetime, order_id: str | None = None
+        self,
+        record: HoldRecord,
+        status: str,
+        now: datetime,
+        order_id: str | None = None,
+        captured: list[Lot] | None = None,
     ) -> Guarded:
-        """Captured or released: only an open hold as we read it (else re-read and decide again)."""
+        """Captured or released: only an open hold as we read it (else re-read and decide again).
+        A capture keeps the lots it spent (what a refund gives back) and their sum."""
         assignments: dict[str, Any] = {
             "status": status,
             "closed_at": now.isoformat(),
@@ -71,6 +79,9 @@ class HoldStore(TableStore):
         }
         if order_id is not None:
             assignments["order_id"] = order_id
+        if captured is not None:
+            assignments["lots"] = lots_map(captured)
+            assignments["captured"] = sum(lot.remaining for lot in captured)
         return Guarded(
             {
                 "Update": {
@@ -142,8 +153,16 @@ def _instant(moment: datetime) -> str:
 def _hold(item: dict[str, Any]) -> HoldRecord:
     return HoldRecord(
         **pick(
-            item, "tenant_id", "hold_id", "member_id", "points", "status", "version", optional=("order_id",)
+            item,
+            "tenant_id",
+            "hold_id",
+            "member_id",
+            "points",
+            "status",
+            "version",
+            optional=("order_id", "captured"),
         ),
+        refunded=item.get("refunded") or 0,
         lots=lots_from_map(item.get("lots") or {}),
         expires_at=datetime.fromisoformat(item["expires_at"]),
     )

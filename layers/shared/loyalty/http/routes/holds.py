@@ -75,7 +75,9 @@ def read_hold(hold_id: Id) -> Response[str]:
         "server",
         "Capture a hold",
         "Spends the held points for the order. The body is optional: a hold made for an order is captured "
-        "for that order only (another `order_id` is 409). A released or expired hold is 409; capturing "
+        "for that order only (another `order_id` is 409). `points` below the held amount captures that "
+        "many and releases the rest to the lots they came from (a `release` entry, then the `redeem` "
+        "entry); above it is 409 `capture-exceeds-hold`. A released or expired hold is 409; capturing "
         "again answers the same.",
     ),
     responses=responses(200, HoldResponse, 404, 409),
