@@ -260,3 +260,36 @@ def test_capturing_more_than_the_hold_holds_is_409_and_leaves_it_open(api, shop,
     entries = call(api, shop, "GET", "/v1/members/m1/transactions").json()["items"]
     assert [(e["type"], e["points"]) for e in entries[:2]] == [("redeem", -30), ("hold", 0)]
     assert_adds_up(member_state(aws.dynamodb, aws.table_name, "acme", member))
+
+
+def test_a_hold_stating_its_orders_amount_may_use_no_more_than_the_programs_share(api, shop, aws, member):
+    # Given a program that lets points pay at most half an order, 100 points = 1.00
+    program = api.call("GET", "/v1/program", key=shop.server_key).json()
+    program["redemption"] = {"max_share_of_order": "0.5"}
+    assert api.call("PUT", "/v1/program", program, key=shop.admin_key).status == 200
+    order = {"amount": "1.99", "currency": "CNY"}  # half of it is 99 points, as the preview says
+    preview = call(api, shop, "POST", "/v1/members/m1/checkout-preview", order)
+    assert preview.json()["max_points"] == 99
+
+    # When a hold for that order asks for 100 points, and then for 99
+    over = call(
+        api, shop, "POST", "/v1/members/m1/holds", {"hold_id": "h1", "points": 100, "order_amount": order}
+    )
+    within = call(
+        api, shop, "POST", "/v1/members/m1/holds", {"hold_id": "h2", "points": 99, "order_amount": order}
+    )
+
+    # Then the first is 409 naming the cap and holds nothing; the second holds its 99
+    assert (over.status, problem_type(over)) == (409, "share-of-order-exceeded")
+    assert call(api, shop, "GET", "/v1/holds/h1").status == 404
+    assert (within.status, within.json()["balance"]["held"]) == (201, 99), within.body
+    # And an order in another currency is 422; a hold stating no amount is not capped
+    usd = {"amount": "100.00", "currency": "USD"}
+    assert (
+        call(
+            api, shop, "POST", "/v1/members/m1/holds", {"hold_id": "h3", "points": 1, "order_amount": usd}
+        ).status
+        == 422
+    )
+    assert call(api, shop, "POST", "/v1/members/m1/holds", {"hold_id": "h4", "points": 1}).status == 201
+    assert_adds_up(member_state(aws.dynamodb, aws.table_name, "acme", member))

@@ -191,6 +191,14 @@ class CaptureExceedsHoldError(ConflictError):
     title = "The capture is more than the hold holds"
 
 
+class ShareOfOrderExceededError(ConflictError):
+    """A hold stating its order's amount asks for more points than the program's
+    `max_share_of_order` lets that order use."""
+
+    problem = "share-of-order-exceeded"
+    title = "More points than the program lets this order use"
+
+
 class CouponNotFoundError(NotFoundError):
     problem = "coupon-not-found"
     title = "Coupon not found"

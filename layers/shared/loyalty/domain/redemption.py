@@ -22,7 +22,13 @@ from datetime import date, datetime
 from decimal import ROUND_FLOOR, Decimal
 
 from loyalty.domain.ledger import Account, Lot, Posting, _lots, check_wallet, debit, mature
-from loyalty.errors import CaptureExceedsHoldError, HoldOrderMismatchError, RewardUnavailableError
+from loyalty.errors import (
+    CaptureExceedsHoldError,
+    HoldOrderMismatchError,
+    InvalidRequestError,
+    RewardUnavailableError,
+    ShareOfOrderExceededError,
+)
 from loyalty.models.program import Program
 from loyalty.models.rewards import Reward
 
@@ -138,12 +144,36 @@ def capture_order(held_for: str | None, named: str | None) -> str | None:
     return held_for if held_for is not None else named
 
 
+def check_order_currency(program: Program, currency: str) -> None:
+    """An order priced in another currency than the program's points are worth is 422."""
+    if currency != program.currency:
+        raise InvalidRequestError(f"this program's points are worth {program.currency}, not {currency}")
+
+
+def share_cap(program: Program, order_amount: Decimal) -> int:
+    """The most points an order of this amount may use under the program's `max_share_of_order`,
+    at its point value, rounded down (never more than the cap allows). The checkout preview and a
+    hold stating its order's amount both ask this."""
+    value = program.point_value
+    cap_amount = order_amount * program.redemption.max_share_of_order
+    return int((cap_amount * value.points / value.amount).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def check_share_of_order(program: Program, order_amount: Decimal, currency: str, points: int) -> None:
+    """A hold for an order of this amount: more points than the share cap allows is 409."""
+    check_order_currency(program, currency)
+    cap = share_cap(program, order_amount)
+    if points > cap:
+        raise ShareOfOrderExceededError(
+            f"an order of {order_amount} {currency} may use at most {cap} points "
+            f"(max_share_of_order {program.redemption.max_share_of_order}), not {points}"
+        )
+
+
 def max_points_for_order(program: Program, order_amount: Decimal, available: int) -> tuple[int, Decimal]:
     """The most points an order may use (under the program's share cap and the member's available
     points) and the money they are worth. Rounded down: never more than the cap allows."""
     value = program.point_value
-    cap_amount = order_amount * program.redemption.max_share_of_order
-    by_cap = int((cap_amount * value.points / value.amount).to_integral_value(rounding=ROUND_FLOOR))
-    points = max(0, min(by_cap, available))
+    points = max(0, min(share_cap(program, order_amount), available))
     worth = (Decimal(points) * value.amount / value.points).quantize(Decimal("0.01"), rounding=ROUND_FLOOR)
     return points, worth

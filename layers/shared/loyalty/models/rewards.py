@@ -114,6 +114,11 @@ class RedemptionResponse(ResponseModel):
     updated_at: datetime | None = None
 
 
+class OrderAmount(StrictModel):
+    amount: Amount
+    currency: CurrencyCode
+
+
 class HoldRequest(StrictModel):
     hold_id: NaturalId
     points: Cost
@@ -121,6 +126,11 @@ class HoldRequest(StrictModel):
         default=900, ge=10, le=7 * 86400, description="Released by itself after this"
     )
     order_id: NaturalId | None = None
+    order_amount: OrderAmount | None = Field(
+        default=None,
+        description="The order's value: the hold may use no more points than the program's "
+        "`max_share_of_order` of it (more is 409 `share-of-order-exceeded`)",
+    )
 
 
 class HoldResponse(ResponseModel):
@@ -149,9 +159,8 @@ class CaptureRequest(StrictModel):
     )
 
 
-class CheckoutPreviewRequest(StrictModel):
-    amount: Amount
-    currency: CurrencyCode
+class CheckoutPreviewRequest(OrderAmount):
+    pass
 
 
 class CheckoutPreviewResponse(ResponseModel):

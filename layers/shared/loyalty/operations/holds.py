@@ -22,13 +22,15 @@ from loyalty.domain.redemption import (
     capture,
     capture_order,
     capture_part,
+    check_order_currency,
+    check_share_of_order,
     hold,
     max_points_for_order,
     release,
     split_held,
 )
 from loyalty.domain.sunset import check_redeeming_open
-from loyalty.errors import HoldClosedError, HoldNotFoundError, InvalidRequestError, MemberNotFoundError
+from loyalty.errors import HoldClosedError, HoldNotFoundError, MemberNotFoundError
 from loyalty.models.api import Balance
 from loyalty.models.common import amount_str
 from loyalty.models.ledger import EntryDetail
@@ -61,6 +63,9 @@ def reserve(context: Context, tenant_id: str, member_id: str, request: HoldReque
 
     def decide(member: MemberRecord, now: datetime) -> Decision:
         program = context.programs.get(tenant_id)
+        if request.order_amount is not None:
+            order = request.order_amount
+            check_share_of_order(program, order.amount, order.currency, request.points)
         member = spendable(context, member, program, now)
         posting, lots = hold(
             member.account, member.lots, request.points, today=local_date(now, program.timezone)
@@ -310,10 +315,7 @@ def preview_checkout(
     """The most points an order may use now: under the program's share of the order value, at
     its point value, and no more than the member has available."""
     program = context.programs.get(tenant_id)
-    if request.currency != program.currency:
-        raise InvalidRequestError(
-            f"this program's points are worth {program.currency}, not {request.currency}"
-        )
+    check_order_currency(program, request.currency)
     member = context.members.read_member(tenant_id, member_id)
     if member is None:
         raise MemberNotFoundError(f"member {member_id!r} not found")

@@ -32,7 +32,9 @@ Id = Annotated[str, Path(pattern=ID_PATTERN)]
         "server",
         "Hold points for a checkout",
         "Moves points from available to held until captured, released, or `ttl_seconds` pass (then they "
-        "are released by themselves). Exactly-once on `hold_id`; more than the available points is 409.",
+        "are released by themselves). Exactly-once on `hold_id`; more than the available points is 409. "
+        "A hold that states its `order_amount` may use no more than the program's `max_share_of_order` "
+        "of it (the checkout preview's `max_points`): more is 409 `share-of-order-exceeded`.",
     ),
     responses=responses(201, HoldResponse, 404, 409),
     tags=["holds"],
