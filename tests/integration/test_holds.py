@@ -293,3 +293,20 @@ def test_a_hold_stating_its_orders_amount_may_use_no_more_than_the_programs_shar
     )
     assert call(api, shop, "POST", "/v1/members/m1/holds", {"hold_id": "h4", "points": 1}).status == 201
     assert_adds_up(member_state(aws.dynamodb, aws.table_name, "acme", member))
+
+
+def test_the_checkout_preview_gives_the_members_tier_discount_and_free_shipping_to_apply(api, shop, member):
+    order = {"amount": "200.00", "currency": "CNY"}
+    # Given a member of the base tier, which has no discount and no free shipping
+    base = call(api, shop, "POST", "/v1/members/m1/checkout-preview", order)
+    assert base.json()["tier"] == {"tier_id": "base", "discount_rate": "0", "free_shipping": False}
+
+    # When she is put in the gold tier (5% off, free shipping)
+    assignment = {"tier_id": "gold", "reason": "invited"}
+    assert api.call("PUT", "/v1/members/m1/tier", assignment, key=shop.admin_key).status == 200
+
+    # Then the checkout preview gives the shop her discount rate and free shipping to apply
+    gold = call(api, shop, "POST", "/v1/members/m1/checkout-preview", order)
+    assert gold.status == 200, gold.body
+    assert gold.json()["tier"] == {"tier_id": "gold", "discount_rate": "0.05", "free_shipping": True}
+    assert gold.json()["max_points"] == base.json()["max_points"]

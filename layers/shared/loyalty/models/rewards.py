@@ -163,12 +163,21 @@ class CheckoutPreviewRequest(OrderAmount):
     pass
 
 
+class CheckoutTierBenefits(ResponseModel):
+    """The member's tier benefits that change what the order costs: the shop applies them."""
+
+    tier_id: str
+    discount_rate: str = Field(description='Share off the order for this tier, e.g. "0.05" for 5%')
+    free_shipping: bool
+
+
 class CheckoutPreviewResponse(ResponseModel):
     max_points: int = Field(description="The most points this order may use now")
     worth: Money = Field(description="What those points take off the order")
     available: int
     point_value: dict[str, object]
     max_share_of_order: str
+    tier: CheckoutTierBenefits = Field(description="The member's tier discount and free shipping, to apply")
 
 
 # --- coupons ----------------------------------------------------------------------------------------

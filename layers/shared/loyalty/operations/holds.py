@@ -30,6 +30,7 @@ from loyalty.domain.redemption import (
     split_held,
 )
 from loyalty.domain.sunset import check_redeeming_open
+from loyalty.domain.tiers import current_tier
 from loyalty.errors import HoldClosedError, HoldNotFoundError, MemberNotFoundError
 from loyalty.models.api import Balance
 from loyalty.models.common import amount_str
@@ -39,6 +40,7 @@ from loyalty.models.rewards import (
     CaptureRequest,
     CheckoutPreviewRequest,
     CheckoutPreviewResponse,
+    CheckoutTierBenefits,
     HoldRequest,
     HoldResponse,
 )
@@ -331,5 +333,16 @@ def preview_checkout(
             available=account.available,
             point_value=program.point_value.model_dump(mode="json"),
             max_share_of_order=str(program.redemption.max_share_of_order),
+            tier=_tier_benefits(program, member),
         ).model_dump(mode="json"),
+    )
+
+
+def _tier_benefits(program: Program, member: MemberRecord) -> CheckoutTierBenefits:
+    """The member's tier (as the member view shows it) and its benefits that change the price."""
+    tier = current_tier(program, member.tier)
+    return CheckoutTierBenefits(
+        tier_id=tier.id,
+        discount_rate=str(tier.benefits.discount_rate),
+        free_shipping=tier.benefits.free_shipping,
     )

@@ -50,7 +50,8 @@ def reserve(member_id: Id, body: HoldRequest) -> Response[str]:
         "server",
         "Preview points at checkout",
         "The most points an order of this amount may use now (the program's `max_share_of_order` and the "
-        "member's available points).",
+        "member's available points), and the member's tier discount rate and free shipping for the shop "
+        "to apply.",
     ),
     responses=responses(200, CheckoutPreviewResponse, 404),
     tags=["holds"],
