@@ -3,13 +3,22 @@ and by the sweep; capture after release or expiry is 409; the checkout preview's
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 
-from loyalty.errors import HoldClosedError, IdempotencyConflictError, InsufficientPointsError
+from loyalty.errors import (
+    HoldClosedError,
+    IdempotencyConflictError,
+    InsufficientPointsError,
+    RefundExceedsCaptureError,
+)
 from loyalty.models.api import AdjustmentRequest, EnrollRequest
-from loyalty.models.rewards import CaptureRequest, HoldRequest
+from loyalty.models.rewards import CaptureRequest, HoldRefundRequest, HoldRequest
 from loyalty.operations import adjustments, holds, members
 from loyalty.operations.context import Principal
+from loyalty.operations.expiry import run_expiry
+from loyalty.store.job_store import JobStore
 from tests.support.ledger import assert_adds_up, member_state
 
 ADMIN = Principal(tenant_id="shop", scope="admin", key_id="key_test")
@@ -310,3 +319,113 @@ def test_the_checkout_preview_gives_the_members_tier_discount_and_free_shipping_
     assert gold.status == 200, gold.body
     assert gold.json()["tier"] == {"tier_id": "gold", "discount_rate": "0.05", "free_shipping": True}
     assert gold.json()["max_points"] == base.json()["max_points"]
+
+
+def captured_in_two_lots(context, aws, clock):
+    """100 points in an older lot and 50 in a newer one; a hold of 120 for order o-1 captured for
+    110 (the whole older lot and 10 of the newer): 40 left, in the newer lot."""
+    members.enroll(context, "shop", EnrollRequest(member_id="m1"))
+    clock.advance(days=10)
+    adjustments.adjust(context, ADMIN, "m1", AdjustmentRequest(adjustment_id="a2", points=50, reason="t"))
+    older, newer = member_state(aws.dynamodb, aws.table_name, "shop", "m1").lots
+    holds.reserve(context, "shop", "m1", HoldRequest(hold_id="h1", points=120, order_id="o-1"))
+    holds.capture_hold(context, "shop", "h1", CaptureRequest(points=110))
+    return older, newer
+
+
+def test_refunded_points_come_back_to_their_lots_exactly_once_and_never_past_the_capture(context, aws, clock):
+    # Given a capture of 110 points: 100 from an older lot, 10 from a newer one
+    older, newer = captured_in_two_lots(context, aws, clock)
+
+    # When the shop refunds 30 of them
+    first = holds.refund_points(context, "shop", "h1", HoldRefundRequest(refund_id="r1", points=30))
+
+    # Then the last spent come back first, each to its own lot with its date: 10 newer, 20 older
+    assert first.status == 201
+    assert (first.body["points"], first.body["captured"], first.body["refunded"]) == (30, 110, 30)
+    assert first.body["balance"] == {"available": 70, "pending": 0, "held": 0}
+    state = member_state(aws.dynamodb, aws.table_name, "shop", "m1")
+    assert state.lots == [{**older, "remaining": 20}, {**newer, "remaining": 50}]
+    entry = max(state.entries, key=lambda entry: entry["seq"])
+    assert (entry["type"], entry["points"], entry["refund_id"], entry["order_id"]) == (
+        "redeem_refund",
+        30,
+        "r1",
+        "o-1",
+    )
+    assert_adds_up(state)
+    # And the same refund again answers the same and gives nothing more; other points are 409
+    assert holds.refund_points(context, "shop", "h1", HoldRefundRequest(refund_id="r1", points=30)).body == (
+        first.body
+    )
+    with pytest.raises(IdempotencyConflictError):
+        holds.refund_points(context, "shop", "h1", HoldRefundRequest(refund_id="r1", points=31))
+    assert len(member_state(aws.dynamodb, aws.table_name, "shop", "m1").entries) == len(state.entries)
+
+    # When refunds would sum past the capture, then they are 409; up to it, the rest comes back
+    with pytest.raises(RefundExceedsCaptureError):
+        holds.refund_points(context, "shop", "h1", HoldRefundRequest(refund_id="r2", points=81))
+    last = holds.refund_points(context, "shop", "h1", HoldRefundRequest(refund_id="r2", points=80))
+    assert (last.body["refunded"], last.body["balance"]["available"]) == (110, 150)
+    with pytest.raises(RefundExceedsCaptureError):
+        holds.refund_points(context, "shop", "h1", HoldRefundRequest(refund_id="r3", points=1))
+    state = member_state(aws.dynamodb, aws.table_name, "shop", "m1")
+    assert state.lots == [{**older, "remaining": 100}, {**newer, "remaining": 50}]
+    assert holds.read_hold(context, "shop", "h1").body["refunded"] == 110
+    assert_adds_up(state)
+
+
+def test_points_refunded_over_http_and_a_hold_not_captured_has_nothing_to_refund(api, shop, aws, member):
+    # Given a hold of 30 points captured for order web-80, and a hold of 20 still open
+    assert (
+        call(
+            api, shop, "POST", "/v1/members/m1/holds", {"hold_id": "h1", "points": 30, "order_id": "web-80"}
+        ).status
+        == 201
+    )
+    assert call(api, shop, "POST", "/v1/holds/h1/capture", {}).status == 200
+    assert call(api, shop, "POST", "/v1/members/m1/holds", {"hold_id": "h2", "points": 20}).status == 201
+
+    # When the shop refunds 10 points of the first, and tries the open one and an unknown one
+    refund = call(api, shop, "POST", "/v1/holds/h1/refunds", {"refund_id": "r1", "points": 10})
+    open_hold = call(api, shop, "POST", "/v1/holds/h2/refunds", {"refund_id": "r2", "points": 1})
+    unknown = call(api, shop, "POST", "/v1/holds/nope/refunds", {"refund_id": "r3", "points": 1})
+
+    # Then 10 come back; the open hold is 409, the unknown one 404, bad points 422
+    assert refund.status == 201, refund.body
+    assert refund.json()["balance"] == {"available": 60, "pending": 0, "held": 20}
+    assert (open_hold.status, problem_type(open_hold)) == (409, "refund-exceeds-capture")
+    assert unknown.status == 404
+    for bad in (0, "5", 1.5, None):
+        assert (
+            call(api, shop, "POST", "/v1/holds/h1/refunds", {"refund_id": "r4", "points": bad}).status == 422
+        )
+    too_much = call(api, shop, "POST", "/v1/holds/h1/refunds", {"refund_id": "r5", "points": 21})
+    assert (too_much.status, problem_type(too_much)) == (409, "refund-exceeds-capture")
+    entries = call(api, shop, "GET", "/v1/members/m1/transactions").json()["items"]
+    assert (entries[0]["type"], entries[0]["points"], entries[0]["refund_id"]) == ("redeem_refund", 10, "r1")
+    assert_adds_up(member_state(aws.dynamodb, aws.table_name, "acme", member))
+
+
+def test_refunded_points_whose_date_passed_come_back_due_and_expire_at_the_next_run(context, aws, clock):
+    # Given a capture of 110 points, 100 of them from a lot whose last day is 2028-11-30
+    older, newer = captured_in_two_lots(context, aws, clock)
+    assert older["expires_on"] == date(2028, 11, 30)
+
+    # When the order is refunded a week after that day
+    clock.now = datetime(2028, 12, 7, 4, tzinfo=UTC)
+    refund = holds.refund_points(context, "shop", "h1", HoldRefundRequest(refund_id="r1", points=110))
+
+    # Then all 110 come back, the expired ones in their own dated lot, due
+    assert refund.body["balance"]["available"] == 150
+    state = member_state(aws.dynamodb, aws.table_name, "shop", "m1")
+    assert state.lots == [older, newer]
+    assert_adds_up(state)
+
+    # And the next daily run expires them (the other lot is still good)
+    clock.now = datetime(2028, 12, 8, 16, 30, tzinfo=UTC)  # the schedule's time, 00:30 in Shanghai
+    report = run_expiry(context, JobStore(aws.table_name), clock())
+    assert (report.members_expired, report.points_expired) == (1, 100)
+    state = member_state(aws.dynamodb, aws.table_name, "shop", "m1")
+    assert (state.available, state.lots) == (50, [newer])
+    assert_adds_up(state)

@@ -199,6 +199,13 @@ class ShareOfOrderExceededError(ConflictError):
     title = "More points than the program lets this order use"
 
 
+class RefundExceedsCaptureError(ConflictError):
+    """Points refunded for a hold's order past what its capture spent (or a hold not captured)."""
+
+    problem = "refund-exceeds-capture"
+    title = "The refunds are more than the capture spent"
+
+
 class CouponNotFoundError(NotFoundError):
     problem = "coupon-not-found"
     title = "Coupon not found"

@@ -26,6 +26,7 @@ from loyalty.errors import (
     CaptureExceedsHoldError,
     HoldOrderMismatchError,
     InvalidRequestError,
+    RefundExceedsCaptureError,
     RewardUnavailableError,
     ShareOfOrderExceededError,
 )
@@ -115,15 +116,31 @@ def split_held(held_lots: list[Lot], points: int) -> tuple[list[Lot], list[Lot]]
     held = sum(lot.remaining for lot in held_lots)
     if points > held:
         raise CaptureExceedsHoldError(f"the hold holds {held} points, not {points}")
-    spent: dict[tuple[date | None, date | None], int] = {}
+    return _split(held_lots, points, newest_first=False)
+
+
+def refund_lots(captured_lots: list[Lot], points: int) -> tuple[list[Lot], list[Lot]]:
+    """A refund of a capture's points: the lots given back (the last spent first: latest expiry
+    first) and the lots still refundable. More than is left to refund is 409."""
+    left = sum(lot.remaining for lot in captured_lots)
+    if points > left:
+        raise RefundExceedsCaptureError(f"{left} captured points are left to refund, not {points}")
+    return _split(captured_lots, points, newest_first=True)
+
+
+def _split(lots: list[Lot], points: int, *, newest_first: bool) -> tuple[list[Lot], list[Lot]]:
+    taken: dict[tuple[date | None, date | None], int] = {}
     rest: dict[tuple[date | None, date | None], int] = {}
     wanted = points
-    for lot in sorted(held_lots, key=lambda lot: (lot.spend_order, lot.available_on or date.min)):
-        taken = min(wanted, lot.remaining)
-        wanted -= taken
-        spent[lot.key] = spent.get(lot.key, 0) + taken
-        rest[lot.key] = rest.get(lot.key, 0) + lot.remaining - taken
-    return list(_lots(spent)), list(_lots(rest))
+    ordered = sorted(
+        lots, key=lambda lot: (lot.spend_order, lot.available_on or date.min), reverse=newest_first
+    )
+    for lot in ordered:
+        part = min(wanted, lot.remaining)
+        wanted -= part
+        taken[lot.key] = taken.get(lot.key, 0) + part
+        rest[lot.key] = rest.get(lot.key, 0) + lot.remaining - part
+    return list(_lots(taken)), list(_lots(rest))
 
 
 def capture_part(

@@ -159,6 +159,23 @@ class CaptureRequest(StrictModel):
     )
 
 
+class HoldRefundRequest(StrictModel):
+    refund_id: NaturalId = Field(description="The refund's natural id: given back exactly once")
+    points: Cost = Field(description="Points paid for the order to give back (at most what is left captured)")
+
+
+class HoldRefundResponse(ResponseModel):
+    refund_id: str
+    hold_id: str
+    member_id: str
+    order_id: str | None = None
+    points: int = Field(description="The points this refund gave back")
+    captured: int = Field(description="The points the hold's capture spent")
+    refunded: int = Field(description="Of those, given back by every refund so far")
+    entry_id: str
+    balance: Balance
+
+
 class CheckoutPreviewRequest(OrderAmount):
     pass
 

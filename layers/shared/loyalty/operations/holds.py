@@ -26,12 +26,14 @@ from loyalty.domain.redemption import (
     check_share_of_order,
     hold,
     max_points_for_order,
+    refund_lots,
     release,
+    restore,
     split_held,
 )
 from loyalty.domain.sunset import check_redeeming_open
 from loyalty.domain.tiers import current_tier
-from loyalty.errors import HoldClosedError, HoldNotFoundError, MemberNotFoundError
+from loyalty.errors import HoldClosedError, HoldNotFoundError, MemberNotFoundError, RefundExceedsCaptureError
 from loyalty.models.api import Balance
 from loyalty.models.common import amount_str
 from loyalty.models.ledger import EntryDetail
@@ -41,6 +43,8 @@ from loyalty.models.rewards import (
     CheckoutPreviewRequest,
     CheckoutPreviewResponse,
     CheckoutTierBenefits,
+    HoldRefundRequest,
+    HoldRefundResponse,
     HoldRequest,
     HoldResponse,
 )
@@ -55,6 +59,7 @@ from loyalty.store.member_store import MemberRecord
 HOLD = "hold"
 CAPTURE = "capture"
 RELEASE = "release"
+REFUND = "hold_refund"  # points a captured hold spent, given back (natural id: refund_id)
 RELEASE_FINGERPRINT = "release"  # every release of a hold is the same request: it answers alike
 
 
@@ -229,6 +234,60 @@ def release_hold(context: Context, tenant_id: str, hold_id: str) -> Outcome:
         return _release_decision(context, record, context.clock(), "released", member)
 
     return commit(context, Write(tenant_id, RELEASE, hold_id, RELEASE_FINGERPRINT), decide)
+
+
+def refund_points(context: Context, tenant_id: str, hold_id: str, request: HoldRefundRequest) -> Outcome:
+    """Give back points a captured hold spent (the shop refunded the order, or part of it): at most
+    what is left captured, in the lots they came from (the last spent first), with their dates;
+    lots whose date passed meanwhile come back due and expire at the next expiry run. Exactly once
+    per `refund_id`; refunds summing past the capture (or of a hold not captured) are 409."""
+    fingerprint = request_fingerprint(REFUND, request, hold_id=hold_id)
+
+    def decide() -> Decision:
+        done, opened = context.idempotency.read_operations(
+            tenant_id, (REFUND, request.refund_id), (HOLD, hold_id)
+        )
+        if done is not None:
+            raise ReplayError(done)
+        found = (
+            context.holds.read_hold_and_member(tenant_id, opened.state["member_id"], hold_id)
+            if opened
+            else (None, None)
+        )
+        record, member = found
+        if record is None:
+            raise HoldNotFoundError(f"hold {hold_id!r} not found")
+        if record.status != "captured" or record.captured is None:
+            raise RefundExceedsCaptureError(f"hold {hold_id!r} is {record.status}: nothing was captured")
+        if member is None:
+            raise MemberNotFoundError(f"member {record.member_id!r} not found")
+        returned, left = refund_lots(record.lots, request.points)
+        now = context.clock()
+        program = context.programs.get(tenant_id)
+        posting = restore(member.account, member.lots, returned, today=local_date(now, program.timezone))
+        refunded = record.refunded + request.points
+        body = HoldRefundResponse(
+            refund_id=request.refund_id,
+            hold_id=hold_id,
+            member_id=record.member_id,
+            order_id=record.order_id,
+            points=request.points,
+            captured=record.captured,
+            refunded=refunded,
+            entry_id=str(posting.seq),
+            balance=balance(posting.after),
+        ).model_dump(mode="json")
+        entry = EntryDetail(
+            type="redeem_refund",
+            source="checkout",
+            hold_id=hold_id,
+            refund_id=request.refund_id,
+            order_id=record.order_id,
+        )
+        updated = context.holds.refund_hold(record, left, refunded)
+        return Decision(201, body, now, record.member_id, posting, entry, (updated,))
+
+    return commit(context, Write(tenant_id, REFUND, request.refund_id, fingerprint), decide)
 
 
 def _member(context: Context, record: HoldRecord) -> MemberRecord:

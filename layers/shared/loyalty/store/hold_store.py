@@ -102,6 +102,30 @@ class HoldStore(TableStore):
             }
         )
 
+    def refund_hold(self, record: HoldRecord, left: list[Lot], refunded: int) -> Guarded:
+        """Points of a captured hold given back: the lots still refundable and the total refunded,
+        only on the hold as we read it (else re-read and decide again)."""
+        assignments = {"lots": lots_map(left), "refunded": refunded, "version": record.version + 1}
+        return Guarded(
+            {
+                "Update": {
+                    "TableName": self.table_name,
+                    "Key": to_item(
+                        {
+                            "PK": keys.member_pk(record.tenant_id, record.member_id),
+                            "SK": keys.hold_sk(record.hold_id),
+                        }
+                    ),
+                    "UpdateExpression": "SET " + ", ".join(f"#{name} = :{name}" for name in assignments),
+                    "ConditionExpression": "#version = :expected AND #status = :captured",
+                    "ExpressionAttributeNames": names(*assignments, "status"),
+                    "ExpressionAttributeValues": values(
+                        **assignments, expected=record.version, captured="captured"
+                    ),
+                }
+            }
+        )
+
     def read_hold(self, tenant_id: str, member_id: str, hold_id: str) -> HoldRecord | None:
         item = self.read_item(keys.member_pk(tenant_id, member_id), keys.hold_sk(hold_id))
         return _hold(item) if item else None

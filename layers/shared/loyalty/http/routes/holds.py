@@ -16,6 +16,8 @@ from loyalty.models.rewards import (
     CaptureRequest,
     CheckoutPreviewRequest,
     CheckoutPreviewResponse,
+    HoldRefundRequest,
+    HoldRefundResponse,
     HoldRequest,
     HoldResponse,
 )
@@ -104,3 +106,21 @@ def capture(hold_id: Id, body: CaptureRequest | None = None) -> Response[str]:
 def release(hold_id: Id) -> Response[str]:
     principal = require(router, "server")
     return respond(holds.release_hold(default_context(), principal.tenant_id, hold_id))
+
+
+@router.post(
+    "/v1/holds/<hold_id>/refunds",
+    **documented(
+        "server",
+        "Give back points a capture spent",
+        "The shop refunded the order (or part of it): `points` of the captured ones come back in the lots "
+        "they came from, with their dates (lots whose date passed come back due and expire at the next "
+        "expiry run). Exactly-once on `refund_id`; refunds summing past the capture, or of a hold not "
+        "captured, are 409 `refund-exceeds-capture`.",
+    ),
+    responses=responses(201, HoldRefundResponse, 404, 409),
+    tags=["holds"],
+)
+def refund(hold_id: Id, body: HoldRefundRequest) -> Response[str]:
+    principal = require(router, "server")
+    return respond(holds.refund_points(default_context(), principal.tenant_id, hold_id, body))
