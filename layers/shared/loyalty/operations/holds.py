@@ -59,6 +59,7 @@ from loyalty.store.member_store import MemberRecord
 HOLD = "hold"
 CAPTURE = "capture"
 RELEASE = "release"
+PARTLY_CAPTURED = "captured in part"  # the reason on the release of what a partial capture left
 REFUND = "hold_refund"  # points a captured hold spent, given back (natural id: refund_id)
 RELEASE_FINGERPRINT = "release"  # every release of a hold is the same request: it answers alike
 
@@ -181,13 +182,12 @@ def capture_hold(
         earlier: tuple[tuple[Posting, EntryDetail], ...] = ()
         if rest:
             released, posting = capture_part(member.account, member.lots, rest, points, today=today)
-            reason = "captured in part"
             entry = EntryDetail(
                 type="release",
                 source="checkout",
                 hold_id=hold_id,
                 held=-(record.points - points),
-                reason=reason,
+                reason=PARTLY_CAPTURED,
             )
             earlier = ((released, entry),)
             posting = replace(posting, before=member.account)
