@@ -21,6 +21,8 @@ from bench.cpu import measure_cpu
 from bench.imports import measure_imports
 from bench.items import WrittenItems, write_units
 from bench.operations import OperationFigures, measure_operations
+from bench.reports import measure_reports
+from bench.reports import section as reports_section
 from bench.scheduled import MEMBERS
 from bench.table import bench_table
 from bench.throughput import measure_throughput
@@ -154,6 +156,7 @@ def main(argv: list[str] | None = None) -> None:
         runs = [measure_throughput(table, 1, seconds), measure_throughput(table, 8, seconds)]
         runs.append(measure_throughput(table, 8, seconds / 3, hot=True))
         webhooks = measure_webhooks(table, events=5 if quick else 200)
+        report_figures = measure_reports(table, 20 if quick else 200, 2 if quick else 5)
     imports = measure_imports(runs=1, functions=("earn",)) if quick else measure_imports(runs=7)
 
     measured_lines, plan = million_earns(
@@ -321,6 +324,7 @@ def main(argv: list[str] | None = None) -> None:
         "per HTTP earn during this work); they stay under the 2 ms target throughout.",
         "",
     ]
+    lines += ["", *reports_section(report_figures)]
     report = "\n".join(lines)
     print(report)
     if not quick:

@@ -195,8 +195,13 @@ def match_route(template_path: str, path: str) -> dict[str, str] | None:
     pattern = (
         "^"
         + _PARAM.sub(
-            lambda found: f"(?P<{found.group(1)}>[^/]+)",
-            re.escape(template_path).replace(r"\{", "{").replace(r"\}", "}"),
+            # {name+} is greedy (API Gateway's proxy variable): the rest of the path, slashes included
+            lambda found: (
+                f"(?P<{found.group(1)}>.*)"
+                if found.group(0).endswith("+}")
+                else f"(?P<{found.group(1)}>[^/]+)"
+            ),
+            re.escape(template_path).replace(r"\{", "{").replace(r"\}", "}").replace(r"\+}", "+}"),
         )
         + "$"
     )

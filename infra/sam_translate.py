@@ -16,6 +16,7 @@ import copy
 import io
 import json
 import os
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,6 +149,40 @@ def _rewrite_alias_refs(node: object, aliases: dict[str, object]) -> object:
     return node
 
 
+MOTO_UNSUPPORTED = frozenset(
+    {
+        "AWS::KinesisFirehose::DeliveryStream",
+        "AWS::Glue::Database",
+        "AWS::Glue::Table",
+        "AWS::Athena::NamedQuery",
+    }
+)
+
+
+def _references(value: Any) -> set[str]:
+    """Logical ids a resource refers to (Ref, Fn::GetAtt, DependsOn, ${Name} in Fn::Sub)."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key == "Ref" and isinstance(inner, str):
+                found.add(inner)
+            elif key == "Fn::GetAtt":
+                target = inner[0] if isinstance(inner, list) else str(inner).split(".")[0]
+                found.add(str(target))
+            elif key == "Fn::Sub":
+                text = inner[0] if isinstance(inner, list) else inner
+                found |= {name.split(".")[0] for name in re.findall(r"\$\{([^}!]+)\}", str(text))}
+                found |= _references(inner[1] if isinstance(inner, list) and len(inner) > 1 else None)
+            elif key == "DependsOn":
+                found |= set(inner if isinstance(inner, list) else [inner])
+            else:
+                found |= _references(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            found |= _references(inner)
+    return found
+
+
 def for_moto(template: dict[str, Any]) -> dict[str, Any]:
     """Adapt a translated template to what moto 5.2.1's CloudFormation can create.
 
@@ -165,6 +200,10 @@ def for_moto(template: dict[str, Any]) -> dict[str, Any]:
       delivers queue and stream records itself, from the sources in :mod:`infra.template_model`.
     * ``AWS::Lambda::Alias`` (what ``AutoPublishAlias`` makes for a SnapStart function) is skipped
       by moto, so a ``Ref`` to an alias is rewritten to the alias's function.
+    * The archive's Firehose delivery stream, Glue database and table and Athena named queries have
+      no CloudFormation support in moto (a reference to one fails the stack): they are dropped
+      with every resource that refers to them (the bus rule and its role). cfn-lint checks them;
+      the local stack builds its own archive path (:mod:`infra.local.archive`).
     """
     aliases = {
         logical_id: resource["Properties"]["FunctionName"]
@@ -176,7 +215,17 @@ def for_moto(template: dict[str, Any]) -> dict[str, Any]:
         logical_id: resource
         for logical_id, resource in template.get("Resources", {}).items()
         if resource.get("Type") != "AWS::Lambda::EventSourceMapping"
+        and resource.get("Type") not in MOTO_UNSUPPORTED
     }
+    while dangling := [
+        logical_id
+        for logical_id, resource in resources.items()
+        if any(
+            name not in resources for name in _references(resource) if name in template.get("Resources", {})
+        )
+    ]:
+        for logical_id in dangling:
+            resources.pop(logical_id)
     bus_ids = {
         logical_id
         for logical_id, resource in resources.items()

@@ -122,6 +122,8 @@ class StreamSource:
     starting_position: str = "TRIM_HORIZON"
     # Lambda event filter patterns (JSON strings), e.g. '{"eventName": ["INSERT"]}'.
     filter_patterns: tuple[str, ...] = ()
+    # A tumbling window makes Lambda name the shard (and the window) in each event.
+    tumbling_window_seconds: int = 0
 
 
 @dataclass(frozen=True)
@@ -276,6 +278,7 @@ def _stream_source(event_props: dict[str, Any], table_id: str) -> StreamSource:
         report_batch_item_failures="ReportBatchItemFailures" in event_props.get("FunctionResponseTypes", []),
         starting_position=str(event_props.get("StartingPosition", "TRIM_HORIZON")),
         filter_patterns=patterns,
+        tumbling_window_seconds=_int(event_props.get("TumblingWindowInSeconds"), 0),
     )
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from infra.dynamodb_local import ROOT, DynamoDBLocal
+from infra.local.archive import EventArchive
 from infra.local.aws import Clients, MotoEndpoint, Resources, create_resources, ensure_free, make_clients
 from infra.local.http import HttpServer, LocalApi, UnknownScheduleError
 from infra.local.pollers import SqsPoller
@@ -83,6 +84,7 @@ class Stack:
         self.dynamodb_local: DynamoDBLocal | None = None
         self._checkpoints: StreamCheckpoints | None = None
         self._data_lock: IO[str] | None = None
+        self.archive: EventArchive | None = None
         self._clients: Clients | None = None
 
     # ------------------------------------------------------------------------------ lifecycle
@@ -106,6 +108,16 @@ class Stack:
         self.resources = create_resources(self.template, clients, config.prefix)
         self.tap = EventTap(clients.sqs, clients.events, self.resources.bus_name, config.prefix)
         self.tap.create()
+        self.archive = EventArchive(
+            clients.sqs,
+            clients.events,
+            self.resources.bus_name,
+            config.prefix,
+            self.moto.url,
+            config.region,
+            self.template.path,
+        )
+        self.archive.create()
         self._function_environment()
         # Imported only now: the shared layer reads its environment (logger, settings) on import.
         from infra.local.demo import seed_demo_tenant
@@ -120,6 +132,7 @@ class Stack:
         self.workers = [
             *self._pollers(clients),
             self.tap,
+            self.archive,
             Scheduler(self.invoker, self.schedules, config.region),
         ]
         for worker in self.workers:
@@ -273,12 +286,16 @@ class Stack:
         storage = config.dynamodb_endpoint or "moto (in process; gone when stopped)"
         if config.persist:
             storage += f" (DynamoDB Local, data kept in {config.data_dir})"
+        base = self.http.url if self.http else "-"
         return (
             "Loyalty local stack is ready\n"
             f"  HTTP API      {self.http.url if self.http else '-'}   (GET /v1/health, /v1/openapi.json)\n"
+            f"  Web pages     {base}/console/ (sign in with the admin key), {base}/v1/docs,\n"
+            f"                {base}/portal/?token=... (POST /v1/members/{{id}}/tokens mints one)\n"
             f"  AWS endpoint  {self.moto.url}   (region {config.region}, credentials testing/testing)\n"
             f"  Table         {tables} on {storage}\n"
             f"  Event bus     {resources.bus_name}\n"
+            f"  Archive       s3://{self.archive.bucket if self.archive else '-'}/events/ (by tenant, date)\n"
             f"  Queues\n{queues}\n"
             f"  Demo tenant   demo: admin key {config.admin_key}, server key {config.server_key}\n"
             f"  Operator key  {config.operator_key}\n"

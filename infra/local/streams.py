@@ -11,6 +11,10 @@ table's stream still holds records an earlier run delivered, so it is read from 
 stopped, as a Lambda event source mapping resumes, when :class:`StreamCheckpoints` kept the
 positions (``--persist``), and otherwise from its end (``LATEST``): never twice, and with
 checkpoints nothing written before a stop is lost either.
+
+A source with ``TumblingWindowInSeconds`` gets the window fields Lambda adds (``shardId``,
+``window``, ``state``, ``isFinalInvokeForWindow``...); the state the function returns is carried
+within the window, and the window's final invoke without records is not emulated.
 """
 
 from __future__ import annotations
@@ -112,6 +116,7 @@ class StreamPoller(Worker):
         self._first_position = (
             source.starting_position if table.created or self._resumed is not None else "LATEST"
         )
+        self._window_state: dict[str, dict[str, Any]] = {}
         self._described_at = -self.describe_every
 
     def run_once(self) -> None:
@@ -213,8 +218,9 @@ class StreamPoller(Worker):
         pending, attempts = records, 0
         while pending and not self.stopping:
             try:
-                result = self._invoker.invoke(self._spec, dynamodb_stream_event(pending, self._stream_arn))
+                result = self._invoker.invoke(self._spec, self._event(shard_id, pending))
                 first_failed = self._first_failure(result, pending)
+                self._remember_state(shard_id, result)
             except Exception:
                 log.exception("%s: the function failed on a batch of %d records", self.name, len(pending))
                 first_failed = _sequence(pending[0])
@@ -228,6 +234,26 @@ class StreamPoller(Worker):
             log.warning("%s: retrying %d records (attempt %d)", self.name, len(pending), attempts + 1)
             self.wait(min(0.5 * 2 ** (attempts - 1), 10.0))
         return not pending
+
+    def _event(self, shard_id: str, records: list[dict[str, Any]]) -> dict[str, Any]:
+        event = dynamodb_stream_event(records, self._stream_arn)
+        seconds = self._source.tumbling_window_seconds
+        if seconds > 0:
+            now = time.time()
+            start = now - now % seconds
+            event.update(
+                eventSourceARN=self._stream_arn,
+                shardId=shard_id,
+                window={"start": _iso(start), "end": _iso(start + seconds)},
+                state=self._window_state.get(shard_id, {}),
+                isFinalInvokeForWindow=False,
+                isWindowTerminatedEarly=False,
+            )
+        return event
+
+    def _remember_state(self, shard_id: str, result: Any) -> None:
+        if self._source.tumbling_window_seconds > 0 and isinstance(result, dict):
+            self._window_state[shard_id] = dict(result.get("state") or {})
 
     def _first_failure(self, result: Any, batch: list[dict[str, Any]]) -> int | None:
         if not self._source.report_batch_item_failures or result is None:

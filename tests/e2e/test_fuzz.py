@@ -253,3 +253,27 @@ def test_creating_fuzzed_tenants_answers_well_formed(stack):
     # Then none is a 5xx, every error is problem+json, every body matches the document
     assert not failures, "\n\n".join(failures)
     assert fuzzed == {TENANTS}
+
+
+def test_the_members_own_operations_answer_well_formed_to_fuzzed_member_token_requests(stack):
+    # Given a member with points, a reward they may redeem, and a token for them
+    member_id = "fuzz-member"
+    assert stack.call("POST", "/v1/members", {"member_id": member_id}).status_code in (200, 201)
+    grant = {"adjustment_id": "fuzz-member-grant", "points": 1000, "reason": "fuzz"}
+    assert stack.call("POST", f"/v1/members/{member_id}/adjustments", grant, key=ADMIN_KEY).status_code in (
+        200,
+        201,
+    )
+    reward = {"name": "Fuzz mug", "points_cost": 1, "stock": 1000}
+    assert stack.call("PUT", "/v1/rewards/fuzz-mug", reward, key=ADMIN_KEY).status_code == 200
+    token = stack.call("POST", f"/v1/members/{member_id}/tokens", {}).json()["token"]
+    schema = load_schema(stack.url, token)
+
+    # When every /v1/me operation gets valid and invalid requests with the member's token
+    fuzzed, failures = fuzz_operations(
+        schema, lambda operation: "me" in (operation.tags or []), SERVER_BUDGET
+    )
+
+    # Then none is a 5xx, every error is problem+json, every body matches the document
+    assert not failures, "\n\n".join(failures)
+    assert {"GET /v1/me", "GET /v1/me/rewards", "POST /v1/me/redemptions", "GET /v1/me/program"} <= fuzzed

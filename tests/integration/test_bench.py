@@ -84,3 +84,21 @@ def test_bench_measures_every_operation_once_and_the_runs_per_due_member(measure
         assert "x TransactWriteItems" not in per_member.calls, run  # one per member
         assert 1 < per_member.round_trips < 2, run  # the batch reads are shared by a page of members
         assert per_member.write_units > 0, run
+
+
+def test_bench_measures_the_aggregators_cost_per_earn_and_each_reports_reads(measured):
+    from bench.reports import measure_reports, section
+
+    table, _ = measured
+    figures = measure_reports(table, members_count=4, earns_each=2)
+    # The aggregator wrote something for the 8 earns, in one transaction per stream shard at most
+    units, aws_units, transactions = figures.per_earn[1000]
+    assert units > 0
+    assert aws_units > 0
+    assert transactions >= 1
+    # Every report reads one Query per report shard (a window up to today) and never a member
+    rows = {row.name: row for row in figures.rows}
+    assert rows["summary, a year's window"].calls == "4x Query + GetItem"
+    assert rows["customers (the latest snapshot)"].calls == "GetItem"
+    assert figures.snapshot.read_units > 0
+    assert "extra write units per earn" in "\n".join(section(figures))

@@ -5,6 +5,12 @@ from __future__ import annotations
 import json
 
 ROUTES = {
+    ("get", "/v1/reports/summary"),
+    ("get", "/v1/reports/flows"),
+    ("get", "/v1/reports/tiers"),
+    ("get", "/v1/reports/campaigns"),
+    ("get", "/v1/reports/customers"),
+    ("get", "/v1/reports/reminders"),
     ("post", "/v1/members"),
     ("get", "/v1/members/{member_id}"),
     ("get", "/v1/members/{member_id}/transactions"),
@@ -53,6 +59,17 @@ ROUTES = {
     ("post", "/v1/webhooks/{webhook_id}/ping"),
     ("get", "/v1/webhooks/{webhook_id}/deliveries"),
     ("post", "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"),
+    # member tokens and the member's own view
+    ("post", "/v1/members/{member_id}/tokens"),
+    ("post", "/v1/token-keys/rotate"),
+    ("get", "/v1/me"),
+    ("get", "/v1/me/transactions"),
+    ("get", "/v1/me/rewards"),
+    ("post", "/v1/me/redemptions"),
+    ("get", "/v1/me/redemptions/{redemption_id}"),
+    ("get", "/v1/me/coupons"),
+    ("get", "/v1/me/draws"),
+    ("get", "/v1/me/program"),
 }
 
 
@@ -74,6 +91,9 @@ def test_openapi_document_lists_every_route_with_its_models(api):
     assert health["$ref"].endswith("/HealthResponse")
     listed = {(method, path) for path, item in document["paths"].items() for method in item}
     assert listed == ROUTES
+    # And the member's own routes take a member token, not an API key
+    assert document["components"]["securitySchemes"]["member_token"]["scheme"] == "bearer"
+    assert document["paths"]["/v1/me"]["get"]["security"] == [{"member_token": []}]
     schemas = document["components"]["schemas"]
     assert {
         "PurchaseRequest",
@@ -112,7 +132,7 @@ def test_every_operation_is_documented_with_its_scope_and_its_error_responses(ap
                 missing.append(f"{label}: summary")
             if len(operation.get("description") or "") < 20:
                 missing.append(f"{label}: description")
-            if scope not in {"public", "server", "admin", "operator"}:
+            if scope not in {"public", "server", "admin", "operator", "member"}:
                 missing.append(f"{label}: x-key-scope")
             expected = {"422"}
             if scope != "public":

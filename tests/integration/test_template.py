@@ -28,6 +28,12 @@ pytestmark = [
 ]
 
 EXPECTED_ROUTES = {
+    ("ReportsFunction", "GET", "/v1/reports/summary", True),
+    ("ReportsFunction", "GET", "/v1/reports/flows", True),
+    ("ReportsFunction", "GET", "/v1/reports/tiers", True),
+    ("ReportsFunction", "GET", "/v1/reports/campaigns", True),
+    ("ReportsFunction", "GET", "/v1/reports/customers", True),
+    ("ReportsFunction", "GET", "/v1/reports/reminders", True),
     ("EarnFunction", "POST", "/v1/purchases", True),
     ("EarnFunction", "POST", "/v1/purchases/{order_id}/refunds", True),
     ("EarnFunction", "POST", "/v1/activities", True),
@@ -36,12 +42,14 @@ EXPECTED_ROUTES = {
     ("MembersFunction", "GET", "/v1/members/{member_id}", True),
     ("MembersFunction", "GET", "/v1/members/{member_id}/transactions", True),
     ("MembersFunction", "GET", "/v1/program", True),
+    ("MembersFunction", "POST", "/v1/members/{member_id}/tokens", True),
     ("MembersFunction", "GET", "/v1/health", False),
     ("MembersFunction", "GET", "/v1/openapi.json", False),
     ("MembersFunction", "ANY", "$default", False),  # whatever matches no route: 404/405 problem+json
     ("AdminFunction", "POST", "/v1/tenants", True),
     ("AdminFunction", "POST", "/v1/keys", True),
     ("AdminFunction", "DELETE", "/v1/keys/{key_id}", True),
+    ("AdminFunction", "POST", "/v1/token-keys/rotate", True),
     ("AdminFunction", "POST", "/v1/members/{member_id}/adjustments", True),
     ("AdminFunction", "PUT", "/v1/program", True),
     ("AdminFunction", "GET", "/v1/program/versions/{version}", True),
@@ -77,6 +85,20 @@ EXPECTED_ROUTES = {
     ("WebhooksFunction", "POST", "/v1/webhooks/{webhook_id}/ping", True),
     ("WebhooksFunction", "GET", "/v1/webhooks/{webhook_id}/deliveries", True),
     ("WebhooksFunction", "POST", "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver", True),
+    ("WebFunction", "GET", "/portal", False),
+    ("WebFunction", "GET", "/portal/{proxy+}", False),
+    ("WebFunction", "GET", "/console", False),
+    ("WebFunction", "GET", "/console/{proxy+}", False),
+    ("WebFunction", "GET", "/assets/{proxy+}", False),
+    ("WebFunction", "GET", "/v1/docs", False),
+    ("MeFunction", "GET", "/v1/me", True),
+    ("MeFunction", "GET", "/v1/me/transactions", True),
+    ("MeFunction", "GET", "/v1/me/rewards", True),
+    ("MeFunction", "POST", "/v1/me/redemptions", True),
+    ("MeFunction", "GET", "/v1/me/redemptions/{redemption_id}", True),
+    ("MeFunction", "GET", "/v1/me/coupons", True),
+    ("MeFunction", "GET", "/v1/me/draws", True),
+    ("MeFunction", "GET", "/v1/me/program", True),
 }
 
 
@@ -232,6 +254,11 @@ def test_translation_points_code_at_s3_and_runs_on_arm64_python312(aws_env: str)
         "WebhooksFunction",
         "WebhookDispatchFunction",
         "WebhookDeliveryFunction",
+        "MeFunction",
+        "WebFunction",
+        "ReportsFunction",
+        "ReportAggregatorFunction",
+        "CustomersSnapshotFunction",
     }
     for logical_id, props in functions.items():
         assert props["Code"]["S3Bucket"] == "bucket", logical_id
@@ -461,12 +488,18 @@ def test_model_has_the_purchase_queue_source_and_the_stream_source(model: Templa
     )
     assert dispatch_source.report_batch_item_failures
     assert delivery_source.report_batch_item_failures
-    [rule] = model.rules
+    rule = next(rule for rule in model.rules if rule.logical_id == "WebhookEventsRule")
     assert (rule.logical_id, rule.event_pattern, rule.queue_targets) == (
         "WebhookEventsRule",
         {"source": ["loyalty"]},
         ("WebhookQueue",),
     )
+    # And ReportAggregatorFunction reads members, new entries, tier changes, reminders and orders
+    # in large batches, with a tumbling window so that each event names its shard (the checkpoint)
+    [report_source] = model.function("ReportAggregatorFunction").stream_sources
+    assert (report_source.batch_size, report_source.tumbling_window_seconds) == (1000, 60)
+    assert report_source.report_batch_item_failures is True
+    assert len(report_source.filter_patterns) == 3
     # And no other function has a queue or stream source
     consumers = (
         "EarnFunction",
@@ -475,6 +508,7 @@ def test_model_has_the_purchase_queue_source_and_the_stream_source(model: Templa
         "ExpiryShardsFunction",
         "WebhookDispatchFunction",
         "WebhookDeliveryFunction",
+        "ReportAggregatorFunction",
     )
     others = [f for f in model.functions if f.logical_id not in consumers]
     assert not any(f.sqs_sources or f.stream_sources for f in others)
@@ -496,6 +530,7 @@ def test_model_queues_bus_and_merged_globals(model: TemplateModel) -> None:
         "PurchaseDeadLetterQueue",
         "EventPublisherDeadLetterQueue",
         "CouponIssuerDeadLetterQueue",
+        "ReportAggregatorDeadLetterQueue",
         "ExpiryShardQueue",
         "ExpiryShardDeadLetterQueue",
         "WebhookQueue",
@@ -587,15 +622,38 @@ Resources:
 def test_model_lists_the_daily_schedules_by_the_names_the_local_stack_runs(model: TemplateModel) -> None:
     # Given the template model, when collecting the schedules, then expiry and reminders run daily
     schedules = {s.name: (f.logical_id, s.expression) for f in model.functions for s in f.schedules}
-    assert set(schedules) == {"expiry", "reminders", "birthdays", "tiers", "holds"}
+    assert set(schedules) == {"expiry", "reminders", "birthdays", "tiers", "holds", "customers"}
     assert schedules["expiry"][0] == "ExpiryFunction"
     assert schedules["reminders"][0] == "RemindersFunction"
+    assert schedules["customers"] == ("CustomersSnapshotFunction", "cron(20 * * * ? *)")
     daily = {name: expression for name, (_, expression) in schedules.items() if name != "holds"}
     assert all(expression.startswith("cron(") for expression in daily.values())
     # And the hold sweep runs every few minutes (holds live minutes, not days)
     assert schedules["holds"] == ("RedeemFunction", "rate(5 minutes)")
     # And EventBridge Scheduler, which sends only a schedule's Input, gives each run its time
     inputs = [json.loads(s.scheduler_input or "{}") for f in model.functions for s in f.schedules]
-    assert len(inputs) == 5
+    assert len(inputs) == 6
     assert all(payload["time"] == "<aws.scheduler.scheduled-time>" for payload in inputs)
     assert all(payload["detail-type"] == "Scheduled Event" for payload in inputs)
+
+
+def test_every_event_is_archived_to_s3_by_tenant_and_date_with_a_glue_table_and_athena_queries() -> None:
+    # Given the template's resources
+    resources = load_yaml(DEFAULT_TEMPLATE_PATH)["Resources"]
+    # Then a rule sends every loyalty event on the bus to the Firehose delivery stream
+    rule = resources["ArchiveRule"]["Properties"]
+    assert rule["EventBusName"] == {"Ref": "LoyaltyEventBus"}
+    assert rule["EventPattern"] == {"source": ["loyalty"]}
+    assert rule["Targets"][0]["Arn"] == {"Fn::GetAtt": ["ArchiveDeliveryStream", "Arn"]}
+    # And the stream writes to the archive bucket, partitioned by the event's tenant and date
+    s3 = resources["ArchiveDeliveryStream"]["Properties"]["ExtendedS3DestinationConfiguration"]
+    assert s3["BucketARN"] == {"Fn::GetAtt": ["ArchiveBucket", "Arn"]}
+    assert s3["DynamicPartitioningConfiguration"] == {"Enabled": True}
+    assert s3["Prefix"] == "events/tenant=!{partitionKeyFromQuery:tenant}/date=!{partitionKeyFromQuery:date}/"
+    extraction = s3["ProcessingConfiguration"]["Processors"][0]["Parameters"][0]["ParameterValue"]
+    assert extraction == "{tenant: .detail.tenant_id, date: .time[0:10]}"
+    # And a Glue table reads it by the same partitions, with Athena queries for the owner's figures
+    table = resources["ArchiveEventsTable"]["Properties"]["TableInput"]
+    assert [key["Name"] for key in table["PartitionKeys"]] == ["tenant", "date"]
+    queries = {name for name, resource in resources.items() if resource["Type"] == "AWS::Athena::NamedQuery"}
+    assert queries == {"LiabilityQuery", "BreakageQuery", "ParetoQuery"}

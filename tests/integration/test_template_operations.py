@@ -177,14 +177,14 @@ def test_schedules_retry_and_dead_letter_and_queues_are_watched_for_age(resource
         for event in props.get("Events", {}).values()
         if event["Type"] == "ScheduleV2"
     ]
-    assert len(schedules) == 5
+    assert len(schedules) == 6
     for name, props in schedules:
         assert props["RetryPolicy"]["MaximumRetryAttempts"] >= 1, name
         assert props["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["ScheduleDeadLetterQueue", "Arn"]}}, name
     ages = alarms_on(resources, "ApproximateAgeOfOldestMessage", "QueueName")
     assert "PurchaseQueue" in ages.values()
     # And the webhook rule retries for a day, then dead-letters
-    [rule] = of_type(resources, "AWS::Events::Rule").values()
+    rule = of_type(resources, "AWS::Events::Rule")["WebhookEventsRule"]
     [target] = rule["Targets"]
     assert target["RetryPolicy"]["MaximumEventAgeInSeconds"] == 86_400
     assert next(references(target["DeadLetterConfig"])) == "WebhookDeadLetterQueue"

@@ -150,6 +150,9 @@ class SimConfig:
     run_fault_scale: float = 0.25
     follow_up: float = 0.6  # a hold captured or released, a coupon bought used, soon after
     progress_every: int = 0  # print a progress line every N operations (the soak)
+    # The table stream on, and at the end the reports invariant (tests/simulation/reports.py):
+    # off by default, since DynamoDB Local slows every write of a table with a stream.
+    reports: bool = False
 
     @classmethod
     def from_environment(cls, *, operations: int = DEFAULT_OPERATIONS, **overrides: Any) -> SimConfig:
@@ -210,7 +213,7 @@ def run_simulation(config: SimConfig, dynamodb_endpoint: str, sabotage: Sabotage
 
     The table has no stream: nothing here reads one, and DynamoDB Local keeps every stream record
     (even of deleted tables), which slows each later write of the session."""
-    with aws_environment("dynamodb-local", dynamodb_endpoint, stream=False) as aws:
+    with aws_environment("dynamodb-local", dynamodb_endpoint, stream=config.reports) as aws:
         return Simulator(config, aws, sabotage).run()
 
 
@@ -269,6 +272,10 @@ class Simulator:
                 if self.config.progress_every and self.operation % self.config.progress_every == 0:
                     print(f"  {self.operation} operations, {time.monotonic() - started:.0f} s", flush=True)
             self._drain()
+            if self.config.reports:
+                from tests.simulation.reports import check_report_liability
+
+                self.trace.append(check_report_liability(self))
         self.report.steps = self.step
         self.report.seconds = time.monotonic() - started
         self.report.simulated_days = (self.clock() - self.started_at).total_seconds() / 86400

@@ -344,6 +344,8 @@ ROUTES = [
     ),
     Route("POST", "/v1/keys", "admin", lambda stack, demo: {"scope": "server", "name": "matrix"}),
     Route("DELETE", "/v1/keys/key_0000000000000000", "admin"),
+    Route("POST", "/v1/token-keys/rotate", "admin"),
+    Route("POST", "/v1/members/{member}/tokens", "server", lambda stack, demo: {"ttl_seconds": 60}),
     Route(
         "POST",
         "/v1/tenants",
@@ -352,6 +354,13 @@ ROUTES = [
     ),
     Route("GET", "/v1/health", "none"),
     Route("GET", "/v1/openapi.json", "none"),
+    # reports (read only, the caller's tenant's aggregates)
+    Route("GET", "/v1/reports/summary", "admin"),
+    Route("GET", "/v1/reports/flows", "admin"),
+    Route("GET", "/v1/reports/tiers", "admin"),
+    Route("GET", "/v1/reports/campaigns", "admin"),
+    Route("GET", "/v1/reports/reminders", "admin"),
+    Route("GET", "/v1/reports/customers", "admin"),
     # redemption: the catalog, redemptions, holds, coupons, lotteries
     Route(
         "PUT", "/v1/rewards/{new_reward}", "admin", lambda stack, demo: {"name": "Matrix", "points_cost": 1}
@@ -462,6 +471,7 @@ ALLOWED_STATUS = {
     "DELETE": 404,
     "POST /v1/program/preview": 200,
     "POST /v1/members/{member}/checkout-preview": 200,
+    "POST /v1/token-keys/rotate": 200,
     **{
         route: 404
         for route in (

@@ -17,6 +17,7 @@ from tests.e2e.security_matrix.routes import (
     WRONG_SCOPE,
 )
 from tests.e2e.security_matrix.support import assert_problem, bearer, send, state
+from tests.e2e.test_security_member_tokens import ME_DOCUMENTED
 
 
 def test_the_matrix_covers_every_route_of_the_document(stack):
@@ -34,7 +35,8 @@ def test_the_matrix_covers_every_route_of_the_document(stack):
     }
     for placeholder, documented_as in MISSING.items():
         covered = {label.replace(placeholder, documented_as) for label in covered}
-    assert documented - covered == set(), "add these routes to ROUTES"
+    # (the member's own routes take member tokens: their matrix is test_security_member_tokens.py)
+    assert documented - covered - ME_DOCUMENTED == set(), "add these routes to ROUTES"
 
 
 @pytest.mark.parametrize("route", PROTECTED, ids=lambda route: route.label)

@@ -31,10 +31,12 @@ def full_api() -> LoyaltyResolver:
         coupons,
         holds,
         lotteries,
+        me,
         members,
         meta,
         program,
         purchases,
+        reports,
         rewards,
         webhooks,
     )
@@ -51,6 +53,8 @@ def full_api() -> LoyaltyResolver:
         coupons.router,
         lotteries.router,
         webhooks.router,
+        me.router,
+        reports.router,
     )
 
 
@@ -64,7 +68,12 @@ def openapi_json() -> str:
         title="Loyalty API",
         version="1.0.0",
         description=DESCRIPTION,
-        security_schemes={"bearer": HTTPBearer(description="API key")},
+        security_schemes={
+            "bearer": HTTPBearer(description="API key"),
+            "member_token": HTTPBearer(
+                description="Member token from POST /v1/members/{member_id}/tokens (the /v1/me routes only)"
+            ),
+        },
         security=[{"bearer": []}],
     )
     document = json.loads(app.get_openapi_json_schema())

@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.errors import ForbiddenError
 from loyalty.http import problems
-from loyalty.http.auth import ALLOWED, UNAUTHORIZED, principal_from
+from loyalty.http.auth import ALLOWED, MEMBER_ROUTES_ONLY, UNAUTHORIZED, principal_from
 from loyalty.operations.context import Outcome, Scope
 
 MAX_BODY_BYTES = 256 * 1024
@@ -64,6 +64,11 @@ class LoyaltyResolver(APIGatewayHttpResolver):
             principal = principal_from(authorizer.get("lambda"))
             if principal is None:
                 return problems.problem(401, "unauthorized", "Missing or unknown API key", UNAUTHORIZED)
+            # A member token reaches the member's own routes only, and those take nothing else.
+            if (principal.scope == "member") != is_member_route(route_key):
+                return problems.problem(
+                    ForbiddenError.status, ForbiddenError.problem, ForbiddenError.title, MEMBER_ROUTES_ONLY
+                )
             if access is not None and principal.scope not in ALLOWED[cast(Scope, access)]:
                 detail = f"this call needs a key with the {access!r} scope"
                 return problems.problem(
@@ -134,6 +139,11 @@ def _transport_refusal(event: Mapping[str, Any]) -> Response[str] | None:
     except UnicodeDecodeError:
         return problems.problem(400, "malformed-json", "Malformed JSON", "the request body is not UTF-8 JSON")
     return None
+
+
+def is_member_route(route_key: str) -> bool:
+    path = route_key.partition(" ")[2]
+    return path == "/v1/me" or path.startswith("/v1/me/")
 
 
 def build_resolver(*routers: Router) -> LoyaltyResolver:

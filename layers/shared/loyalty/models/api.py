@@ -326,3 +326,35 @@ class KeyCreatedResponse(ResponseModel):
 
 class HealthResponse(ResponseModel):
     status: Literal["ok"]
+
+
+class MemberTokenRequest(StrictModel):
+    ttl_seconds: int = Field(
+        default=3600, ge=60, le=86400, strict=True, description="Lifetime of the token: 1 minute to 24 hours"
+    )
+
+
+class MemberTokenResponse(ResponseModel):
+    token: str = Field(description="Send as 'Authorization: Bearer <token>' to the /v1/me routes")
+    member_id: str
+    expires_at: datetime
+
+
+class SigningKeyRotatedResponse(ResponseModel):
+    key_id: str = Field(description="The key new member tokens are signed with")
+    retired_key_id: str | None = Field(
+        description="The previous key: still verifies the tokens it signed until they expire"
+    )
+
+
+class RulesSectionView(ResponseModel):
+    id: str = Field(description="earn, campaigns, tiers, expiry, value, sunset")
+    title: str
+    lines: list[str]
+
+
+class ProgramRulesResponse(ResponseModel):
+    locale: Literal["zh-CN", "en"]
+    program_version: int
+    name: str
+    sections: list[RulesSectionView] = Field(description="The published program in plain words")

@@ -338,6 +338,11 @@ class DrawRecordResponse(DrawResponse):
     prize_table: Lottery = Field(description="The prize table the roll was mapped on, for audits")
 
 
+class DrawsPage(ResponseModel):
+    items: list[DrawResponse]
+    next_cursor: str | None
+
+
 class CouponTemplatesPage(ResponseModel):
     items: list[CouponTemplateResponse]
     next_cursor: str | None
@@ -345,4 +350,24 @@ class CouponTemplatesPage(ResponseModel):
 
 class CouponsPage(ResponseModel):
     items: list[CouponResponse]
+    next_cursor: str | None
+
+
+UnavailableReason = Literal["not_started", "ended", "tier", "out_of_stock", "limit_reached", "points"]
+
+
+class MemberRewardResponse(RewardResponse):
+    """A catalog entry as one member sees it: whether they may redeem it now, and if not, why."""
+
+    redeemable: bool = Field(description="One unit can be redeemed now")
+    reasons: list[UnavailableReason] = Field(
+        description="Why not: not_started/ended (window), tier (a higher tier's reward), out_of_stock, "
+        "limit_reached (per-member limit), points (not enough available)"
+    )
+    redeemed: int = Field(description="How many the member holds against the per-member limit")
+    limit_left: int | None = Field(description="How many more the member may redeem; null = no limit")
+
+
+class MemberRewardsPage(ResponseModel):
+    items: list[MemberRewardResponse]
     next_cursor: str | None

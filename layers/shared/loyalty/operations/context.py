@@ -23,20 +23,25 @@ from loyalty.store.lottery_store import LotteryStore
 from loyalty.store.member_store import MemberRecord, MemberStore
 from loyalty.store.notice_store import NoticeStore
 from loyalty.store.purchase_store import PurchaseStore
+from loyalty.store.report_store import ReportStore
 from loyalty.store.reward_store import RewardStore
+from loyalty.store.signing_key_store import SigningKeyStore
+from loyalty.store.snapshot_store import SnapshotStore
 from loyalty.store.tenant_store import TenantStore
 from loyalty.store.webhook_store import WebhookStore
 
-Scope = Literal["operator", "admin", "server"]
+Scope = Literal["operator", "admin", "server", "member"]
 
 
 @dataclass(frozen=True)
 class Principal:
-    """The caller, as the authorizer resolved its API key."""
+    """The caller, as the authorizer resolved its API key or member token (scope `member`, with
+    the one member it is good for)."""
 
     tenant_id: str
     scope: Scope
     key_id: str
+    member_id: str | None = None
 
 
 def utc_now() -> datetime:
@@ -118,6 +123,21 @@ class Context:
     @cached_property
     def webhooks(self) -> WebhookStore:
         return WebhookStore(self.ledger.table_name, self.ledger.client)
+
+    @cached_property
+    def signing_keys(self) -> SigningKeyStore:
+        """The member tokens' signing keys."""
+        return SigningKeyStore(self.ledger.table_name, self.ledger.client)
+
+    @cached_property
+    def reports(self) -> ReportStore:
+        """The report aggregates the stream keeps."""
+        return ReportStore(self.ledger.table_name, self.ledger.client)
+
+    @cached_property
+    def snapshots(self) -> SnapshotStore:
+        """The customers report's snapshots."""
+        return SnapshotStore(self.ledger.table_name, self.ledger.client)
 
     @cached_property
     def jobs(self) -> JobStore:

@@ -15,7 +15,7 @@ from loyalty.domain.calendar import local_date
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import debit
 from loyalty.domain.lottery import outcome, roll, total_weight
-from loyalty.errors import LotteryNotFoundError, NotFoundError
+from loyalty.errors import LotteryNotFoundError, MemberNotFoundError, NotFoundError
 from loyalty.models.ledger import EntryDetail
 from loyalty.models.rewards import DrawRecordResponse, DrawRequest, DrawResponse, Lottery, LotteryResponse
 from loyalty.operations.context import Context, Outcome, Principal
@@ -118,3 +118,16 @@ def read_draw(context: Context, tenant_id: str, member_id: str, draw_id: str) ->
     if found is None:
         raise NotFoundError(f"draw {draw_id!r} of member {member_id!r} not found")
     return Outcome(200, DrawRecordResponse.model_validate(found).model_dump(mode="json"))
+
+
+MAX_DRAWS = 100
+
+
+def list_member_draws(context: Context, tenant_id: str, member_id: str) -> Outcome:
+    """The member's draws, newest first (up to 100 of them: a member's own history, for the portal)."""
+    found = context.lotteries.member_draws(tenant_id, member_id, MAX_DRAWS)
+    if not found and context.members.read_member(tenant_id, member_id) is None:
+        raise MemberNotFoundError(f"member {member_id!r} not found")
+    views = [DrawResponse.model_validate(draw).model_dump(mode="json") for draw in found]
+    views.sort(key=lambda view: str(view["created_at"]), reverse=True)
+    return Outcome(200, {"items": views, "next_cursor": None})

@@ -145,3 +145,16 @@ class LotteryStore(TableStore):
         if isinstance(draw.get("prize_table"), str):  # records written before 2026-12: a JSON string
             draw["prize_table"] = json.loads(draw["prize_table"])
         return draw
+
+    def member_draws(self, tenant_id: str, member_id: str, limit: int) -> list[dict[str, Any]]:
+        """Up to `limit` of the member's draw records (one Query of the member's DRAW# items)."""
+        response = self.client.query(
+            TableName=self.table_name,
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+            ExpressionAttributeValues=values(
+                pk=keys.member_pk(tenant_id, member_id), prefix=keys.draw_sk("")
+            ),
+            ConsistentRead=True,
+            Limit=limit,
+        )
+        return [from_item(item) for item in response.get("Items", [])]

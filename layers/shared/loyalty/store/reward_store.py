@@ -148,6 +148,20 @@ class RewardStore(TableStore):
 
         return Guarded(action, refusal)
 
+    def member_counts(self, tenant_id: str, member_id: str) -> dict[str, int]:
+        """How many of each reward the member holds (the per-member limits' counters), one Query."""
+        items = self.query_all(
+            {
+                "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+                "ExpressionAttributeValues": values(
+                    pk=keys.member_pk(tenant_id, member_id), prefix=keys.reward_count_sk("")
+                ),
+                "ConsistentRead": True,
+            }
+        )
+        prefix = keys.reward_count_sk("")
+        return {str(item["SK"])[len(prefix) :]: int(item.get("count", 0)) for item in items}
+
     def uncount_for_member(self, tenant_id: str, member_id: str, reward_id: str, quantity: int) -> Guarded:
         return Guarded(self._count(tenant_id, member_id, reward_id, -quantity))
 

@@ -17,13 +17,14 @@ from loyalty.models.api import (
     KeyCreatedResponse,
     KeyCreateRequest,
     MemberResponse,
+    SigningKeyRotatedResponse,
     TenantCreatedResponse,
     TenantCreateRequest,
     TierAssignmentRequest,
 )
 from loyalty.models.common import ID_PATTERN
 from loyalty.observability import count
-from loyalty.operations import adjustments, tenants, tiers
+from loyalty.operations import adjustments, member_tokens, tenants, tiers
 from loyalty.operations.context import default_context
 
 router = Router()
@@ -111,3 +112,20 @@ def assign_tier(
 ) -> Response[str]:
     principal = require(router, "admin")
     return respond(tiers.assign_tier(default_context(), principal, member_id, body))
+
+
+@router.post(
+    "/v1/token-keys/rotate",
+    **documented(
+        "admin",
+        "Rotate the member-token signing key",
+        "Member tokens are signed with a new key from now on; tokens signed before stay good until "
+        "they expire.",
+    ),
+    responses=responses(200, SigningKeyRotatedResponse),
+    tags=["admin"],
+)
+def rotate_token_key() -> Response[str]:
+    """Sign member tokens with a new key from now on; tokens signed before stay good until they expire."""
+    principal = require(router, "admin")
+    return respond(member_tokens.rotate(default_context(), principal))

@@ -43,6 +43,7 @@ SCOPE_WORDS: dict[str, str] = {
     "server": "Key scope: `server` (a shop's backend; an `admin` key may call it too).",
     "admin": "Key scope: `admin` (the tenant's administrator).",
     "operator": "Key scope: `operator` (the platform operator).",
+    "member": "A member token (`POST /v1/members/{member_id}/tokens`); it reaches only its member's data.",
 }
 
 

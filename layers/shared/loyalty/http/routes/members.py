@@ -12,10 +12,16 @@ from loyalty.http.auth import require
 from loyalty.http.paging import Cursor, Limit
 from loyalty.http.resolver import respond
 from loyalty.http.routes.docs import documented, responses
-from loyalty.models.api import EnrollRequest, MemberResponse, TransactionsPage
+from loyalty.models.api import (
+    EnrollRequest,
+    MemberResponse,
+    MemberTokenRequest,
+    MemberTokenResponse,
+    TransactionsPage,
+)
 from loyalty.models.common import ID_PATTERN
 from loyalty.observability import count
-from loyalty.operations import members
+from loyalty.operations import member_tokens, members
 from loyalty.operations.context import default_context
 from loyalty.operations.paging import DEFAULT_PAGE
 
@@ -78,3 +84,20 @@ def list_transactions(
     return respond(
         members.list_transactions(default_context(), principal.tenant_id, member_id, limit, cursor)
     )
+
+
+@router.post(
+    "/v1/members/<member_id>/tokens",
+    **documented(
+        "server",
+        "Mint a member token",
+        "A short-lived signed token (default 1 hour) for this member alone, for the portal "
+        "(`/portal/?token=...`) or a shop's own front-end calling `/v1/me`.",
+    ),
+    responses=responses(201, MemberTokenResponse, 404),
+    tags=["members"],
+)
+def mint_token(member_id: MemberId, body: MemberTokenRequest) -> Response[str]:
+    """A short-lived token for this member alone, for the portal or a shop's own front-end."""
+    principal = require(router, "server")
+    return respond(member_tokens.mint(default_context(), principal.tenant_id, member_id, body))

@@ -1,0 +1,324 @@
+# ruff: noqa: RUF001 - the Chinese text uses Chinese punctuation, and the multiplication sign is meant
+"""The published program in plain words, in the member's language (zh-CN or en).
+
+Generated from the program document itself, so the rules page can never drift from the rules the
+ledger applies: how points are earned (base rate, minimum, pending days, item and channel rules,
+activities, signup and referral bonuses, caps), the campaigns running now or later, the tier
+ladder with its thresholds and benefits, how points expire, what a point is worth, and the sunset
+if there is one. Pure: "now" is passed in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from loyalty.domain.calendar import as_aware, local_date, matches_recurrence
+from loyalty.models.program import Campaign, ExpiryRule, Program, Tier, TierQualification
+
+LOCALES = ("zh-CN", "en")
+
+_T: dict[str, dict[str, str]] = {
+    "earn": {"en": "Earning points", "zh-CN": "如何获得积分"},
+    "rate": {
+        "en": "Every {unit} {currency} you spend earns {points} point(s) (rounded {rounding} per purchase).",
+        "zh-CN": "每消费 {unit} {currency} 获得 {points} 积分（每笔订单{rounding}取整）。",
+    },
+    "down": {"en": "down", "zh-CN": "向下"},
+    "nearest": {"en": "to the nearest point", "zh-CN": "四舍五入"},
+    "up": {"en": "up", "zh-CN": "向上"},
+    "minimum": {
+        "en": "Purchases under {amount} {currency} earn no points.",
+        "zh-CN": "单笔消费低于 {amount} {currency} 不积分。",
+    },
+    "pending": {
+        "en": "Purchase points become usable {days} day(s) after the purchase (the return window).",
+        "zh-CN": "消费所得积分在购买 {days} 天后（退货期结束）方可使用。",
+    },
+    "item": {
+        "en": "Some products earn more: {rules}.",
+        "zh-CN": "部分商品额外积分：{rules}。",
+    },
+    "channel": {
+        "en": "Buying through {channel} earns ×{multiplier}.",
+        "zh-CN": "通过 {channel} 购买可得 ×{multiplier} 积分。",
+    },
+    "signup": {"en": "Joining gives you {points} points.", "zh-CN": "注册即送 {points} 积分。"},
+    "referral": {
+        "en": "Bring a friend: you get {points} points after their first purchase.",
+        "zh-CN": "推荐好友：好友首次消费后，您获得 {points} 积分。",
+    },
+    "activity": {"en": "{activity}: {points} points{limit}.", "zh-CN": "{activity}：{points} 积分{limit}。"},
+    "limit": {"en": " (at most {count} per {period})", "zh-CN": "（每{period}最多 {count} 次）"},
+    "ever": {"en": "member", "zh-CN": "人"},
+    "day": {"en": "day", "zh-CN": "天"},
+    "month": {"en": "month", "zh-CN": "月"},
+    "daily_cap": {
+        "en": "You can earn at most {points} points a day.",
+        "zh-CN": "每天最多获得 {points} 积分。",
+    },
+    "campaigns": {"en": "Campaigns", "zh-CN": "积分活动"},
+    "campaign_now": {"en": "Running now: {text}.", "zh-CN": "进行中：{text}。"},
+    "campaign_later": {"en": "Coming: {text}.", "zh-CN": "即将开始：{text}。"},
+    "no_campaign": {"en": "No campaign is running right now.", "zh-CN": "目前没有进行中的活动。"},
+    "boost": {"en": "×{multiplier} points", "zh-CN": "积分 ×{multiplier}"},
+    "bonus": {"en": "+{points} points per purchase", "zh-CN": "每笔订单加送 {points} 积分"},
+    "until": {"en": "until {end}", "zh-CN": "至 {end}"},
+    "from": {"en": "from {start}", "zh-CN": "自 {start} 起"},
+    "tiers": {"en": "Membership tiers", "zh-CN": "会员等级"},
+    "tier_base": {"en": "{name}: where everyone starts.", "zh-CN": "{name}：所有会员的起始等级。"},
+    "tier_invite": {"en": "{name}: by invitation only.", "zh-CN": "{name}：仅限邀请。"},
+    "tier_reach": {
+        "en": "{name}: reach {what} within {months} months.",
+        "zh-CN": "{name}：{months} 个月内达到{what}。",
+    },
+    "spend": {"en": "{amount} {currency} of spending", "zh-CN": "消费 {amount} {currency}"},
+    "purchases": {"en": "{count} purchases", "zh-CN": "{count} 笔订单"},
+    "points": {"en": "{points} points earned", "zh-CN": "获得 {points} 积分"},
+    "any": {"en": " or ", "zh-CN": "或"},
+    "all": {"en": " and ", "zh-CN": "且"},
+    "perks": {"en": "Benefits: {perks}.", "zh-CN": "权益：{perks}。"},
+    "multiplier": {"en": "×{multiplier} points", "zh-CN": "积分 ×{multiplier}"},
+    "birthday": {"en": "{points} birthday points", "zh-CN": "生日礼 {points} 积分"},
+    "free_shipping": {"en": "free shipping", "zh-CN": "免运费"},
+    "priority_service": {"en": "priority service", "zh-CN": "优先服务"},
+    "discount": {"en": "{percent}% off", "zh-CN": "{percent}% 折扣"},
+    "review": {
+        "en": "Tiers are reviewed every year; if you no longer qualify you move down at most "
+        "{levels} level(s){grace}.",
+        "zh-CN": "等级每年评定一次；未达标时最多降 {levels} 级{grace}。",
+    },
+    "grace": {"en": " after a grace period of {days} days", "zh-CN": "（有 {days} 天宽限期）"},
+    "expiry": {"en": "When points expire", "zh-CN": "积分有效期"},
+    "rolling": {
+        "en": "Points expire {months} months after you earn them{eom}.",
+        "zh-CN": "积分自获得起 {months} 个月后到期{eom}。",
+    },
+    "eom": {"en": ", at the end of that month", "zh-CN": "（到期月的月底）"},
+    "fixed": {
+        "en": "Points expire on {month}/{day} of the {years}. year after the year you earn them.",
+        "zh-CN": "积分在获得年份之后第 {years} 年的 {month} 月 {day} 日到期。",
+    },
+    "days": {
+        "en": "Points expire {days} days after you earn them.",
+        "zh-CN": "积分自获得起 {days} 天后到期。",
+    },
+    "never": {"en": "Points never expire.", "zh-CN": "积分永不过期。"},
+    "by_source": {"en": "Points from {source}: {rule}", "zh-CN": "{source}所得积分：{rule}"},
+    "oldest": {
+        "en": "When you spend points, the ones that expire first are used first.",
+        "zh-CN": "使用积分时，优先使用最早到期的积分。",
+    },
+    "value": {"en": "What points are worth", "zh-CN": "积分价值"},
+    "worth": {
+        "en": "{points} points are worth {amount} {currency} when you redeem them.",
+        "zh-CN": "{points} 积分可抵 {amount} {currency}。",
+    },
+    "share": {
+        "en": "Points can pay up to {percent}% of an order.",
+        "zh-CN": "积分最多可抵扣订单金额的 {percent}%。",
+    },
+    "sunset": {"en": "End of the program", "zh-CN": "计划终止"},
+    "sunset_text": {
+        "en": "Purchases earn points until {earn}; points can be used until {redeem}, after that "
+        "what is left expires.",
+        "zh-CN": "积分获取截止 {earn}；积分使用截止 {redeem}，之后剩余积分作废。",
+    },
+}
+
+_SOURCES = {
+    "purchase": {"en": "purchases", "zh-CN": "消费"},
+    "activity": {"en": "activities", "zh-CN": "活动"},
+    "signup": {"en": "joining", "zh-CN": "注册"},
+    "birthday": {"en": "birthdays", "zh-CN": "生日"},
+    "referral": {"en": "referrals", "zh-CN": "推荐"},
+    "adjustment": {"en": "adjustments", "zh-CN": "人工调整"},
+    "import": {"en": "imports", "zh-CN": "导入"},
+}
+
+
+@dataclass(frozen=True)
+class RulesSection:
+    id: str
+    title: str
+    lines: list[str] = field(default_factory=list)
+
+
+def locale_for(requested: str | None) -> str:
+    """zh-CN for any Chinese tag, English otherwise (the two languages the product speaks)."""
+    return "zh-CN" if requested and requested.lower().startswith("zh") else "en"
+
+
+def explain(program: Program, locale: str, now: datetime) -> list[RulesSection]:
+    say = _Sayer(locale_for(locale))
+    return [
+        _earning(program, say),
+        _campaigns(program, say, now),
+        _tiers(program, say),
+        _expiry(program, say),
+        _value(program, say),
+        *([_sunset(program, say)] if program.sunset else []),
+    ]
+
+
+class _Sayer:
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+
+    def __call__(self, key: str, **values: object) -> str:
+        return _T[key][self.locale].format(**values)
+
+    def name(self, tier: Tier) -> str:
+        return tier.names.get(self.locale) or tier.name
+
+
+def _number(value: Decimal | int) -> str:
+    text = f"{value:f}" if isinstance(value, Decimal) else str(value)
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _earning(program: Program, say: _Sayer) -> RulesSection:
+    earn = program.earn
+    lines = [
+        say(
+            "rate",
+            unit=1,
+            currency=program.currency,
+            points=_number(earn.points_per_unit),
+            rounding=say(earn.rounding),
+        )
+    ]
+    if earn.minimum_purchase:
+        lines.append(say("minimum", amount=_number(earn.minimum_purchase), currency=program.currency))
+    if earn.pending_days:
+        lines.append(say("pending", days=earn.pending_days))
+    if program.item_rules:
+        rules = [
+            "/".join([*(rule.match.categories or []), *(rule.match.skus or [])])
+            + (f" ×{_number(rule.multiplier)}" if rule.multiplier else "")
+            + (f" +{rule.bonus_points}" if rule.bonus_points else "")
+            for rule in program.item_rules
+        ]
+        lines.append(say("item", rules=", ".join(rules)))
+    for channel, multiplier in program.channel_rules.items():
+        lines.append(say("channel", channel=channel, multiplier=_number(multiplier)))
+    if program.signup_bonus:
+        lines.append(say("signup", points=program.signup_bonus))
+    if program.referral:
+        lines.append(say("referral", points=program.referral.referrer_points))
+    for activity, rule in program.activities.items():
+        limit = say("limit", count=rule.limit.count, period=say(rule.limit.period)) if rule.limit else ""
+        lines.append(say("activity", activity=activity.replace("_", " "), points=rule.points, limit=limit))
+    if program.caps.daily_points_per_member:
+        lines.append(say("daily_cap", points=program.caps.daily_points_per_member))
+    return RulesSection("earn", say("earn"), lines)
+
+
+def _campaign_text(campaign: Campaign, say: _Sayer) -> str:
+    parts = [campaign.name]
+    if campaign.multiplier:
+        parts.append(say("boost", multiplier=_number(campaign.multiplier)))
+    if campaign.bonus_points:
+        parts.append(say("bonus", points=campaign.bonus_points))
+    if campaign.ends_at:
+        parts.append(say("until", end=campaign.ends_at.date().isoformat()))
+    return ", ".join(parts) if say.locale == "en" else "，".join(parts)
+
+
+def _campaigns(program: Program, say: _Sayer, now: datetime) -> RulesSection:
+    lines = []
+    for campaign in program.campaigns:
+        ended = campaign.ends_at is not None and now >= as_aware(campaign.ends_at, program.timezone)
+        starts = campaign.starts_at is not None and now < as_aware(campaign.starts_at, program.timezone)
+        if ended:
+            continue
+        if starts and campaign.starts_at is not None:
+            text = (
+                _campaign_text(campaign, say) + " " + say("from", start=campaign.starts_at.date().isoformat())
+            )
+            lines.append(say("campaign_later", text=text))
+        elif campaign.recurrence is None or matches_recurrence(
+            campaign.recurrence, local_date(now, program.timezone)
+        ):
+            lines.append(say("campaign_now", text=_campaign_text(campaign, say)))
+    return RulesSection("campaigns", say("campaigns"), lines or [say("no_campaign")])
+
+
+def _threshold(qualification: TierQualification, currency: str, say: _Sayer) -> str:
+    parts = []
+    if qualification.spend is not None:
+        parts.append(say("spend", amount=_number(qualification.spend), currency=currency))
+    if qualification.purchases is not None:
+        parts.append(say("purchases", count=qualification.purchases))
+    if qualification.points is not None:
+        parts.append(say("points", points=qualification.points))
+    return say(qualification.combine).join(parts)
+
+
+def _tiers(program: Program, say: _Sayer) -> RulesSection:
+    lines = []
+    for level, tier in enumerate(program.tiers):
+        name = say.name(tier)
+        if level == 0:
+            line = say("tier_base", name=name)
+        elif tier.qualify is None:
+            line = say("tier_invite", name=name)
+        else:
+            what = _threshold(tier.qualify, program.currency, say)
+            line = say("tier_reach", name=name, what=what, months=program.tier_rules.window_months)
+        perks = []
+        if tier.earn_multiplier != 1:
+            perks.append(say("multiplier", multiplier=_number(tier.earn_multiplier)))
+        if tier.birthday_bonus:
+            perks.append(say("birthday", points=tier.birthday_bonus))
+        if tier.benefits.free_shipping:
+            perks.append(say("free_shipping"))
+        if tier.benefits.priority_service:
+            perks.append(say("priority_service"))
+        if tier.benefits.discount_rate:
+            perks.append(say("discount", percent=_number(tier.benefits.discount_rate * 100)))
+        if perks:
+            line += " " + say("perks", perks=", ".join(perks) if say.locale == "en" else "、".join(perks))
+        lines.append(line)
+    if len(program.tiers) > 1:
+        rules = program.tier_rules
+        grace = say("grace", days=rules.grace_days) if rules.grace_days else ""
+        lines.append(say("review", levels=rules.max_levels_down, grace=grace))
+    return RulesSection("tiers", say("tiers"), lines)
+
+
+def _expiry_rule(rule: ExpiryRule, say: _Sayer) -> str:
+    if rule.policy == "rolling":
+        return say("rolling", months=rule.months, eom=say("eom") if rule.end_of_month else "")
+    if rule.policy == "fixed":
+        return say("fixed", month=rule.month, day=rule.day, years=rule.years_after)
+    if rule.policy == "days":
+        return say("days", days=rule.days)
+    return say("never")
+
+
+def _expiry(program: Program, say: _Sayer) -> RulesSection:
+    lines = [_expiry_rule(program.expiry, say)]
+    for source, rule in program.expiry.by_source.items():
+        lines.append(say("by_source", source=_SOURCES[source][say.locale], rule=_expiry_rule(rule, say)))
+    if program.expiry.policy != "never" or program.expiry.by_source:
+        lines.append(say("oldest"))
+    return RulesSection("expiry", say("expiry"), lines)
+
+
+def _value(program: Program, say: _Sayer) -> RulesSection:
+    value = program.point_value
+    lines = [say("worth", points=value.points, amount=_number(value.amount), currency=program.currency)]
+    if program.redemption.max_share_of_order < 1:
+        lines.append(say("share", percent=_number(program.redemption.max_share_of_order * 100)))
+    return RulesSection("value", say("value"), lines)
+
+
+def _sunset(program: Program, say: _Sayer) -> RulesSection:
+    assert program.sunset is not None
+    text = say(
+        "sunset_text",
+        earn=program.sunset.last_earning_day.isoformat(),
+        redeem=program.sunset.last_redeeming_day.isoformat(),
+    )
+    return RulesSection("sunset", say("sunset"), [text])
