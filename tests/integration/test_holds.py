@@ -18,6 +18,7 @@ from loyalty.models.rewards import CaptureRequest, HoldRefundRequest, HoldReques
 from loyalty.operations import adjustments, holds, members
 from loyalty.operations.context import Principal
 from loyalty.operations.expiry import run_expiry
+from loyalty.store import keys
 from loyalty.store.job_store import JobStore
 from tests.support.ledger import assert_adds_up, member_state
 
@@ -429,3 +430,23 @@ def test_refunded_points_whose_date_passed_come_back_due_and_expire_at_the_next_
     state = member_state(aws.dynamodb, aws.table_name, "shop", "m1")
     assert (state.available, state.lots) == (50, [newer])
     assert_adds_up(state)
+
+
+def test_a_hold_captured_before_partial_captures_existed_can_be_refunded_in_full(context, aws):
+    # Given a hold captured whole, stored as captures were before they could be partial
+    member = enrolled(context, 20)  # 120 points
+    holds.reserve(context, "shop", member, HoldRequest(hold_id="h1", points=50))
+    holds.capture_hold(context, "shop", "h1")
+    key = {"PK": {"S": keys.member_pk("shop", member)}, "SK": {"S": keys.hold_sk("h1")}}
+    aws.dynamodb.update_item(TableName=aws.table_name, Key=key, UpdateExpression="REMOVE captured")
+
+    # When its points are refunded, then all 50 come back and no more
+    refund = holds.refund_points(context, "shop", "h1", HoldRefundRequest(refund_id="r1", points=50))
+    assert (refund.body["captured"], refund.body["refunded"], refund.body["balance"]["available"]) == (
+        50,
+        50,
+        120,
+    )
+    with pytest.raises(RefundExceedsCaptureError):
+        holds.refund_points(context, "shop", "h1", HoldRefundRequest(refund_id="r2", points=1))
+    assert_adds_up(member_state(aws.dynamodb, aws.table_name, "shop", member))

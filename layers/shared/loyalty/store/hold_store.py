@@ -184,8 +184,10 @@ def _hold(item: dict[str, Any]) -> HoldRecord:
             "points",
             "status",
             "version",
-            optional=("order_id", "captured"),
+            optional=("order_id",),
         ),
+        # A hold captured before captures could be partial spent all its points, its lots unchanged.
+        captured=item.get("captured", item["points"] if item["status"] == "captured" else None),
         refunded=item.get("refunded") or 0,
         lots=lots_from_map(item.get("lots") or {}),
         expires_at=datetime.fromisoformat(item["expires_at"]),
