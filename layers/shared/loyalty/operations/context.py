@@ -180,6 +180,14 @@ def replay(record: OperationRecord, fingerprint: str) -> Outcome:
     return Outcome(status=record.status, body=record.body, replayed=True)
 
 
+def existing_member(context: Context, tenant_id: str, member_id: str) -> MemberRecord:
+    """The member as stored now; 404 when there is none."""
+    member = context.members.read_member(tenant_id, member_id)
+    if member is None:
+        raise MemberNotFoundError(f"member {member_id!r} not found")
+    return member
+
+
 def member_unless_recorded(
     context: Context, tenant_id: str, member_id: str, kind: str, natural_id: str
 ) -> MemberRecord | None:

@@ -48,7 +48,7 @@ from loyalty.models.rewards import (
     HoldRequest,
     HoldResponse,
 )
-from loyalty.operations.context import Context, Outcome
+from loyalty.operations.context import Context, Outcome, existing_member
 from loyalty.operations.funnel import Decision, Write, change_member, commit
 from loyalty.operations.views import balance
 from loyalty.store.hold_store import HoldRecord
@@ -290,17 +290,10 @@ def refund_points(context: Context, tenant_id: str, hold_id: str, request: HoldR
     return commit(context, Write(tenant_id, REFUND, request.refund_id, fingerprint), decide)
 
 
-def _member(context: Context, record: HoldRecord) -> MemberRecord:
-    member = context.members.read_member(record.tenant_id, record.member_id)
-    if member is None:
-        raise MemberNotFoundError(f"member {record.member_id!r} not found")
-    return member
-
-
 def _release_decision(
     context: Context, record: HoldRecord, now: datetime, reason: str, member: MemberRecord | None = None
 ) -> Decision:
-    member = member or _member(context, record)
+    member = member or existing_member(context, record.tenant_id, record.member_id)
     program = context.programs.get(record.tenant_id)
     posting = release(member.account, member.lots, record.lots, today=local_date(now, program.timezone))
     body = hold_view(replace(record, status="released"), str(posting.seq), balance(posting.after))

@@ -9,27 +9,19 @@ from loyalty.domain.ledger import mature
 from loyalty.domain.program_text import explain, locale_for
 from loyalty.domain.redemption import check_redeemable, points_cost
 from loyalty.domain.tiers import current_tier, may_redeem
-from loyalty.errors import MemberNotFoundError, RewardUnavailableError
+from loyalty.errors import RewardUnavailableError
 from loyalty.models.api import ProgramRulesResponse, RulesSectionView
 from loyalty.models.rewards import MemberRewardResponse, UnavailableReason
-from loyalty.operations.context import Context, Outcome
+from loyalty.operations.context import Context, Outcome, existing_member
 from loyalty.operations.redemptions import reward_view
-from loyalty.store.member_store import MemberRecord
 
 MAX_REWARDS = 200  # a member's catalog page: the whole catalog of a shop, in two Query pages at most
-
-
-def _member(context: Context, tenant_id: str, member_id: str) -> MemberRecord:
-    member = context.members.read_member(tenant_id, member_id)
-    if member is None:
-        raise MemberNotFoundError(f"member {member_id!r} not found")
-    return member
 
 
 def member_rewards(context: Context, tenant_id: str, member_id: str) -> Outcome:
     """Every reward with whether this member may redeem one now and, if not, each reason: the
     reward's window, a higher tier's reward, stock, the per-member limit, their available points."""
-    member = _member(context, tenant_id, member_id)
+    member = existing_member(context, tenant_id, member_id)
     program = context.programs.get(tenant_id)
     now = context.clock()
     account, _ = mature(member.account, member.lots, local_date(now, program.timezone))
@@ -79,7 +71,7 @@ def member_rewards(context: Context, tenant_id: str, member_id: str) -> Outcome:
 
 def program_rules(context: Context, tenant_id: str, member_id: str, lang: str | None) -> Outcome:
     """The published program in plain words, in the language asked for, else the member's own."""
-    member = _member(context, tenant_id, member_id)
+    member = existing_member(context, tenant_id, member_id)
     program = context.programs.get(tenant_id)
     locale = locale_for(lang or str(member.profile.get("locale") or "zh-CN"))
     sections = explain(program, locale, context.clock())
