@@ -240,7 +240,8 @@ def refund_points(context: Context, tenant_id: str, hold_id: str, request: HoldR
     """Give back points a captured hold spent (the shop refunded the order, or part of it): at most
     what is left captured, in the lots they came from (the last spent first), with their dates;
     lots whose date passed meanwhile come back due and expire at the next expiry run. Exactly once
-    per `refund_id`; refunds summing past the capture (or of a hold not captured) are 409."""
+    per `refund_id`; refunds summing past the capture (or of a hold not captured) are 409, and so
+    is one after the program's last redeeming day (its points expired with the program)."""
     fingerprint = request_fingerprint(REFUND, request, hold_id=hold_id)
 
     def decide() -> Decision:
@@ -264,6 +265,7 @@ def refund_points(context: Context, tenant_id: str, hold_id: str, request: HoldR
         returned, left = refund_lots(record.lots, request.points)
         now = context.clock()
         program = context.programs.get(tenant_id)
+        check_redeeming_open(program, now)  # after the end, points coming back could not be spent
         posting = restore(member.account, member.lots, returned, today=local_date(now, program.timezone))
         refunded = record.refunded + request.points
         body = HoldRefundResponse(

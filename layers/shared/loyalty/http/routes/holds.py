@@ -116,7 +116,8 @@ def release(hold_id: Id) -> Response[str]:
         "The shop refunded the order (or part of it): `points` of the captured ones come back in the lots "
         "they came from, with their dates (lots whose date passed come back due and expire at the next "
         "expiry run). Exactly-once on `refund_id`; refunds summing past the capture, or of a hold not "
-        "captured, are 409 `refund-exceeds-capture`.",
+        "captured, are 409 `refund-exceeds-capture`; after the program's last redeeming day, 409 "
+        "`program-ended`.",
     ),
     responses=responses(201, HoldRefundResponse, 404, 409),
     tags=["holds"],
