@@ -12,9 +12,10 @@ from decimal import Decimal
 
 import pytest
 
-from loyalty.errors import InsufficientPointsError
+from loyalty.errors import InsufficientPointsError, RefundExceedsCaptureError
 from loyalty.models.api import AdjustmentRequest, PurchaseRequest
-from loyalty.operations import adjustments, purchases
+from loyalty.models.rewards import HoldRefundRequest
+from loyalty.operations import adjustments, holds, purchases
 from loyalty.operations.context import Principal
 from tests.support.ledger import assert_adds_up, member_state
 from tests.support.races import Race
@@ -67,4 +68,32 @@ def test_ten_simultaneous_deliveries_of_one_purchase_credit_once(aws, member):
     assert all(body == bodies[0] for body in bodies)
     state = member_state(aws.dynamodb, aws.table_name, "acme", member)
     assert state.available == 250
+    assert_adds_up(state)
+
+
+def test_refunds_of_one_capture_racing_never_give_back_more_than_it_spent(api, shop, aws, member):
+    # Given a hold of 150 points captured whole
+    body = {"hold_id": "h1", "points": 150, "order_id": "o2"}
+    assert api.call("POST", "/v1/members/m1/holds", body, key=shop.server_key).status == 201
+    assert api.call("POST", "/v1/holds/h1/capture", key=shop.server_key).status == 200
+    race = Race(aws.table_name, parties=5)
+
+    # When five refunds of 40 points each arrive at once
+    def refund(number: int) -> str:
+        request = HoldRefundRequest(refund_id=f"r-{number}", points=40)
+        try:
+            holds.refund_points(race.context(), "acme", "h1", request)
+        except RefundExceedsCaptureError:
+            return "refused"
+        return "refunded"
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        outcomes = list(pool.map(refund, range(5)))
+
+    # Then they collided, three gave back 120 points and two were refused: never past the 150
+    assert race.refused >= 4
+    assert sorted(outcomes) == ["refunded"] * 3 + ["refused"] * 2
+    state = member_state(aws.dynamodb, aws.table_name, "acme", member)
+    assert state.available == 200 - 150 + 120
+    assert [entry["type"] for entry in state.entries].count("redeem_refund") == 3
     assert_adds_up(state)

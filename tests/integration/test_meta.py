@@ -43,6 +43,7 @@ ROUTES = {
     ("get", "/v1/holds/{hold_id}"),
     ("post", "/v1/holds/{hold_id}/capture"),
     ("post", "/v1/holds/{hold_id}/release"),
+    ("post", "/v1/holds/{hold_id}/refunds"),
     ("put", "/v1/coupon-templates/{template_id}"),
     ("get", "/v1/coupon-templates"),
     ("post", "/v1/members/{member_id}/coupons"),

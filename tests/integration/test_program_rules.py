@@ -263,3 +263,34 @@ def test_preview_equals_the_actual_earn(context, clock, purchase, rounding):
 
 
 _numbers = iter(range(10**9))
+
+
+def test_a_decimal_base_rate_earns_one_point_per_ten_units_exactly_and_says_so(api, shop, aws):
+    # Given a program whose base rate is "0.1" (one point per 10 CNY), rounding down
+    document = api.call("GET", "/v1/program", key=shop.server_key).json()
+    document["earn"]["points_per_unit"] = "0.1"
+    published = api.call("PUT", "/v1/program", document, key=shop.admin_key)
+    assert published.status == 200, published.body
+    assert api.call("GET", "/v1/program", key=shop.server_key).json()["earn"]["points_per_unit"] == "0.1"
+    assert api.call("POST", "/v1/members", {"member_id": "m1"}, key=shop.server_key).status == 201
+
+    # When the shop previews and records a purchase of 129.90
+    purchase = {"order_id": "o1", "member_id": "m1", "amount": "129.90", "currency": "CNY"}
+    preview = api.call("POST", "/v1/program/preview", purchase, key=shop.server_key)
+    earned = api.call("POST", "/v1/purchases", purchase, key=shop.server_key)
+
+    # Then 12.99 exact is rounded once to 12, and the explanation says the rate in words
+    assert preview.status == 200, preview.body
+    assert (preview.json()["points_earned"], earned.json()["points_earned"]) == (12, 12)
+    assert preview.json()["explanation"][0] == "base: 1 point(s) per 10 CNY"
+    assert "total 12.99 rounded down: 12" in preview.json()["explanation"]
+    assert_adds_up(member_state(aws.dynamodb, aws.table_name, "acme", "m1"))
+    # And a JSON number with a fraction, a malformed string or a negative rate is 422
+    for bad in (0.1, "0.1.0", "-1", "1e-1", True):
+        document = api.call("GET", "/v1/program", key=shop.server_key).json()
+        document["earn"]["points_per_unit"] = bad
+        assert api.call("PUT", "/v1/program", document, key=shop.admin_key).status == 422, bad
+    # And an integer rate is still an integer
+    document = api.call("GET", "/v1/program", key=shop.server_key).json()
+    document["earn"]["points_per_unit"] = 2
+    assert api.call("PUT", "/v1/program", document, key=shop.admin_key).json()["earn"]["points_per_unit"] == 2

@@ -10,11 +10,12 @@ from decimal import Decimal
 
 import pytest
 
-from loyalty.errors import InvalidRequestError
+from loyalty.errors import InvalidRequestError, ProgramEndedError
 from loyalty.events import event_for_item
 from loyalty.models.api import ActivityRequest, AdjustmentRequest, EnrollRequest, PurchaseRequest
 from loyalty.models.program import Program, default_program
-from loyalty.operations import activities, adjustments, members, programs, purchases
+from loyalty.models.rewards import HoldRefundRequest, HoldRequest
+from loyalty.operations import activities, adjustments, holds, members, programs, purchases
 from loyalty.operations.context import Principal
 from loyalty.operations.expiry import run_expiry
 from loyalty.operations.sunset import run_sunset_notices
@@ -259,3 +260,20 @@ def test_holds_beyond_what_one_transaction_closes_are_released_first_then_expire
     assert [e["type"] for e in member.entries].count("sunset") == 1
     assert member.entries[-1]["points"] == -500
     assert {holds.read_hold(context, "shop", f"h-{i}").body["status"] for i in range(3)} == {"released"}
+
+
+def test_after_the_last_redeeming_day_a_captured_holds_points_do_not_come_back(aws, context, clock, sunset):
+    # Given m2's hold of 60 points captured before the end
+    holds.reserve(context, "shop", "m2", HoldRequest(hold_id="h1", points=60))
+    holds.capture_hold(context, "shop", "h1")
+    before = state(aws, "m2")
+
+    # When the order is refunded after the last redeeming day
+    clock.now = datetime(
+        LAST_REDEEMING.year, LAST_REDEEMING.month, LAST_REDEEMING.day, tzinfo=UTC
+    ) + timedelta(days=2)
+
+    # Then it is refused as the program ended, and nothing comes back
+    with pytest.raises(ProgramEndedError):
+        holds.refund_points(context, "shop", "h1", HoldRefundRequest(refund_id="r1", points=60))
+    assert state(aws, "m2") == before

@@ -73,6 +73,7 @@ EXPECTED_ROUTES = {
     ("RedeemFunction", "GET", "/v1/holds/{hold_id}", True),
     ("RedeemFunction", "POST", "/v1/holds/{hold_id}/capture", True),
     ("RedeemFunction", "POST", "/v1/holds/{hold_id}/release", True),
+    ("RedeemFunction", "POST", "/v1/holds/{hold_id}/refunds", True),
     ("RedeemFunction", "PUT", "/v1/coupon-templates/{template_id}", True),
     ("RedeemFunction", "GET", "/v1/coupon-templates", True),
     ("RedeemFunction", "POST", "/v1/members/{member_id}/coupons", True),

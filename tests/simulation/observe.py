@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from loyalty.operations.holds import PARTLY_CAPTURED
 from loyalty.store import keys
 from loyalty.store.table import from_item
 from tests.simulation.oracle import LedgerModel, MemberModel
@@ -436,8 +437,12 @@ class LedgerObserver:
             natural = ("cancelled redemption_id", entry["redemption_id"])
         elif kind == "hold":
             natural = ("hold_id", entry["hold_id"])
+        elif kind == "release" and entry.get("reason") == PARTLY_CAPTURED:
+            natural = ("partly captured hold_id", entry["hold_id"])
         elif kind == "release":
             natural = ("released hold_id", entry["hold_id"])
+        elif kind == "redeem_refund":
+            natural = ("refunded refund_id", entry["refund_id"])
         elif kind == "redeem" and source == "checkout":
             natural = ("captured hold_id", entry["hold_id"])
         elif kind == "redeem" and source == "coupon":

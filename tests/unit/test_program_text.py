@@ -88,3 +88,13 @@ def test_any_chinese_tag_reads_chinese_and_anything_else_english():
         "en",
         "en",
     ]
+
+
+def test_a_decimal_base_rate_reads_as_one_point_per_ten_units():
+    # Given a program earning "0.1" point per CNY
+    document = default_program("Shop").model_dump(mode="json")
+    document["earn"]["points_per_unit"] = "0.1"
+    program = Program.model_validate(document)
+    # When it is explained, then the rate is said in whole numbers, in both languages
+    assert "Every 10 CNY you spend earns 1 point(s)" in lines(explain(program, "en", NOW), "earn")
+    assert "10 CNY" in lines(explain(program, "zh-CN", NOW), "earn")

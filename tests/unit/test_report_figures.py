@@ -54,6 +54,10 @@ def test_an_entry_counts_on_its_program_local_day_by_type_and_source():
         "redeemed": -40,
         "liability_change": 40,
     }
+    assert day_counts(entry(type="redeem_refund", source="checkout", points=25)) == {
+        "redeemed": -25,
+        "liability_change": 25,
+    }
     assert day_counts(entry(type="expire", points=-7)) == {"expired": 7, "liability_change": -7}
     assert day_counts(entry(type="clawback", points=-5)) == {"clawed_back": 5, "liability_change": -5}
     assert changes_to_tally(entry(type="hold", points=0), zone).nonzero() == {}

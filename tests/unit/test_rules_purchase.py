@@ -259,3 +259,29 @@ def test_given_pending_days_when_evaluated_then_pending_until_is_the_local_day_p
 ):
     rules = program(earn={"pending_days": pending_days})
     assert evaluate_purchase(rules, purchase(amount), MemberFacts(), now).pending_until == pending_until
+
+
+@pytest.mark.parametrize(
+    ("rate", "rounding", "amount", "points", "words"),
+    [
+        ("0.1", "down", "129.90", 12, "1 point(s) per 10 CNY"),
+        ("0.1", "up", "120.01", 13, "1 point(s) per 10 CNY"),
+        ("0.3", "down", "10.00", 3, "3 point(s) per 10 CNY"),  # a float would make it 2.9999...
+        ("0.15", "nearest", "10.00", 2, "3 point(s) per 20 CNY"),  # 1.5 exact, halves up
+        ("2.5", "down", "3.00", 7, "5 point(s) per 2 CNY"),
+        (2, "down", "3.00", 6, "2 point(s) per 1 CNY"),
+    ],
+)
+def test_given_a_decimal_base_rate_when_evaluated_then_exact_rounded_once_and_said_in_words(
+    rate, rounding, amount, points, words
+):
+    award = evaluate_purchase(
+        program(earn={"points_per_unit": rate, "rounding": rounding}), purchase(amount), MemberFacts(), NOW
+    )
+    assert (award.points, award.explanation[0]) == (points, f"base: {words}")
+
+
+@pytest.mark.parametrize("bad", [0.1, 1.0, True, "0.10000", "1e-1", "-0.1", "0", "1000.5", " 1", 1001])
+def test_given_a_base_rate_that_is_no_integer_or_decimal_string_then_the_program_is_refused(bad):
+    with pytest.raises(ValueError, match="base rate"):
+        program(earn={"points_per_unit": bad})

@@ -191,6 +191,28 @@ class HoldOrderMismatchError(ConflictError):
     title = "The hold was made for another order"
 
 
+class CaptureExceedsHoldError(ConflictError):
+    """A capture asks for more points than the hold holds."""
+
+    problem = "capture-exceeds-hold"
+    title = "The capture is more than the hold holds"
+
+
+class ShareOfOrderExceededError(ConflictError):
+    """A hold stating its order's amount asks for more points than the program's
+    `max_share_of_order` lets that order use."""
+
+    problem = "share-of-order-exceeded"
+    title = "More points than the program lets this order use"
+
+
+class RefundExceedsCaptureError(ConflictError):
+    """Points refunded for a hold's order past what its capture spent (or a hold not captured)."""
+
+    problem = "refund-exceeds-capture"
+    title = "The refunds are more than the capture spent"
+
+
 class CouponNotFoundError(NotFoundError):
     problem = "coupon-not-found"
     title = "Coupon not found"

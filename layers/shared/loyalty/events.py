@@ -24,6 +24,7 @@ ENTRY_EVENTS = {
     "redeem_cancel": "points.redemption_cancelled",
     "hold": "points.held",
     "release": "points.released",
+    "redeem_refund": "points.refunded",  # points a checkout capture spent, given back for a refund
 }
 
 # Every detail-type event_for_item can publish (webhooks subscribe to these; docs/webhooks.md shows

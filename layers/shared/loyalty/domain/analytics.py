@@ -200,7 +200,7 @@ def _entry(tally: Tally, tenant_id: str, entry: Mapping[str, Any], zone: ZoneInf
         tally.add(key, name("issued", "import"), points)
     elif kind == "adjust":
         tally.add(key, "adjusted", points)
-    elif kind in ("redeem", "redeem_cancel"):
+    elif kind in ("redeem", "redeem_cancel", "redeem_refund"):  # points given back undo a redemption
         tally.add(key, "redeemed", -points)
         if kind == "redeem":
             tally.add(key, "redemptions", 1)

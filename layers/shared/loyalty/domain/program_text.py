@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from fractions import Fraction
 
 from loyalty.domain.calendar import as_aware, local_date, matches_recurrence
 from loyalty.models.program import Campaign, ExpiryRule, Program, Tier, TierQualification
@@ -179,12 +180,13 @@ def _number(value: Decimal | int) -> str:
 
 def _earning(program: Program, say: _Sayer) -> RulesSection:
     earn = program.earn
+    rate = Fraction(earn.points_per_unit)  # "0.1": every 10 units earn 1 point, in lowest terms
     lines = [
         say(
             "rate",
-            unit=1,
+            unit=rate.denominator,
             currency=program.currency,
-            points=_number(earn.points_per_unit),
+            points=rate.numerator,
             rounding=say(earn.rounding),
         )
     ]

@@ -22,7 +22,14 @@ from datetime import date, datetime
 from decimal import ROUND_FLOOR, Decimal
 
 from loyalty.domain.ledger import Account, Lot, Posting, _lots, check_wallet, debit, mature
-from loyalty.errors import HoldOrderMismatchError, RewardUnavailableError
+from loyalty.errors import (
+    CaptureExceedsHoldError,
+    HoldOrderMismatchError,
+    InvalidRequestError,
+    RefundExceedsCaptureError,
+    RewardUnavailableError,
+    ShareOfOrderExceededError,
+)
 from loyalty.models.program import Program
 from loyalty.models.rewards import Reward
 
@@ -103,6 +110,49 @@ def capture(account: Account, lots: list[Lot], points: int, *, today: date) -> P
     )
 
 
+def split_held(held_lots: list[Lot], points: int) -> tuple[list[Lot], list[Lot]]:
+    """A partial capture's lots: the `points` it spends (oldest expiry first, as any debit) and the
+    rest, which a release gives back. More than the hold holds is 409."""
+    held = sum(lot.remaining for lot in held_lots)
+    if points > held:
+        raise CaptureExceedsHoldError(f"the hold holds {held} points, not {points}")
+    return _split(held_lots, points, newest_first=False)
+
+
+def refund_lots(captured_lots: list[Lot], points: int) -> tuple[list[Lot], list[Lot]]:
+    """A refund of a capture's points: the lots given back (the last spent first: latest expiry
+    first) and the lots still refundable. More than is left to refund is 409."""
+    left = sum(lot.remaining for lot in captured_lots)
+    if points > left:
+        raise RefundExceedsCaptureError(f"{left} captured points are left to refund, not {points}")
+    return _split(captured_lots, points, newest_first=True)
+
+
+def _split(lots: list[Lot], points: int, *, newest_first: bool) -> tuple[list[Lot], list[Lot]]:
+    taken: dict[tuple[date | None, date | None], int] = {}
+    rest: dict[tuple[date | None, date | None], int] = {}
+    wanted = points
+    ordered = sorted(
+        lots, key=lambda lot: (lot.spend_order, lot.available_on or date.min), reverse=newest_first
+    )
+    for lot in ordered:
+        part = min(wanted, lot.remaining)
+        wanted -= part
+        taken[lot.key] = taken.get(lot.key, 0) + part
+        rest[lot.key] = rest.get(lot.key, 0) + lot.remaining - part
+    return list(_lots(taken)), list(_lots(rest))
+
+
+def capture_part(
+    account: Account, lots: list[Lot], rest: list[Lot], points: int, *, today: date
+) -> tuple[Posting, Posting]:
+    """A partial capture as two postings in one write: the release of the `rest` of the hold (back
+    to the lots it came from, like a release) and then the capture of `points`."""
+    released = release(account, lots, rest, today=today)
+    captured = capture(released.after, list(released.lots_after), points, today=today)
+    return released, captured
+
+
 def capture_order(held_for: str | None, named: str | None) -> str | None:
     """The order a hold is captured for: the one it was made for (a capture naming another is
     refused, one naming none means it), else the one the capture names (or none)."""
@@ -111,12 +161,36 @@ def capture_order(held_for: str | None, named: str | None) -> str | None:
     return held_for if held_for is not None else named
 
 
+def check_order_currency(program: Program, currency: str) -> None:
+    """An order priced in another currency than the program's points are worth is 422."""
+    if currency != program.currency:
+        raise InvalidRequestError(f"this program's points are worth {program.currency}, not {currency}")
+
+
+def share_cap(program: Program, order_amount: Decimal) -> int:
+    """The most points an order of this amount may use under the program's `max_share_of_order`,
+    at its point value, rounded down (never more than the cap allows). The checkout preview and a
+    hold stating its order's amount both ask this."""
+    value = program.point_value
+    cap_amount = order_amount * program.redemption.max_share_of_order
+    return int((cap_amount * value.points / value.amount).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def check_share_of_order(program: Program, order_amount: Decimal, currency: str, points: int) -> None:
+    """A hold for an order of this amount: more points than the share cap allows is 409."""
+    check_order_currency(program, currency)
+    cap = share_cap(program, order_amount)
+    if points > cap:
+        raise ShareOfOrderExceededError(
+            f"an order of {order_amount} {currency} may use at most {cap} points "
+            f"(max_share_of_order {program.redemption.max_share_of_order}), not {points}"
+        )
+
+
 def max_points_for_order(program: Program, order_amount: Decimal, available: int) -> tuple[int, Decimal]:
     """The most points an order may use (under the program's share cap and the member's available
     points) and the money they are worth. Rounded down: never more than the cap allows."""
     value = program.point_value
-    cap_amount = order_amount * program.redemption.max_share_of_order
-    by_cap = int((cap_amount * value.points / value.amount).to_integral_value(rounding=ROUND_FLOOR))
-    points = max(0, min(by_cap, available))
+    points = max(0, min(share_cap(program, order_amount), available))
     worth = (Decimal(points) * value.amount / value.points).quantize(Decimal("0.01"), rounding=ROUND_FLOOR)
     return points, worth

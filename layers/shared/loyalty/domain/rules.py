@@ -66,7 +66,7 @@ def evaluate_purchase(program: Program, purchase: Purchase, member: MemberFacts,
             "below_minimum", f"{purchase.amount} {currency} is below the minimum {earn.minimum_purchase}"
         )
 
-    explanation = [f"base: {earn.points_per_unit} point(s) per 1 {currency}"]
+    explanation = [f"base: {rate_in_words(earn.points_per_unit, currency)}"]
     rule_ids = ["base"]
     portions, bonus = _base_and_items(program, purchase, explanation, rule_ids)
     common = _channel(program, purchase.channel, explanation, rule_ids)
@@ -159,6 +159,13 @@ def evaluate_referral(program: Program, member: MemberFacts, now: datetime) -> A
         [f"referral: {rule.referrer_points} for the referee's first purchase"],
         ["referral"],
     )
+
+
+def rate_in_words(rate: int | Decimal, currency: str) -> str:
+    """The base rate as a shopper says it: "2 point(s) per 1 CNY", "1 point(s) per 10 CNY" for
+    "0.1", "3 point(s) per 20 CNY" for "0.15" (exact: the rate's lowest terms)."""
+    exact = Fraction(rate)
+    return f"{exact.numerator} point(s) per {exact.denominator} {currency}"
 
 
 # --- steps of a purchase -----------------------------------------------------------------------

@@ -8,6 +8,7 @@ is `loyalty.domain.rules`. A new tenant starts from `default_program()`.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -56,9 +57,45 @@ def _server_owned_version(value: object) -> object:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else 0
 
 
+MAX_BASE_RATE = 1000
+
+
+def _base_rate(value: object) -> object:
+    """A whole number of points (a JSON integer) or a decimal string ("0.1": one point per 10
+    units), kept exact; a JSON number with a fraction would have passed through a float."""
+    if isinstance(value, bool | float):
+        raise ValueError('the base rate is an integer or a decimal string such as "0.1"')
+    if isinstance(value, str):
+        if not _BASE_RATE_TEXT.fullmatch(value):
+            raise ValueError('the base rate is a decimal string such as "0.1" (at most 4 decimal places)')
+        value = Decimal(value)
+        if value == 0:
+            raise ValueError("a decimal base rate is more than 0 (a rate of 0 is the integer 0)")
+    if isinstance(value, int | Decimal) and not 0 <= value <= MAX_BASE_RATE:
+        raise ValueError(f"the base rate is between 0 and {MAX_BASE_RATE}")
+    return value
+
+
+_BASE_RATE_TEXT = re.compile(r"\d{1,4}(\.\d{1,4})?")
+BaseRate = Annotated[
+    int | Decimal,
+    BeforeValidator(_base_rate),
+    WithJsonSchema(
+        {
+            "oneOf": [
+                {"type": "integer", "minimum": 0, "maximum": MAX_BASE_RATE},
+                {"type": "string", "pattern": r"^\d{1,4}(\.\d{1,4})?$", "examples": ["0.1"]},
+            ]
+        }
+    ),
+]
+
+
 class EarnRules(StrictModel):
-    points_per_unit: JsonInteger = Field(
-        default=1, ge=0, le=1000, description="Base rate: points per 1 unit of currency"
+    points_per_unit: BaseRate = Field(
+        default=1,
+        description='Base rate: points per 1 unit of currency, an integer or a decimal string ("0.1": '
+        "one point per 10 units); the award is rounded once, as `rounding` says",
     )
     rounding: Literal["down", "nearest", "up"] = Field(
         default="down", description="Applied once, to the award's exact total; nearest rounds halves up"

@@ -114,6 +114,11 @@ class RedemptionResponse(ResponseModel):
     updated_at: datetime | None = None
 
 
+class OrderAmount(StrictModel):
+    amount: Amount
+    currency: CurrencyCode
+
+
 class HoldRequest(StrictModel):
     hold_id: NaturalId
     points: Cost
@@ -121,6 +126,11 @@ class HoldRequest(StrictModel):
         default=900, ge=10, le=7 * 86400, description="Released by itself after this"
     )
     order_id: NaturalId | None = None
+    order_amount: OrderAmount | None = Field(
+        default=None,
+        description="The order's value: the hold may use no more points than the program's "
+        "`max_share_of_order` of it (more is 409 `share-of-order-exceeded`)",
+    )
 
 
 class HoldResponse(ResponseModel):
@@ -130,6 +140,8 @@ class HoldResponse(ResponseModel):
     status: Literal["held", "captured", "released"]
     expires_at: datetime
     order_id: str | None = None
+    captured: int | None = Field(default=None, description="Once captured: the points spent")
+    refunded: int | None = Field(default=None, description="Of the captured points, those refunded")
     entry_id: str | None = None
     balance: Balance | None = None
 
@@ -140,11 +152,40 @@ class CaptureRequest(StrictModel):
         description="The order the points pay for; a hold made for an order is captured for that "
         "one only (another is 409), and none given means it",
     )
+    points: Cost | None = Field(
+        default=None,
+        description="Capture only this many of the held points and release the rest (none given: "
+        "all of them); more than the hold holds is 409",
+    )
 
 
-class CheckoutPreviewRequest(StrictModel):
-    amount: Amount
-    currency: CurrencyCode
+class HoldRefundRequest(StrictModel):
+    refund_id: NaturalId = Field(description="The refund's natural id: given back exactly once")
+    points: Cost = Field(description="Points paid for the order to give back (at most what is left captured)")
+
+
+class HoldRefundResponse(ResponseModel):
+    refund_id: str
+    hold_id: str
+    member_id: str
+    order_id: str | None = None
+    points: int = Field(description="The points this refund gave back")
+    captured: int = Field(description="The points the hold's capture spent")
+    refunded: int = Field(description="Of those, given back by every refund so far")
+    entry_id: str
+    balance: Balance
+
+
+class CheckoutPreviewRequest(OrderAmount):
+    pass
+
+
+class CheckoutTierBenefits(ResponseModel):
+    """The member's tier benefits that change what the order costs: the shop applies them."""
+
+    tier_id: str
+    discount_rate: str = Field(description='Share off the order for this tier, e.g. "0.05" for 5%')
+    free_shipping: bool
 
 
 class CheckoutPreviewResponse(ResponseModel):
@@ -153,6 +194,7 @@ class CheckoutPreviewResponse(ResponseModel):
     available: int
     point_value: dict[str, object]
     max_share_of_order: str
+    tier: CheckoutTierBenefits = Field(description="The member's tier discount and free shipping, to apply")
 
 
 # --- coupons ----------------------------------------------------------------------------------------

@@ -67,6 +67,9 @@ class Decision:
     updates: OperationUpdate | None = None  # an earlier operation's state (a refunded purchase)
     fingerprint: str | None = None  # the request's, when the write's depends on what was read
     audit: AuditEntry | None = None  # an admin's or operator's action: its audit log entry, written with it
+    # The member's postings before `posting` in this write, each with its own entry (a partial
+    # capture releases the rest, then captures); `posting` spans them (its `before` is as read).
+    earlier: tuple[tuple[Posting, EntryDetail], ...] = ()
 
 
 def commit(context: Context, write: Write, decide: Callable[[], Decision | Outcome]) -> Outcome:
@@ -103,6 +106,7 @@ def commit(context: Context, write: Write, decide: Callable[[], Decision | Outco
                     also=decision.also,
                     tier=decision.tier,
                     extra=records,
+                    earlier=decision.earlier,
                 )
             )
         return Outcome(decision.status, decision.body, committed=True)

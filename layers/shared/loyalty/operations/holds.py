@@ -17,15 +17,28 @@ from datetime import datetime, timedelta
 
 from loyalty.domain.calendar import local_date
 from loyalty.domain.idempotency import request_fingerprint
-from loyalty.domain.ledger import mature
-from loyalty.domain.redemption import capture, capture_order, hold, max_points_for_order, release
+from loyalty.domain.ledger import Posting, mature
+from loyalty.domain.redemption import (
+    capture,
+    capture_order,
+    capture_part,
+    check_order_currency,
+    check_share_of_order,
+    hold,
+    max_points_for_order,
+    refund_lots,
+    release,
+    restore,
+    split_held,
+)
 from loyalty.domain.sunset import check_redeeming_open
+from loyalty.domain.tiers import current_tier
 from loyalty.errors import (
     HoldClosedError,
     HoldNotFoundError,
-    InvalidRequestError,
     MemberFrozenError,
     MemberNotFoundError,
+    RefundExceedsCaptureError,
 )
 from loyalty.models.api import Balance
 from loyalty.models.common import amount_str
@@ -35,6 +48,9 @@ from loyalty.models.rewards import (
     CaptureRequest,
     CheckoutPreviewRequest,
     CheckoutPreviewResponse,
+    CheckoutTierBenefits,
+    HoldRefundRequest,
+    HoldRefundResponse,
     HoldRequest,
     HoldResponse,
 )
@@ -49,6 +65,8 @@ from loyalty.store.member_store import MemberRecord
 HOLD = "hold"
 CAPTURE = "capture"
 RELEASE = "release"
+PARTLY_CAPTURED = "captured in part"  # the reason on the release of what a partial capture left
+REFUND = "hold_refund"  # points a captured hold spent, given back (natural id: refund_id)
 RELEASE_FINGERPRINT = "release"  # every release of a hold is the same request: it answers alike
 
 
@@ -59,6 +77,9 @@ def reserve(context: Context, tenant_id: str, member_id: str, request: HoldReque
 
     def decide(member: MemberRecord, now: datetime) -> Decision:
         program = context.programs.get(tenant_id)
+        if request.order_amount is not None:
+            order = request.order_amount
+            check_share_of_order(program, order.amount, order.currency, request.points)
         member = spendable(context, member, program, now)
         posting, lots = hold(
             member.account, member.lots, request.points, today=local_date(now, program.timezone)
@@ -93,9 +114,10 @@ def reserve(context: Context, tenant_id: str, member_id: str, request: HoldReque
 def hold_view(
     record: HoldRecord, entry_id: str | None = None, after: Balance | None = None
 ) -> dict[str, object]:
-    shown = ("hold_id", "member_id", "points", "status", "expires_at", "order_id")
+    shown = ("hold_id", "member_id", "points", "status", "expires_at", "order_id", "captured")
+    refunded = record.refunded if record.captured is not None else None
     return HoldResponse(
-        **{name: getattr(record, name) for name in shown}, entry_id=entry_id, balance=after
+        **{name: getattr(record, name) for name in shown}, refunded=refunded, entry_id=entry_id, balance=after
     ).model_dump(mode="json")
 
 
@@ -140,38 +162,74 @@ def capture_hold(
 ) -> Outcome:
     """Spend the held points for the hold's order (or the one the capture names, when the hold
     names none). Another order than the hold's, a released, captured or expired hold is 409; an
-    expired one is released on the way.
+    expired one is released on the way. A capture of fewer `points` than held spends that many
+    (oldest expiry first) and releases the rest to the lots they came from: a `release` entry for
+    the rest and the `redeem` entry, in one write. More than held is 409.
 
-    The capture's fingerprint is of the order it is for, however the request spells it (no body,
-    `{}` or the hold's own order id): a replay of any of them answers the same."""
+    The capture's fingerprint is of the order it is for and the points it takes, however the
+    request spells them (no body, `{}`, the hold's own order id, all its points): a replay of any
+    of them answers the same."""
     named = request.order_id if request else None
+    named_points = request.points if request else None
     store = context.holds
 
     def decide() -> Decision:
         record, member = _to_close(context, tenant_id, hold_id, CAPTURE)
         order_id = capture_order(record.order_id, named)
+        points = record.points if named_points is None else named_points
+        spent, rest = split_held(record.lots, points)
         now = context.clock()
         if now >= record.expires_at:
             _release(context, record, now, "expired")
             raise HoldClosedError(f"hold {hold_id!r} expired at {record.expires_at.isoformat()}")
         program = context.programs.get(tenant_id)
         check_redeeming_open(program, now)
-        posting = capture(member.account, member.lots, record.points, today=local_date(now, program.timezone))
-        captured = replace(record, status="captured", order_id=order_id)
+        today = local_date(now, program.timezone)
+        earlier: tuple[tuple[Posting, EntryDetail], ...] = ()
+        if rest:
+            released, posting = capture_part(member.account, member.lots, rest, points, today=today)
+            entry = EntryDetail(
+                type="release",
+                source="checkout",
+                hold_id=hold_id,
+                held=-(record.points - points),
+                reason=PARTLY_CAPTURED,
+            )
+            earlier = ((released, entry),)
+            posting = replace(posting, before=member.account)
+        else:
+            posting = capture(member.account, member.lots, points, today=today)
+        captured = replace(record, status="captured", order_id=order_id, captured=points, lots=spent)
         body = hold_view(captured, str(posting.seq), balance(posting.after))
         entry = EntryDetail(type="redeem", source="checkout", hold_id=hold_id, order_id=order_id)
-        closed = store.close_hold(record, "captured", now, order_id)
-        fingerprint = _capture_fingerprint(hold_id, order_id)
-        return Decision(200, body, now, record.member_id, posting, entry, (closed,), fingerprint=fingerprint)
+        closed = store.close_hold(record, "captured", now, order_id, spent)
+        fingerprint = _capture_fingerprint(hold_id, order_id, points, record.points)
+        return Decision(
+            200,
+            body,
+            now,
+            record.member_id,
+            posting,
+            entry,
+            (closed,),
+            fingerprint=fingerprint,
+            earlier=earlier,
+        )
 
     def replayed(record: OperationRecord) -> str:  # the order a replay is for: the hold's, if it named one
-        return _capture_fingerprint(hold_id, named or record.body.get("order_id"))
+        points = record.body.get("captured") if named_points is None else named_points
+        return _capture_fingerprint(
+            hold_id, named or record.body.get("order_id"), points, record.body.get("points")
+        )
 
     return commit(context, Write(tenant_id, CAPTURE, hold_id, replayed), decide)
 
 
-def _capture_fingerprint(hold_id: str, order_id: str | None) -> str:
-    return request_fingerprint(CAPTURE, CaptureRequest(order_id=order_id), hold_id=hold_id)
+def _capture_fingerprint(hold_id: str, order_id: str | None, points: int | None, held: int | None) -> str:
+    """All the held points is the same request as none named (so the fingerprint of a whole
+    capture is what it was before captures could be partial)."""
+    part = None if points is None or points == held else points
+    return request_fingerprint(CAPTURE, CaptureRequest(order_id=order_id, points=part), hold_id=hold_id)
 
 
 def release_hold(context: Context, tenant_id: str, hold_id: str) -> Outcome:
@@ -182,6 +240,62 @@ def release_hold(context: Context, tenant_id: str, hold_id: str) -> Outcome:
         return _release_decision(context, record, context.clock(), "released", member)
 
     return commit(context, Write(tenant_id, RELEASE, hold_id, RELEASE_FINGERPRINT), decide)
+
+
+def refund_points(context: Context, tenant_id: str, hold_id: str, request: HoldRefundRequest) -> Outcome:
+    """Give back points a captured hold spent (the shop refunded the order, or part of it): at most
+    what is left captured, in the lots they came from (the last spent first), with their dates;
+    lots whose date passed meanwhile come back due and expire at the next expiry run. Exactly once
+    per `refund_id`; refunds summing past the capture (or of a hold not captured) are 409, and so
+    is one after the program's last redeeming day (its points expired with the program)."""
+    fingerprint = request_fingerprint(REFUND, request, hold_id=hold_id)
+
+    def decide() -> Decision:
+        done, opened = context.idempotency.read_operations(
+            tenant_id, (REFUND, request.refund_id), (HOLD, hold_id)
+        )
+        if done is not None:
+            raise ReplayError(done)
+        found = (
+            context.holds.read_hold_and_member(tenant_id, opened.state["member_id"], hold_id)
+            if opened
+            else (None, None)
+        )
+        record, member = found
+        if record is None:
+            raise HoldNotFoundError(f"hold {hold_id!r} not found")
+        if record.status != "captured" or record.captured is None:
+            raise RefundExceedsCaptureError(f"hold {hold_id!r} is {record.status}: nothing was captured")
+        if member is None:
+            raise MemberNotFoundError(f"member {record.member_id!r} not found")
+        returned, left = refund_lots(record.lots, request.points)
+        now = context.clock()
+        program = context.programs.get(tenant_id)
+        check_redeeming_open(program, now)  # after the end, points coming back could not be spent
+        posting = restore(member.account, member.lots, returned, today=local_date(now, program.timezone))
+        refunded = record.refunded + request.points
+        body = HoldRefundResponse(
+            refund_id=request.refund_id,
+            hold_id=hold_id,
+            member_id=record.member_id,
+            order_id=record.order_id,
+            points=request.points,
+            captured=record.captured,
+            refunded=refunded,
+            entry_id=str(posting.seq),
+            balance=balance(posting.after),
+        ).model_dump(mode="json")
+        entry = EntryDetail(
+            type="redeem_refund",
+            source="checkout",
+            hold_id=hold_id,
+            refund_id=request.refund_id,
+            order_id=record.order_id,
+        )
+        updated = context.holds.refund_hold(record, left, refunded)
+        return Decision(201, body, now, record.member_id, posting, entry, (updated,))
+
+    return commit(context, Write(tenant_id, REFUND, request.refund_id, fingerprint), decide)
 
 
 def _release_decision(
@@ -266,10 +380,7 @@ def preview_checkout(
     """The most points an order may use now: under the program's share of the order value, at
     its point value, and no more than the member has available."""
     program = context.programs.get(tenant_id)
-    if request.currency != program.currency:
-        raise InvalidRequestError(
-            f"this program's points are worth {program.currency}, not {request.currency}"
-        )
+    check_order_currency(program, request.currency)
     member = context.members.read_member(tenant_id, member_id)
     if member is None:
         raise MemberNotFoundError(f"member {member_id!r} not found")
@@ -285,5 +396,16 @@ def preview_checkout(
             available=account.available,
             point_value=program.point_value.model_dump(mode="json"),
             max_share_of_order=str(program.redemption.max_share_of_order),
+            tier=_tier_benefits(program, member),
         ).model_dump(mode="json"),
+    )
+
+
+def _tier_benefits(program: Program, member: MemberRecord) -> CheckoutTierBenefits:
+    """The member's tier (as the member view shows it) and its benefits that change the price."""
+    tier = current_tier(program, member.tier)
+    return CheckoutTierBenefits(
+        tier_id=tier.id,
+        discount_rate=str(tier.benefits.discount_rate),
+        free_shipping=tier.benefits.free_shipping,
     )

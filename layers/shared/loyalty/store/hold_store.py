@@ -28,6 +28,8 @@ class HoldRecord:
     expires_at: datetime
     order_id: str | None
     version: int
+    captured: int | None = None  # once captured: the points spent (at most `points`), in `lots`
+    refunded: int = 0  # of the captured points, those given back by refunds
 
 
 class HoldStore(TableStore):
@@ -61,9 +63,15 @@ class HoldStore(TableStore):
         )
 
     def close_hold(
-        self, record: HoldRecord, status: str, now: datetime, order_id: str | None = None
+        self,
+        record: HoldRecord,
+        status: str,
+        now: datetime,
+        order_id: str | None = None,
+        captured: list[Lot] | None = None,
     ) -> Guarded:
-        """Captured or released: only an open hold as we read it (else re-read and decide again)."""
+        """Captured or released: only an open hold as we read it (else re-read and decide again).
+        A capture keeps the lots it spent (what a refund gives back) and their sum."""
         assignments: dict[str, Any] = {
             "status": status,
             "closed_at": now.isoformat(),
@@ -71,6 +79,9 @@ class HoldStore(TableStore):
         }
         if order_id is not None:
             assignments["order_id"] = order_id
+        if captured is not None:
+            assignments["lots"] = lots_map(captured)
+            assignments["captured"] = sum(lot.remaining for lot in captured)
         return Guarded(
             {
                 "Update": {
@@ -87,6 +98,30 @@ class HoldStore(TableStore):
                     "ConditionExpression": "#version = :expected AND #status = :held",
                     "ExpressionAttributeNames": names(*assignments, "GSI1PK", "GSI1SK"),
                     "ExpressionAttributeValues": values(**assignments, expected=record.version, held="held"),
+                }
+            }
+        )
+
+    def refund_hold(self, record: HoldRecord, left: list[Lot], refunded: int) -> Guarded:
+        """Points of a captured hold given back: the lots still refundable and the total refunded,
+        only on the hold as we read it (else re-read and decide again)."""
+        assignments = {"lots": lots_map(left), "refunded": refunded, "version": record.version + 1}
+        return Guarded(
+            {
+                "Update": {
+                    "TableName": self.table_name,
+                    "Key": to_item(
+                        {
+                            "PK": keys.member_pk(record.tenant_id, record.member_id),
+                            "SK": keys.hold_sk(record.hold_id),
+                        }
+                    ),
+                    "UpdateExpression": "SET " + ", ".join(f"#{name} = :{name}" for name in assignments),
+                    "ConditionExpression": "#version = :expected AND #status = :captured",
+                    "ExpressionAttributeNames": names(*assignments, "status"),
+                    "ExpressionAttributeValues": values(
+                        **assignments, expected=record.version, captured="captured"
+                    ),
                 }
             }
         )
@@ -142,8 +177,18 @@ def _instant(moment: datetime) -> str:
 def _hold(item: dict[str, Any]) -> HoldRecord:
     return HoldRecord(
         **pick(
-            item, "tenant_id", "hold_id", "member_id", "points", "status", "version", optional=("order_id",)
+            item,
+            "tenant_id",
+            "hold_id",
+            "member_id",
+            "points",
+            "status",
+            "version",
+            optional=("order_id",),
         ),
+        # A hold captured before captures could be partial spent all its points, its lots unchanged.
+        captured=item.get("captured", item["points"] if item["status"] == "captured" else None),
+        refunded=item.get("refunded") or 0,
         lots=lots_from_map(item.get("lots") or {}),
         expires_at=datetime.fromisoformat(item["expires_at"]),
     )

@@ -52,6 +52,9 @@ class PostingCommit:
     also: tuple[MemberPosting, ...] = ()
     tier: TierUpdate | None = None
     extra: tuple[Guarded, ...] = ()
+    # Entries of the member's postings made before `posting` in the same write (a partial capture's
+    # release): `posting` then spans them all, from the member as read to the member as written.
+    earlier: tuple[tuple[Posting, EntryDetail], ...] = ()
 
 
 class ReplayError(Exception):
@@ -146,6 +149,10 @@ class LedgerStore(TableStore):
             profile = commit.new_member_profile if index == 0 else None
             tier = commit.tier if index == 0 else None
             actions.extend(self._posting_actions(commit.tenant_id, member_posting, profile, commit.now, tier))
+        actions.extend(
+            self.entries.put_action(commit.tenant_id, commit.member_id, posting, entry, commit.now)
+            for posting, entry in commit.earlier
+        )
         if commit.operation_update is not None:
             actions.append(self.idempotency.update_action(commit.tenant_id, commit.operation_update))
         operation_index = len(actions)

@@ -16,6 +16,8 @@ from loyalty.models.rewards import (
     CaptureRequest,
     CheckoutPreviewRequest,
     CheckoutPreviewResponse,
+    HoldRefundRequest,
+    HoldRefundResponse,
     HoldRequest,
     HoldResponse,
 )
@@ -32,7 +34,9 @@ Id = Annotated[str, Path(pattern=ID_PATTERN)]
         "server",
         "Hold points for a checkout",
         "Moves points from available to held until captured, released, or `ttl_seconds` pass (then they "
-        "are released by themselves). Exactly-once on `hold_id`; more than the available points is 409.",
+        "are released by themselves). Exactly-once on `hold_id`; more than the available points is 409. "
+        "A hold that states its `order_amount` may use no more than the program's `max_share_of_order` "
+        "of it (the checkout preview's `max_points`): more is 409 `share-of-order-exceeded`.",
     ),
     responses=responses(201, HoldResponse, 404, 409),
     tags=["holds"],
@@ -48,7 +52,8 @@ def reserve(member_id: Id, body: HoldRequest) -> Response[str]:
         "server",
         "Preview points at checkout",
         "The most points an order of this amount may use now (the program's `max_share_of_order` and the "
-        "member's available points).",
+        "member's available points), and the member's tier discount rate and free shipping for the shop "
+        "to apply.",
     ),
     responses=responses(200, CheckoutPreviewResponse, 404),
     tags=["holds"],
@@ -75,7 +80,9 @@ def read_hold(hold_id: Id) -> Response[str]:
         "server",
         "Capture a hold",
         "Spends the held points for the order. The body is optional: a hold made for an order is captured "
-        "for that order only (another `order_id` is 409). A released or expired hold is 409; capturing "
+        "for that order only (another `order_id` is 409). `points` below the held amount captures that "
+        "many and releases the rest to the lots they came from (a `release` entry, then the `redeem` "
+        "entry); above it is 409 `capture-exceeds-hold`. A released or expired hold is 409; capturing "
         "again answers the same.",
     ),
     responses=responses(200, HoldResponse, 404, 409),
@@ -99,3 +106,22 @@ def capture(hold_id: Id, body: CaptureRequest | None = None) -> Response[str]:
 def release(hold_id: Id) -> Response[str]:
     principal = require(router, "server")
     return respond(holds.release_hold(default_context(), principal.tenant_id, hold_id))
+
+
+@router.post(
+    "/v1/holds/<hold_id>/refunds",
+    **documented(
+        "server",
+        "Give back points a capture spent",
+        "The shop refunded the order (or part of it): `points` of the captured ones come back in the lots "
+        "they came from, with their dates (lots whose date passed come back due and expire at the next "
+        "expiry run). Exactly-once on `refund_id`; refunds summing past the capture, or of a hold not "
+        "captured, are 409 `refund-exceeds-capture`; after the program's last redeeming day, 409 "
+        "`program-ended`.",
+    ),
+    responses=responses(201, HoldRefundResponse, 404, 409),
+    tags=["holds"],
+)
+def refund(hold_id: Id, body: HoldRefundRequest) -> Response[str]:
+    principal = require(router, "server")
+    return respond(holds.refund_points(default_context(), principal.tenant_id, hold_id, body))
