@@ -26,7 +26,7 @@ from loyalty.models.rewards import (
 )
 from loyalty.observability import count
 from loyalty.operations import coupons, lotteries, me, members, redemptions
-from loyalty.operations.context import default_context
+from loyalty.operations.context import Outcome, default_context
 from loyalty.operations.paging import DEFAULT_PAGE
 
 router = Router()
@@ -44,6 +44,12 @@ def _member(
     )
 
 
+def _as_member(action: Callable[..., Outcome], *args: Any) -> Response[str]:
+    """Runs a shared operation for the member the token names, in the token's tenant."""
+    principal, member_id = require_member(router)
+    return respond(action(default_context(), principal.tenant_id, member_id, *args))
+
+
 @_member(
     "GET",
     "/v1/me",
@@ -52,8 +58,7 @@ def _member(
     responses(200, MemberResponse, 404),
 )
 def read_me() -> Response[str]:
-    principal, member_id = require_member(router)
-    return respond(members.read_member(default_context(), principal.tenant_id, member_id))
+    return _as_member(members.read_member)
 
 
 @_member(
@@ -67,10 +72,7 @@ def my_transactions(
     limit: Annotated[int, Query(ge=1, le=members.MAX_PAGE)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response[str]:
-    principal, member_id = require_member(router)
-    return respond(
-        members.list_transactions(default_context(), principal.tenant_id, member_id, limit, cursor)
-    )
+    return _as_member(members.list_transactions, limit, cursor)
 
 
 @_member(
@@ -82,8 +84,7 @@ def my_transactions(
     responses(200, MemberRewardsPage, 404),
 )
 def my_rewards() -> Response[str]:
-    principal, member_id = require_member(router)
-    return respond(me.member_rewards(default_context(), principal.tenant_id, member_id))
+    return _as_member(me.member_rewards)
 
 
 @_member(
@@ -110,10 +111,7 @@ def redeem(body: RedemptionRequest) -> Response[str]:
     responses(200, RedemptionResponse, 404),
 )
 def read_redemption(redemption_id: Id) -> Response[str]:
-    principal, member_id = require_member(router)
-    return respond(
-        redemptions.read_redemption(default_context(), principal.tenant_id, member_id, redemption_id)
-    )
+    return _as_member(redemptions.read_redemption, redemption_id)
 
 
 @_member(
@@ -124,10 +122,7 @@ def read_redemption(redemption_id: Id) -> Response[str]:
     responses(200, CouponsPage, 404),
 )
 def my_coupons(limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Response[str]:
-    principal, member_id = require_member(router)
-    return respond(
-        coupons.list_member_coupons(default_context(), principal.tenant_id, member_id, limit, cursor)
-    )
+    return _as_member(coupons.list_member_coupons, limit, cursor)
 
 
 @_member(
@@ -138,8 +133,7 @@ def my_coupons(limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Response[s
     responses(200, DrawsPage, 404),
 )
 def my_draws() -> Response[str]:
-    principal, member_id = require_member(router)
-    return respond(lotteries.list_member_draws(default_context(), principal.tenant_id, member_id))
+    return _as_member(lotteries.list_member_draws)
 
 
 @_member(
@@ -153,5 +147,4 @@ def my_draws() -> Response[str]:
 def my_program(
     lang: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = None,
 ) -> Response[str]:
-    principal, member_id = require_member(router)
-    return respond(me.program_rules(default_context(), principal.tenant_id, member_id, lang))
+    return _as_member(me.program_rules, lang)

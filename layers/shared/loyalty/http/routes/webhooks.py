@@ -22,6 +22,7 @@ from loyalty.models.webhooks import (
     WebhooksPage,
 )
 from loyalty.operations import webhooks
+from loyalty.operations.context import Outcome
 from loyalty.operations.webhooks import default_webhooks
 
 router = Router()
@@ -36,6 +37,12 @@ def _admin(
     return operation(router, method, path, "admin", summary, description, answers, tags=TAGS)
 
 
+def _as_admin(action: Callable[..., Outcome], *args: Any) -> Response[str]:
+    """Runs a webhook operation for the calling administrator's tenant."""
+    principal = require(router, "admin")
+    return respond(action(default_webhooks(), principal, *args))
+
+
 @_admin(
     "PUT",
     "/v1/webhooks/<webhook_id>",
@@ -45,8 +52,7 @@ def _admin(
     responses(200, WebhookResponse, 409),
 )
 def put_webhook(webhook_id: Id, body: WebhookRequest) -> Response[str]:
-    principal = require(router, "admin")
-    return respond(webhooks.put_webhook(default_webhooks(), principal, webhook_id, body))
+    return _as_admin(webhooks.put_webhook, webhook_id, body)
 
 
 @_admin(
@@ -57,8 +63,7 @@ def put_webhook(webhook_id: Id, body: WebhookRequest) -> Response[str]:
     responses(200, WebhooksPage),
 )
 def list_webhooks() -> Response[str]:
-    principal = require(router, "admin")
-    return respond(webhooks.list_webhooks(default_webhooks(), principal))
+    return _as_admin(webhooks.list_webhooks)
 
 
 @_admin(
@@ -69,8 +74,7 @@ def list_webhooks() -> Response[str]:
     responses(200, WebhookResponse, 404),
 )
 def read_webhook(webhook_id: Id) -> Response[str]:
-    principal = require(router, "admin")
-    return respond(webhooks.read_webhook(default_webhooks(), principal, webhook_id))
+    return _as_admin(webhooks.read_webhook, webhook_id)
 
 
 @_admin(
@@ -81,8 +85,7 @@ def read_webhook(webhook_id: Id) -> Response[str]:
     responses(204, None, 404),
 )
 def delete_webhook(webhook_id: Id) -> Response[str]:
-    principal = require(router, "admin")
-    return respond(webhooks.delete_webhook(default_webhooks(), principal, webhook_id))
+    return _as_admin(webhooks.delete_webhook, webhook_id)
 
 
 @_admin(
@@ -94,8 +97,7 @@ def delete_webhook(webhook_id: Id) -> Response[str]:
     responses(200, WebhookResponse, 404),
 )
 def rotate_secret(webhook_id: Id, body: RotateRequest) -> Response[str]:
-    principal = require(router, "admin")
-    return respond(webhooks.rotate_secret(default_webhooks(), principal, webhook_id, body))
+    return _as_admin(webhooks.rotate_secret, webhook_id, body)
 
 
 @_admin(
@@ -106,8 +108,7 @@ def rotate_secret(webhook_id: Id, body: RotateRequest) -> Response[str]:
     responses(202, DeliveryResponse, 404),
 )
 def ping(webhook_id: Id) -> Response[str]:
-    principal = require(router, "admin")
-    return respond(webhooks.ping(default_webhooks(), principal, webhook_id))
+    return _as_admin(webhooks.ping, webhook_id)
 
 
 @_admin(
@@ -122,8 +123,7 @@ def list_deliveries(
     limit: Annotated[int, Query(ge=1, le=webhooks.MAX_PAGE)] = 50,
     cursor: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
 ) -> Response[str]:
-    principal = require(router, "admin")
-    return respond(webhooks.list_deliveries(default_webhooks(), principal, webhook_id, limit, cursor))
+    return _as_admin(webhooks.list_deliveries, webhook_id, limit, cursor)
 
 
 @_admin(
@@ -134,5 +134,4 @@ def list_deliveries(
     responses(202, DeliveryResponse, 404),
 )
 def redeliver(webhook_id: Id, delivery_id: Id) -> Response[str]:
-    principal = require(router, "admin")
-    return respond(webhooks.redeliver(default_webhooks(), principal, webhook_id, delivery_id))
+    return _as_admin(webhooks.redeliver, webhook_id, delivery_id)
