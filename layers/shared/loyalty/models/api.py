@@ -16,10 +16,10 @@ from loyalty.models.common import (
     ResponseModel,
     StrictModel,
     TenantId,
+    Text,
 )
 from loyalty.models.ledger import LedgerEntry
 
-Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]{1,190}$")]
 Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9][0-9 \-]{3,30}$")]
 

@@ -21,6 +21,7 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 NaturalId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 TenantId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9\-]{2,31}$")]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 MAX_AMOUNT = Decimal("99999999.99")
 CENT = Decimal("0.01")

@@ -16,9 +16,9 @@ from loyalty.models.common import (
     NaturalId,
     ResponseModel,
     StrictModel,
+    Text,
 )
 
-Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 LanguageTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$")]
 ImageUrl = Annotated[str, StringConstraints(pattern=r"^https://[^\s]{1,2000}$")]
 Cost = Annotated[JsonInteger, Field(ge=1, le=MAX_POINTS)]

@@ -3,8 +3,10 @@ and its responses (problem+json for every error)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel
 
 from loyalty.http.resolver import SCOPE_EXTENSION, Access
@@ -55,6 +57,33 @@ def documented(access: Access, summary: str, description: str) -> dict[str, Any]
         "description": f"{description}\n\n{SCOPE_WORDS[access]}",
         "openapi_extensions": {SCOPE_EXTENSION: access},
     }
+
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+
+def operation(
+    router: Router,
+    method: str,
+    path: str,
+    access: Access,
+    summary: str,
+    description: str,
+    answers: dict[int, Any],
+    *,
+    tags: list[str],
+    security: list[dict[str, list[str]]] | None = None,
+) -> Callable[[Handler], Handler]:
+    """The route decorator of one documented operation: `documented` and `responses` together, for
+    routers whose operations share a scope, tags and security (see `webhooks.py`, `me.py`)."""
+    return router.route(
+        path,
+        method,
+        **documented(access, summary, description),
+        responses=answers,
+        tags=tags,
+        security=security,
+    )
 
 
 def problem_response(code: int) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from loyalty.domain.analytics import RESPONSE_DAYS
 from loyalty.domain.reports import csv_rows
 from loyalty.http.auth import require
-from loyalty.http.routes.docs import documented, responses
+from loyalty.http.routes.docs import Handler, operation, responses
 from loyalty.models.reports import (
     CampaignsResponse,
     CustomersResponse,
@@ -35,6 +35,13 @@ From = Annotated[
 To = Annotated[date | None, Query(alias="to", description="last program-local day (default: today)")]
 
 
+def _admin(
+    method: str, path: str, summary: str, description: str, answers: dict[int, Any]
+) -> Callable[[Handler], Handler]:
+    """Every report is the tenant administrator's, under the one tag."""
+    return operation(router, method, path, "admin", summary, description, answers, tags=["reports"])
+
+
 def wants_csv() -> bool:
     return "text/csv" in (router.current_event.headers.get("accept") or "").lower()
 
@@ -47,33 +54,27 @@ def answer(body: dict[str, Any], table: Iterable[str] | None = None) -> Response
     return Response(status_code=200, content_type="application/json", body=json.dumps(body))
 
 
-@router.get(
+@_admin(
+    "GET",
     "/v1/reports/summary",
-    **documented(
-        "admin",
-        "Summary report",
-        "Liability in points and money, points issued by source, redeemed, expired, clawed back and "
-        "adjusted, breakage and its forecast, redemption rate, members total, new, active and by tier, "
-        "for the window `from`..`to` (program-local days). CSV on `Accept: text/csv`. Definitions: "
-        "docs/reports.md.",
-    ),
-    responses=responses(200, SummaryResponse, 422),
-    tags=["reports"],
+    "Summary report",
+    "Liability in points and money, points issued by source, redeemed, expired, clawed back and "
+    "adjusted, breakage and its forecast, redemption rate, members total, new, active and by tier, "
+    "for the window `from`..`to` (program-local days). CSV on `Accept: text/csv`. Definitions: "
+    "docs/reports.md.",
+    responses(200, SummaryResponse, 422),
 )
 def summary(first: From = None, last: To = None) -> Response[str]:
     principal = require(router, "admin")
     return answer(reports.summary(default_context(), principal.tenant_id, first, last))
 
 
-@router.get(
+@_admin(
+    "GET",
     "/v1/reports/flows",
-    **documented(
-        "admin",
-        "Flows over time",
-        "The summary's flows per day, week or month over the window, for charts. CSV on `Accept: text/csv`.",
-    ),
-    responses=responses(200, FlowsResponse, 422),
-    tags=["reports"],
+    "Flows over time",
+    "The summary's flows per day, week or month over the window, for charts. CSV on `Accept: text/csv`.",
+    responses(200, FlowsResponse, 422),
 )
 def flows(
     first: From = None, last: To = None, interval: Annotated[Literal["day", "week", "month"], Query()] = "day"
@@ -95,16 +96,13 @@ def flows(
     return answer(body, columns)
 
 
-@router.get(
+@_admin(
+    "GET",
     "/v1/reports/tiers",
-    **documented(
-        "admin",
-        "Tiers and movement",
-        "Members per tier now and the movement matrix (from, to, members, up or down) in the window. CSV"
-        " on `Accept: text/csv`.",
-    ),
-    responses=responses(200, TiersResponse, 422),
-    tags=["reports"],
+    "Tiers and movement",
+    "Members per tier now and the movement matrix (from, to, members, up or down) in the window. CSV"
+    " on `Accept: text/csv`.",
+    responses(200, TiersResponse, 422),
 )
 def tiers(first: From = None, last: To = None) -> Response[str]:
     principal = require(router, "admin")
@@ -114,16 +112,13 @@ def tiers(first: From = None, last: To = None) -> Response[str]:
     return answer(body)
 
 
-@router.get(
+@_admin(
+    "GET",
     "/v1/reports/campaigns",
-    **documented(
-        "admin",
-        "Campaign attribution",
-        "Per rule or campaign id: points credited, credits, purchases and revenue it touched, in the "
-        "window. CSV on `Accept: text/csv`.",
-    ),
-    responses=responses(200, CampaignsResponse, 422),
-    tags=["reports"],
+    "Campaign attribution",
+    "Per rule or campaign id: points credited, credits, purchases and revenue it touched, in the "
+    "window. CSV on `Accept: text/csv`.",
+    responses(200, CampaignsResponse, 422),
 )
 def campaigns(first: From = None, last: To = None) -> Response[str]:
     principal = require(router, "admin")
@@ -131,17 +126,14 @@ def campaigns(first: From = None, last: To = None) -> Response[str]:
     return answer(body, ("rule_id", "points", "credits", "purchases", "revenue"))
 
 
-@router.get(
+@_admin(
+    "GET",
     "/v1/reports/customers",
-    **documented(
-        "admin",
-        "Customers: 80/20, RFM, repeat purchases",
-        "The share of purchase revenue from the top 20% of purchasers, the curve, RFM segments with "
-        "counts and revenue, and the repeat-purchase rate, from the latest customers snapshot. CSV on "
-        "`Accept: text/csv`.",
-    ),
-    responses=responses(200, CustomersResponse, 422),
-    tags=["reports"],
+    "Customers: 80/20, RFM, repeat purchases",
+    "The share of purchase revenue from the top 20% of purchasers, the curve, RFM segments with "
+    "counts and revenue, and the repeat-purchase rate, from the latest customers snapshot. CSV on "
+    "`Accept: text/csv`.",
+    responses(200, CustomersResponse, 422),
 )
 def customers_report(first: From = None, last: To = None) -> Response[str]:
     """80/20, RFM segments and repeat purchases from the latest customers snapshot."""
@@ -154,16 +146,13 @@ def customers_report(first: From = None, last: To = None) -> Response[str]:
     return answer(body)
 
 
-@router.get(
+@_admin(
+    "GET",
     "/v1/reports/reminders",
-    **documented(
-        "admin",
-        "Reminder and birthday response",
-        "The share of members reminded (`points.expiring`) or given a birthday bonus who spent or bought"
-        " within `within_days` days. CSV on `Accept: text/csv`.",
-    ),
-    responses=responses(200, RemindersResponse, 422),
-    tags=["reports"],
+    "Reminder and birthday response",
+    "The share of members reminded (`points.expiring`) or given a birthday bonus who spent or bought"
+    " within `within_days` days. CSV on `Accept: text/csv`.",
+    responses(200, RemindersResponse, 422),
 )
 def reminders(
     first: From = None,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -10,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from loyalty.http.auth import require
 from loyalty.http.resolver import respond
-from loyalty.http.routes.docs import documented, responses
+from loyalty.http.routes.docs import Handler, operation, responses
 from loyalty.models.common import ID_PATTERN
 from loyalty.models.webhooks import (
     DeliveriesPage,
@@ -21,6 +22,7 @@ from loyalty.models.webhooks import (
     WebhooksPage,
 )
 from loyalty.operations import webhooks
+from loyalty.operations.context import Outcome
 from loyalty.operations.webhooks import default_webhooks
 
 router = Router()
@@ -28,127 +30,108 @@ Id = Annotated[str, Path(pattern=ID_PATTERN)]
 TAGS = ["webhooks"]
 
 
-@router.put(
+def _admin(
+    method: str, path: str, summary: str, description: str, answers: dict[int, Any]
+) -> Callable[[Handler], Handler]:
+    """Every webhook operation is the tenant administrator's, under the one tag."""
+    return operation(router, method, path, "admin", summary, description, answers, tags=TAGS)
+
+
+def _as_admin(action: Callable[..., Outcome], *args: Any) -> Response[str]:
+    """Runs a webhook operation for the calling administrator's tenant."""
+    principal = require(router, "admin")
+    return respond(action(default_webhooks(), principal, *args))
+
+
+@_admin(
+    "PUT",
     "/v1/webhooks/<webhook_id>",
-    **documented(
-        "admin",
-        "Subscribe a webhook",
-        "Creates or updates the subscription `{url, events, description?}`. The signing secret is shown "
-        "once, when the webhook is created (201); an update answers 200 without it.",
-    ),
-    responses=responses(200, WebhookResponse, 409),
-    tags=TAGS,
+    "Subscribe a webhook",
+    "Creates or updates the subscription `{url, events, description?}`. The signing secret is shown "
+    "once, when the webhook is created (201); an update answers 200 without it.",
+    responses(200, WebhookResponse, 409),
 )
 def put_webhook(webhook_id: Id, body: WebhookRequest) -> Response[str]:
-    principal = require(router, "admin")
-    return respond(webhooks.put_webhook(default_webhooks(), principal, webhook_id, body))
+    return _as_admin(webhooks.put_webhook, webhook_id, body)
 
 
-@router.get(
+@_admin(
+    "GET",
     "/v1/webhooks",
-    **documented(
-        "admin",
-        "List webhooks",
-        "The tenant's webhook subscriptions (secrets never shown).",
-    ),
-    responses=responses(200, WebhooksPage),
-    tags=TAGS,
+    "List webhooks",
+    "The tenant's webhook subscriptions (secrets never shown).",
+    responses(200, WebhooksPage),
 )
 def list_webhooks() -> Response[str]:
-    principal = require(router, "admin")
-    return respond(webhooks.list_webhooks(default_webhooks(), principal))
+    return _as_admin(webhooks.list_webhooks)
 
 
-@router.get(
+@_admin(
+    "GET",
     "/v1/webhooks/<webhook_id>",
-    **documented(
-        "admin",
-        "Read a webhook",
-        "One subscription and the state of its secrets (never the secrets).",
-    ),
-    responses=responses(200, WebhookResponse, 404),
-    tags=TAGS,
+    "Read a webhook",
+    "One subscription and the state of its secrets (never the secrets).",
+    responses(200, WebhookResponse, 404),
 )
 def read_webhook(webhook_id: Id) -> Response[str]:
-    principal = require(router, "admin")
-    return respond(webhooks.read_webhook(default_webhooks(), principal, webhook_id))
+    return _as_admin(webhooks.read_webhook, webhook_id)
 
 
-@router.delete(
+@_admin(
+    "DELETE",
     "/v1/webhooks/<webhook_id>",
-    **documented(
-        "admin",
-        "Delete a webhook",
-        "Ends the subscription; deliveries not yet sent are cancelled.",
-    ),
-    responses=responses(204, None, 404),
-    tags=TAGS,
+    "Delete a webhook",
+    "Ends the subscription; deliveries not yet sent are cancelled.",
+    responses(204, None, 404),
 )
 def delete_webhook(webhook_id: Id) -> Response[str]:
-    principal = require(router, "admin")
-    return respond(webhooks.delete_webhook(default_webhooks(), principal, webhook_id))
+    return _as_admin(webhooks.delete_webhook, webhook_id)
 
 
-@router.post(
+@_admin(
+    "POST",
     "/v1/webhooks/<webhook_id>/rotate",
-    **documented(
-        "admin",
-        "Rotate a webhook's secret",
-        "A new signing secret, shown once; the old one keeps signing (a second `v1=` signature) for "
-        "`grace_seconds`.",
-    ),
-    responses=responses(200, WebhookResponse, 404),
-    tags=TAGS,
+    "Rotate a webhook's secret",
+    "A new signing secret, shown once; the old one keeps signing (a second `v1=` signature) for "
+    "`grace_seconds`.",
+    responses(200, WebhookResponse, 404),
 )
 def rotate_secret(webhook_id: Id, body: RotateRequest) -> Response[str]:
-    principal = require(router, "admin")
-    return respond(webhooks.rotate_secret(default_webhooks(), principal, webhook_id, body))
+    return _as_admin(webhooks.rotate_secret, webhook_id, body)
 
 
-@router.post(
+@_admin(
+    "POST",
     "/v1/webhooks/<webhook_id>/ping",
-    **documented(
-        "admin",
-        "Ping a webhook",
-        "Sends a signed `webhook.ping` delivery to the URL, logged like any other.",
-    ),
-    responses=responses(202, DeliveryResponse, 404),
-    tags=TAGS,
+    "Ping a webhook",
+    "Sends a signed `webhook.ping` delivery to the URL, logged like any other.",
+    responses(202, DeliveryResponse, 404),
 )
 def ping(webhook_id: Id) -> Response[str]:
-    principal = require(router, "admin")
-    return respond(webhooks.ping(default_webhooks(), principal, webhook_id))
+    return _as_admin(webhooks.ping, webhook_id)
 
 
-@router.get(
+@_admin(
+    "GET",
     "/v1/webhooks/<webhook_id>/deliveries",
-    **documented(
-        "admin",
-        "List a webhook's deliveries",
-        "The delivery log, newest first: status, attempts, last response code.",
-    ),
-    responses=responses(200, DeliveriesPage, 404),
-    tags=TAGS,
+    "List a webhook's deliveries",
+    "The delivery log, newest first: status, attempts, last response code.",
+    responses(200, DeliveriesPage, 404),
 )
 def list_deliveries(
     webhook_id: Id,
     limit: Annotated[int, Query(ge=1, le=webhooks.MAX_PAGE)] = 50,
     cursor: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
 ) -> Response[str]:
-    principal = require(router, "admin")
-    return respond(webhooks.list_deliveries(default_webhooks(), principal, webhook_id, limit, cursor))
+    return _as_admin(webhooks.list_deliveries, webhook_id, limit, cursor)
 
 
-@router.post(
+@_admin(
+    "POST",
     "/v1/webhooks/<webhook_id>/deliveries/<delivery_id>/redeliver",
-    **documented(
-        "admin",
-        "Redeliver",
-        "Sends a logged delivery again, as a new attempt under the same event id.",
-    ),
-    responses=responses(202, DeliveryResponse, 404),
-    tags=TAGS,
+    "Redeliver",
+    "Sends a logged delivery again, as a new attempt under the same event id.",
+    responses(202, DeliveryResponse, 404),
 )
 def redeliver(webhook_id: Id, delivery_id: Id) -> Response[str]:
-    principal = require(router, "admin")
-    return respond(webhooks.redeliver(default_webhooks(), principal, webhook_id, delivery_id))
+    return _as_admin(webhooks.redeliver, webhook_id, delivery_id)
