@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from loyalty.errors import InvalidRequestError
@@ -46,6 +46,7 @@ def list_audit(
         before = _position(cursor, "below")
         if not isinstance(before, str) or not _POSITION.match(before):
             raise InvalidRequestError("cursor is not one this API issued")
+    start, end = _utc(start, "from"), _utc(end, "to")
     if start and end and start > end:
         raise InvalidRequestError("from is after to")
     entries, more = context.audit.list_entries(
@@ -59,3 +60,14 @@ def list_audit(
     )
     page = AuditPage(items=entries, next_cursor=encode_cursor(below=more) if more else None)
     return Outcome(200, page.model_dump(mode="json"))
+
+
+def _utc(at: datetime | None, name: str) -> datetime | None:
+    """The instant in UTC (a time without a zone is taken as UTC); one that has no UTC date, at
+    the very edge of the calendar, is refused."""
+    if at is None:
+        return None
+    try:
+        return (at if at.tzinfo is not None else at.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError:
+        raise InvalidRequestError(f"{name} is outside the calendar once in UTC") from None

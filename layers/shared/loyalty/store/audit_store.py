@@ -74,4 +74,5 @@ class AuditStore(TableStore):
 def _instant(at: datetime) -> str:
     """A sortable UTC instant, to the microsecond (a time without a zone is taken as UTC)."""
     at = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat, not strftime: %Y drops the leading zeros of a year before 1000 (order would break)
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
