@@ -15,7 +15,7 @@ import pytest
 from loyalty.errors import InsufficientPointsError, RefundExceedsCaptureError
 from loyalty.models.api import AdjustmentRequest, PurchaseRequest
 from loyalty.models.rewards import HoldRefundRequest
-from loyalty.operations import adjustments, holds, purchases
+from loyalty.operations import adjustments, hold_refunds, purchases
 from loyalty.operations.context import Principal
 from tests.support.ledger import assert_adds_up, member_state
 from tests.support.races import Race
@@ -82,7 +82,7 @@ def test_refunds_of_one_capture_racing_never_give_back_more_than_it_spent(api, s
     def refund(number: int) -> str:
         request = HoldRefundRequest(refund_id=f"r-{number}", points=40)
         try:
-            holds.refund_points(race.context(), "acme", "h1", request)
+            hold_refunds.refund_points(race.context(), "acme", "h1", request)
         except RefundExceedsCaptureError:
             return "refused"
         return "refunded"

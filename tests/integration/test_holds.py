@@ -15,7 +15,7 @@ from loyalty.errors import (
 )
 from loyalty.models.api import AdjustmentRequest, EnrollRequest
 from loyalty.models.rewards import CaptureRequest, HoldRefundRequest, HoldRequest
-from loyalty.operations import adjustments, holds, members
+from loyalty.operations import adjustments, hold_refunds, holds, members
 from loyalty.operations.context import Principal
 from loyalty.operations.expiry import run_expiry
 from loyalty.store import keys
@@ -340,7 +340,7 @@ def test_refunded_points_come_back_to_their_lots_exactly_once_and_never_past_the
     older, newer = captured_in_two_lots(context, aws, clock)
 
     # When the shop refunds 30 of them
-    first = holds.refund_points(context, "shop", "h1", HoldRefundRequest(refund_id="r1", points=30))
+    first = hold_refunds.refund_points(context, "shop", "h1", HoldRefundRequest(refund_id="r1", points=30))
 
     # Then the last spent come back first, each to its own lot with its date: 10 newer, 20 older
     assert first.status == 201
@@ -357,20 +357,20 @@ def test_refunded_points_come_back_to_their_lots_exactly_once_and_never_past_the
     )
     assert_adds_up(state)
     # And the same refund again answers the same and gives nothing more; other points are 409
-    assert holds.refund_points(context, "shop", "h1", HoldRefundRequest(refund_id="r1", points=30)).body == (
-        first.body
-    )
+    assert hold_refunds.refund_points(
+        context, "shop", "h1", HoldRefundRequest(refund_id="r1", points=30)
+    ).body == (first.body)
     with pytest.raises(IdempotencyConflictError):
-        holds.refund_points(context, "shop", "h1", HoldRefundRequest(refund_id="r1", points=31))
+        hold_refunds.refund_points(context, "shop", "h1", HoldRefundRequest(refund_id="r1", points=31))
     assert len(member_state(aws.dynamodb, aws.table_name, "shop", "m1").entries) == len(state.entries)
 
     # When refunds would sum past the capture, then they are 409; up to it, the rest comes back
     with pytest.raises(RefundExceedsCaptureError):
-        holds.refund_points(context, "shop", "h1", HoldRefundRequest(refund_id="r2", points=81))
-    last = holds.refund_points(context, "shop", "h1", HoldRefundRequest(refund_id="r2", points=80))
+        hold_refunds.refund_points(context, "shop", "h1", HoldRefundRequest(refund_id="r2", points=81))
+    last = hold_refunds.refund_points(context, "shop", "h1", HoldRefundRequest(refund_id="r2", points=80))
     assert (last.body["refunded"], last.body["balance"]["available"]) == (110, 150)
     with pytest.raises(RefundExceedsCaptureError):
-        holds.refund_points(context, "shop", "h1", HoldRefundRequest(refund_id="r3", points=1))
+        hold_refunds.refund_points(context, "shop", "h1", HoldRefundRequest(refund_id="r3", points=1))
     state = member_state(aws.dynamodb, aws.table_name, "shop", "m1")
     assert state.lots == [{**older, "remaining": 100}, {**newer, "remaining": 50}]
     assert holds.read_hold(context, "shop", "h1").body["refunded"] == 110
@@ -416,7 +416,7 @@ def test_refunded_points_whose_date_passed_come_back_due_and_expire_at_the_next_
 
     # When the order is refunded a week after that day
     clock.now = datetime(2028, 12, 7, 4, tzinfo=UTC)
-    refund = holds.refund_points(context, "shop", "h1", HoldRefundRequest(refund_id="r1", points=110))
+    refund = hold_refunds.refund_points(context, "shop", "h1", HoldRefundRequest(refund_id="r1", points=110))
 
     # Then all 110 come back, the expired ones in their own dated lot, due
     assert refund.body["balance"]["available"] == 150
@@ -442,12 +442,12 @@ def test_a_hold_captured_before_partial_captures_existed_can_be_refunded_in_full
     aws.dynamodb.update_item(TableName=aws.table_name, Key=key, UpdateExpression="REMOVE captured")
 
     # When its points are refunded, then all 50 come back and no more
-    refund = holds.refund_points(context, "shop", "h1", HoldRefundRequest(refund_id="r1", points=50))
+    refund = hold_refunds.refund_points(context, "shop", "h1", HoldRefundRequest(refund_id="r1", points=50))
     assert (refund.body["captured"], refund.body["refunded"], refund.body["balance"]["available"]) == (
         50,
         50,
         120,
     )
     with pytest.raises(RefundExceedsCaptureError):
-        holds.refund_points(context, "shop", "h1", HoldRefundRequest(refund_id="r2", points=1))
+        hold_refunds.refund_points(context, "shop", "h1", HoldRefundRequest(refund_id="r2", points=1))
     assert_adds_up(member_state(aws.dynamodb, aws.table_name, "shop", member))

@@ -15,7 +15,7 @@ from loyalty.events import event_for_item
 from loyalty.models.api import ActivityRequest, AdjustmentRequest, EnrollRequest, PurchaseRequest
 from loyalty.models.program import Program, default_program
 from loyalty.models.rewards import HoldRefundRequest, HoldRequest
-from loyalty.operations import activities, adjustments, holds, members, programs, purchases
+from loyalty.operations import activities, adjustments, hold_refunds, holds, members, programs, purchases
 from loyalty.operations.context import Principal
 from loyalty.operations.expiry import run_expiry
 from loyalty.operations.sunset import run_sunset_notices
@@ -275,5 +275,5 @@ def test_after_the_last_redeeming_day_a_captured_holds_points_do_not_come_back(a
 
     # Then it is refused as the program ended, and nothing comes back
     with pytest.raises(ProgramEndedError):
-        holds.refund_points(context, "shop", "h1", HoldRefundRequest(refund_id="r1", points=60))
+        hold_refunds.refund_points(context, "shop", "h1", HoldRefundRequest(refund_id="r1", points=60))
     assert state(aws, "m2") == before

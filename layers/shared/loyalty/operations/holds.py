@@ -17,40 +17,28 @@ from datetime import datetime, timedelta
 
 from loyalty.domain.calendar import local_date
 from loyalty.domain.idempotency import request_fingerprint
-from loyalty.domain.ledger import Posting, mature
+from loyalty.domain.ledger import Posting
 from loyalty.domain.redemption import (
     capture,
     capture_order,
     capture_part,
-    check_order_currency,
     check_share_of_order,
     hold,
-    max_points_for_order,
-    refund_lots,
     release,
-    restore,
     split_held,
 )
 from loyalty.domain.sunset import check_redeeming_open
-from loyalty.domain.tiers import current_tier
 from loyalty.errors import (
     HoldClosedError,
     HoldNotFoundError,
     MemberFrozenError,
     MemberNotFoundError,
-    RefundExceedsCaptureError,
 )
 from loyalty.models.api import Balance
-from loyalty.models.common import amount_str
 from loyalty.models.ledger import EntryDetail
 from loyalty.models.program import Program
 from loyalty.models.rewards import (
     CaptureRequest,
-    CheckoutPreviewRequest,
-    CheckoutPreviewResponse,
-    CheckoutTierBenefits,
-    HoldRefundRequest,
-    HoldRefundResponse,
     HoldRequest,
     HoldResponse,
 )
@@ -66,7 +54,6 @@ HOLD = "hold"
 CAPTURE = "capture"
 RELEASE = "release"
 PARTLY_CAPTURED = "captured in part"  # the reason on the release of what a partial capture left
-REFUND = "hold_refund"  # points a captured hold spent, given back (natural id: refund_id)
 RELEASE_FINGERPRINT = "release"  # every release of a hold is the same request: it answers alike
 
 
@@ -129,15 +116,15 @@ def _find_hold(context: Context, tenant_id: str, hold_id: str) -> HoldRecord:
     return found
 
 
-def _to_close(
-    context: Context, tenant_id: str, hold_id: str, closing: str
+def hold_and_member(
+    context: Context, tenant_id: str, hold_id: str, operation: tuple[str, str]
 ) -> tuple[HoldRecord, MemberRecord]:
-    """An open hold about to be captured or released, with its member, in two round trips: the
-    hold's record (which names the member) with the closing operation's (ReplayError when there
-    is one), then the hold with the member."""
-    closed, opened = context.idempotency.read_operations(tenant_id, (closing, hold_id), (HOLD, hold_id))
-    if closed is not None:
-        raise ReplayError(closed)
+    """A hold and its member, for `operation` (kind, natural id) on it, in two round trips: the
+    hold's record (which names the member) with the operation's (ReplayError when there is one),
+    then the hold with the member."""
+    done, opened = context.idempotency.read_operations(tenant_id, operation, (HOLD, hold_id))
+    if done is not None:
+        raise ReplayError(done)
     found = (
         context.holds.read_hold_and_member(tenant_id, opened.state["member_id"], hold_id)
         if opened
@@ -146,10 +133,18 @@ def _to_close(
     record, member = found
     if record is None:
         raise HoldNotFoundError(f"hold {hold_id!r} not found")
-    if record.status != "held":
-        raise HoldClosedError(f"hold {hold_id!r} is {record.status}")
     if member is None:
         raise MemberNotFoundError(f"member {record.member_id!r} not found")
+    return record, member
+
+
+def _to_close(
+    context: Context, tenant_id: str, hold_id: str, closing: str
+) -> tuple[HoldRecord, MemberRecord]:
+    """An open hold about to be captured or released, with its member."""
+    record, member = hold_and_member(context, tenant_id, hold_id, (closing, hold_id))
+    if record.status != "held":
+        raise HoldClosedError(f"hold {hold_id!r} is {record.status}")
     return record, member
 
 
@@ -242,62 +237,6 @@ def release_hold(context: Context, tenant_id: str, hold_id: str) -> Outcome:
     return commit(context, Write(tenant_id, RELEASE, hold_id, RELEASE_FINGERPRINT), decide)
 
 
-def refund_points(context: Context, tenant_id: str, hold_id: str, request: HoldRefundRequest) -> Outcome:
-    """Give back points a captured hold spent (the shop refunded the order, or part of it): at most
-    what is left captured, in the lots they came from (the last spent first), with their dates;
-    lots whose date passed meanwhile come back due and expire at the next expiry run. Exactly once
-    per `refund_id`; refunds summing past the capture (or of a hold not captured) are 409, and so
-    is one after the program's last redeeming day (its points expired with the program)."""
-    fingerprint = request_fingerprint(REFUND, request, hold_id=hold_id)
-
-    def decide() -> Decision:
-        done, opened = context.idempotency.read_operations(
-            tenant_id, (REFUND, request.refund_id), (HOLD, hold_id)
-        )
-        if done is not None:
-            raise ReplayError(done)
-        found = (
-            context.holds.read_hold_and_member(tenant_id, opened.state["member_id"], hold_id)
-            if opened
-            else (None, None)
-        )
-        record, member = found
-        if record is None:
-            raise HoldNotFoundError(f"hold {hold_id!r} not found")
-        if record.status != "captured" or record.captured is None:
-            raise RefundExceedsCaptureError(f"hold {hold_id!r} is {record.status}: nothing was captured")
-        if member is None:
-            raise MemberNotFoundError(f"member {record.member_id!r} not found")
-        returned, left = refund_lots(record.lots, request.points)
-        now = context.clock()
-        program = context.programs.get(tenant_id)
-        check_redeeming_open(program, now)  # after the end, points coming back could not be spent
-        posting = restore(member.account, member.lots, returned, today=local_date(now, program.timezone))
-        refunded = record.refunded + request.points
-        body = HoldRefundResponse(
-            refund_id=request.refund_id,
-            hold_id=hold_id,
-            member_id=record.member_id,
-            order_id=record.order_id,
-            points=request.points,
-            captured=record.captured,
-            refunded=refunded,
-            entry_id=str(posting.seq),
-            balance=balance(posting.after),
-        ).model_dump(mode="json")
-        entry = EntryDetail(
-            type="redeem_refund",
-            source="checkout",
-            hold_id=hold_id,
-            refund_id=request.refund_id,
-            order_id=record.order_id,
-        )
-        updated = context.holds.refund_hold(record, left, refunded)
-        return Decision(201, body, now, record.member_id, posting, entry, (updated,))
-
-    return commit(context, Write(tenant_id, REFUND, request.refund_id, fingerprint), decide)
-
-
 def _release_decision(
     context: Context, record: HoldRecord, now: datetime, reason: str, member: MemberRecord | None = None
 ) -> Decision:
@@ -372,40 +311,3 @@ def sweep_expired_holds(context: Context, now: datetime) -> SweepReport:
             report.holds_released += 1
             report.points_released += candidate.points
     return report
-
-
-def preview_checkout(
-    context: Context, tenant_id: str, member_id: str, request: CheckoutPreviewRequest
-) -> Outcome:
-    """The most points an order may use now: under the program's share of the order value, at
-    its point value, and no more than the member has available."""
-    program = context.programs.get(tenant_id)
-    check_order_currency(program, request.currency)
-    member = context.members.read_member(tenant_id, member_id)
-    if member is None:
-        raise MemberNotFoundError(f"member {member_id!r} not found")
-    now = context.clock()
-    member = release_expired_holds(context, member, now)
-    account, _ = mature(member.account, member.lots, local_date(now, program.timezone))
-    points, worth = max_points_for_order(program, request.amount, account.available)
-    return Outcome(
-        200,
-        CheckoutPreviewResponse(
-            max_points=points,
-            worth={"amount": amount_str(worth), "currency": program.currency},
-            available=account.available,
-            point_value=program.point_value.model_dump(mode="json"),
-            max_share_of_order=str(program.redemption.max_share_of_order),
-            tier=_tier_benefits(program, member),
-        ).model_dump(mode="json"),
-    )
-
-
-def _tier_benefits(program: Program, member: MemberRecord) -> CheckoutTierBenefits:
-    """The member's tier (as the member view shows it) and its benefits that change the price."""
-    tier = current_tier(program, member.tier)
-    return CheckoutTierBenefits(
-        tier_id=tier.id,
-        discount_rate=str(tier.benefits.discount_rate),
-        free_shipping=tier.benefits.free_shipping,
-    )

@@ -82,30 +82,22 @@ class HoldStore(TableStore):
         if captured is not None:
             assignments["lots"] = lots_map(captured)
             assignments["captured"] = sum(lot.remaining for lot in captured)
-        return Guarded(
-            {
-                "Update": {
-                    "TableName": self.table_name,
-                    "Key": to_item(
-                        {
-                            "PK": keys.member_pk(record.tenant_id, record.member_id),
-                            "SK": keys.hold_sk(record.hold_id),
-                        }
-                    ),
-                    "UpdateExpression": "SET "
-                    + ", ".join(f"#{name} = :{name}" for name in assignments)
-                    + " REMOVE #GSI1PK, #GSI1SK",
-                    "ConditionExpression": "#version = :expected AND #status = :held",
-                    "ExpressionAttributeNames": names(*assignments, "GSI1PK", "GSI1SK"),
-                    "ExpressionAttributeValues": values(**assignments, expected=record.version, held="held"),
-                }
-            }
-        )
+        return self._update_hold(record, assignments, "held", remove=("GSI1PK", "GSI1SK"))
 
     def refund_hold(self, record: HoldRecord, left: list[Lot], refunded: int) -> Guarded:
         """Points of a captured hold given back: the lots still refundable and the total refunded,
         only on the hold as we read it (else re-read and decide again)."""
         assignments = {"lots": lots_map(left), "refunded": refunded, "version": record.version + 1}
+        return self._update_hold(record, assignments, "captured")
+
+    def _update_hold(
+        self, record: HoldRecord, assignments: dict[str, Any], status: str, remove: tuple[str, ...] = ()
+    ) -> Guarded:
+        """`assignments` set (and `remove` removed) on the hold only as we read it: its version and
+        its `status`; else the transaction fails, and the operation re-reads and decides again."""
+        expression = "SET " + ", ".join(f"#{name} = :{name}" for name in assignments)
+        if remove:
+            expression += " REMOVE " + ", ".join(f"#{name}" for name in remove)
         return Guarded(
             {
                 "Update": {
@@ -116,11 +108,11 @@ class HoldStore(TableStore):
                             "SK": keys.hold_sk(record.hold_id),
                         }
                     ),
-                    "UpdateExpression": "SET " + ", ".join(f"#{name} = :{name}" for name in assignments),
-                    "ConditionExpression": "#version = :expected AND #status = :captured",
-                    "ExpressionAttributeNames": names(*assignments, "status"),
+                    "UpdateExpression": expression,
+                    "ConditionExpression": "#version = :expected AND #status = :expected_status",
+                    "ExpressionAttributeNames": names(*assignments, *remove, "status"),
                     "ExpressionAttributeValues": values(
-                        **assignments, expected=record.version, captured="captured"
+                        **assignments, expected=record.version, expected_status=status
                     ),
                 }
             }

@@ -21,7 +21,7 @@ from loyalty.models.rewards import (
     HoldRequest,
     HoldResponse,
 )
-from loyalty.operations import holds
+from loyalty.operations import checkout, hold_refunds, holds
 from loyalty.operations.context import default_context
 
 router = Router()
@@ -60,7 +60,7 @@ def reserve(member_id: Id, body: HoldRequest) -> Response[str]:
 )
 def preview(member_id: Id, body: CheckoutPreviewRequest) -> Response[str]:
     principal = require(router, "server")
-    return respond(holds.preview_checkout(default_context(), principal.tenant_id, member_id, body))
+    return respond(checkout.preview_checkout(default_context(), principal.tenant_id, member_id, body))
 
 
 @router.get(
@@ -124,4 +124,4 @@ def release(hold_id: Id) -> Response[str]:
 )
 def refund(hold_id: Id, body: HoldRefundRequest) -> Response[str]:
     principal = require(router, "server")
-    return respond(holds.refund_points(default_context(), principal.tenant_id, hold_id, body))
+    return respond(hold_refunds.refund_points(default_context(), principal.tenant_id, hold_id, body))
