@@ -22,7 +22,6 @@ from loyalty.operations import exports
 from loyalty.operations.context import Context, default_context
 from loyalty.settings import get_settings
 from loyalty.store.export_files import ExportFiles
-from loyalty.store.export_store import ExportStore
 from loyalty.store.messaging import DeadLetterQueue, WorkQueue
 
 MAX_RECEIVES = 5  # the export queue's maxReceiveCount (template.yaml): the last delivery fails the job
@@ -31,9 +30,8 @@ MAX_RECEIVES = 5  # the export queue's maxReceiveCount (template.yaml): the last
 @lru_cache(maxsize=1)
 def default_exports() -> exports.Exports:
     settings = get_settings()
-    ledger = default_context().ledger
     return exports.Exports(
-        store=ExportStore(ledger.table_name, ledger.client),
+        store=default_context().exports,
         files=ExportFiles(settings.export_bucket),
         queue=WorkQueue(settings.export_queue_url),
     )

@@ -35,8 +35,7 @@ class MissingShardError(Exception):
 
 def default_reports() -> ReportStore:
     """On the ledger's client (one client per warm Lambda)."""
-    ledger = default_context().ledger
-    return ReportStore(ledger.table_name, ledger.client)
+    return default_context().reports
 
 
 def stream_change(record: Mapping[str, Any]) -> StreamChange:

@@ -16,6 +16,7 @@ from loyalty.settings import get_settings
 from loyalty.store.audit_store import AuditStore
 from loyalty.store.coupon_store import CouponStore
 from loyalty.store.entry_store import EntryStore
+from loyalty.store.export_store import ExportStore
 from loyalty.store.hold_store import HoldStore
 from loyalty.store.idempotency_store import IdempotencyStore, OperationRecord
 from loyalty.store.job_store import JobStore
@@ -145,6 +146,11 @@ class Context:
     def snapshots(self) -> SnapshotStore:
         """The customers report's snapshots."""
         return SnapshotStore(self.ledger.table_name, self.ledger.client)
+
+    @cached_property
+    def exports(self) -> ExportStore:
+        """Bulk jobs (exports) and the reads an export makes."""
+        return ExportStore(self.ledger.table_name, self.ledger.client)
 
     @cached_property
     def jobs(self) -> JobStore:

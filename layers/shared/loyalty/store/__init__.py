@@ -1,28 +1,44 @@
 """Data access: the only package that imports boto3 or writes a DynamoDB expression.
 
 A module per entity, each owning its items' keys (spelled in `keys`) and expressions, each reachable
-from the operations' `Context` on one client:
+from the operations' `Context` (`operations/context.py`) on one client; no operation, consumer or
+route builds a store of its own, and tests get one through the `context` fixture:
 
-| module               | entity                                    | Context         |
-|----------------------|-------------------------------------------|-----------------|
-| member_store         | member item, lots codec, member indexes   | `members`       |
-| entry_store          | ledger entries                            | `entries`       |
-| idempotency_store    | operation (idempotency) records           | `idempotency`   |
-| purchase_store       | purchases (what refunds read), typed      | `purchases`     |
-| notice_store         | reminders and sunset notices sent         | `notices`       |
-| hold_store           | checkout holds                            | `holds`         |
-| reward_store         | catalog rewards, counters, redemptions    | `rewards`       |
-| coupon_store         | coupon templates, coupons                 | `coupons`       |
-| lottery_store        | lotteries, prize stock, draws             | `lotteries`     |
-| job_store            | scheduled runs' checkpoints, sunsets      | `jobs`          |
-| tenant_store         | tenants, programs, API keys               | `tenants`       |
-| audit_store          | the audit log of admin/operator actions   | `audit`         |
-| ledger_store         | the write path: one transaction per operation   | `ledger`        |
+| module               | entity                                       | Context         |
+|----------------------|----------------------------------------------|-----------------|
+| member_store         | member item, lots codec, member indexes      | `members`       |
+| tier_items           | the member item's tier map (codec, no I/O)   |                 |
+| entry_store          | ledger entries                               | `entries`       |
+| idempotency_store    | operation (idempotency) records              | `idempotency`   |
+| purchase_store       | purchases (what refunds read), typed         | `purchases`     |
+| notice_store         | reminders and sunset notices sent            | `notices`       |
+| hold_store           | checkout holds                               | `holds`         |
+| reward_store         | catalog rewards, counters, redemptions       | `rewards`       |
+| coupon_store         | coupon templates, coupons                    | `coupons`       |
+| lottery_store        | lotteries, prize stock, draws                | `lotteries`     |
+| job_store            | scheduled runs' checkpoints, sunsets         | `jobs`          |
+| export_store         | bulk jobs (exports), the reads an export makes | `exports`     |
+| report_store         | report aggregates kept from the stream       | `reports`       |
+| snapshot_store       | the customers snapshot                       | `snapshots`     |
+| webhook_store        | webhooks and their delivery logs             | `webhooks`      |
+| signing_key_store    | member-token signing keys                    | `signing_keys`  |
+| tenant_store         | tenants, programs, API keys                  | `tenants`       |
+| audit_store          | the audit log of admin/operator actions      | `audit`         |
+| ledger_store         | the write path: one transaction per operation | `ledger`       |
 | table                | client, item codec, `Guarded`, cancellations |                 |
+| export_files, messaging, webhook_queue | S3, SQS and EventBridge (not the table) |      |
 
 `ledger_store` builds no item of its own: an operation's transaction is made of the items of the
 stores above (the member's, its entry, its idempotency record, and the `Guarded` items of holds,
-rewards, coupons, lotteries), and a cancellation becomes a replay, a refusal or a retry.
+rewards, coupons, lotteries), and a cancellation becomes a replay, a refusal or a retry. Its one
+caller is the funnel (`operations/funnel.py`): an operation states its `Decision` (answer,
+posting, typed `EntryDetail`, the `Guarded` records it writes) and the funnel adds the
+idempotency record, commits, answers replays and conflicts, and retries lost races.
+
+Layering: `store/` imports no `operations/`, `http/` or `consumers/` module and decides nothing a
+rule decides (which day a member is indexed on for expiry comes from `domain/`); `models/` and
+`domain/` import nothing from `store/` or `operations/`; no module of `store/`, `operations/` or
+`domain/` grows past 350 lines (split it by entity or by operation instead).
 
 Single-table layout (tenant id in every key):
 
