@@ -10,7 +10,7 @@ from pydantic import Strict, ValidationError
 from pydantic.fields import FieldInfo
 
 from loyalty.domain.idempotency import request_fingerprint
-from loyalty.models.api import AdjustmentRequest, PurchaseRequest
+from loyalty.models.api import AdjustmentRequest, EnrollRequest, ProfileRequest, PurchaseRequest
 from loyalty.models.common import StrictModel
 
 BASE = {"order_id": "o1", "member_id": "m1", "currency": "CNY"}
@@ -136,3 +136,17 @@ def test_adjustment_points_must_be_a_json_integer(points):
         AdjustmentRequest.model_validate_json(
             json.dumps({"adjustment_id": "a1", "points": points, "reason": "x"})
         )
+
+
+@pytest.mark.parametrize(
+    ("model", "fields"),
+    [(EnrollRequest, {"member_id": "m1"}), (ProfileRequest, {})],
+    ids=["enrolment", "profile correction"],
+)
+def test_given_a_birthday_before_1900_when_enrolled_or_corrected_then_refused_and_1900_accepted(
+    model, fields
+):
+    with pytest.raises(ValidationError, match="birthday before 1900"):
+        model.model_validate({**fields, "birthday": "1899-12-31"})
+    assert model.model_validate({**fields, "birthday": "1900-01-01"}).birthday.year == 1900
+    assert model.model_validate({**fields, "birthday": None}).birthday is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints, field_validator, model_validator
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, field_validator, model_validator
 
 from loyalty.models.common import (
     MAX_POINTS,
@@ -24,23 +24,25 @@ Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]{1,190}$"
 Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9][0-9 \-]{3,30}$")]
 
 
+def _plausible_birthday(value: date) -> date:
+    if value.year < 1900:
+        raise ValueError("birthday before 1900")
+    return value
+
+
+Birthday = Annotated[date, AfterValidator(_plausible_birthday)]
+
+
 # --- members ----------------------------------------------------------------------------------
 class EnrollRequest(StrictModel):
     member_id: NaturalId
     name: Text | None = None
-    birthday: date | None = None
+    birthday: Birthday | None = None
     email: Email | None = None
     phone: Phone | None = None
     channel: NaturalId | None = None
     referrer_id: NaturalId | None = None
     locale: Literal["zh-CN", "en"] | None = Field(default=None, description="For messages; zh-CN when unset")
-
-    @field_validator("birthday")
-    @classmethod
-    def _plausible_birthday(cls, value: date | None) -> date | None:
-        if value is not None and value.year < 1900:
-            raise ValueError("birthday before 1900")
-        return value
 
 
 class ProfileRequest(StrictModel):
@@ -49,17 +51,10 @@ class ProfileRequest(StrictModel):
     name: Text | None = None
     email: Email | None = None
     phone: Phone | None = None
-    birthday: date | None = Field(
+    birthday: Birthday | None = Field(
         default=None, description="A changed birthday pays no second birthday bonus in the same year"
     )
     locale: Literal["zh-CN", "en"] | None = None
-
-    @field_validator("birthday")
-    @classmethod
-    def _plausible_birthday(cls, value: date | None) -> date | None:
-        if value is not None and value.year < 1900:
-            raise ValueError("birthday before 1900")
-        return value
 
     @model_validator(mode="after")
     def _something(self) -> ProfileRequest:
