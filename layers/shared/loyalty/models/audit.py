@@ -3,6 +3,7 @@ API request that did it. Written with the action, never changed."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,3 +26,15 @@ class AuditEntry(BaseModel):
 class AuditPage(BaseModel):
     items: list[AuditEntry]
     next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """Which entries of a tenant's audit log to list: of one member and/or one actor, within
+    [start, end] (UTC), at most `limit`."""
+
+    limit: int
+    member_id: str | None = None
+    actor: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from loyalty.errors import InvalidRequestError
-from loyalty.models.audit import AuditEntry, AuditPage
+from loyalty.models.audit import AuditEntry, AuditPage, AuditQuery
 from loyalty.operations.context import Context, Outcome, Principal
 from loyalty.operations.paging import MAX_PAGE, _position, encode_cursor
 
@@ -30,34 +31,17 @@ def audit_entry(
     )
 
 
-def list_audit(
-    context: Context,
-    tenant_id: str,
-    *,
-    member_id: str | None,
-    actor: str | None,
-    start: datetime | None,
-    end: datetime | None,
-    limit: int,
-    cursor: str | None,
-) -> Outcome:
+def list_audit(context: Context, tenant_id: str, query: AuditQuery, cursor: str | None) -> Outcome:
     before = None
     if cursor is not None:
         before = _position(cursor, "below")
         if not isinstance(before, str) or not _POSITION.match(before):
             raise InvalidRequestError("cursor is not one this API issued")
-    start, end = _utc(start, "from"), _utc(end, "to")
+    start, end = _utc(query.start, "from"), _utc(query.end, "to")
     if start and end and start > end:
         raise InvalidRequestError("from is after to")
-    entries, more = context.audit.list_entries(
-        tenant_id,
-        member_id=member_id,
-        actor=actor,
-        start=start,
-        end=end,
-        limit=min(limit, MAX_PAGE),
-        before=before,
-    )
+    wanted = replace(query, start=start, end=end, limit=min(query.limit, MAX_PAGE))
+    entries, more = context.audit.list_entries(tenant_id, wanted, before)
     page = AuditPage(items=entries, next_cursor=encode_cursor(below=more) if more else None)
     return Outcome(200, page.model_dump(mode="json"))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from loyalty.models.audit import AuditEntry
+from loyalty.models.audit import AuditEntry, AuditQuery
 from loyalty.store import keys
 from loyalty.store.table import Guarded, TableStore, from_item, names, to_item, values
 
@@ -35,18 +35,11 @@ class AuditStore(TableStore):
         )
 
     def list_entries(
-        self,
-        tenant_id: str,
-        *,
-        member_id: str | None,
-        actor: str | None,
-        start: datetime | None,
-        end: datetime | None,
-        limit: int,
-        before: str | None,
+        self, tenant_id: str, query: AuditQuery, before: str | None
     ) -> tuple[list[AuditEntry], str | None]:
         """Newest first, within [start, end], of one member and/or one actor; and the position to
         continue below when more follow."""
+        start, end, limit = query.start, query.end, query.limit
         low = keys.AUDIT_PREFIX + (_instant(start) if start else "")
         high = keys.AUDIT_PREFIX + (_instant(end) + "~" if end else "~")
         if before is not None:
@@ -56,7 +49,9 @@ class AuditStore(TableStore):
             "ExpressionAttributeValues": values(pk=keys.audit_pk(tenant_id), low=low, high=high),
             "ScanIndexForward": False,
         }
-        filters = {name: value for name, value in (("member_id", member_id), ("actor", actor)) if value}
+        filters = {
+            name: value for name, value in (("member_id", query.member_id), ("actor", query.actor)) if value
+        }
         if filters:
             request["FilterExpression"] = " AND ".join(f"#{name} = :{name}" for name in filters)
             request["ExpressionAttributeNames"] = names(*filters)

@@ -28,7 +28,7 @@ from loyalty.models.api import (
     TenantsPage,
     TierAssignmentRequest,
 )
-from loyalty.models.audit import AuditPage
+from loyalty.models.audit import AuditPage, AuditQuery
 from loyalty.models.common import ID_PATTERN
 from loyalty.observability import count
 from loyalty.operations import adjustments, audit, member_tokens, risk, tenants, tiers
@@ -198,12 +198,8 @@ def read_audit(
         audit.list_audit(
             default_context(),
             principal.tenant_id,
-            member_id=member_id,
-            actor=actor,
-            start=start,
-            end=end,
-            limit=limit,
-            cursor=cursor,
+            AuditQuery(member_id=member_id, actor=actor, start=start, end=end, limit=limit),
+            cursor,
         )
     )
 
