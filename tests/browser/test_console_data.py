@@ -26,6 +26,11 @@ def sign_in_on_a_tablet(driver, stack) -> None:
     visible(driver, "nav-members")
 
 
+def fits_the_width(driver) -> bool:
+    """Nothing sticks out sideways: the page needs no horizontal scrolling on this window."""
+    return driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+
+
 def enrol(stack, **profile) -> str:
     member_id = f"con-{uuid.uuid4().hex[:8]}"
     answer = stack.call("POST", "/v1/members", {"member_id": member_id, **profile})
@@ -48,6 +53,7 @@ def test_searching_by_email_finds_the_member(stack, page):
     wait_text(page, "member-available", f"{available:,}")
     assert member_id in page.find_element(*by_testid("member-page")).text
     assert page.current_url.endswith(f"#members/{member_id}")
+    assert fits_the_width(page)
     # And an address nobody has says so
     search = page.find_element(*by_testid("member-search"))
     search.clear()
@@ -117,6 +123,7 @@ def test_an_export_runs_to_its_end_and_shows_a_download_link(stack, page):
     listed = stack.call("GET", "/v1/exports?limit=1", key=ADMIN_KEY).json()["items"][0]
     assert listed["status"] == "done"
     wait_text(page, "exports-table", listed["export_id"])
+    assert fits_the_width(page)
 
 
 def test_the_audit_page_lists_the_adjustment_just_made(stack, page):
@@ -139,6 +146,7 @@ def test_the_audit_page_lists_the_adjustment_just_made(stack, page):
     assert "321" in rows[0].text
     entries = stack.call("GET", f"/v1/audit?member_id={member_id}", key=ADMIN_KEY).json()["items"]
     assert [entry["action"] for entry in entries] == [rows[0].find_element(By.CSS_SELECTOR, "code").text]
+    assert fits_the_width(page)
 
 
 def test_the_imports_page_is_shown_only_when_the_api_has_imports(stack, page):
@@ -148,6 +156,10 @@ def test_the_imports_page_is_shown_only_when_the_api_has_imports(stack, page):
     sign_in_on_a_tablet(page, stack)
     # Then the imports page is in the menu exactly when the API has imports
     assert bool(page.find_elements(*by_testid("nav-imports"))) == has_imports
+    # And the new pages have their Chinese names
+    page.get(f"{stack.url}/console/?lang=zh-CN")
+    wait_text(page, "nav-exports", "导出")
+    assert page.find_element(*by_testid("nav-audit")).text == "审计日志"
 
 
 # The imports API as its contract gives it (PUT /v1/imports/{id} with a CSV body, ?dry_run=true;
