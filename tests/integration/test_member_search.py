@@ -9,6 +9,7 @@ from urllib.parse import quote
 from loyalty.models.api import EnrollRequest, ProfileRequest
 from loyalty.operations import members
 from loyalty.operations.context import Principal
+from loyalty.operations.member_search import index_contacts, search_members
 from loyalty.store import keys
 
 SERVER = Principal(tenant_id="shop", scope="server", key_id="key_test")
@@ -148,3 +149,49 @@ def test_given_an_enrolment_and_a_correction_then_the_lookup_items_hold_no_perso
     # And the store gives an erasure the items to delete with the member
     removals = context.contacts.removals("shop", "m1", context.members.read_member("shop", "m1").profile)
     assert [list(action.action) for action in removals] == [["Delete"]]
+
+
+def test_given_members_enrolled_before_the_lookups_then_indexing_them_makes_them_found(aws, context):
+    # Given two members whose lookup items do not exist (enrolled before the lookups did)
+    members.enroll(context, "shop", EnrollRequest(member_id="old1", email="old1@example.com"))
+    members.enroll(context, "shop", EnrollRequest(member_id="old2", phone="+86 138 0013 8000"))
+    members.enroll(context, "shop", EnrollRequest(member_id="none"))
+    for member_id, kind, normal in (
+        ("old1", "email", "old1@example.com"),
+        ("old2", "phone", "+8613800138000"),
+    ):
+        key = {"PK": {"S": keys.contact_pk("shop", kind, normal)}, "SK": {"S": keys.contact_sk(member_id)}}
+        aws.dynamodb.delete_item(TableName=aws.table_name, Key=key)
+
+    def search(**query):
+        query = {"member_id": None, "email": None, "phone": None} | query
+        outcome = search_members(context, "shop", **query, limit=10, cursor=None)
+        return [item["member_id"] for item in outcome.body["items"]]
+
+    assert search(email="old1@example.com") == []
+
+    # When the tenant's members are indexed
+    indexed = index_contacts(context, "shop")
+
+    # Then both are found (the one without contacts needs nothing)
+    assert indexed == 2
+    assert search(email="old1@example.com") == ["old1"]
+    assert search(phone="+8613800138000") == ["old2"]
+
+
+def test_given_a_correction_after_the_index_read_the_member_then_no_stale_lookup_is_written(aws, context):
+    # Given a member as an indexing run read them, then a correction of their email
+    members.enroll(context, "shop", EnrollRequest(member_id="m1", email="before@example.com"))
+    as_read = context.members.read_member("shop", "m1")
+    members.correct_profile(context, SERVER, "m1", ProfileRequest(email="after@example.com"))
+
+    # When the run writes the lookups of the member as it read them
+    written = context.contacts.index_existing(as_read)
+
+    # Then nothing is written: the old address finds nobody, the new one the member
+    assert written is False
+    stale = context.contacts.read_item(
+        keys.contact_pk("shop", "email", "before@example.com"), keys.contact_sk("m1")
+    )
+    assert stale is None
+    assert context.contacts.find("shop", "email", "after@example.com", 10, None) == (["m1"], None)

@@ -50,3 +50,12 @@ def search_members(
         if member is not None and contacts(member.profile).get(kind) == normal
     ]
     return Outcome(200, page(items, more))
+
+
+def index_contacts(context: Context, tenant_id: str) -> int:
+    """Give every member of a tenant enrolled before the email and phone lookups existed their
+    lookups (once, after deploying them; running it again rewrites the same items). Walks the
+    tenant's members index; answers how many members it wrote lookups for."""
+    return sum(
+        1 for member in context.members.tenant_members(tenant_id) if context.contacts.index_existing(member)
+    )

@@ -14,7 +14,8 @@ Why lookup items and not a sparse GSI on the member item:
   keeps the profile; a lookup item holds only the tenant and member ids.
 
 Whoever removes personal data (erasure) must delete these items too: `removals(member)`.
-Members enrolled before the lookups existed have none until their profile is next written.
+Members enrolled before the lookups existed have none until `index_existing` writes them (the
+operation `member_search.index_contacts` walks a tenant's members) or their contacts next change.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from typing import Any
 
 from loyalty.domain.contacts import ContactKind, contacts
 from loyalty.store import keys
-from loyalty.store.table import Guarded, TableStore, to_item
+from loyalty.store.member_store import MemberRecord
+from loyalty.store.table import Guarded, TableStore, names, to_item, values
 
 
 class ContactStore(TableStore):
@@ -51,6 +53,28 @@ class ContactStore(TableStore):
     def removals(self, tenant_id: str, member_id: str, profile: dict[str, Any]) -> tuple[Guarded, ...]:
         """Every lookup item of a member with this profile (an erasure deletes them with it)."""
         return self.changes(tenant_id, member_id, profile, {})
+
+    def index_existing(self, member: MemberRecord) -> bool:
+        """Write the lookups of a member enrolled before they existed, only over the profile as read
+        (a correction racing this one writes its own); False when the profile changed meanwhile
+        or the member has no contact to find."""
+        puts = self.additions(member.tenant_id, member.member_id, member.profile)
+        if not puts:
+            return False
+        condition = (
+            "attribute_not_exists(#profile_revision)"
+            if member.profile_revision == 0
+            else "#profile_revision = :read"
+        )
+        check: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Key": to_item({"PK": keys.member_pk(member.tenant_id, member.member_id), "SK": keys.MEMBER_SK}),
+            "ConditionExpression": f"attribute_exists(PK) AND {condition}",
+            "ExpressionAttributeNames": names("profile_revision"),
+        }
+        if member.profile_revision:
+            check["ExpressionAttributeValues"] = values(read=member.profile_revision)
+        return self.transact([{"ConditionCheck": check}, *(put.action for put in puts)]) is None
 
     def find(
         self, tenant_id: str, kind: ContactKind, normal: str, limit: int, after: str | None
