@@ -138,7 +138,9 @@ def test_the_audit_page_lists_the_adjustment_just_made(stack, page):
     page.find_element(*by_testid("nav-audit")).click()
     visible(page, "audit-member").send_keys(member_id)
     page.find_element(*by_testid("audit-search")).click()
-    # Then the one entry is the adjustment, with its points and reason
+    # Then the one entry is the adjustment, with its points and reason (the unfiltered page shown
+    # first holds it too: wait for the filtered one)
+    WebDriverWait(page, 15).until(lambda driver: len(driver.find_elements(*by_testid("audit-row"))) == 1)
     wait_text(page, "audit-table", reason)
     rows = page.find_elements(*by_testid("audit-row"))
     assert len(rows) == 1
