@@ -4,6 +4,7 @@ log's entry of an adjustment just made; the imports page is hidden while the API
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import requests
@@ -231,5 +232,29 @@ def test_the_imports_page_dry_runs_a_csv_then_imports_it_showing_progress_and_er
         ]
         assert puts[0]["id"] != puts[1]["id"]
         wait_text(page, "imports-table", puts[1]["id"])
+    finally:
+        page.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": added["identifier"]})
+
+
+SLOW_REPORTS = """
+const original = window.fetch;
+window.fetch = (path, init) => String(path).startsWith('/v1/reports/')
+  ? new Promise((resolve) => setTimeout(() => resolve(original(path, init)), 1500))
+  : original(path, init);
+"""
+
+
+def test_a_page_opened_while_the_dashboard_still_loads_is_not_replaced_by_it(stack, page):
+    # Given reports that answer slowly (a busy deployment)
+    added = page.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": SLOW_REPORTS})
+    try:
+        # When the admin signs in and opens the exports page before the dashboard has loaded
+        sign_in_on_a_tablet(page, stack)
+        page.find_element(*by_testid("nav-exports")).click()
+        visible(page, "export-start")
+        time.sleep(2.5)  # the dashboard's reports have answered by now
+        # Then the exports page is still the one shown
+        assert page.find_elements(*by_testid("export-start"))
+        assert not page.find_elements(*by_testid("liability-points"))
     finally:
         page.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": added["identifier"]})

@@ -473,7 +473,10 @@ const RENDER = {
   imports: () => importsPage(api, lang),
 };
 
+let routing = 0; // the latest route(): a slower, older render (the dashboard's reports) never replaces a newer one
+
 async function route() {
+  const mine = ++routing;
   stopPolling();
   while (charts.length) charts.pop().dispose();
   document.documentElement.lang = lang;
@@ -482,6 +485,7 @@ async function route() {
   document.getElementById("sign-out").classList.toggle("hidden", !signedIn);
   document.getElementById("sign-out").title = t("signOut");
   if (signedIn && hasImports === null) hasImports = await importsAvailable(api);
+  if (mine !== routing) return;
   const shown = VIEWS.filter((name) => name !== "imports" || hasImports);
   const view = (location.hash.slice(1).split(/[/?]/)[0] || "dashboard");
   const current = RENDER[view] && shown.includes(view) ? view : "dashboard";
@@ -489,7 +493,8 @@ async function route() {
     el("a", { href: `#${name}`, class: name === current ? "active" : "", testid: `nav-${name}` }, t(name))));
   if (!signedIn) return signIn();
   main.replaceChildren(el("p", { class: "muted" }, "…"));
-  main.replaceChildren(...(await RENDER[current]()));
+  const content = await RENDER[current]();
+  if (mine === routing) main.replaceChildren(...content);
 }
 
 document.getElementById("language").addEventListener("click", () => {
