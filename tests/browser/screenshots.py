@@ -4,7 +4,8 @@
 
 starts a local stack (its table on DynamoDB Local) and headless Chromium, gives the demo tenant a
 member with some history and a small catalog, and writes docs/portal.png (a phone), docs/console.png
-(a member's page on a laptop) and docs/api-docs.png."""
+(a member's page on a laptop), docs/console-exports.png (an export done, on a tablet) and
+docs/api-docs.png."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from pathlib import Path
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 from infra.dynamodb_local import DynamoDBLocal
 from tests.browser.conftest import CHROMEDRIVER, CHROMIUM
@@ -75,6 +79,19 @@ def main() -> None:
             driver.refresh()
             time.sleep(2)
             driver.save_screenshot(str(DOCS / "console.png"))
+            driver.set_window_size(820, 1180)
+            driver.get(f"{stack.url}/console/?lang=en#exports")
+            driver.refresh()
+            WebDriverWait(driver, 15).until(
+                expected_conditions.element_to_be_clickable((By.CSS_SELECTOR, '[data-testid="export-start"]'))
+            ).click()
+            WebDriverWait(driver, 90).until(
+                expected_conditions.visibility_of_element_located(
+                    (By.CSS_SELECTOR, '[data-testid="export-download"]')
+                )
+            )
+            time.sleep(1)
+            driver.save_screenshot(str(DOCS / "console-exports.png"))
             driver.get(f"{stack.url}/v1/docs")
             time.sleep(3)
             driver.save_screenshot(str(DOCS / "api-docs.png"))

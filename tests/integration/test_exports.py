@@ -399,3 +399,38 @@ def test_given_a_chunk_failing_on_its_last_delivery_then_the_job_fails_with_the_
     assert "gave up after 5 attempts" in failed["error"]
     # And a later delivery of any of its steps does nothing
     assert exports.run_chunk(context, services, ExportMessage.model_validate_json(body)).steps == 0
+
+
+def test_given_exports_started_then_the_list_shows_them_newest_first_with_progress_and_per_tenant(
+    aws, api, shop, rival, clock
+):
+    # Given two exports of the shop, one finished, and one of another tenant
+    first = api.call("PUT", "/v1/exports/first", {"kind": "members"}, key=shop.admin_key)
+    assert first.status == 202
+    drain(aws)
+    second = api.call("PUT", "/v1/exports/second", {"kind": "ledger", "format": "jsonl"}, key=shop.admin_key)
+    assert second.status == 202
+    assert api.call("PUT", "/v1/exports/theirs", {"kind": "members"}, key=rival.admin_key).status == 202
+
+    # When the shop's admin lists its exports a page at a time
+    page_one = api.call("GET", "/v1/exports", key=shop.admin_key, query="limit=1")
+    assert page_one.status == 200, page_one.body
+    cursor = page_one.json()["next_cursor"]
+    page_two = api.call("GET", "/v1/exports", key=shop.admin_key, query=f"limit=1&cursor={cursor}").json()
+
+    # Then the newest comes first, each as GET /v1/exports/{id} shows it (the done one downloadable)
+    assert [item["export_id"] for item in page_one.json()["items"]] == ["second"]
+    assert (page_one.json()["items"][0]["kind"], page_one.json()["items"][0]["status"]) == (
+        "ledger",
+        "queued",
+    )
+    assert [item["export_id"] for item in page_two["items"]] == ["first"]
+    assert page_two["next_cursor"] is None
+    assert page_two["items"][0]["status"] == "done"
+    assert page_two["items"][0]["download_url"].startswith("https://")
+    # And the other tenant sees only its own; a server key none; a forged cursor is 422
+    theirs = api.call("GET", "/v1/exports", key=rival.admin_key).json()["items"]
+    assert [item["export_id"] for item in theirs] == ["theirs"]
+    assert api.call("GET", "/v1/exports", key=shop.server_key).status == 403
+    forged = api.call("GET", "/v1/exports", key=shop.admin_key, query="cursor=eyJiZWxvdyI6IngifQ")
+    assert forged.status == 422

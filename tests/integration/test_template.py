@@ -39,6 +39,7 @@ EXPECTED_ROUTES = {
     ("EarnFunction", "POST", "/v1/activities", True),
     ("EarnFunction", "POST", "/v1/program/preview", True),
     ("MembersFunction", "POST", "/v1/members", True),
+    ("MembersFunction", "GET", "/v1/members", True),
     ("MembersFunction", "GET", "/v1/members/{member_id}", True),
     ("MembersFunction", "GET", "/v1/members/{member_id}/transactions", True),
     ("MembersFunction", "PATCH", "/v1/members/{member_id}", True),
@@ -48,6 +49,7 @@ EXPECTED_ROUTES = {
     ("MembersFunction", "GET", "/v1/openapi.json", False),
     ("ExportFunction", "PUT", "/v1/exports/{export_id}", True),
     ("ExportFunction", "GET", "/v1/exports/{export_id}", True),
+    ("ExportFunction", "GET", "/v1/exports", True),
     ("MembersFunction", "ANY", "$default", False),  # whatever matches no route: 404/405 problem+json
     ("AdminFunction", "POST", "/v1/tenants", True),
     ("AdminFunction", "GET", "/v1/tenants", True),

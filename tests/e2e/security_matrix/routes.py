@@ -325,6 +325,7 @@ def current_program(stack: Any, demo: Tenant) -> Any:
 
 ROUTES = [
     Route("POST", "/v1/members", "server", lambda stack, demo: {"member_id": new_id("m")}),
+    Route("GET", "/v1/members", "admin"),  # the search: nothing to search by is 422, after the scope
     Route("GET", "/v1/members/{member}", "server"),
     Route("PATCH", "/v1/members/{member}", "server", lambda stack, demo: {"locale": "en"}),
     Route(
@@ -473,6 +474,7 @@ ROUTES = [
     Route("GET", "/v1/keys", "admin"),
     Route("PUT", "/v1/exports/{new_export}", "admin", lambda stack, demo: {"kind": "members"}),
     Route("GET", "/v1/exports/{export}", "admin"),
+    Route("GET", "/v1/exports", "admin"),
     # webhooks (admin)
     Route(
         "PUT",
@@ -501,6 +503,7 @@ ALLOWED_STATUS = {
     "POST /v1/members/{member}/checkout-preview": 200,
     "PUT /v1/exports/{new_export}": 202,  # the job starts (its replay answers the same)
     "GET /v1/exports/{export}": 404,
+    "GET /v1/members": 422,  # no member_id, email or phone given
     "POST /v1/token-keys/rotate": 200,
     **{
         route: 404

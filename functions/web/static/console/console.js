@@ -2,8 +2,9 @@
 // tab closes) and calls the API with it; it holds no data of its own. Views: dashboard (charts
 // from the reports), members (search by id, a member's page: balance, lots, tier, history; adjust
 // points, assign a tier, a portal link), program editor (the API's validation messages in place,
-// a purchase preview, publish), rewards and keys.
+// a purchase preview, publish), rewards and keys; exports, the audit log and imports (data.js).
 import { Api, el, formatNumber, naturalId, pickLanguage, problemText } from "/assets/api.js";
+import { auditPage, dataTexts, exportsPage, importsAvailable, importsPage, stopPolling } from "/console/data.js";
 
 const TEXT = {
   en: {
@@ -25,6 +26,12 @@ const TEXT = {
     saved: "Saved.", scope: "Scope", keyName: "Name", issue: "Issue key", issued_key: "New key (shown once): {key}",
     keyId: "Key id", revoke: "Revoke", revoked: "Revoked {id}.", type: "Type", when: "When", detail: "Detail",
     version: "Version {version}", stock: "Stock", pointsColumn: "Points", cost: "Cost", unlimited: "unlimited", signOut: "Sign out",
+    searchPlaceholder: "Member id, email or phone", searchBy: "Search by", byAuto: "Any", byId: "Member id", byEmail: "Email",
+    byPhone: "Phone", noMatch: "No member matches {query}.", matches: "{count} members match", open: "Open",
+    status: "Status", active: "Active", frozen: "Frozen", withheld: "Withheld", freeze: "Freeze", unfreeze: "Unfreeze",
+    freezeTitle: "Risk control", releaseWithheld: "Release the withheld points (unticked: forfeit them)",
+    frozenNote: "Frozen: cannot spend; new points are withheld until release.", statusSet: "Status: {status}.",
+    reasonNeeded: "Give a reason.",
   },
   "zh-CN": {
     dashboard: "概览", members: "会员", program: "积分规则", rewards: "礼品", keys: "密钥",
@@ -44,17 +51,24 @@ const TEXT = {
     save: "保存", saved: "已保存。", scope: "权限", keyName: "名称", issue: "签发密钥", issued_key: "新密钥（仅显示一次）：{key}",
     keyId: "密钥 ID", revoke: "吊销", revoked: "已吊销 {id}。", type: "类型", when: "时间", detail: "说明",
     version: "版本 {version}", stock: "库存", pointsColumn: "积分", cost: "所需积分", unlimited: "不限", signOut: "退出",
+    searchPlaceholder: "会员 ID、邮箱或手机号", searchBy: "查找方式", byAuto: "自动", byId: "会员 ID", byEmail: "邮箱",
+    byPhone: "手机号", noMatch: "没有与 {query} 匹配的会员。", matches: "{count} 位会员匹配", open: "查看",
+    status: "状态", active: "正常", frozen: "已冻结", withheld: "暂扣积分", freeze: "冻结", unfreeze: "解冻",
+    freezeTitle: "风控", releaseWithheld: "发放暂扣的积分（不勾选则作废）",
+    frozenNote: "已冻结：不能消费积分；新获得的积分暂扣，解冻时处理。", statusSet: "状态：{status}。",
+    reasonNeeded: "请填写原因。",
   },
 };
 
 let lang = pickLanguage(new URLSearchParams(location.search).get("lang"));
 let api = new Api(sessionStorage.getItem("loyalty.adminKey") || "");
 const main = document.getElementById("main");
-const VIEWS = ["dashboard", "members", "program", "rewards", "keys"];
+const VIEWS = ["dashboard", "members", "program", "rewards", "keys", "exports", "audit", "imports"];
+let hasImports = null; // asked once per sign-in: the imports page shows only where the API has imports
 const charts = [];
 
 function t(key, values = {}) {
-  const text = TEXT[lang][key] ?? TEXT.en[key] ?? key;
+  const text = TEXT[lang][key] ?? TEXT.en[key] ?? dataTexts(lang)(key);
   return text.replace(/\{(\w+)\}/g, (_, name) => values[name] ?? "");
 }
 const n = (value) => formatNumber(value, lang);
@@ -87,6 +101,7 @@ function signIn() {
     if (!answer.ok) return say(failed, `${t("badKey")} ${problemText(answer.body)}`);
     sessionStorage.setItem("loyalty.adminKey", key.value.trim());
     api = candidate;
+    hasImports = null;
     route();
   });
   main.replaceChildren(form);
@@ -158,17 +173,22 @@ async function dashboard() {
 }
 
 // ------------------------------------------------------------------------------------ members
+// Search: "any" takes an address with "@" as an email, else tries the id, then (if it looks like a
+// phone number) the phone; one match opens the member's page, several are listed.
+const PHONE_LIKE = /^\+?[0-9][0-9 ()\-.]{4,}$/;
+
 async function members() {
-  const input = el("input", { testid: "member-search", placeholder: t("memberId") });
+  const input = el("input", { testid: "member-search", placeholder: t("searchPlaceholder") });
+  const by = el("select", { testid: "member-search-by", "aria-label": t("searchBy") },
+    ["auto", "id", "email", "phone"].map((kind) => el("option", { value: kind },
+      t({ auto: "byAuto", id: "byId", email: "byEmail", phone: "byPhone" }[kind]))));
   const page = el("div", { testid: "member-page" });
-  const form = el("form", { class: "card row" }, el("div", { style: "flex:1" }, input),
+  const form = el("form", { class: "card row search" }, el("div", { style: "flex:1" }, input), by,
     el("button", { type: "submit", testid: "member-find" }, t("search")));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const id = input.value.trim();
-    if (!id) return;
-    history.replaceState(null, "", `#members/${encodeURIComponent(id)}`);
-    await memberPage(id, page);
+    const query = input.value.trim();
+    if (query) await findMembers(query, by.value, page);
   });
   const wanted = decodeURIComponent(location.hash.split("/")[1] || "");
   if (wanted) {
@@ -176,6 +196,47 @@ async function members() {
     memberPage(wanted, page);
   }
   return [form, page];
+}
+
+async function searchBy(kind, query) {
+  const name = { id: "member_id", email: "email", phone: "phone" }[kind];
+  return api.get(`/v1/members?${name}=${encodeURIComponent(query)}&limit=50`);
+}
+
+async function findMembers(query, kind, page) {
+  const kinds = kind !== "auto" ? [kind] : query.includes("@") ? ["email"] : PHONE_LIKE.test(query) ? ["id", "phone"] : ["id"];
+  let found = [];
+  for (const each of kinds) {
+    const answer = await searchBy(each, query);
+    if (!answer.ok) {
+      // An id the search refuses (not an id's characters) is simply nobody; anything else is shown.
+      if (each === "id" && answer.status === 422 && kinds.length === 1) break;
+      if (each !== "id" || kinds.length === 1) {
+        page.replaceChildren(el("p", { class: "card error", testid: "member-error" }, problemText(answer.body)));
+        return;
+      }
+      continue;
+    }
+    found = answer.body.items;
+    if (found.length) break;
+  }
+  if (found.length === 0) {
+    page.replaceChildren(el("p", { class: "card error", testid: "member-error" },
+      kinds.length === 1 && kinds[0] === "id" ? t("notFound", { id: query }) : t("noMatch", { query })));
+    return;
+  }
+  if (found.length === 1) return openMember(found[0].member_id, page);
+  page.replaceChildren(el("section", { class: "card" }, el("h3", {}, t("matches", { count: found.length })),
+    el("table", { testid: "member-matches" },
+      el("tr", {}, el("th", {}, t("memberId")), el("th", {}, t("byEmail")), el("th", {}, t("byPhone")), el("th", {}, t("available")), el("th", {})),
+      found.map((m) => el("tr", {}, el("td", {}, m.member_id), el("td", {}, m.email || ""), el("td", {}, m.phone || ""),
+        el("td", {}, n(m.balance.available)),
+        el("td", {}, el("button", { type: "button", class: "secondary small", onclick: () => openMember(m.member_id, page) }, t("open"))))))));
+}
+
+async function openMember(id, page) {
+  history.replaceState(null, "", `#members/${encodeURIComponent(id)}`);
+  await memberPage(id, page);
 }
 
 async function memberPage(id, page) {
@@ -195,14 +256,17 @@ async function memberPage(id, page) {
       el("section", { class: "card" }, el("div", { class: "muted" }, `${m.member_id}${m.name ? ` · ${m.name}` : ""}`),
         el("div", { class: "muted" }, t("available")),
         el("div", { class: "figure", testid: "member-available" }, n(m.balance.available)),
-        el("div", { class: "muted" }, `${t("pending")} ${n(m.balance.pending)} · ${t("held")} ${n(m.balance.held)} · ${t("debt")} ${n(m.debt)}`)),
+        el("div", { class: "muted" }, `${t("pending")} ${n(m.balance.pending)} · ${t("held")} ${n(m.balance.held)} · ${t("debt")} ${n(m.debt)}`),
+        el("div", { class: "row" }, el("span", { class: m.status === "frozen" ? "tag" : "tag ok-tag", testid: "member-status" }, t(m.status || "active")),
+          el("span", { class: "muted" }, `${t("withheld")} `, el("b", { testid: "member-withheld" }, n(m.balance.withheld ?? 0))))),
       el("section", { class: "card" }, el("div", { class: "muted" }, t("tier")),
         el("div", { class: "figure", testid: "member-tier" }, tierName),
         next ? el("div", { class: "muted" }, t("nextTier", { name: next.name, missing })) : null),
       el("section", { class: "card" }, el("div", { class: "muted" }, t("lots")),
         el("ul", { class: "list", testid: "member-lots" },
           m.expiring.map((lot) => el("li", { class: "spread" }, el("span", {}, lot.expires_on), el("b", {}, n(lot.points))))))),
-    el("div", { class: "grid" }, adjustForm(id, page), tierForm(id, page, program.ok ? program.body.tiers : []), portalLink(id)),
+    el("div", { class: "grid" }, adjustForm(id, page), tierForm(id, page, program.ok ? program.body.tiers : []), statusForm(id, page, m),
+      portalLink(id)),
     el("section", { class: "card" }, el("h3", {}, t("history")),
       el("table", { testid: "member-history" },
         el("tr", {}, el("th", {}, t("when")), el("th", {}, t("type")), el("th", {}, t("pointsColumn")), el("th", {}, t("detail"))),
@@ -248,6 +312,30 @@ function tierForm(id, page, tiers) {
     if (!answer.ok) return say(result, problemText(answer.body));
     await memberPage(id, page);
     say(page.querySelector('[data-testid="assign-result"]'), t("assigned"), true);
+  });
+  return form;
+}
+
+// Freeze or unfreeze (PUT /v1/members/{id}/status): a reason always; on unfreezing, whether the
+// points withheld meanwhile are released or forfeited.
+function statusForm(id, page, member) {
+  const frozen = member.status === "frozen";
+  const reason = el("input", { testid: "status-reason" });
+  const release = el("input", { type: "checkbox", testid: "status-release", checked: true, style: "width:auto" });
+  const result = message("status-result");
+  const form = el("form", { class: "card", testid: "status-form" }, el("h3", {}, t("freezeTitle")),
+    frozen ? el("p", { class: "muted" }, t("frozenNote")) : null, field(t("reason"), reason),
+    frozen ? el("label", { class: "row" }, release, t("releaseWithheld")) : null, el("p", {}),
+    el("button", { type: "submit", testid: "status-submit", class: frozen ? "secondary" : "" }, frozen ? t("unfreeze") : t("freeze")), result);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!reason.value.trim()) return say(result, t("reasonNeeded"));
+    const body = { status: frozen ? "active" : "frozen", reason: reason.value.trim() };
+    if (frozen) body.release_withheld = release.checked;
+    const answer = await api.put(`/v1/members/${encodeURIComponent(id)}/status`, body);
+    if (!answer.ok) return say(result, problemText(answer.body));
+    await memberPage(id, page);
+    say(page.querySelector('[data-testid="status-result"]'), t("statusSet", { status: t(body.status) }), true);
   });
   return form;
 }
@@ -378,22 +466,35 @@ async function keys() {
 }
 
 // -------------------------------------------------------------------------------------- shell
-const RENDER = { dashboard, members, program, rewards, keys };
+const RENDER = {
+  dashboard, members, program, rewards, keys,
+  exports: () => exportsPage(api, lang),
+  audit: () => auditPage(api, lang),
+  imports: () => importsPage(api, lang),
+};
+
+let routing = 0; // the latest route(): a slower, older render (the dashboard's reports) never replaces a newer one
 
 async function route() {
+  const mine = ++routing;
+  stopPolling();
   while (charts.length) charts.pop().dispose();
   document.documentElement.lang = lang;
   document.getElementById("language").textContent = lang === "en" ? "中文" : "EN";
   const signedIn = Boolean(sessionStorage.getItem("loyalty.adminKey"));
   document.getElementById("sign-out").classList.toggle("hidden", !signedIn);
   document.getElementById("sign-out").title = t("signOut");
-  const view = (location.hash.slice(1).split("/")[0] || "dashboard");
-  const current = RENDER[view] ? view : "dashboard";
-  document.getElementById("nav").replaceChildren(...(signedIn ? VIEWS : []).map((name) =>
+  if (signedIn && hasImports === null) hasImports = await importsAvailable(api);
+  if (mine !== routing) return;
+  const shown = VIEWS.filter((name) => name !== "imports" || hasImports);
+  const view = (location.hash.slice(1).split(/[/?]/)[0] || "dashboard");
+  const current = RENDER[view] && shown.includes(view) ? view : "dashboard";
+  document.getElementById("nav").replaceChildren(...(signedIn ? shown : []).map((name) =>
     el("a", { href: `#${name}`, class: name === current ? "active" : "", testid: `nav-${name}` }, t(name))));
   if (!signedIn) return signIn();
   main.replaceChildren(el("p", { class: "muted" }, "…"));
-  main.replaceChildren(...(await RENDER[current]()));
+  const content = await RENDER[current]();
+  if (mine === routing) main.replaceChildren(...content);
 }
 
 document.getElementById("language").addEventListener("click", () => {
@@ -403,6 +504,7 @@ document.getElementById("language").addEventListener("click", () => {
 });
 document.getElementById("sign-out").addEventListener("click", () => {
   sessionStorage.removeItem("loyalty.adminKey");
+  hasImports = null;
   route();
 });
 window.addEventListener("hashchange", () => route());

@@ -7,12 +7,13 @@ export class Api {
     this.credential = credential;
   }
 
-  async call(method, path, body) {
+  // A body is sent as JSON, or as it is with `contentType` (a CSV file: text/csv).
+  async call(method, path, body, contentType) {
     const headers = { Authorization: `Bearer ${this.credential}` };
     const init = { method, headers };
     if (body !== undefined) {
-      headers["Content-Type"] = "application/json";
-      init.body = typeof body === "string" ? body : JSON.stringify(body);
+      headers["Content-Type"] = contentType || "application/json";
+      init.body = typeof body === "string" || contentType ? body : JSON.stringify(body);
     }
     let response;
     try {

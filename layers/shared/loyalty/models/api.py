@@ -173,6 +173,13 @@ class MemberResponse(ResponseModel):
     expiring: list[ExpiringPoints]
 
 
+class MembersPage(ResponseModel):
+    """Members found by id, email or phone (GET /v1/members)."""
+
+    items: list[MemberResponse]
+    next_cursor: str | None
+
+
 class LedgerEntryResponse(LedgerEntry):
     """A ledger entry as `/transactions` answers it: every field it was written with."""
 

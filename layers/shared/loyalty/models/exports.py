@@ -57,6 +57,11 @@ class ExportResponse(ResponseModel):
     error: str | None = None
 
 
+class ExportsPage(ResponseModel):
+    items: list[ExportResponse]
+    next_cursor: str | None
+
+
 class ExportMessage(StrictModel):
     """One step of one export for a worker: a chunk (a shard of the tenant's members) to walk
     from its checkpoint, or `finish` (combine the chunks' parts into the one file)."""

@@ -14,6 +14,7 @@ from loyalty.errors import IdempotencyConflictError, MemberNotFoundError, Tenant
 from loyalty.models.program import Program
 from loyalty.settings import get_settings
 from loyalty.store.audit_store import AuditStore
+from loyalty.store.contact_store import ContactStore
 from loyalty.store.coupon_store import CouponStore
 from loyalty.store.entry_store import EntryStore
 from loyalty.store.export_store import ExportStore
@@ -131,6 +132,11 @@ class Context:
     def audit(self) -> AuditStore:
         """The audit log of admin and operator actions."""
         return AuditStore(self.ledger.table_name, self.ledger.client)
+
+    @cached_property
+    def contacts(self) -> ContactStore:
+        """Members by email and phone: the lookup items written with each profile."""
+        return ContactStore(self.ledger.table_name, self.ledger.client)
 
     @cached_property
     def signing_keys(self) -> SigningKeyStore:

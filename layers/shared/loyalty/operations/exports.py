@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -29,7 +30,7 @@ from typing import Any
 
 from loyalty.domain.calendar import local_date
 from loyalty.domain.idempotency import request_fingerprint
-from loyalty.errors import ExportNotFoundError
+from loyalty.errors import ExportNotFoundError, InvalidRequestError
 from loyalty.models.api import LedgerEntryResponse
 from loyalty.models.exports import (
     LEDGER_COLUMNS,
@@ -37,12 +38,14 @@ from loyalty.models.exports import (
     ExportMessage,
     ExportRequest,
     ExportResponse,
+    ExportsPage,
     ExportStartedResponse,
 )
 from loyalty.models.jobs import EXPIRY_SHARDS
 from loyalty.models.program import Program
 from loyalty.operations.context import Context, Outcome
 from loyalty.operations.members import member_as_of
+from loyalty.operations.paging import MAX_PAGE, _position, encode_cursor
 from loyalty.store.export_files import ExportFiles, file_key, part_key, parts_prefix
 from loyalty.store.export_store import BulkJob, ChunkState, ChunkStep, ExportStore, StepOutcome
 from loyalty.store.member_store import MemberRecord
@@ -52,6 +55,7 @@ KIND = "export"
 CHUNKS = EXPIRY_SHARDS  # one chunk per shard of the tenant-members index
 URL_SECONDS = 3600  # a download URL works for an hour; GET the export again for a fresh one
 OPEN = ("queued", "running")
+_LIST_POSITION = re.compile(r"^\d{4}-\d\d-\d\dT[0-9:.+\-]{8,32}#[A-Za-z0-9_.\-]{1,64}$")  # created_at#id
 
 
 @dataclass
@@ -110,13 +114,35 @@ def read_export(context: Context, exports: Exports, tenant_id: str, export_id: s
     job = exports.store.read_job(tenant_id, KIND, export_id)
     if job is None:
         raise ExportNotFoundError(f"export {export_id!r} not found")
+    return Outcome(200, export_view(context, exports, job).model_dump(mode="json", by_alias=True))
+
+
+def list_exports(
+    context: Context, exports: Exports, tenant_id: str, limit: int, cursor: str | None
+) -> Outcome:
+    """The tenant's exports, newest first, each as `read_export` shows it (a done one with a fresh
+    download URL)."""
+    below = None
+    if cursor is not None:
+        below = _position(cursor, "below")
+        if not isinstance(below, str) or not _LIST_POSITION.match(below):
+            raise InvalidRequestError("cursor is not one this API issued")
+    jobs, more = exports.store.list_jobs(tenant_id, KIND, min(limit, MAX_PAGE), below)
+    page = ExportsPage(
+        items=[export_view(context, exports, job) for job in jobs],
+        next_cursor=encode_cursor(below=more) if more else None,
+    )
+    return Outcome(200, page.model_dump(mode="json", by_alias=True))
+
+
+def export_view(context: Context, exports: Exports, job: BulkJob) -> ExportResponse:
     request = ExportRequest.model_validate(job.request)
     url, expires_at = None, None
     if job.status == "done":
         url = exports.files.download_url(job.result["key"], URL_SECONDS)
         expires_at = context.clock() + timedelta(seconds=URL_SECONDS)
-    view = ExportResponse(
-        export_id=export_id,
+    return ExportResponse(
+        export_id=job.job_id,
         kind=request.kind,
         format=request.format,
         from_=request.from_,
@@ -131,7 +157,6 @@ def read_export(context: Context, exports: Exports, tenant_id: str, export_id: s
         expires_at=expires_at,
         error=job.error,
     )
-    return Outcome(200, view.model_dump(mode="json", by_alias=True))
 
 
 def run_chunk(

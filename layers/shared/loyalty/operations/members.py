@@ -51,7 +51,10 @@ def enroll(context: Context, tenant_id: str, request: EnrollRequest) -> Outcome:
             rule_ids=award.rule_ids or None,
             expires_on=expires_on if posting.points else None,
         )
-        return Decision(201, body, now, member_id, posting, entry, new_member_profile=profile)
+        lookups = context.contacts.additions(tenant_id, member_id, profile)  # found by email and phone
+        return Decision(
+            201, body, now, member_id, posting, entry, records=lookups, new_member_profile=profile
+        )
 
     outcome = commit(context, Write(tenant_id, ENROLL, member_id, fingerprint), decide)
     # The contract: enrolment answers 201, its replay 200 with the same body.
@@ -62,7 +65,8 @@ def correct_profile(
     context: Context, principal: Principal, member_id: str, request: ProfileRequest
 ) -> Outcome:
     """Set the fields sent (null clears one), under the profile's own revision: two corrections
-    racing each other never lose one, and the birthday index moves with the birthday. A birthday
+    racing each other never lose one, and the birthday index (and the email and phone lookups)
+    move with the profile. A birthday
     bonus is recorded once per member and year (its natural id), so a new birthday in a year
     that already had one pays nothing more."""
     tenant_id = principal.tenant_id
@@ -78,7 +82,10 @@ def correct_profile(
         today = local_date(now, program.timezone)
         account, lots = mature(member.account, member.lots, today)
         body = member_view(corrected, account, lots, program, today)
-        return Decision(200, body, now, member_id, records=(context.members.profile_action(member, profile),))
+        # The lookups by email and phone move with the profile, under its revision condition.
+        lookups = context.contacts.changes(tenant_id, member_id, member.profile, profile)
+        records = (context.members.profile_action(member, profile), *lookups)
+        return Decision(200, body, now, member_id, records=records)
 
     return change_member(context, Write(tenant_id, PROFILE, natural_id, fingerprint), member_id, decide)
 

@@ -92,13 +92,27 @@ class ExportStore(TableStore):
             "created_at": job.created_at.isoformat(),
             "response": json.dumps(job.response),
         }
-        try:
-            self.client.put_item(
-                TableName=self.table_name,
-                Item=to_item(item),
-                ConditionExpression="attribute_not_exists(PK)",
-            )
-        except self.client.exceptions.ConditionalCheckFailedException:
+        # The job and its place in the tenant's list of jobs of its kind, together or not at all.
+        listed = {
+            "PK": keys.bulk_jobs_pk(job.tenant_id, job.kind),
+            "SK": keys.bulk_job_ref_sk(job.created_at.isoformat(), job.job_id),
+            "job_id": job.job_id,
+        }
+        cancelled = self.transact(
+            [
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "Item": to_item(item),
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                },
+                {"Put": {"TableName": self.table_name, "Item": to_item(listed)}},
+            ]
+        )
+        if cancelled is not None:
+            if not cancelled.failed_condition(0):
+                raise TransientError(f"job not recorded: {cancelled.codes}")
             existing = self.read_job(job.tenant_id, job.kind, job.job_id)
             if existing is None:  # pragma: no cover - a job is never deleted
                 raise
@@ -117,6 +131,34 @@ class ExportStore(TableStore):
         )
         item = response.get("Item")
         return _job(from_item(item)) if item else None
+
+    def list_jobs(
+        self, tenant_id: str, kind: str, limit: int, below: str | None
+    ) -> tuple[list[BulkJob], str | None]:
+        """The tenant's jobs of one kind, newest first, a page at a time below the position
+        `below` (a job's place in the list); and the position to continue below when more follow."""
+        request: dict[str, Any] = {
+            "KeyConditionExpression": "PK = :pk" + (" AND SK < :below" if below is not None else ""),
+            "ExpressionAttributeValues": values(
+                pk=keys.bulk_jobs_pk(tenant_id, kind), **({"below": below} if below is not None else {})
+            ),
+            "ScanIndexForward": False,
+            "ConsistentRead": True,
+            "Limit": limit + 1,
+        }
+        refs: list[dict[str, Any]] = []
+        for raw in self.query_pages(request):
+            refs.extend(from_item(item) for item in raw)
+            if len(refs) > limit:
+                break
+        shown = refs[:limit]
+        job_keys = [
+            to_item({"PK": keys.bulk_job_pk(tenant_id, kind, ref["job_id"]), "SK": keys.BULK_JOB_SK})
+            for ref in shown
+        ]
+        jobs = {job.job_id: job for job in (_job(from_item(item)) for item in self.read_items(job_keys))}
+        listed = [jobs[ref["job_id"]] for ref in shown if ref["job_id"] in jobs]
+        return listed, (str(shown[-1]["SK"]) if len(refs) > limit else None)
 
     def read_chunk(self, tenant_id: str, kind: str, job_id: str, chunk: int) -> ChunkState:
         response = self.client.get_item(

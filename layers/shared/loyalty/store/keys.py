@@ -199,6 +199,16 @@ def bulk_chunk_sk(chunk: int) -> str:
     return f"CHUNK#{chunk:05d}"
 
 
+def bulk_jobs_pk(tenant_id: str, kind: str) -> str:
+    """A tenant's jobs of one kind, newest last by sort key: what a list of exports pages through
+    (jobs are rare next to earns: one partition per tenant and kind)."""
+    return f"T#{tenant_id}#JOBS#{kind}"
+
+
+def bulk_job_ref_sk(created_at: str, job_id: str) -> str:
+    return f"{created_at}#{job_id}"
+
+
 TENANTS_PK = "TENANTS"  # the operator's list of tenants: an item per tenant (created with it)
 
 
@@ -216,3 +226,18 @@ def audit_pk(tenant_id: str) -> str:
 
 def audit_sk(instant: str, request_id: str) -> str:
     return f"{AUDIT_PREFIX}{instant}#{request_id}"
+
+
+# --- contact lookups: a member found by email or phone ------------------------------------------
+def contact_pk(tenant_id: str, kind: str, normal: str) -> str:
+    """The members with one normalised email or phone in one tenant. The value is hashed: no
+    personal data in a key (keys travel into the stream, logs and metrics)."""
+    digest = hashlib.sha256(normal.encode()).hexdigest()
+    return f"T#{tenant_id}#CONTACT#{kind.upper()}#{digest}"
+
+
+CONTACT_MEMBER_PREFIX = "M#"
+
+
+def contact_sk(member_id: str) -> str:
+    return f"{CONTACT_MEMBER_PREFIX}{member_id}"

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from loyalty.http.auth import require
 from loyalty.http.paging import Cursor, Limit
@@ -15,6 +15,7 @@ from loyalty.http.routes.docs import documented, responses
 from loyalty.models.api import (
     EnrollRequest,
     MemberResponse,
+    MembersPage,
     MemberTokenRequest,
     MemberTokenResponse,
     ProfileRequest,
@@ -22,7 +23,7 @@ from loyalty.models.api import (
 )
 from loyalty.models.common import ID_PATTERN
 from loyalty.observability import count
-from loyalty.operations import member_tokens, members
+from loyalty.operations import member_search, member_tokens, members
 from loyalty.operations.context import default_context
 from loyalty.operations.paging import DEFAULT_PAGE
 
@@ -47,6 +48,42 @@ def enroll(body: EnrollRequest) -> Response[str]:
     outcome = members.enroll(default_context(), principal.tenant_id, body)
     count("MembersEnrolled", 0 if outcome.replayed else 1)
     return respond(outcome)
+
+
+@router.get(
+    "/v1/members",
+    **documented(
+        "admin",
+        "Find members",
+        "Exactly one of `member_id`, `email`, `phone`: the members it names, as `GET "
+        "/v1/members/{member_id}` shows them, in id order, a page at a time. Emails are compared "
+        "trimmed and lower-cased; phones by their digits (spaces, dashes, dots and brackets dropped, "
+        "a leading `00` read as `+`), so `+86 138-0013-8000` finds `+8613800138000` (a number stored "
+        "without its country code is found only without it). An email or phone may be shared by "
+        "several members. A value that is not an email address or a phone number is 422.",
+    ),
+    responses=responses(200, MembersPage),
+    tags=["members"],
+)
+def search_members(
+    member_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+    email: Annotated[str | None, Query(max_length=256)] = None,
+    phone: Annotated[str | None, Query(max_length=40)] = None,
+    limit: Limit = DEFAULT_PAGE,
+    cursor: Cursor = None,
+) -> Response[str]:
+    principal = require(router, "admin")
+    return respond(
+        member_search.search_members(
+            default_context(),
+            principal.tenant_id,
+            member_id=member_id,
+            email=email,
+            phone=phone,
+            limit=limit,
+            cursor=cursor,
+        )
+    )
 
 
 @router.get(
