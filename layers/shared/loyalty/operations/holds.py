@@ -54,7 +54,7 @@ from loyalty.models.rewards import (
     HoldRequest,
     HoldResponse,
 )
-from loyalty.operations.context import Context, Outcome, existing_member
+from loyalty.operations.context import Context, Outcome, check_not_erased, existing_member
 from loyalty.operations.funnel import Decision, Write, change_member, commit
 from loyalty.operations.views import balance
 from loyalty.store.hold_store import HoldRecord
@@ -269,6 +269,7 @@ def refund_points(context: Context, tenant_id: str, hold_id: str, request: HoldR
             raise RefundExceedsCaptureError(f"hold {hold_id!r} is {record.status}: nothing was captured")
         if member is None:
             raise MemberNotFoundError(f"member {record.member_id!r} not found")
+        check_not_erased(member)
         returned, left = refund_lots(record.lots, request.points)
         now = context.clock()
         program = context.programs.get(tenant_id)

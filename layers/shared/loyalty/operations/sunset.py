@@ -114,7 +114,7 @@ def _expire_all(
     def decide(member: MemberRecord | None) -> Decision | Outcome:
         if member is None:
             return Outcome(200, {"points_expired": 0})
-        holds = _open_holds(context, store, member, now) if member.account.held else []
+        holds = open_holds(context, store, member, now) if member.account.held else []
         held_lots = [lot for record in holds for lot in record.lots]
         posting = sunset_posting(member.account, member.lots, held_lots, today=today)
         if posting is None:
@@ -142,7 +142,7 @@ def _expire_all(
         report.points_expired += outcome.body["points_expired"]
 
 
-def _open_holds(context: Context, store: HoldStore, member: MemberRecord, now: datetime) -> list[HoldRecord]:
+def open_holds(context: Context, store: HoldStore, member: MemberRecord, now: datetime) -> list[HoldRecord]:
     """The member's open holds, which together hold `member.account.held` (else the member
     changed since it was read: read both again)."""
     holds = store.open_holds(member.tenant_id, member.member_id)

@@ -14,6 +14,7 @@ from loyalty.http.resolver import respond
 from loyalty.http.routes.docs import documented, responses
 from loyalty.models.api import (
     EnrollRequest,
+    ErasureResponse,
     MemberResponse,
     MemberTokenRequest,
     MemberTokenResponse,
@@ -22,7 +23,7 @@ from loyalty.models.api import (
 )
 from loyalty.models.common import ID_PATTERN
 from loyalty.observability import count
-from loyalty.operations import member_tokens, members
+from loyalty.operations import erasure, member_tokens, members
 from loyalty.operations.context import default_context
 from loyalty.operations.paging import DEFAULT_PAGE
 
@@ -80,6 +81,26 @@ def read_member(member_id: MemberId) -> Response[str]:
 def correct_profile(member_id: MemberId, body: ProfileRequest) -> Response[str]:
     principal = require(router, "server")
     return respond(members.correct_profile(default_context(), principal, member_id, body))
+
+
+@router.delete(
+    "/v1/members/<member_id>",
+    **documented(
+        "admin",
+        "Erase a member",
+        "Removes the person: the profile and the indexes that find it are gone from the member, so from "
+        "its later events and exports too. What was left of the balance (available, pending, held on "
+        "open holds, which close, and withheld) is forfeited by one `erase` entry (event `member.erased`). "
+        "The ledger keeps its entries, which hold no personal data, under the member id; the id cannot be "
+        "enrolled again (409) and takes no more purchases or spends (409 `member-erased`). Exactly once "
+        "(erasing again answers the same); audited.",
+    ),
+    responses=responses(200, ErasureResponse, 404),
+    tags=["members"],
+)
+def erase_member(member_id: MemberId) -> Response[str]:
+    principal = require(router, "admin")
+    return respond(erasure.erase_member(default_context(), principal, member_id))
 
 
 @router.get(
