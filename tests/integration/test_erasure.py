@@ -15,6 +15,7 @@ from loyalty.events import event_for_item
 from loyalty.models.api import EnrollRequest, PurchaseRequest
 from loyalty.operations import erasure, members, purchases
 from loyalty.operations.context import Principal
+from loyalty.operations.exports import member_row
 from loyalty.store import keys
 from loyalty.store.table import from_item, to_item
 from tests.support.ledger import assert_adds_up, member_state
@@ -79,6 +80,10 @@ def test_an_erased_member_keeps_its_ledger_without_the_person_and_cannot_come_ba
     assert event["detail-type"] == "member.erased"
     view = api.call("GET", "/v1/members/m1", key=shop.server_key).json()
     assert (view["status"], view.get("name"), view.get("email")) == ("erased", None, None)
+    row = member_row(view)  # a members export's row is the member view's
+    assert {name: row[name] for name in ("name", "email", "phone", "birthday")} == dict.fromkeys(
+        ("name", "email", "phone", "birthday")
+    )
     # And the id cannot be enrolled again, nor take a purchase or a hold; the hold is closed
     again_enrolled = api.call("POST", "/v1/members", {"member_id": "m1", **PERSON}, key=shop.server_key)
     assert again_enrolled.status == 409
