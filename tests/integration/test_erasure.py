@@ -92,6 +92,8 @@ def test_an_erased_member_keeps_its_ledger_without_the_person_and_cannot_come_ba
     assert (bought.status, problem_type(bought)) == (409, "member-erased")
     assert api.call("GET", "/v1/holds/h1", key=shop.server_key).json()["status"] == "released"
     assert api.call("POST", "/v1/holds/h1/capture", key=shop.server_key).status == 409
+    token = api.call("POST", "/v1/members/m1/tokens", {"ttl_seconds": 60}, key=shop.server_key)
+    assert (token.status, problem_type(token)) == (409, "member-erased")
     # And the erasure is in the audit log
     audit = api.call("GET", "/v1/audit", key=shop.admin_key, query="member_id=m1").json()["items"]
     newest = audit[0]

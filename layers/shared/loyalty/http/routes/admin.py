@@ -144,7 +144,7 @@ def adjust_points(
         "Assign a member's tier",
         "Puts the member in a tier by hand, with a reason, until the date given or the next evaluation.",
     ),
-    responses=responses(200, MemberResponse, 404),
+    responses=responses(200, MemberResponse, 404, 409),
     tags=["admin"],
 )
 def assign_tier(
@@ -164,7 +164,7 @@ def assign_tier(
         "(`balance.withheld`). `active`: the withheld points are released (`release_withheld`, the default) "
         "or forfeited with an entry. Every change is a ledger entry with its reason and the acting key.",
     ),
-    responses=responses(200, StatusResponse, 404),
+    responses=responses(200, StatusResponse, 404, 409),
     tags=["admin"],
 )
 def set_status(member_id: Annotated[str, Path(pattern=ID_PATTERN)], body: StatusRequest) -> Response[str]:

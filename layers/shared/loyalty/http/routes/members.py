@@ -75,7 +75,7 @@ def read_member(member_id: MemberId) -> Response[str]:
         "the others; answers the member. A new birthday pays no second birthday bonus in a year that had "
         "one.",
     ),
-    responses=responses(200, MemberResponse, 404),
+    responses=responses(200, MemberResponse, 404, 409),
     tags=["members"],
 )
 def correct_profile(member_id: MemberId, body: ProfileRequest) -> Response[str]:
@@ -133,7 +133,7 @@ def list_transactions(
         "A short-lived signed token (default 1 hour) for this member alone, for the portal "
         "(`/portal/?token=...`) or a shop's own front-end calling `/v1/me`.",
     ),
-    responses=responses(201, MemberTokenResponse, 404),
+    responses=responses(201, MemberTokenResponse, 404, 409),
     tags=["members"],
 )
 def mint_token(member_id: MemberId, body: MemberTokenRequest) -> Response[str]:
