@@ -184,3 +184,45 @@ def test_a_freeze_committed_between_a_spends_read_and_its_write_refuses_the_spen
     assert_adds_up(state)
     assert (raced, state.available, state.held) == ([True], 100, 0)
     assert [entry["type"] for entry in state.entries] == ["earn", "status"]
+
+
+def test_every_spend_path_refuses_a_frozen_member_and_a_hold_opened_before_stays_open(api, shop, aws, member):
+    # Given a member with a hold opened before a freeze, a coupon for points and a lottery
+    opened = api.call("POST", "/v1/members/m1/holds", {"hold_id": "h1", "points": 30}, key=shop.server_key)
+    assert opened.status == 201, opened.body
+    coupon = {"name": "10 off", "kind": "amount_off", "amount_off": "10.00", "points_cost": 20}
+    assert api.call("PUT", "/v1/coupon-templates/ten", coupon, key=shop.admin_key).status == 200
+    lottery = {
+        "name": "Draw",
+        "points_cost": 10,
+        "prizes": [{"prize_id": "p", "name": "Sticker", "weight": 1}],
+    }
+    assert api.call("PUT", "/v1/lotteries/spring", lottery, key=shop.admin_key).status == 200
+    assert set_status(api, shop, "frozen").status == 200
+
+    # When it captures the hold, buys a coupon with points and draws
+    captured = api.call("POST", "/v1/holds/h1/capture", {"order_id": "o1"}, key=shop.server_key)
+    bought = api.call(
+        "POST",
+        "/v1/members/m1/coupons",
+        {"issue_id": "i1", "template_id": "ten", "pay_with_points": True},
+        key=shop.server_key,
+    )
+    drawn = api.call(
+        "POST", "/v1/members/m1/draws", {"draw_id": "d1", "lottery_id": "spring"}, key=shop.server_key
+    )
+
+    # Then each is 409 member-frozen, nothing is spent and the hold is still open
+    refusals = [(r.status, problem_type(r)) for r in (captured, bought, drawn)]
+    assert refusals == [(409, "member-frozen")] * 3
+    hold = api.call("GET", "/v1/holds/h1", key=shop.server_key).json()
+    assert (hold["status"], hold["captured"]) == ("held", None)
+    state = member_state(aws.dynamodb, aws.table_name, "acme", member)
+    assert_adds_up(state)
+    assert (state.available, state.held) == (70, 30)
+    assert [entry["type"] for entry in state.entries] == ["earn", "hold", "status"]
+
+    # And once unfrozen the same capture goes through
+    assert set_status(api, shop, "active", reason="cleared").status == 200
+    again = api.call("POST", "/v1/holds/h1/capture", {"order_id": "o1"}, key=shop.server_key)
+    assert (again.status, again.json()["status"], again.json()["balance"]["held"]) == (200, "captured", 0)

@@ -29,8 +29,11 @@ ROUTES = {
     ("post", "/v1/program/preview"),
     ("put", "/v1/members/{member_id}/tier"),
     ("patch", "/v1/members/{member_id}"),
+    ("delete", "/v1/members/{member_id}"),
     ("put", "/v1/members/{member_id}/status"),
     ("get", "/v1/audit"),
+    ("get", "/v1/reviews"),
+    ("post", "/v1/reviews/{review_id}/resolve"),
     # redemption: the catalog, redemptions, holds, coupons, lotteries
     ("put", "/v1/rewards/{reward_id}"),
     ("get", "/v1/rewards"),

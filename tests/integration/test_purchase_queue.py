@@ -158,3 +158,29 @@ def test_a_response_lost_after_commit_is_answered_from_the_record_on_redelivery(
     state = member_state(aws.dynamodb, aws.table_name, "acme", member)
     assert state.available == 200
     assert [entry.get("order_id") for entry in state.entries].count("o1") == 1
+
+
+def test_an_erased_members_purchase_from_the_queue_is_dead_lettered_and_a_velocity_breach_withheld(
+    api, shop, aws, consume, member
+):
+    # Given a rule of one earn an hour, and m2, enrolled then erased
+    program = api.call("GET", "/v1/program", key=shop.admin_key).json()
+    program["risk"] = {"velocity": [{"window_minutes": 60, "max_earns": 1}]}
+    assert api.call("PUT", "/v1/program", program, key=shop.admin_key).status == 200
+    assert api.call("POST", "/v1/members", {"member_id": "m2"}, key=shop.server_key).status == 201
+    assert api.call("DELETE", "/v1/members/m2", key=shop.admin_key).status == 200
+
+    # When m1's two purchases and one for m2 arrive in one batch
+    result = consume(
+        message(purchase("o1")), message(purchase("o2")), message(purchase("o3", member_id="m2"))
+    )
+
+    # Then m1's second purchase is recorded with its points withheld, and m2's is dead-lettered
+    assert result == {"batchItemFailures": []}
+    state = member_state(aws.dynamodb, aws.table_name, "acme", member)
+    assert_adds_up(state)
+    assert (state.available, state.withheld) == (150, 50)
+    assert dead_letters(aws) == [(purchase("o3", member_id="m2"), "member-erased")]
+    erased = member_state(aws.dynamodb, aws.table_name, "acme", "m2")
+    assert_adds_up(erased)
+    assert [entry["type"] for entry in erased.entries] == ["earn", "erase"]

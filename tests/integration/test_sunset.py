@@ -277,3 +277,35 @@ def test_after_the_last_redeeming_day_a_captured_holds_points_do_not_come_back(a
     with pytest.raises(ProgramEndedError):
         hold_refunds.refund_points(context, "shop", "h1", HoldRefundRequest(refund_id="r1", points=60))
     assert state(aws, "m2") == before
+
+
+def test_a_frozen_members_withheld_points_end_in_its_sunset_entry(aws, context, jobs, sunset, clock):
+    from loyalty.models.api import StatusRequest
+    from loyalty.operations import risk
+
+    # Given m2 (100 points) and m3 (nothing) frozen, each with a purchase's points withheld
+    for member_id in ("m2", "m3"):
+        request = StatusRequest(status="frozen", reason="fraud")
+        risk.set_status(
+            context,
+            Principal(tenant_id="shop", scope="admin", key_id="k", request_id=member_id),
+            member_id,
+            request,
+        )
+        purchase = PurchaseRequest(
+            order_id=f"o-{member_id}", member_id=member_id, amount=Decimal("40.00"), currency="CNY"
+        )
+        assert purchases.record_purchase(context, "shop", purchase).status == 201
+    assert (state(aws, "m2").withheld, state(aws, "m3").withheld) == (40, 40)
+
+    # When the sunset runs
+    after = run_expiry(context, jobs, shanghai(LAST_REDEEMING + timedelta(days=1), 0))
+
+    # Then the withheld points ended with the rest, in the one sunset entry, and it all adds up
+    assert (after.sunset_members_expired, after.sunset_points_expired) == (3, 500 + 140 + 40)
+    for member_id, total in (("m2", 140), ("m3", 40)):
+        member = state(aws, member_id)
+        assert (member.available, member.withheld, member.lots) == (0, 0, [])
+        assert_adds_up(member)
+        last = member.entries[-1]
+        assert (last["type"], last["points"], last["withheld"]) == ("sunset", -total, -40)

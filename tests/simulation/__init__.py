@@ -9,7 +9,10 @@ lapse), coupons bought with points and used, lottery draws (rolls from a source 
 draw id, prizes that run out); with replays, conflicting replays and retries of lost calls. It
 runs across five tenants (time zones from UTC-8 to UTC+14, one half an hour off; expiry policies
 rolling, fixed, by days and never; a 3-day return window; a tier ladder reviewed on a date, with
-grace) and a growing crowd of members, under a fake clock that moves at random; when the clock
+grace; velocity rules on two of them, one withholding a busy member's earns past a weekly count,
+one freezing a member past a daily sum of points, whose spends and captures are then refused
+with member-frozen and whose later credits are withheld) and a growing crowd of members, under a
+fake clock that moves at random; when the clock
 passes their time, the scheduled runs run: the expiry run, the tiers run (each through one adapter
 in simulator.py), the holds sweep, sometimes twice, sometimes cut short. Faults are injected at the
 botocore layer: TransactionConflict cancellations, throttling, a response lost after a write
@@ -17,7 +20,8 @@ committed, a Lambda timeout in the middle of a batch (the invocation dies; SQS r
 batch, as it does when a function times out); SQS duplicates, reorders and redelivers.
 
 After every step that wrote, each member it touched is checked against the invariants (available
-+ pending + held = sum of ledger entries = sum of the member's lots and its open holds' lots;
++ pending + held + withheld = sum of ledger entries = sum of the member's lots, its open holds'
+lots and its withheld points;
 held = the open holds' points; nothing negative; seq 1..version without holes; each natural id
 applied at most once; refunds never take back more than the order earned; per-member and daily
 limits never exceeded) and against an independent model of what a correct ledger holds; so are

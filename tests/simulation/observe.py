@@ -157,16 +157,17 @@ class LedgerObserver:
                     HELD_IS_HOLDS,
                     f"{where}: held {held}, open holds hold {on_holds} points in lots of {in_lots}: {holds}",
                 )
-            if entry_sum != lot_sum + held:
+            if entry_sum != lot_sum + held + withheld:
                 raise violation(
                     LEDGER_IS_LOTS,
-                    f"{where}: ledger entries sum to {entry_sum}, the member's lots hold {lot_sum} and "
-                    f"its open holds {held}: {lots}",
+                    f"{where}: ledger entries sum to {entry_sum}, the member's lots hold {lot_sum}, "
+                    f"its open holds {held} and withheld {withheld}: {lots}",
                 )
-        elif entry_sum != lot_sum + held:
+        elif entry_sum != lot_sum + held + withheld:
             raise violation(
                 LEDGER_IS_LOTS,
-                f"{where}: ledger entries sum to {entry_sum}, lots hold {lot_sum} (+ held {held}): {lots}",
+                f"{where}: ledger entries sum to {entry_sum}, lots hold {lot_sum} (+ held {held}, "
+                f"+ withheld {withheld}): {lots}",
             )
         seqs = [entry["seq"] for entry in entries]
         if seqs != list(range(seen.last_seq + 1, version + 1)):
@@ -196,6 +197,7 @@ class LedgerObserver:
             version,
             (stored_tier.get("id"), stored_tier.get("review_on"), stored_tier.get("grace_until")),
             table_lots,
+            (withheld, member.get("status") or "active"),
         )
         model_view = (
             expected.points,
@@ -205,12 +207,13 @@ class LedgerObserver:
             expected.entries,
             self._tier(tenant_id, expected),
             expected.by_expiry(),
+            (expected.withheld, "frozen" if expected.frozen else "active"),
         )
         if table_view != model_view:
             raise violation(
                 MATCHES_MODEL,
                 f"{where} on {today}: table (points, pending today, debt, held, entries, tier, lots by "
-                f"expiry) = {_show(table_view)}, model = {_show(model_view)}",
+                f"expiry, (withheld, status)) = {_show(table_view)}, model = {_show(model_view)}",
             )
         self._parts(tenant_id, member_id, expected, holds, counts, draws)
         for order_id in seen.orders:

@@ -18,6 +18,13 @@ lot whose last day is over in the program's zone; the tiers run evaluates a memb
 day (keep, rise, a grace period, then down at most `max_levels_down`); an earn raises a member at
 once. Each ladder's figures are monthly buckets of spend, purchases and points in a rolling window.
 
+Risk: a purchase of points that, with the member's purchases before it in a velocity rule's window
+(counted in whole epoch seconds, as the product keeps them), exceeds the rule's count or points has
+its points withheld (an entry of all of them, no lot, no debt settled); a `freeze` rule freezes the
+member, whose later credits (purchases, grants) are withheld and whose spends and captures are
+refused with member-frozen (before any lapsed hold is released). A refund's clawback takes the
+purchase's pending points first, then withheld points, then available ones.
+
 It deliberately imports nothing from `loyalty.domain`: an arithmetic error in the product shows up
 as a disagreement with this model instead of being reproduced by it. It does no I/O.
 
@@ -109,6 +116,11 @@ class MemberModel:
     reward_counts: dict[str, int] = field(default_factory=dict)
     draw_counts: dict[tuple[str, date], int] = field(default_factory=dict)
     had_holds: bool = False
+    withheld: int = 0  # earned while frozen or past a velocity rule: in no lot, not spendable
+    frozen: bool = False  # a `freeze` velocity rule froze it: no spending, every credit withheld
+    recent: list[tuple[int, int]] = field(
+        default_factory=list
+    )  # (epoch second, points): what the rules count
 
     @property
     def points(self) -> int:
@@ -125,7 +137,12 @@ class MemberModel:
         return _by_expiry(self.lots)
 
     def balance(self, today: date) -> dict[str, int]:
-        return {"available": self.available(today), "pending": self.pending(today), "held": self.held}
+        return {
+            "available": self.available(today),
+            "pending": self.pending(today),
+            "held": self.held,
+            "withheld": self.withheld,
+        }
 
 
 @dataclass
@@ -207,6 +224,8 @@ class LedgerModel:
         self.prizes: dict[tuple[str, str, str], int] = {}  # (tenant, lottery, prize) -> left
         self.wins: dict[tuple[str, str, str], int] = {}  # (tenant, lottery, prize) -> draws that won it
         self.raised_by_earns = 0
+        self.withheld_earns = 0  # purchases whose points a velocity rule (or a freeze) withheld
+        self.frozen_by_velocity = 0
         for tenant in tenants:
             for reward in tenant.rewards:
                 self.redeemed[(tenant.tenant_id, reward.reward_id)] = 0
@@ -263,6 +282,7 @@ class LedgerModel:
                 self.applied_request(request) is None
                 and hold
                 and hold.status == "held"
+                and not self.members[(request.tenant_id, hold.member_id)].frozen
                 and not _other_order(hold.order_id, request.order_id)
             ):
                 return [request.hold_id] if now >= hold.expires_at else []
@@ -275,7 +295,7 @@ class LedgerModel:
         """Whether a spend passes the checks made before lapsed holds are released."""
         tenant = self.tenants.get(request.tenant_id)
         member = self.member(request.tenant_id, getattr(request, "member_id", ""))
-        if tenant is None or member is None or self.applied_request(request) is not None:
+        if tenant is None or member is None or self.applied_request(request) is not None or member.frozen:
             return False
         if isinstance(request, Redeem):
             reward = tenant.reward(request.reward_id)
@@ -360,6 +380,15 @@ class LedgerModel:
         return REPLAY if applied.request.key == request.key else refuse("idempotency-conflict")
 
     def _decide_spend(self, request: Request, tenant: TenantSpec, now: datetime) -> Decision:
+        """A spend by a frozen member is refused: `member-frozen`, or whatever the product checks
+        before it (the model does not fix that order)."""
+        decision = self._decide_spend_checks(request, tenant, now)
+        member = self.member(request.tenant_id, getattr(request, "member_id", ""))
+        if member is None or not member.frozen or decision.verdict == "replay":
+            return decision
+        return refuse("member-frozen", *decision.problems)
+
+    def _decide_spend_checks(self, request: Request, tenant: TenantSpec, now: datetime) -> Decision:
         """Redemptions, holds, coupons bought with points and draws: the order of the product's checks."""
         assert isinstance(request, SPENDS)
         replayed = self._replay_or_conflict(request)
@@ -436,6 +465,8 @@ class LedgerModel:
             return refuse("hold-not-found")
         if hold.status != "held":
             return refuse("hold-closed")
+        if isinstance(request, Capture) and self.members[(request.tenant_id, hold.member_id)].frozen:
+            return refuse("member-frozen")  # the hold stays open
         if isinstance(request, Capture) and _other_order(hold.order_id, request.order_id):
             return refuse("hold-order-mismatch")  # refused before a lapsed hold is released
         if isinstance(request, Capture) and now >= hold.expires_at:
@@ -532,12 +563,19 @@ class LedgerModel:
                 today + timedelta(days=tenant.pending_days) if tenant.pending_days and earned else None
             )
             lot = (pending_until, expires_on)
-            points, settled = self._credit(member, earned, lot)
+            was_frozen = member.frozen
+            withhold = self._past_velocity(tenant, member, now, earned)
+            self.withheld_earns += withhold
+            self.frozen_by_velocity += member.frozen and not was_frozen
+            if withhold:
+                points, settled = self._withhold(member, earned), 0
+            else:
+                points, settled = self._credit(member, earned, lot)
             self.orders[(request.tenant_id, request.order_id)] = OrderModel(
                 request.member_id,
                 Decimal(request.amount).quantize(CENT),
                 earned,
-                lot if pending_until is not None and points else None,
+                lot if pending_until is not None and points and not withhold else None,
                 today,
             )
             answer = {"points_earned": earned, "points_credited": points, "debt_settled": settled}
@@ -551,7 +589,7 @@ class LedgerModel:
             refunded_after = order.refunded + Decimal(request.amount)
             due = Decimal(order.points_earned) * refunded_after / order.amount
             clawback = max(0, int(due.to_integral_value(ROUND_FLOOR)) - order.clawed)
-            taken, incurred, _ = self._debit(member, clawback, today, prefer=order.pending_lot)
+            taken, incurred, _ = self._debit(member, clawback, today, prefer=order.pending_lot, withheld=True)
             if tenant.ladder is not None:
                 fully = refunded_after >= order.amount
                 _add_figures(
@@ -573,7 +611,9 @@ class LedgerModel:
             }
         else:
             member = self.members[(request.tenant_id, request.member_id)]
-            if request.points > 0:
+            if request.points > 0 and member.frozen:
+                points = self._withhold(member, request.points)
+            elif request.points > 0:
                 points, _ = self._credit(member, request.points, (None, expires_on))
             else:
                 taken, incurred, _ = self._debit(member, -request.points, today)
@@ -752,6 +792,37 @@ class LedgerModel:
         return {"from_tier": before, "to_tier": ladder.tiers[reached].tier_id, "reason": "qualified"}
 
     @staticmethod
+    def _past_velocity(tenant: TenantSpec, member: MemberModel, now: datetime, points: int) -> bool:
+        """Whether this purchase, with the member's earlier ones in each rule's window, breaks a
+        velocity rule (then its points are withheld; a `freeze` rule freezes the member). A
+        frozen member's purchase is withheld anyway. Only purchases of points count."""
+        if not tenant.velocity or points <= 0:
+            return member.frozen
+
+        def since(minutes: int) -> int:  # the product counts in whole epoch seconds
+            return int((now - timedelta(minutes=minutes)).timestamp())
+
+        longest = max(rule.window_minutes for rule in tenant.velocity)
+        member.recent = [(at, p) for at, p in member.recent if at > since(longest)]
+        member.recent.append((int(now.timestamp()), points))
+        broken = []
+        for rule in tenant.velocity:
+            inside = [p for at, p in member.recent if at > since(rule.window_minutes)]
+            if (rule.max_earns is not None and len(inside) > rule.max_earns) or (
+                rule.max_points is not None and sum(inside) > rule.max_points
+            ):
+                broken.append(rule)
+        withheld = member.frozen or bool(broken)
+        member.frozen = member.frozen or any(rule.action == "freeze" for rule in broken)
+        return withheld
+
+    @staticmethod
+    def _withhold(member: MemberModel, points: int) -> int:
+        """Recorded, but withheld: no lot, no debt settled; the entry carries all of it."""
+        member.withheld += points
+        return points
+
+    @staticmethod
     def _credit(member: MemberModel, points: int, lot: LotKey) -> tuple[int, int]:
         """Settle debt first; the rest goes to the lot of these dates (merging with its twin)."""
         settled = min(member.debt, points)
@@ -771,11 +842,17 @@ class LedgerModel:
 
     @classmethod
     def _debit(
-        cls, member: MemberModel, points: int, today: date, prefer: LotKey | None = None
+        cls,
+        member: MemberModel,
+        points: int,
+        today: date,
+        prefer: LotKey | None = None,
+        withheld: bool = False,
     ) -> tuple[int, int, dict[LotKey, int]]:
-        """Take `points`: from the `prefer`red pending lot while it is pending, then from available
-        points oldest expiry first (never-expiring last); what is missing becomes debt. Returns
-        (taken, debt incurred, points taken per lot)."""
+        """Take `points`: from the `prefer`red pending lot while it is pending, then (a refund's
+        clawback, `withheld`) from withheld points, then from available points oldest expiry first
+        (never-expiring last); what is missing becomes debt. Returns (taken, debt incurred, points
+        taken per lot)."""
         cls._mature(member, today)
         wanted, taken = points, 0
         drawn: dict[LotKey, int] = {}
@@ -784,6 +861,10 @@ class LedgerModel:
             member.lots[prefer] -= take
             wanted, taken = wanted - take, take
             drawn[prefer] = take
+        if withheld:
+            take = min(wanted, member.withheld)
+            member.withheld -= take
+            wanted, taken = wanted - take, taken + take
         spendable = sorted(
             (key for key in member.lots if key[0] is None),
             key=lambda key: (key[1] is None, key[1] or date.min),

@@ -1,7 +1,7 @@
 """The reports invariant: once the table stream has drained through the ReportAggregator (with
 faults on: conflicts, throttles, responses lost after a commit, batches cut and delivered again,
 shards in any order), each tenant's reported liability equals the sum of its members' available +
-pending + held, and its member count the members enrolled."""
+pending + held + withheld, and its member count the members enrolled."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ from tests.simulation.observe import violation
 if TYPE_CHECKING:
     from tests.simulation.simulator import Simulator
 
-REPORT_LIABILITY = "report liability = members' available + pending + held, once the stream drained"
+REPORT_LIABILITY = (
+    "report liability = members' available + pending + held + withheld, once the stream drained"
+)
 MAX_ATTEMPTS = 200
 
 
@@ -107,7 +109,9 @@ def check_report_liability(sim: Simulator) -> str:
                 ).get("Item")
                 or {}
             )
-            total += sum(int(item.get(name, {}).get("N", "0")) for name in ("available", "pending", "held"))
+            total += sum(
+                int(item.get(name, {}).get("N", "0")) for name in ("available", "pending", "held", "withheld")
+            )
         summary = reports.summary(sim.context, tenant_id, date(2020, 1, 1), date(2020, 1, 1))
         if summary["liability"]["points"] != total or summary["members"]["total"] != len(member_ids):
             raise violation(

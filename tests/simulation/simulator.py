@@ -283,6 +283,8 @@ class Simulator:
         how = "raw HTTP" if isinstance(self.observer.dynamodb, RawDynamoDB) else "boto3"
         self.report.counts[f"table reads by the checker ({how})"] = self.observer.reads
         self.report.counts["tiers raised by an earn"] = self.model.raised_by_earns
+        self.report.counts["earns withheld by a velocity rule or a freeze"] = self.model.withheld_earns
+        self.report.counts["members frozen by a velocity rule"] = self.model.frozen_by_velocity
         return self.report
 
     @contextmanager

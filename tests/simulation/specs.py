@@ -131,6 +131,25 @@ class LadderSpec:
 
 
 @dataclass(frozen=True)
+class VelocitySpec:
+    """A velocity rule: more than `max_earns` purchases or `max_points` points earned within
+    `window_minutes` withholds the earn's points; `freeze` also freezes the member."""
+
+    window_minutes: int
+    max_earns: int | None = None
+    max_points: int | None = None
+    action: Literal["review", "freeze"] = "review"
+
+    def document(self) -> dict[str, Any]:
+        document: dict[str, Any] = {"window_minutes": self.window_minutes, "action": self.action}
+        return document | {
+            name: value
+            for name, value in (("max_earns", self.max_earns), ("max_points", self.max_points))
+            if value is not None
+        }
+
+
+@dataclass(frozen=True)
 class TenantSpec:
     """One simulated program: the few rules the model needs, and the document published for it."""
 
@@ -145,6 +164,7 @@ class TenantSpec:
     coupons: tuple[CouponSpec, ...] = ()
     lottery: LotterySpec | None = None
     ladder: LadderSpec | None = None
+    velocity: tuple[VelocitySpec, ...] = ()
 
     def program_document(self) -> dict[str, Any]:
         document = {
@@ -155,6 +175,8 @@ class TenantSpec:
             "signup_bonus": self.signup_bonus,
             "expiry": self.expiry,
         }
+        if self.velocity:
+            document["risk"] = {"velocity": [rule.document() for rule in self.velocity]}
         return document | (self.ladder.document() if self.ladder else {})
 
     def reward(self, reward_id: str) -> RewardSpec | None:

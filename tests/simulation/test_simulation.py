@@ -26,6 +26,8 @@ EARNING = (
     "http 409 refund-exceeds-purchase",
     "http 201 replay",
     "http failed",
+    "earns withheld by a velocity rule or a freeze",
+    "members frozen by a velocity rule",
 )
 SPENDING = (
     "redemption 201",
@@ -46,6 +48,7 @@ SPENDING = (
     "http 409 hold-closed",
     "http 409 hold-order-mismatch",
     "http 409 coupon-unusable",
+    "http 409 member-frozen",
     "lapsed holds released by a spend or capture",
     "lapsed holds released by the sweep run",
     "tiers raised by an earn",

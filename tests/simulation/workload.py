@@ -45,6 +45,7 @@ from tests.simulation.specs import (
     RewardSpec,
     TenantSpec,
     TierSpec,
+    VelocitySpec,
     coupon_code,
 )
 
@@ -110,6 +111,8 @@ TENANTS = (
         rewards=REWARDS,
         coupons=COUPONS,
         lottery=LOTTERY,
+        # a busy member's earns past the week's limit are withheld (a review)
+        velocity=(VelocitySpec(window_minutes=10_080, max_earns=4),),
     ),
     TenantSpec(
         "cove",
@@ -132,6 +135,8 @@ TENANTS = (
         rewards=REWARDS,
         coupons=COUPONS,
         lottery=LOTTERY,
+        # a huge purchase (or a busy day) freezes the member: its spends are refused from then on
+        velocity=(VelocitySpec(window_minutes=1_440, max_points=300_000, action="freeze"),),
     ),
     TenantSpec(
         "echo",

@@ -134,3 +134,17 @@ def test_the_sunset_expires_the_points_on_open_holds_in_the_same_posting():
     assert (posting.points, posting.lots_after) == (-150, ())
     assert (posting.before, posting.after) == (account, Account(version=8))
     assert sunset_posting(Account(), [], [], today=date(2027, 8, 1)) is None
+
+
+@pytest.mark.parametrize("available", [100, 0])
+def test_the_sunset_ends_a_frozen_members_withheld_points_in_the_same_posting(available):
+    # Given a frozen member with 40 points withheld (and 100 available, or nothing else)
+    lots = [Lot(date(2028, 1, 31), available)] if available else []
+    account = Account(available=available, withheld=40, status="frozen", version=3)
+
+    posting = sunset_posting(account, lots, [], today=date(2027, 8, 1))
+
+    # Then one posting ends all of it: the entry's points and its withheld move say so
+    assert posting is not None
+    assert (posting.points, posting.withheld, posting.lots_after) == (-(available + 40), -40, ())
+    assert posting.after == Account(status="frozen", version=4)

@@ -183,7 +183,7 @@ def test_every_event_the_outbox_publishes_is_in_the_subscribable_list() -> None:
     ]
     items += [{**base, "SK": "LEDGER#2", "type": entry_type} for entry_type in (
         "earn", "clawback", "adjust", "redeem", "expire", "sunset", "redeem_cancel", "hold", "release",
-        "redeem_refund",
+        "redeem_refund", "erase",
     )]  # fmt: skip
     # When mapping them
     published = {event["detail-type"] for item in items if (event := event_for_item(item))}

@@ -64,6 +64,25 @@ class MemberFrozenError(ConflictError):
     title = "The member is frozen"
 
 
+class MemberErasedError(ConflictError):
+    """The member was erased: nothing more is recorded for it, and its id cannot be enrolled again."""
+
+    problem = "member-erased"
+    title = "The member was erased"
+
+
+class ReviewNotFoundError(NotFoundError):
+    problem = "review-not-found"
+    title = "Review not found"
+
+
+class ReviewClosedError(ConflictError):
+    """The review was resolved already (released or forfeited)."""
+
+    problem = "review-closed"
+    title = "The review is resolved already"
+
+
 class AlreadyExistsError(ConflictError):
     problem = "already-exists"
     title = "Already exists"

@@ -25,6 +25,7 @@ ENTRY_EVENTS = {
     "hold": "points.held",
     "release": "points.released",
     "redeem_refund": "points.refunded",  # points a checkout capture spent, given back for a refund
+    "erase": "member.erased",  # what the member had left, forfeited; no personal data (there is none)
 }
 
 # Every detail-type event_for_item can publish (webhooks subscribe to these; docs/webhooks.md shows

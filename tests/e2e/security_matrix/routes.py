@@ -52,6 +52,7 @@ CROSS_TENANT: dict[str, CrossCall] = {
         {"status": "frozen", "reason": "theft"},
         me.admin_key,
     ),
+    "erase the member": lambda me, other: ("DELETE", f"/v1/members/{other.member_id}", None, me.admin_key),
     "correct the member's profile": lambda me, other: (
         "PATCH",
         f"/v1/members/{other.member_id}",
@@ -303,6 +304,7 @@ MISSING = {
     "{lottery}": "{lottery_id}",
     "{draw}": "{draw_id}",
     "{nobody}": "{member_id}",
+    "{review}": "{review_id}",
     # what the admin routes create, under ids the reads above never use
     "{new_reward}": "{reward_id}",
     "{new_template}": "{template_id}",
@@ -328,6 +330,7 @@ ROUTES = [
     Route("GET", "/v1/members", "admin"),  # the search: nothing to search by is 422, after the scope
     Route("GET", "/v1/members/{member}", "server"),
     Route("PATCH", "/v1/members/{member}", "server", lambda stack, demo: {"locale": "en"}),
+    Route("DELETE", "/v1/members/{nobody}", "admin"),  # the demo member is never erased
     Route(
         "PUT",
         "/v1/members/{member}/status",
@@ -366,6 +369,8 @@ ROUTES = [
     ),
     Route("POST", "/v1/keys", "admin", lambda stack, demo: {"scope": "server", "name": "matrix"}),
     Route("GET", "/v1/audit", "admin"),
+    Route("GET", "/v1/reviews", "admin"),
+    Route("POST", "/v1/reviews/{review}/resolve", "admin", lambda stack, demo: {"release": False}),
     Route("DELETE", "/v1/keys/key_0000000000000000", "admin"),
     Route("POST", "/v1/token-keys/rotate", "admin"),
     Route("POST", "/v1/members/{member}/tokens", "server", lambda stack, demo: {"ttl_seconds": 60}),
@@ -509,6 +514,7 @@ ALLOWED_STATUS = {
         route: 404
         for route in (
             "GET /v1/rewards/{reward}",
+            "POST /v1/reviews/{review}/resolve",
             "POST /v1/members/{member}/redemptions",
             "GET /v1/members/{member}/redemptions/{redemption}",
             "POST /v1/members/{member}/redemptions/{redemption}/fulfil",

@@ -64,6 +64,7 @@ def after_award(
     *,
     purchase: bool = False,
     activity_type: str | None = None,
+    velocity: list[list[int]] | None = None,
 ) -> dict[str, Any]:
     """The counters once `points` are credited for a purchase or an activity (all sources count
     toward the daily cap; signup bonuses and manual adjustments do not)."""
@@ -81,4 +82,14 @@ def after_award(
         "purchases": int(counters.get("purchases", 0)) + (1 if purchase else 0),
         "activity_counts": counts,
         "activity_points": earned,
+    } | kept_counters(counters, velocity)
+
+
+def kept_counters(counters: Mapping[str, Any], velocity: list[list[int]] | None = None) -> dict[str, Any]:
+    """What the risk rules keep in the counters (domain/velocity.py): the recent earns (`velocity`,
+    replaced when given) and the member's open review (`review`); absent when there is none."""
+    kept = {
+        "velocity": counters.get("velocity") if velocity is None else velocity,
+        "review": counters.get("review"),
     }
+    return {key: value for key, value in kept.items() if value}

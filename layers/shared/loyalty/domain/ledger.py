@@ -30,7 +30,7 @@ class Account:
     debt: int = 0
     version: int = 0  # ledger entries so far: the next entry's sequence number is version + 1
     withheld: int = 0  # earned while frozen: in no lot, not spendable, until released or forfeited
-    status: Literal["active", "frozen"] = "active"
+    status: Literal["active", "frozen", "erased"] = "active"  # erased: the person is gone, the id reserved
 
     @property
     def next_seq(self) -> int:
@@ -91,14 +91,20 @@ def credit(
     *,
     today: date,
     available_on: date | None = None,
+    withhold: bool = False,
+    freeze: bool = False,
 ) -> Posting:
     """Credit `points` (pending until `available_on` when given), after maturing what is due by
-    `today`, so the answer and the stored balance agree with a read; debt is settled first."""
+    `today`, so the answer and the stored balance agree with a read; debt is settled first.
+    A frozen member's credit, or one a velocity rule `withhold`s, goes to withheld; `freeze`
+    (a velocity rule's action) also freezes the member."""
     if points < 0:
         raise ValueError("a credit is not negative")
     stored = account
     account, lots = mature(account, lots, today)
-    if account.status == "frozen":  # recorded, but withheld: no lot, no debt settled, not spendable
+    if freeze:
+        account = replace(account, status="frozen")
+    if account.status == "frozen" or withhold:  # recorded, but withheld: no lot, no debt settled
         after = replace(account, withheld=account.withheld + points, version=stored.next_seq)
         return Posting(
             before=stored,
@@ -165,6 +171,37 @@ def change_status(
     released = credit(replace(account, version=stored.version), lots, withheld, expires_on, today=today)
     # The withheld points were counted when earned: the entry records only the debt they settle.
     return replace(released, before=stored, points=-released.debt_settled, withheld=-withheld)
+
+
+def settle_withheld(
+    account: Account,
+    lots: list[Lot],
+    points: int,
+    *,
+    today: date,
+    release: bool,
+    expires_on: date | None = None,
+) -> Posting:
+    """A review resolved: up to `points` of what is withheld (less when an unfreeze or a refund
+    took some meanwhile) released into an available lot expiring on `expires_on` (settling debt
+    first), or forfeited. The member's status is unchanged; a frozen member's points stay
+    withheld until it is unfrozen (its caller refuses that release)."""
+    check_wallet(account, lots)
+    moved = min(points, account.withheld)
+    stored = account
+    account = replace(account, withheld=account.withheld - moved)
+    if not release or moved == 0:
+        current, current_lots = mature(account, lots, today)
+        return Posting(
+            before=stored,
+            after=replace(current, version=stored.next_seq),
+            points=-moved if not release else 0,
+            lots_after=_lots({lot.key: lot.remaining for lot in current_lots}),
+            withheld=-moved,
+        )
+    released = credit(replace(account, version=stored.version), lots, moved, expires_on, today=today)
+    # The withheld points were counted when earned: the entry records only the debt they settle.
+    return replace(released, before=stored, points=-released.debt_settled, withheld=-moved)
 
 
 def mature(account: Account, lots: list[Lot], today: date) -> tuple[Account, list[Lot]]:

@@ -52,16 +52,25 @@ def notice_due(program: Program, now: datetime) -> int | None:
 
 def sunset_posting(account: Account, lots: list[Lot], held_lots: list[Lot], *, today: date) -> Posting | None:
     """Everything a member has left at the sunset, expired in one posting: every lot, dated or
-    not, and the points of the member's open holds (`held_lots`, all of them), which could only
-    be captured until the last redeeming day. The holds are closed with it, so a release after
-    the sunset gives nothing back. None when there is nothing left."""
-    if not held_lots:
-        return expire(account, lots, today, everything=True)
-    released = release(account, lots, held_lots, today=today)
-    if released.after.held != 0:
-        raise ValueError("the sunset closes every open hold: their lots must add up to what is held")
-    expired = expire(released.after, list(released.lots_after), today, everything=True)
-    if expired is None:  # only reached with holds of nothing, which a hold never is
+    not, the points of the member's open holds (`held_lots`, all of them), which could only be
+    captured until the last redeeming day, and a frozen member's withheld points, which could
+    never be released into a spendable balance again. The holds are closed with it, so a release
+    after the sunset gives nothing back. None when there is nothing left."""
+    if held_lots:
+        released = release(account, lots, held_lots, today=today)
+        if released.after.held != 0:
+            raise ValueError("the sunset closes every open hold: their lots must add up to what is held")
+        start, start_lots = released.after, list(released.lots_after)
+    else:
+        start, start_lots = account, lots
+    expired = expire(start, start_lots, today, everything=True)
+    withheld = start.withheld
+    if expired is None and not held_lots and not withheld:
         return None
-    # One posting from the account as stored: the release and the expiry are one ledger entry.
-    return replace(expired, before=account, after=replace(expired.after, version=account.next_seq))
+    if expired is None:  # nothing in lots: only withheld points end (or holds of nothing)
+        after = replace(start, version=account.next_seq)
+        expired = Posting(before=account, after=after, points=0, lots_after=tuple(start_lots))
+    # One posting from the account as stored: the release, the expiry and the withheld points
+    # ending are one ledger entry.
+    after = replace(expired.after, withheld=0, version=account.next_seq)
+    return replace(expired, before=account, after=after, points=expired.points - withheld, withheld=-withheld)

@@ -165,7 +165,7 @@ class MemberResponse(ResponseModel):
     referrer_id: str | None = None
     locale: str | None = None
     enrolled_at: datetime
-    status: Literal["active", "frozen"] = "active"
+    status: Literal["active", "frozen", "erased"] = "active"
     balance: Balance
     debt: int = Field(description="Points clawed back by refunds that the balance could not cover yet")
     tier: TierView
@@ -305,6 +305,13 @@ class StatusResponse(ResponseModel):
     forfeited: int = Field(description="Withheld points forfeited by this unfreeze")
     entry_id: str
     balance: Balance
+
+
+class ErasureResponse(ResponseModel):
+    member_id: str
+    status: Literal["erased"]
+    points_forfeited: int = Field(description="What was left (available, pending, held, withheld), forfeited")
+    entry_id: str
 
 
 class AdjustmentRequest(StrictModel):

@@ -43,6 +43,9 @@ class EntryDetail(BaseModel):
     draw_id: str | None = None
     birthday_year: int | None = Field(default=None, description="The program-local year of a birthday bonus")
     status: str | None = Field(default=None, description="A status change: the member's status after it")
+    review_id: str | None = Field(
+        default=None, description="An earn withheld by a velocity rule, or the review's resolution"
+    )
 
 
 class LedgerEntry(EntryDetail):

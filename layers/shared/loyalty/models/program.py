@@ -58,6 +58,7 @@ def _server_owned_version(value: object) -> object:
 
 
 MAX_BASE_RATE = 1000
+MAX_VELOCITY_EARNS = 500  # the earns a window keeps on the member item (each earn in the window is kept)
 
 
 def _base_rate(value: object) -> object:
@@ -398,6 +399,29 @@ class Sunset(StrictModel):
         return self
 
 
+class VelocityRule(StrictModel):
+    """How much a member may earn within a sliding window of minutes (purchases and activities;
+    bonuses and adjustments do not count). An earn that takes the member past it has its points
+    withheld and opens a review; `freeze` also freezes the member."""
+
+    window_minutes: JsonInteger = Field(ge=1, le=10_080, description="The sliding window, at most a week")
+    max_earns: JsonInteger | None = Field(
+        default=None, ge=1, le=MAX_VELOCITY_EARNS, description="Earns allowed in the window"
+    )
+    max_points: JsonInteger | None = Field(default=None, ge=1, description="Points allowed in the window")
+    action: Literal["review", "freeze"] = "review"
+
+    @model_validator(mode="after")
+    def _limits_something(self) -> VelocityRule:
+        if self.max_earns is None and self.max_points is None:
+            raise ValueError("a velocity rule limits max_earns, max_points or both")
+        return self
+
+
+class Risk(StrictModel):
+    velocity: list[VelocityRule] = Field(default_factory=list, max_length=10)
+
+
 class PointValue(StrictModel):
     points: JsonInteger = Field(default=100, ge=1)
     amount: Amount = Decimal("1.00")
@@ -465,6 +489,7 @@ class Program(StrictModel):
     redemption: RedemptionPolicy = Field(default_factory=RedemptionPolicy)
     reminders: Reminders = Field(default_factory=Reminders)
     sunset: Sunset | None = Field(default=None, description="Set to end the program")
+    risk: Risk = Field(default_factory=Risk, description="Velocity rules: earning too much too fast")
 
     @model_validator(mode="before")
     @classmethod

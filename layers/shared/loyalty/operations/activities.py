@@ -15,6 +15,7 @@ from loyalty.models.api import ActivityRequest, ActivityResponse
 from loyalty.models.ledger import EntryDetail
 from loyalty.operations.context import Context, Outcome
 from loyalty.operations.funnel import Decision, Write, change_member
+from loyalty.operations.reviews import screen_earn
 from loyalty.operations.tiers import tier_after_earn
 from loyalty.operations.views import balance, tier_change
 from loyalty.store.member_store import MemberRecord
@@ -35,8 +36,15 @@ def record_activity(context: Context, tenant_id: str, request: ActivityRequest) 
         done_on = local_date(request.occurred_at or now, program.timezone)
         tier = tier_after_earn(program, member, done_on, Figures(points=award.points), now)
         expires_on = lot_expiry(program, "activity", now)
+        screening = screen_earn(context, tenant_id, program, member, now, award.points)
         posting = credit(
-            member.account, member.lots, award.points, expires_on, today=local_date(now, program.timezone)
+            member.account,
+            member.lots,
+            award.points,
+            expires_on,
+            today=local_date(now, program.timezone),
+            withhold=screening.withhold,
+            freeze=screening.freeze,
         )
         body = ActivityResponse(
             activity_id=request.activity_id,
@@ -62,9 +70,22 @@ def record_activity(context: Context, tenant_id: str, request: ActivityRequest) 
             capped=award.capped or None,
             reason=award.reason,
             expires_on=expires_on if posting.points else None,
+            review_id=screening.review_id,
         )
-        counters = after_award(member.counters, program, now, award.points, activity_type=request.type)
-        return Decision(201, body, now, request.member_id, posting, entry, counters=counters, tier=tier)
+        counters = screening.counters(
+            after_award(
+                member.counters,
+                program,
+                now,
+                award.points,
+                activity_type=request.type,
+                velocity=screening.recent,
+            )
+        )
+        records = screening.records
+        return Decision(
+            201, body, now, request.member_id, posting, entry, records, counters=counters, tier=tier
+        )
 
     write = Write(tenant_id, ACTIVITY, request.activity_id, fingerprint)
     return change_member(context, write, request.member_id, decide)

@@ -10,7 +10,13 @@ from datetime import UTC, datetime
 from functools import cached_property, lru_cache
 from typing import Any, Literal
 
-from loyalty.errors import IdempotencyConflictError, MemberNotFoundError, TenantNotFoundError, TransientError
+from loyalty.errors import (
+    IdempotencyConflictError,
+    MemberErasedError,
+    MemberNotFoundError,
+    TenantNotFoundError,
+    TransientError,
+)
 from loyalty.models.program import Program
 from loyalty.settings import get_settings
 from loyalty.store.audit_store import AuditStore
@@ -27,6 +33,7 @@ from loyalty.store.member_store import MemberRecord, MemberStore
 from loyalty.store.notice_store import NoticeStore
 from loyalty.store.purchase_store import PurchaseStore
 from loyalty.store.report_store import ReportStore
+from loyalty.store.review_store import ReviewStore
 from loyalty.store.reward_store import RewardStore
 from loyalty.store.signing_key_store import SigningKeyStore
 from loyalty.store.snapshot_store import SnapshotStore
@@ -139,6 +146,11 @@ class Context:
         return ContactStore(self.ledger.table_name, self.ledger.client)
 
     @cached_property
+    def reviews(self) -> ReviewStore:
+        """Members whose earns breached a velocity rule, for an admin to resolve."""
+        return ReviewStore(self.ledger.table_name, self.ledger.client)
+
+    @cached_property
     def signing_keys(self) -> SigningKeyStore:
         """The member tokens' signing keys."""
         return SigningKeyStore(self.ledger.table_name, self.ledger.client)
@@ -204,6 +216,14 @@ def existing_member(context: Context, tenant_id: str, member_id: str) -> MemberR
     member = context.members.read_member(tenant_id, member_id)
     if member is None:
         raise MemberNotFoundError(f"member {member_id!r} not found")
+    check_not_erased(member)
+    return member
+
+
+def check_not_erased(member: MemberRecord) -> MemberRecord:
+    """An erased member takes no more changes (409 member-erased): its id is only reserved."""
+    if member.account.status == "erased":
+        raise MemberErasedError(f"member {member.member_id!r} was erased")
     return member
 
 
@@ -226,7 +246,7 @@ def member_to_change(
     member = member_unless_recorded(context, tenant_id, member_id, kind, natural_id)
     if member is None:
         raise MemberNotFoundError(f"member {member_id!r} not found")
-    return member
+    return check_not_erased(member)
 
 
 def with_retries(

@@ -42,7 +42,7 @@ from loyalty.models.rewards import (
     HoldRequest,
     HoldResponse,
 )
-from loyalty.operations.context import Context, Outcome, existing_member
+from loyalty.operations.context import Context, Outcome, check_not_erased, existing_member
 from loyalty.operations.funnel import Decision, Write, change_member, commit
 from loyalty.operations.views import balance
 from loyalty.store.hold_store import HoldRecord
@@ -135,7 +135,7 @@ def hold_and_member(
         raise HoldNotFoundError(f"hold {hold_id!r} not found")
     if member is None:
         raise MemberNotFoundError(f"member {record.member_id!r} not found")
-    return record, member
+    return record, check_not_erased(member)
 
 
 def _to_close(
@@ -170,6 +170,7 @@ def capture_hold(
 
     def decide() -> Decision:
         record, member = _to_close(context, tenant_id, hold_id, CAPTURE)
+        check_not_frozen(member)  # the hold stays open: captured once an admin unfreezes, or released
         order_id = capture_order(record.order_id, named)
         points = record.points if named_points is None else named_points
         spent, rest = split_held(record.lots, points)
@@ -271,12 +272,18 @@ def release_hold_now(context: Context, record: HoldRecord, now: datetime, reason
 def spendable(context: Context, member: MemberRecord, program: Program, now: datetime) -> MemberRecord:
     """The member as a spend (redemption, hold, draw, a coupon bought with points) finds it:
     refused while the member is frozen or after the program's last redeeming day, and with
-    expired holds released first, so the points they held count again. The spend's own version
-    condition makes a freeze committed after this read refuse it too (a retry reads it frozen)."""
-    if member.account.status == "frozen":
-        raise MemberFrozenError(f"member {member.member_id!r} is frozen: no points can be spent")
+    expired holds released first, so the points they held count again."""
+    check_not_frozen(member)
     check_redeeming_open(program, now)
     return release_expired_holds(context, member, now)
+
+
+def check_not_frozen(member: MemberRecord) -> None:
+    """Every spend (a hold, its capture, a redemption, a draw, a coupon bought with points) is
+    refused while the member is frozen; the spend's version condition refuses it when a freeze
+    commits after this read (the retry reads the member frozen)."""
+    if member.account.status == "frozen":
+        raise MemberFrozenError(f"member {member.member_id!r} is frozen: no points can be spent")
 
 
 def release_expired_holds(context: Context, member: MemberRecord, now: datetime) -> MemberRecord:

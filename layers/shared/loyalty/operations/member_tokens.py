@@ -13,9 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 from loyalty.domain import member_tokens
 from loyalty.domain.member_tokens import MAX_TTL_SECONDS, MemberClaims, TokenError
-from loyalty.errors import MemberNotFoundError
 from loyalty.models.api import MemberTokenRequest, MemberTokenResponse, SigningKeyRotatedResponse
-from loyalty.operations.context import Context, Outcome, Principal
+from loyalty.operations.context import Context, Outcome, Principal, existing_member
 from loyalty.store.signing_key_store import SigningKeys
 
 GRACE = timedelta(seconds=MAX_TTL_SECONDS)
@@ -23,9 +22,9 @@ KEYS_CACHE_SECONDS = 60.0
 
 
 def mint(context: Context, tenant_id: str, member_id: str, request: MemberTokenRequest) -> Outcome:
-    """A token for one enrolled member of the caller's tenant (404 for anyone else)."""
-    if context.members.read_member(tenant_id, member_id) is None:
-        raise MemberNotFoundError(f"member {member_id!r} not found")
+    """A token for one enrolled member of the caller's tenant (404 for anyone else; 409 for an
+    erased member: nobody is left to sign in)."""
+    existing_member(context, tenant_id, member_id)
     now = context.clock()
     signing = context.signing_keys.read_or_create(tenant_id, now)
     issued = int(now.timestamp())

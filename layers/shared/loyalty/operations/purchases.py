@@ -29,8 +29,9 @@ from loyalty.models.api import (
 from loyalty.models.common import amount_str
 from loyalty.models.ledger import EntryDetail
 from loyalty.models.program import Program
-from loyalty.operations.context import Context, Outcome
+from loyalty.operations.context import Context, Outcome, check_not_erased
 from loyalty.operations.funnel import Decision, Write, change_member, commit
+from loyalty.operations.reviews import screen_earn
 from loyalty.operations.tiers import tier_after_earn, tier_after_refund
 from loyalty.operations.views import balance, tier_change
 from loyalty.store.ledger_store import MemberPosting, ReplayError
@@ -89,6 +90,7 @@ def record_purchase(context: Context, tenant_id: str, request: PurchaseRequest) 
         bought_on = local_date(request.occurred_at or now, program.timezone)
         tier = tier_after_earn(program, member, bought_on, Figures(request.amount, 1, award.points), now)
         expires_on = lot_expiry(program, "purchase", now)
+        screening = screen_earn(context, tenant_id, program, member, now, award.points)
         posting = credit(
             member.account,
             member.lots,
@@ -96,6 +98,8 @@ def record_purchase(context: Context, tenant_id: str, request: PurchaseRequest) 
             expires_on,
             today=local_date(now, program.timezone),
             available_on=award.pending_until,
+            withhold=screening.withhold,
+            freeze=screening.freeze,
         )
         body = PurchaseResponse(
             order_id=request.order_id,
@@ -141,9 +145,16 @@ def record_purchase(context: Context, tenant_id: str, request: PurchaseRequest) 
             now,
             request.member_id,
             posting,
-            _entry(program, award, expires_on, available_on, source="purchase", order_id=request.order_id),
+            _entry(
+                program, award, expires_on, available_on, source="purchase", order_id=request.order_id
+            ).model_copy(update={"review_id": screening.review_id}),
+            screening.records,
             state=purchase.state(),  # kept with the purchase's idempotency record: no extra write
-            counters=after_award(member.counters, program, now, award.points, purchase=True),
+            counters=screening.counters(
+                after_award(
+                    member.counters, program, now, award.points, purchase=True, velocity=screening.recent
+                )
+            ),
             also=referral,
             tier=tier,
         )
@@ -192,7 +203,7 @@ def _referral(
         return ()
     award = evaluate_referral(program, facts, now)
     referrer = context.members.read_member(tenant_id, referrer_id) if award.points else None
-    if referrer is None:
+    if referrer is None or referrer.account.status == "erased":
         return ()
     expires_on = lot_expiry(program, "referral", now)
     posting = credit(
@@ -235,6 +246,7 @@ def refund_purchase(context: Context, tenant_id: str, order_id: str, request: Re
         member = context.members.read_member(tenant_id, purchase.member_id)
         if member is None:
             raise MemberNotFoundError(f"member {purchase.member_id!r} not found")
+        check_not_erased(member)  # its points were forfeited with its erasure: nothing to take back
         program = context.programs.get(tenant_id)
         now = context.clock()
         fully_refunded = refunded_before + request.amount >= purchase.amount

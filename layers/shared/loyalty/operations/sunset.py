@@ -2,7 +2,9 @@
 the last redeeming day (the reminders run), and after it the expiry of everything left (the
 expiry run) with a `sunset` entry, whose points.expired event says why (reason program_ended).
 Points on holds still open end with the rest, in the same entry and transaction, which closes
-those holds: they can no longer be captured, and a release after it gives nothing back.
+those holds: they can no longer be captured, and a release after it gives nothing back. A frozen
+member's withheld points end in that entry too (its `withheld` field), so the balance still adds
+up to the entries.
 
 Scaling: tenants with a sunset are found in one small registry partition (an item written when
 such a program is published), a tenant's members through GSI4 (keys only, write-sharded), each
@@ -103,7 +105,7 @@ def _expire_all(
     now: datetime,
     report: SunsetReport,
 ) -> None:
-    if not candidate.lots and not candidate.account.held:
+    if not candidate.lots and not candidate.account.held and not candidate.account.withheld:
         return  # nothing left (a stale read at worst: nothing is credited after the last day)
     natural_id = f"{candidate.member_id}@{last_day.isoformat()}"
     today = local_date(now, program.timezone)
@@ -112,7 +114,7 @@ def _expire_all(
     def decide(member: MemberRecord | None) -> Decision | Outcome:
         if member is None:
             return Outcome(200, {"points_expired": 0})
-        holds = _open_holds(context, store, member, now) if member.account.held else []
+        holds = open_holds(context, store, member, now) if member.account.held else []
         held_lots = [lot for record in holds for lot in record.lots]
         posting = sunset_posting(member.account, member.lots, held_lots, today=today)
         if posting is None:
@@ -140,7 +142,7 @@ def _expire_all(
         report.points_expired += outcome.body["points_expired"]
 
 
-def _open_holds(context: Context, store: HoldStore, member: MemberRecord, now: datetime) -> list[HoldRecord]:
+def open_holds(context: Context, store: HoldStore, member: MemberRecord, now: datetime) -> list[HoldRecord]:
     """The member's open holds, which together hold `member.account.held` (else the member
     changed since it was read: read both again)."""
     holds = store.open_holds(member.tenant_id, member.member_id)

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from loyalty.store import keys
-from loyalty.store.table import TableStore, from_item, names, to_item, values
+from loyalty.store.table import Guarded, TableStore, from_item, names, to_item, values
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,12 @@ class IdempotencyStore(TableStore):
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         }
+
+    def forget(self, tenant: str, kind: str, natural_id: str) -> Guarded:
+        """An operation's record removed (an erased member's enrolment, whose stored answer holds
+        its profile): a later request with that natural id is decided afresh."""
+        key = {"PK": keys.operation_pk(tenant, kind, natural_id), "SK": keys.OPERATION_SK}
+        return Guarded({"Delete": {"TableName": self.table_name, "Key": to_item(key)}})
 
     def update_action(self, tenant: str, update: OperationUpdate) -> dict[str, Any]:
         return {

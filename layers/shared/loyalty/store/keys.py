@@ -32,6 +32,18 @@ PROGRAM_SK = "PROGRAM"
 API_KEY_SK = "KEY"
 
 
+REVIEW_PREFIX = "REVIEW#"
+
+
+def reviews_pk(tenant_id: str) -> str:
+    """A tenant's reviews (members whose earns breached a velocity rule): rare, one partition."""
+    return f"T#{tenant_id}#REVIEWS"
+
+
+def review_sk(review_id: str) -> str:
+    return f"{REVIEW_PREFIX}{review_id}"
+
+
 def program_version_sk(version: int) -> str:
     return f"{PROGRAM_SK}#V#{version:06d}"
 

@@ -144,6 +144,8 @@ class MemberStore(TableStore):
             actions.append(self._enrolment(tenant, member, profile, now, balance | index))
         else:
             removals = [] if index else ["GSI1PK", "GSI1SK"]  # no dated points left: out of the sparse index
+            if after.status == "erased":  # the person's data, and the indexes that would find it
+                removals += ["profile", "profile_revision", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK"]
             tier_assignments, tier_removals = _tier_assignments(tenant, member, tier)
             assignments = {**balance, **index, **tier_assignments}
             actions.append(

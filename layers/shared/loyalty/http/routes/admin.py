@@ -30,8 +30,9 @@ from loyalty.models.api import (
 )
 from loyalty.models.audit import AuditPage, AuditQuery
 from loyalty.models.common import ID_PATTERN
+from loyalty.models.risk import ResolveReviewRequest, ResolveReviewResponse, ReviewPage, ReviewStatus
 from loyalty.observability import count
-from loyalty.operations import adjustments, audit, member_tokens, risk, tenants, tiers
+from loyalty.operations import adjustments, audit, member_tokens, reviews, risk, tenants, tiers
 from loyalty.operations.context import default_context
 from loyalty.operations.paging import DEFAULT_PAGE
 
@@ -143,7 +144,7 @@ def adjust_points(
         "Assign a member's tier",
         "Puts the member in a tier by hand, with a reason, until the date given or the next evaluation.",
     ),
-    responses=responses(200, MemberResponse, 404),
+    responses=responses(200, MemberResponse, 404, 409),
     tags=["admin"],
 )
 def assign_tier(
@@ -163,12 +164,54 @@ def assign_tier(
         "(`balance.withheld`). `active`: the withheld points are released (`release_withheld`, the default) "
         "or forfeited with an entry. Every change is a ledger entry with its reason and the acting key.",
     ),
-    responses=responses(200, StatusResponse, 404),
+    responses=responses(200, StatusResponse, 404, 409),
     tags=["admin"],
 )
 def set_status(member_id: Annotated[str, Path(pattern=ID_PATTERN)], body: StatusRequest) -> Response[str]:
     principal = require(router, "admin")
     return respond(risk.set_status(default_context(), principal, member_id, body))
+
+
+@router.get(
+    "/v1/reviews",
+    **documented(
+        "admin",
+        "List the velocity reviews",
+        "Members whose earns breached one of the program's velocity rules (`risk.velocity`): each review "
+        "holds the points withheld from those earns, the rules breached and whether a rule froze the "
+        "member too. Oldest first; `status` filters (`open`, `released`, `forfeited`); a page at a time "
+        "(`limit`, `cursor`).",
+    ),
+    responses=responses(200, ReviewPage),
+    tags=["admin"],
+)
+def list_reviews(
+    status: Annotated[ReviewStatus | None, Query()] = None,
+    limit: Limit = DEFAULT_PAGE,
+    cursor: Cursor = None,
+) -> Response[str]:
+    principal = require(router, "admin")
+    return respond(reviews.list_reviews(default_context(), principal.tenant_id, status, limit, cursor))
+
+
+@router.post(
+    "/v1/reviews/<review_id>/resolve",
+    **documented(
+        "admin",
+        "Resolve a velocity review",
+        "`release: true` releases the points withheld under the review into the member's balance (an "
+        "entry of type `review`; a frozen member is 409 `member-frozen`: unfreeze it instead), `false` "
+        "forfeits them with an entry. Exactly once per review (the same request answers the same; another "
+        "resolution after it is 409); audited.",
+    ),
+    responses=responses(200, ResolveReviewResponse, 404, 409),
+    tags=["admin"],
+)
+def resolve_review(
+    review_id: Annotated[str, Path(pattern=ID_PATTERN)], body: ResolveReviewRequest
+) -> Response[str]:
+    principal = require(router, "admin")
+    return respond(reviews.resolve_review(default_context(), principal, review_id, body))
 
 
 @router.get(

@@ -14,6 +14,7 @@ from loyalty.http.resolver import respond
 from loyalty.http.routes.docs import documented, responses
 from loyalty.models.api import (
     EnrollRequest,
+    ErasureResponse,
     MemberResponse,
     MembersPage,
     MemberTokenRequest,
@@ -23,7 +24,7 @@ from loyalty.models.api import (
 )
 from loyalty.models.common import ID_PATTERN
 from loyalty.observability import count
-from loyalty.operations import member_search, member_tokens, members
+from loyalty.operations import erasure, member_search, member_tokens, members
 from loyalty.operations.context import default_context
 from loyalty.operations.paging import DEFAULT_PAGE
 
@@ -111,12 +112,32 @@ def read_member(member_id: MemberId) -> Response[str]:
         "the others; answers the member. A new birthday pays no second birthday bonus in a year that had "
         "one.",
     ),
-    responses=responses(200, MemberResponse, 404),
+    responses=responses(200, MemberResponse, 404, 409),
     tags=["members"],
 )
 def correct_profile(member_id: MemberId, body: ProfileRequest) -> Response[str]:
     principal = require(router, "server")
     return respond(members.correct_profile(default_context(), principal, member_id, body))
+
+
+@router.delete(
+    "/v1/members/<member_id>",
+    **documented(
+        "admin",
+        "Erase a member",
+        "Removes the person: the profile and the indexes that find it are gone from the member, so from "
+        "its later events and exports too. What was left of the balance (available, pending, held on "
+        "open holds, which close, and withheld) is forfeited by one `erase` entry (event `member.erased`). "
+        "The ledger keeps its entries, which hold no personal data, under the member id; the id cannot be "
+        "enrolled again (409) and takes no more purchases or spends (409 `member-erased`). Exactly once "
+        "(erasing again answers the same); audited.",
+    ),
+    responses=responses(200, ErasureResponse, 404),
+    tags=["members"],
+)
+def erase_member(member_id: MemberId) -> Response[str]:
+    principal = require(router, "admin")
+    return respond(erasure.erase_member(default_context(), principal, member_id))
 
 
 @router.get(
@@ -149,7 +170,7 @@ def list_transactions(
         "A short-lived signed token (default 1 hour) for this member alone, for the portal "
         "(`/portal/?token=...`) or a shop's own front-end calling `/v1/me`.",
     ),
-    responses=responses(201, MemberTokenResponse, 404),
+    responses=responses(201, MemberTokenResponse, 404, 409),
     tags=["members"],
 )
 def mint_token(member_id: MemberId, body: MemberTokenRequest) -> Response[str]:

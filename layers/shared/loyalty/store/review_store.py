@@ -1,0 +1,105 @@
+"""Reviews (T#{tenant}#REVIEWS, REVIEW#{review_id}): one open review per member at a time (the
+member's counters name it), opened or added to by an earn that breached a velocity rule, in the
+earn's own transaction, and closed by an admin's resolution in its own. Review ids begin with the
+time they were opened: a list in id order is oldest first, the order to work through them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loyalty.errors import ReviewClosedError
+from loyalty.models.risk import Review, ReviewStatus
+from loyalty.store import keys
+from loyalty.store.table import Guarded, TableStore, from_item, names, to_item, values
+
+
+class ReviewStore(TableStore):
+    def open_review(self, tenant_id: str, review: Review) -> Guarded:
+        item = {
+            "PK": keys.reviews_pk(tenant_id),
+            "SK": keys.review_sk(review.review_id),
+            "tenant_id": tenant_id,
+        }
+        item |= review.model_dump(mode="json", exclude_none=True)
+        return Guarded(
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": to_item(item),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            }
+        )
+
+    def add_to_review(self, tenant_id: str, review_id: str, points: int) -> Guarded:
+        """One more earn withheld under the member's open review (its counters name it, and the
+        member's version condition orders this with the resolution)."""
+        return Guarded(
+            {
+                "Update": {
+                    "TableName": self.table_name,
+                    "Key": to_item({"PK": keys.reviews_pk(tenant_id), "SK": keys.review_sk(review_id)}),
+                    "UpdateExpression": "ADD points :points, earns :one",
+                    "ConditionExpression": "attribute_exists(PK) AND #status = :open",
+                    "ExpressionAttributeNames": names("status"),
+                    "ExpressionAttributeValues": values(points=points, one=1, open="open"),
+                }
+            }
+        )
+
+    def resolve(self, tenant_id: str, review: Review) -> Guarded:
+        """The review as resolved, only while it is still open (else 409: resolved already)."""
+        item = {
+            "PK": keys.reviews_pk(tenant_id),
+            "SK": keys.review_sk(review.review_id),
+            "tenant_id": tenant_id,
+        }
+        item |= review.model_dump(mode="json", exclude_none=True)
+        return Guarded(
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": to_item(item),
+                    "ConditionExpression": "#status = :open AND points = :points",
+                    "ExpressionAttributeNames": names("status"),
+                    "ExpressionAttributeValues": values(open="open", points=review.points),
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+            refusal=_refusal,
+        )
+
+    def read_review(self, tenant_id: str, review_id: str) -> Review | None:
+        item = self.read_item(keys.reviews_pk(tenant_id), keys.review_sk(review_id))
+        return Review.model_validate(item) if item else None
+
+    def list_reviews(
+        self, tenant_id: str, status: ReviewStatus | None, limit: int, after: str | None
+    ) -> tuple[list[Review], str | None]:
+        """Oldest first, of one status (or all), and the id to continue after when more follow."""
+        request: dict[str, Any] = {
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+            "ExpressionAttributeValues": values(pk=keys.reviews_pk(tenant_id), prefix=keys.REVIEW_PREFIX),
+            "ConsistentRead": True,
+        }
+        if after is not None:
+            request["ExclusiveStartKey"] = to_item(
+                {"PK": keys.reviews_pk(tenant_id), "SK": keys.review_sk(after)}
+            )
+        if status is not None:
+            request["FilterExpression"] = "#status = :status"
+            request["ExpressionAttributeNames"] = names("status")
+            request["ExpressionAttributeValues"] |= values(status=status)
+        items: list[dict[str, Any]] = []
+        for raw in self.query_pages(request):
+            items.extend(from_item(item) for item in raw)
+            if len(items) > limit:
+                break
+        shown = [Review.model_validate(item) for item in items[:limit]]
+        return shown, (shown[-1].review_id if len(items) > limit else None)
+
+
+def _refusal(stored: dict[str, Any] | None) -> Exception | None:
+    if stored is not None and stored.get("status") != "open":
+        return ReviewClosedError(f"review {stored.get('review_id')!r} is {stored.get('status')}")
+    return None  # more points were withheld under it meanwhile: read it again
