@@ -13,6 +13,7 @@ import pytest
 
 from loyalty.errors import IdempotencyConflictError, MemberFrozenError
 from loyalty.models.api import ActivityRequest, AdjustmentRequest, EnrollRequest, PurchaseRequest
+from loyalty.models.audit import AuditQuery
 from loyalty.models.program import Program
 from loyalty.models.rewards import HoldRequest
 from loyalty.models.risk import ResolveReviewRequest
@@ -112,9 +113,7 @@ def test_an_earn_past_the_limit_is_withheld_and_opens_one_review_which_an_admin_
         reviews.list_reviews(context, "shop", "released", 50, None).body["items"][0]["resolved_by"]
         == "key_admin"
     )
-    logged = context.audit.list_entries(
-        "shop", member_id="m1", actor=None, start=None, end=None, limit=10, before=None
-    )[0]
+    logged = context.audit.list_entries("shop", AuditQuery(limit=10, member_id="m1"), None)[0]
     assert [(e.action, e.detail["points"]) for e in logged if e.action == "review.resolved"] == [
         ("review.resolved", after.withheld)
     ]
