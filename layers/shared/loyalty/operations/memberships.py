@@ -45,6 +45,7 @@ def buy_membership(context: Context, tenant_id: str, member_id: str, request: Me
         stored = context.memberships.read(tenant_id, member_id, request.membership_id)
         if stored is not None:
             return _replay(stored, request, today)
+        member = existing_member(context, tenant_id, member_id)
         plan = program.plan(request.plan_id)
         if plan is None:
             raise UnknownPlanError(f"the program has no membership plan {request.plan_id!r}")
@@ -53,7 +54,6 @@ def buy_membership(context: Context, tenant_id: str, member_id: str, request: Me
                 f"plan {plan.plan_id!r} costs {plan.price.amount:.2f} {plan.price.currency}, "
                 f"not {request.amount:.2f} {request.currency}"
             )
-        member = existing_member(context, tenant_id, member_id)
         decision, period = buy(
             program, member.tier, _enrolled_on(member, program), today, request.membership_id, plan
         )
