@@ -5,7 +5,7 @@ cancellation, and the events each step leaves for the bus."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +23,7 @@ from loyalty.models.memberships import MembershipRequest
 from loyalty.models.program import Program
 from loyalty.operations import members, memberships, purchases
 from loyalty.operations.context import Context, ProgramCache
+from loyalty.operations.reminders import run_reminders
 from loyalty.operations.tiers import run_tiers
 from loyalty.store import keys
 from loyalty.store.job_store import JobStore
@@ -368,3 +369,23 @@ def test_memberships_over_http_are_server_routes_with_problems_for_bad_requests(
     assert (cancelled.status, cancelled.json()["status"]) == (200, "cancelled")
     missing = api.call("POST", "/v1/members/gus/memberships/nope/cancel", None, key=shop.server_key)
     assert (missing.status, problem_type(missing)) == (404, "membership-not-found")
+
+
+def test_a_reminder_goes_once_per_window_before_the_last_membership_bought_ends(aws, club, clock):
+    # Given a member with a membership ending 2027-03-14 and another bought ahead to 2027-06-14
+    enrol(club, "hal")
+    memberships.buy_membership(club, "club", "hal", bought("m-1"))
+    memberships.buy_membership(club, "club", "hal", bought("m-2"))
+    windows = club.programs.get("club").reminders.windows_days
+    tightest = min(windows)
+
+    # When the reminders run comes 8 days before m-1 ends: nothing (the member stays VIP after it)
+    assert run_reminders(club, datetime(2027, 3, 6, 12, 0, tzinfo=UTC)).memberships_reminded == 0
+    # (the tiers run passes m-1's end: m-2 is in force, its end the member's next review)
+    run_tiers(club, JobStore(aws.table_name), datetime(2027, 3, 14, 6, 0, tzinfo=UTC))
+    # And within the tightest window before m-2's end: one reminder about m-2, once
+    late = datetime(2027, 6, 14, 12, 0, tzinfo=UTC) - timedelta(days=tightest)
+    assert run_reminders(club, late).memberships_reminded == 1
+    assert run_reminders(club, late).memberships_reminded == 0
+    reminded = [event for event in membership_events(aws, "hal") if event[0] == "membership.expiring"]
+    assert reminded == [("membership.expiring", "m-2", "2027-03-14", "2027-06-14")]

@@ -39,6 +39,7 @@ EVENT_TYPES = (
     "membership.extended",
     "membership.cancelled",
     "membership.lapsed",
+    "membership.expiring",
     "program.sunset_notice",
 )
 
@@ -74,7 +75,15 @@ def event_for_item(item: dict[str, Any]) -> dict[str, Any] | None:
         detail_type = f"membership.{item['kind']}"
         detail = {
             name: item.get(name)
-            for name in ("member_id", "membership_id", "plan_id", "tier_id", "starts_on", "ends_on")
+            for name in (
+                "member_id",
+                "membership_id",
+                "plan_id",
+                "tier_id",
+                "starts_on",
+                "ends_on",
+                "days_before",
+            )
         }
         occurred_at = item["created_at"]
     elif sk.startswith("SUNSET#"):

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from loyalty.domain.tiers import MembershipEvent
+from loyalty.domain.tiers import MembershipEvent, MembershipPeriod
 from loyalty.store import keys
 from loyalty.store.table import Guarded, TableStore, names, to_item, values
 
@@ -87,6 +87,27 @@ class MembershipStore(TableStore):
                     "ExpressionAttributeNames": names("cancelled_at"),
                     "ExpressionAttributeValues": values(cancelled_at=now.isoformat()),
                 }
+            }
+        )
+
+    def record_expiring(
+        self, tenant_id: str, member_id: str, period: MembershipPeriod, window: int, now: datetime
+    ) -> bool:
+        """The membership.expiring reminder of one membership in one window, once (False: sent)."""
+        return self.put_once(
+            {
+                "PK": keys.member_pk(tenant_id, member_id),
+                "SK": keys.membership_reminder_sk(period.membership_id, window),
+                "tenant_id": tenant_id,
+                "member_id": member_id,
+                "kind": "expiring",
+                "membership_id": period.membership_id,
+                "plan_id": period.plan_id,
+                "tier_id": period.tier_id,
+                "starts_on": period.starts_on.isoformat(),
+                "ends_on": period.ends_on.isoformat(),
+                "days_before": window,
+                "created_at": now.isoformat(),
             }
         )
 
