@@ -25,6 +25,7 @@ const TEXT = {
     saved: "Saved.", scope: "Scope", keyName: "Name", issue: "Issue key", issued_key: "New key (shown once): {key}",
     keyId: "Key id", revoke: "Revoke", revoked: "Revoked {id}.", type: "Type", when: "When", detail: "Detail",
     version: "Version {version}", stock: "Stock", pointsColumn: "Points", cost: "Cost", unlimited: "unlimited", signOut: "Sign out",
+    membership: "Paid membership {id} ({tier}) until {date}",
   },
   "zh-CN": {
     dashboard: "概览", members: "会员", program: "积分规则", rewards: "礼品", keys: "密钥",
@@ -44,6 +45,7 @@ const TEXT = {
     save: "保存", saved: "已保存。", scope: "权限", keyName: "名称", issue: "签发密钥", issued_key: "新密钥（仅显示一次）：{key}",
     keyId: "密钥 ID", revoke: "吊销", revoked: "已吊销 {id}。", type: "类型", when: "时间", detail: "说明",
     version: "版本 {version}", stock: "库存", pointsColumn: "积分", cost: "所需积分", unlimited: "不限", signOut: "退出",
+    membership: "付费会员 {id}（{tier}）至 {date}",
   },
 };
 
@@ -198,7 +200,9 @@ async function memberPage(id, page) {
         el("div", { class: "muted" }, `${t("pending")} ${n(m.balance.pending)} · ${t("held")} ${n(m.balance.held)} · ${t("debt")} ${n(m.debt)}`)),
       el("section", { class: "card" }, el("div", { class: "muted" }, t("tier")),
         el("div", { class: "figure", testid: "member-tier" }, tierName),
-        next ? el("div", { class: "muted" }, t("nextTier", { name: next.name, missing })) : null),
+        next ? el("div", { class: "muted" }, t("nextTier", { name: next.name, missing })) : null,
+        m.tier.membership ? el("div", { class: "muted", testid: "member-membership" },
+          t("membership", { id: m.tier.membership.membership_id, tier: m.tier.membership.tier_id, date: m.tier.membership.until })) : null),
       el("section", { class: "card" }, el("div", { class: "muted" }, t("lots")),
         el("ul", { class: "list", testid: "member-lots" },
           m.expiring.map((lot) => el("li", { class: "spread" }, el("span", {}, lot.expires_on), el("b", {}, n(lot.points))))))),
