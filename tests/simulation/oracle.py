@@ -158,6 +158,7 @@ class HoldModel:
     expires_at: datetime
     order_id: str | None
     status: str = "held"
+    captured: int | None = None  # the points a capture spent (its lots: `lots` from then on)
 
 
 @dataclass
@@ -636,8 +637,15 @@ class LedgerModel:
         member.held -= hold.points
         if isinstance(request, Capture):
             hold.status, hold.order_id = "captured", hold.order_id or request.order_id
+            spent = hold.points if request.points is None else request.points
+            if spent < hold.points:  # the rest goes back to its lots first, an entry of its own
+                hold.lots, rest = _split_lots(hold.lots, spent)
+                self._restore(member, rest, today)
+                member.entries += 1
+            hold.captured = spent
             answer = {"points": hold.points, "status": "captured", "order_id": hold.order_id}
-            return member, -hold.points, answer
+            answer["captured"] = spent
+            return member, -spent, answer
         self._restore(member, hold.lots, today)
         hold.status = "released"
         return member, 0, {"points": hold.points, "status": "released"}
@@ -804,6 +812,21 @@ class LedgerModel:
         cls._mature(member, today)
         for key, points in lots.items():
             member.lots[key] = member.lots.get(key, 0) + points
+
+
+def _split_lots(lots: dict[LotKey, int], points: int) -> tuple[dict[LotKey, int], dict[LotKey, int]]:
+    """A partial capture's lots: `points` taken oldest expiry first (never-expiring last), the rest."""
+    taken: dict[LotKey, int] = {}
+    rest: dict[LotKey, int] = {}
+    wanted = points
+    for key in sorted(lots, key=lambda key: (key[1] or date.max, key[0] or date.min)):
+        part = min(wanted, lots[key])
+        wanted -= part
+        if part:
+            taken[key] = part
+        if lots[key] - part:
+            rest[key] = lots[key] - part
+    return taken, rest
 
 
 # --- tiers ------------------------------------------------------------------------------------------

@@ -150,12 +150,16 @@ class Reserve(ModelRequest):
 
 @dataclass(frozen=True)
 class Capture(ModelRequest):
+    """Spends the hold's points for the order; with `points` (fewer than held) that many, the rest
+    released to the lots they came from."""
+
     tenant_id: str
     hold_id: str
     order_id: str
+    points: int | None = None
     kind = CAPTURE
     natural_field = "hold_id"
-    key_fields = ("order_id",)
+    key_fields = ("order_id", "points")
 
 
 @dataclass(frozen=True)

@@ -469,9 +469,8 @@ class Simulator:
             )
             return holds.reserve(context, tenant, request.member_id, hold)
         if isinstance(request, Capture):
-            return holds.capture_hold(
-                context, tenant, request.hold_id, CaptureRequest(order_id=request.order_id)
-            )
+            capture = CaptureRequest(order_id=request.order_id, points=request.points)
+            return holds.capture_hold(context, tenant, request.hold_id, capture)
         if isinstance(request, Release):
             return holds.release_hold(context, tenant, request.hold_id)
         if isinstance(request, BuyCoupon):
