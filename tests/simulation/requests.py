@@ -19,6 +19,7 @@ REDEMPTION, CANCELLATION, HOLD, CAPTURE, RELEASE = (
     "release",
 )
 COUPON_ISSUE, DRAW, EXPIRE = "coupon_issue", "draw", "expire"
+HOLD_REFUND = "hold_refund"
 # Writes without an operation record, as the wire names them (see wire.py).
 FULFILMENT, COUPON_USE, TIER = "fulfil", "coupon_use", "tier"
 
@@ -171,6 +172,19 @@ class Release(ModelRequest):
 
 
 @dataclass(frozen=True)
+class HoldRefund(ModelRequest):
+    """Points a captured hold spent, given back for a refund of its order (at most the capture)."""
+
+    tenant_id: str
+    hold_id: str
+    refund_id: str
+    points: int
+    kind = HOLD_REFUND
+    natural_field = "refund_id"
+    key_fields = ("hold_id", "points")
+
+
+@dataclass(frozen=True)
 class BuyCoupon(ModelRequest):
     tenant_id: str
     member_id: str
@@ -234,7 +248,18 @@ class Expire(ModelRequest):
 
 
 Earning = Enroll | Earn | Refund | Adjust
-Spending = Redeem | CancelRedemption | Fulfil | Reserve | Capture | Release | BuyCoupon | UseCoupon | Draw
+Spending = (
+    Redeem
+    | CancelRedemption
+    | Fulfil
+    | Reserve
+    | Capture
+    | Release
+    | HoldRefund
+    | BuyCoupon
+    | UseCoupon
+    | Draw
+)
 Request = Earning | Spending
 QueueRequest = Earn | Poison
 SPENDS = (Redeem, Reserve, BuyCoupon, Draw)  # spend available points: lapsed holds are released first
