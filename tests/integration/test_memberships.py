@@ -181,6 +181,10 @@ def test_a_membership_gives_its_tier_at_once_and_a_second_one_extends_from_the_e
         ("m-2", "scheduled"),
         ("m-1", "active"),
     ]
+    # A replay months later answers what the purchase answered (not the membership as it is now)
+    clock.now = datetime(2027, 4, 1, 15, 0, tzinfo=UTC)
+    replayed = memberships.buy_membership(club, "club", "ann", bought("m-2"))
+    assert (replayed.status, replayed.body) == (200, second.body)
 
 
 def test_a_membership_is_bought_once_and_only_at_the_plan_price(aws, club):
@@ -207,11 +211,13 @@ def test_a_membership_is_bought_once_and_only_at_the_plan_price(aws, club):
 
 def test_a_cancelled_membership_leaves_the_member_in_the_tier_their_spending_earns(aws, club):
     enrol(club, "cat", spend="1200.00")  # silver by spending
-    memberships.buy_membership(club, "club", "cat", bought("m-1"))
+    first = memberships.buy_membership(club, "club", "cat", bought("m-1"))
     assert tier_of(club, "cat")["id"] == "vip"
 
     cancelled = memberships.cancel_membership(club, "club", "cat", "m-1")
     assert (cancelled.status, cancelled.body["status"]) == (200, "cancelled")
+    # The purchase replayed still answers what it answered
+    assert memberships.buy_membership(club, "club", "cat", bought("m-1")).body == first.body
     tier = tier_of(club, "cat")
     assert (tier["id"], tier["membership"]) == ("silver", None)
     # Cancelling again answers the same and changes nothing

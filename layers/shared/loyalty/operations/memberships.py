@@ -44,7 +44,7 @@ def buy_membership(context: Context, tenant_id: str, member_id: str, request: Me
         today = local_date(now, program.timezone)
         stored = context.memberships.read(tenant_id, member_id, request.membership_id)
         if stored is not None:
-            return _replay(stored, request, today)
+            return _replay(stored, request, program)
         member = existing_member(context, tenant_id, member_id)
         plan = program.plan(request.plan_id)
         if plan is None:
@@ -74,7 +74,7 @@ def buy_membership(context: Context, tenant_id: str, member_id: str, request: Me
             if _commit(context, member, decision, now, number, context.memberships.put(record)):
                 return Outcome(201, membership_view(record, today).model_dump(mode="json"), committed=True)
         except MembershipTakenError as taken:  # bought by a request racing this one
-            return _replay(taken.stored, request, today)
+            return _replay(taken.stored, request, program)
     raise TransientError("too much contention on this member; retry later")
 
 
@@ -130,13 +130,17 @@ def membership_view(record: MembershipRecord, today: date) -> MembershipResponse
     )
 
 
-def _replay(stored: MembershipRecord, request: MembershipRequest, today: date) -> Outcome:
+def _replay(stored: MembershipRecord, request: MembershipRequest, program: Program) -> Outcome:
+    """The same request again answers what the purchase answered (the membership as bought, on
+    the day it was bought), whatever happened to it since; another request under the id is 409."""
     asked = (request.plan_id, request.order_id, request.amount, request.currency)
     if (stored.plan_id, stored.order_id, stored.amount, stored.currency) != asked:
         raise IdempotencyConflictError(
             f"membership id {request.membership_id!r} was already used with a different request"
         )
-    return Outcome(200, membership_view(stored, today).model_dump(mode="json"), replayed=True)
+    as_bought = replace(stored, cancelled_at=None)
+    bought_on = local_date(stored.created_at, program.timezone)
+    return Outcome(200, membership_view(as_bought, bought_on).model_dump(mode="json"), replayed=True)
 
 
 def _enrolled_on(member: MemberRecord, program: Program) -> date:
