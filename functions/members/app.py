@@ -1,4 +1,4 @@
-"""Members: enrol, read, ledger history; plus health, the published program and the OpenAPI document."""
+"""Members: enrol, read, ledger history, paid memberships; health, the program and the OpenAPI document."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.http.resolver import build_resolver
-from loyalty.http.routes import members, meta
+from loyalty.http.routes import members, memberships, meta
 from loyalty.observability import logger, metrics, tracer
 
-app = build_resolver(members.router, meta.router)
+app = build_resolver(members.router, memberships.router, meta.router)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

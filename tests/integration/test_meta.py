@@ -73,6 +73,10 @@ ROUTES = {
     ("post", "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"),
     # member tokens and the member's own view
     ("post", "/v1/members/{member_id}/tokens"),
+    # paid membership
+    ("post", "/v1/members/{member_id}/memberships"),
+    ("get", "/v1/members/{member_id}/memberships"),
+    ("post", "/v1/members/{member_id}/memberships/{membership_id}/cancel"),
     ("post", "/v1/token-keys/rotate"),
     ("get", "/v1/me"),
     ("get", "/v1/me/transactions"),

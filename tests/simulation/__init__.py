@@ -4,8 +4,9 @@ A seeded workload of enrolments, purchases (over the operations layer as the HTT
 and as SQS batches into the real EarnFunction handler), refunds (partial, full, beyond the
 purchase), adjustments (grants, deductions beyond what is available) and spending: catalog
 redemptions (a reward with little stock, one with a per-member limit, one for the top tier only),
-their cancellation and fulfilment, checkout holds (reserved, then captured, released or left to
-lapse), coupons bought with points and used, lottery draws (rolls from a source seeded by the
+their cancellation and fulfilment, checkout holds (reserved, then captured whole or in part,
+released or left to lapse; points of a captured order given back for a refund, sometimes past
+the capture), coupons bought with points and used, lottery draws (rolls from a source seeded by the
 draw id, prizes that run out); with replays, conflicting replays and retries of lost calls. It
 runs across five tenants (time zones from UTC-8 to UTC+14, one half an hour off; expiry policies
 rolling, fixed, by days and never; a 3-day return window; a tier ladder reviewed on a date, with

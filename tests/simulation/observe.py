@@ -42,6 +42,7 @@ HELD_IS_HOLDS = "held = the points on the member's open holds"
 ONE_ENTRY_PER_POSTING = "one ledger entry per posting, none missing (seq 1..version)"
 AT_MOST_ONCE = "each natural id applied at most once"
 REFUNDS_BOUNDED = "refunded points never exceed what the order earned"
+CAPTURE_BOUNDED = "a hold's refunds give back at most what its capture spent, and what the model says"
 STOCK_KEPT = "stock never below zero, and stock taken = redemptions not cancelled"
 LIMITS_KEPT = "per-member limits and daily draw limits are never exceeded"
 COUPON_ONCE = "a coupon is used at most once, by its owner, and says so on both its items"
@@ -381,6 +382,26 @@ class LedgerObserver:
                     f"prize {tenant_id}/{lottery.lottery_id}/{prize.prize_id}: {left} left of {prize.stock}; "
                     f"draws won it {won.get(prize.prize_id, 0)} times",
                 )
+
+    def check_hold_refunds(self, tenant_id: str, hold_id: str) -> None:
+        """A captured hold's record: refunded <= captured, its lots what is left to refund, as modelled."""
+        hold = self.model.holds.get((tenant_id, hold_id))
+        if hold is None or hold.captured is None:
+            return
+        stored = self._get(keys.member_pk(tenant_id, hold.member_id), keys.hold_sk(hold_id)) or {}
+        captured, refunded = stored.get("captured"), stored.get("refunded", 0)
+        left = sum(int(points) for points in (stored.get("lots") or {}).values())
+        if captured is None or not 0 <= refunded <= captured or left != captured - refunded:
+            raise violation(
+                CAPTURE_BOUNDED,
+                f"hold {tenant_id}/{hold_id}: captured {captured}, refunded {refunded}, lots {left}",
+            )
+        if (captured, refunded) != (hold.captured, hold.refunded):
+            raise violation(
+                CAPTURE_BOUNDED,
+                f"hold {tenant_id}/{hold_id}: captured {captured}, refunded {refunded}; the model "
+                f"{hold.captured}, {hold.refunded}",
+            )
 
     def check_coupon(self, tenant_id: str, code: str) -> None:
         """The coupon and the member's reference to it say the same, and what the model says."""

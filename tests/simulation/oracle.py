@@ -55,6 +55,7 @@ from tests.simulation.requests import (
     Enroll,
     Expire,
     Fulfil,
+    HoldRefund,
     Poison,
     Redeem,
     Refund,
@@ -175,6 +176,8 @@ class HoldModel:
     expires_at: datetime
     order_id: str | None
     status: str = "held"
+    captured: int | None = None  # the points a capture spent (its lots: `lots` from then on)
+    refunded: int = 0  # of those, given back by refunds of the order
 
 
 @dataclass
@@ -257,7 +260,7 @@ class LedgerModel:
         if isinstance(request, Refund):
             order = self.orders.get((request.tenant_id, request.order_id))
             return order.member_id if order else None
-        if isinstance(request, Capture | Release):
+        if isinstance(request, Capture | Release | HoldRefund):
             hold = self.holds.get((request.tenant_id, request.hold_id))
             return hold.member_id if hold else None
         if isinstance(request, Poison | UseCoupon):
@@ -341,6 +344,8 @@ class LedgerModel:
             return self._decide_redemption_change(request)
         if isinstance(request, Capture | Release):
             return self._decide_hold_change(request, now)
+        if isinstance(request, HoldRefund):
+            return self._decide_hold_refund(request)
         if isinstance(request, UseCoupon):
             return self._decide_coupon_use(request, tenant, now)
         return self._decide_spend(request, tenant, now)
@@ -473,6 +478,21 @@ class LedgerModel:
             return refuse("hold-closed")  # released on the way
         return ACCEPT
 
+    def _decide_hold_refund(self, request: HoldRefund) -> Decision:
+        replayed = self._replay_or_conflict(request)
+        if replayed is not None:
+            return replayed
+        hold = self.holds.get((request.tenant_id, request.hold_id))
+        if hold is None:
+            return refuse("hold-not-found")
+        if (
+            hold.status != "captured"
+            or hold.captured is None
+            or hold.refunded + request.points > hold.captured
+        ):
+            return refuse("refund-exceeds-capture")
+        return ACCEPT
+
     def _decide_coupon_use(self, request: UseCoupon, tenant: TenantSpec, now: datetime) -> Decision:
         if request.currency != tenant.currency:
             return refuse("invalid-request")
@@ -526,6 +546,8 @@ class LedgerModel:
         elif isinstance(request, Redeem | CancelRedemption | Fulfil):
             member, points, answer = self._apply_redemption(request, tenant, now, today)
             status = 201 if isinstance(request, Redeem) else 200
+        elif isinstance(request, HoldRefund):
+            member, points, answer = self._apply_hold_refund(request, today)
         elif isinstance(request, Reserve | Capture | Release):
             member, points, answer = self._apply_hold(request, now, today)
             status = 201 if isinstance(request, Reserve) else 200
@@ -676,11 +698,28 @@ class LedgerModel:
         member.held -= hold.points
         if isinstance(request, Capture):
             hold.status, hold.order_id = "captured", hold.order_id or request.order_id
+            spent = hold.points if request.points is None else request.points
+            if spent < hold.points:  # the rest goes back to its lots first, an entry of its own
+                hold.lots, rest = _split_lots(hold.lots, spent)
+                self._restore(member, rest, today)
+                member.entries += 1
+            hold.captured = spent
             answer = {"points": hold.points, "status": "captured", "order_id": hold.order_id}
-            return member, -hold.points, answer
+            answer["captured"] = spent
+            return member, -spent, answer
         self._restore(member, hold.lots, today)
         hold.status = "released"
         return member, 0, {"points": hold.points, "status": "released"}
+
+    def _apply_hold_refund(self, request: HoldRefund, today: date) -> tuple[MemberModel, int, dict[str, Any]]:
+        """Points back in the lots the capture spent, the last spent first, with their dates."""
+        hold = self.holds[(request.tenant_id, request.hold_id)]
+        member = self.members[(request.tenant_id, hold.member_id)]
+        returned, hold.lots = _split_lots(hold.lots, request.points, newest_first=True)
+        self._restore(member, returned, today)
+        hold.refunded += request.points
+        answer = {"points": request.points, "captured": hold.captured, "refunded": hold.refunded}
+        return member, request.points, answer
 
     def _apply_coupon(
         self, request: BuyCoupon | UseCoupon, tenant: TenantSpec, now: datetime, today: date
@@ -885,6 +924,24 @@ class LedgerModel:
         cls._mature(member, today)
         for key, points in lots.items():
             member.lots[key] = member.lots.get(key, 0) + points
+
+
+def _split_lots(
+    lots: dict[LotKey, int], points: int, *, newest_first: bool = False
+) -> tuple[dict[LotKey, int], dict[LotKey, int]]:
+    """`points` taken from `lots` oldest expiry first (never-expiring last; a partial capture) or
+    the other way round (a refund gives back the last spent first), and the rest."""
+    taken: dict[LotKey, int] = {}
+    rest: dict[LotKey, int] = {}
+    wanted = points
+    for key in sorted(lots, key=lambda key: (key[1] or date.max, key[0] or date.min), reverse=newest_first):
+        part = min(wanted, lots[key])
+        wanted -= part
+        if part:
+            taken[key] = part
+        if lots[key] - part:
+            rest[key] = lots[key] - part
+    return taken, rest
 
 
 # --- tiers ------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ REDEMPTION, CANCELLATION, HOLD, CAPTURE, RELEASE = (
     "release",
 )
 COUPON_ISSUE, DRAW, EXPIRE = "coupon_issue", "draw", "expire"
+HOLD_REFUND = "hold_refund"
 # Writes without an operation record, as the wire names them (see wire.py).
 FULFILMENT, COUPON_USE, TIER = "fulfil", "coupon_use", "tier"
 
@@ -150,12 +151,16 @@ class Reserve(ModelRequest):
 
 @dataclass(frozen=True)
 class Capture(ModelRequest):
+    """Spends the hold's points for the order; with `points` (fewer than held) that many, the rest
+    released to the lots they came from."""
+
     tenant_id: str
     hold_id: str
     order_id: str
+    points: int | None = None
     kind = CAPTURE
     natural_field = "hold_id"
-    key_fields = ("order_id",)
+    key_fields = ("order_id", "points")
 
 
 @dataclass(frozen=True)
@@ -164,6 +169,19 @@ class Release(ModelRequest):
     hold_id: str
     kind = RELEASE
     natural_field = "hold_id"
+
+
+@dataclass(frozen=True)
+class HoldRefund(ModelRequest):
+    """Points a captured hold spent, given back for a refund of its order (at most the capture)."""
+
+    tenant_id: str
+    hold_id: str
+    refund_id: str
+    points: int
+    kind = HOLD_REFUND
+    natural_field = "refund_id"
+    key_fields = ("hold_id", "points")
 
 
 @dataclass(frozen=True)
@@ -230,7 +248,18 @@ class Expire(ModelRequest):
 
 
 Earning = Enroll | Earn | Refund | Adjust
-Spending = Redeem | CancelRedemption | Fulfil | Reserve | Capture | Release | BuyCoupon | UseCoupon | Draw
+Spending = (
+    Redeem
+    | CancelRedemption
+    | Fulfil
+    | Reserve
+    | Capture
+    | Release
+    | HoldRefund
+    | BuyCoupon
+    | UseCoupon
+    | Draw
+)
 Request = Earning | Spending
 QueueRequest = Earn | Poison
 SPENDS = (Redeem, Reserve, BuyCoupon, Draw)  # spend available points: lapsed holds are released first

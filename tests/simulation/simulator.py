@@ -52,6 +52,7 @@ from loyalty.models.rewards import (
     CouponTemplate,
     CouponUseRequest,
     DrawRequest,
+    HoldRefundRequest,
     HoldRequest,
     Lottery,
     RedemptionRequest,
@@ -103,6 +104,7 @@ from tests.simulation.requests import (
     Earn,
     Enroll,
     Fulfil,
+    HoldRefund,
     Poison,
     Redeem,
     Refund,
@@ -471,11 +473,13 @@ class Simulator:
             )
             return holds.reserve(context, tenant, request.member_id, hold)
         if isinstance(request, Capture):
-            return holds.capture_hold(
-                context, tenant, request.hold_id, CaptureRequest(order_id=request.order_id)
-            )
+            capture = CaptureRequest(order_id=request.order_id, points=request.points)
+            return holds.capture_hold(context, tenant, request.hold_id, capture)
         if isinstance(request, Release):
             return holds.release_hold(context, tenant, request.hold_id)
+        if isinstance(request, HoldRefund):
+            refund = HoldRefundRequest(refund_id=request.refund_id, points=request.points)
+            return holds.refund_points(context, tenant, request.hold_id, refund)
         if isinstance(request, BuyCoupon):
             member = Principal(tenant_id=tenant, scope="server", key_id="key_simulation")
             issue = CouponIssueRequest(
@@ -542,6 +546,8 @@ class Simulator:
             self.accepted.append(request)
             if isinstance(request, Reserve | BuyCoupon) and self.rng.random() < self.config.follow_up:
                 self.follow_ups.append(self.workload.follow_up(request))
+            if isinstance(request, Capture):  # the shop refunds the order, in part (chosen by hold id)
+                self.follow_ups.extend(self.workload.refunds(request))
         self.report.counts[f"http {result.split(' (')[0]}"] += 1
         self.report.counts[f"{request.kind} {result.split(' (')[0].split(', ')[0]}"] += 1
         self._observe_request(request, touched, lapsed)
@@ -672,6 +678,8 @@ class Simulator:
                 self.observer.check_reward(tenant, redemption.reward_id)
         if isinstance(request, Draw):
             self.observer.check_prizes(tenant)
+        if isinstance(request, Capture | HoldRefund):
+            self.observer.check_hold_refunds(tenant, request.hold_id)
         if isinstance(request, BuyCoupon | UseCoupon):
             code = coupon_code(tenant, request.issue_id) if isinstance(request, BuyCoupon) else request.code
             self.observer.check_coupon(tenant, code)

@@ -47,6 +47,8 @@ SPENDING = (
     "http 409 redemption-state",
     "http 409 hold-closed",
     "http 409 hold-order-mismatch",
+    "hold_refund 201",
+    "http 409 refund-exceeds-capture",
     "http 409 coupon-unusable",
     "http 409 member-frozen",
     "lapsed holds released by a spend or capture",

@@ -29,6 +29,7 @@ from tests.simulation.requests import (
     Earn,
     Enroll,
     Fulfil,
+    HoldRefund,
     Poison,
     Redeem,
     Refund,
@@ -341,7 +342,20 @@ class Workload:
         hold_id = self._hold(tenant)
         hold = self.model.holds.get((tenant, hold_id))
         order_id = hold.order_id if hold and hold.order_id and self.rng.random() < 0.7 else None
-        return Capture(tenant, hold_id, order_id or self.next_id(tenant, "co"))
+        return Capture(tenant, hold_id, order_id or self.next_id(tenant, "co"), _part(tenant, hold_id, hold))
+
+    def refunds(self, capture: Capture) -> list[HoldRefund]:
+        """Refunds of a captured order's points for about a third of the captures: one of part of
+        them, sometimes a second one that may sum past the capture (409). Chosen by the hold's id."""
+        tenant, hold_id = capture.tenant_id, capture.hold_id
+        hold = self.model.holds.get((tenant, hold_id))
+        pick = random.Random(f"{tenant}/{hold_id}/refund")
+        if hold is None or not hold.captured or pick.random() < 0.67:
+            return []
+        first = HoldRefund(tenant, hold_id, f"{hold_id}-r1", pick.randint(1, hold.captured))
+        if pick.random() < 0.5:
+            return [first]
+        return [first, HoldRefund(tenant, hold_id, f"{hold_id}-r2", pick.randint(1, hold.captured))]
 
     def release(self, tenant: str) -> Release:
         return Release(tenant, self._hold(tenant))
@@ -377,7 +391,11 @@ class Workload:
         tenant = request.tenant_id
         if isinstance(request, Reserve):
             if self.rng.random() < 0.75:
-                return Capture(tenant, request.hold_id, request.order_id or self.next_id(tenant, "co"))
+                hold = self.model.holds.get((tenant, request.hold_id))
+                order_id = request.order_id or self.next_id(tenant, "co")
+                if request.order_id and random.Random(f"{tenant}/{request.hold_id}/order").random() < 0.08:
+                    order_id = self.next_id(tenant, "co")  # a checkout naming another order: refused
+                return Capture(tenant, request.hold_id, order_id, _part(tenant, request.hold_id, hold))
             return Release(tenant, request.hold_id)
         template = self.model.tenants[tenant].coupon(request.template_id)
         least = Decimal(template.min_spend) if template and template.min_spend else Decimal(1)
@@ -462,6 +480,9 @@ def describe(request: Request | Poison) -> str:
         return f"capture hold {request.tenant_id}/{request.hold_id} for order {request.order_id}"
     if isinstance(request, Release):
         return f"release hold {request.tenant_id}/{request.hold_id}"
+    if isinstance(request, HoldRefund):
+        where = f"{request.tenant_id}/{request.hold_id}"
+        return f"refund {request.points} points of hold {where} ({request.refund_id})"
     if isinstance(request, BuyCoupon):
         return (
             f"buy coupon {request.tenant_id}/{request.issue_id} member {request.member_id} "
@@ -478,3 +499,12 @@ def describe(request: Request | Poison) -> str:
             f"lottery {request.lottery_id}"
         )
     return f"poison {request.problem} ({request.tenant_id})"
+
+
+def _part(tenant: str, hold_id: str, hold: Any) -> int | None:
+    """Fewer points than held, for about a third of the captures of a hold of 2 points or more;
+    chosen by the hold's id, so the workload's own random choices stay the same sequence."""
+    if hold is None or hold.points < 2:
+        return None
+    pick = random.Random(f"{tenant}/{hold_id}/part")
+    return None if pick.random() < 0.67 else pick.randint(1, hold.points - 1)

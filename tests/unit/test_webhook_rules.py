@@ -181,6 +181,10 @@ def test_every_event_the_outbox_publishes_is_in_the_subscribable_list() -> None:
         {**base, "SK": "SUNSET#2027-01-01#30"},
         {**base, "SK": "LEDGER#1", "type": "earn", "source": "birthday"},
     ]
+    items += [
+        {**base, "SK": f"MEMBERSHIPEVENT#00000003#{index}", "kind": kind}
+        for index, kind in enumerate(("started", "extended", "cancelled", "lapsed", "expiring"))
+    ]
     items += [{**base, "SK": "LEDGER#2", "type": entry_type} for entry_type in (
         "earn", "clawback", "adjust", "redeem", "expire", "sunset", "redeem_cancel", "hold", "release",
         "redeem_refund", "erase",

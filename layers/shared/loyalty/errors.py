@@ -281,3 +281,30 @@ class WebhookTargetError(InvalidRequestError):
 class WebhookLimitError(ConflictError):
     problem = "webhook-limit"
     title = "The tenant has as many webhooks as allowed"
+
+
+# --- paid membership -------------------------------------------------------------------------------
+class MembershipNotFoundError(NotFoundError):
+    problem = "membership-not-found"
+    title = "Membership not found"
+
+
+class UnknownPlanError(InvalidRequestError):
+    """A membership for a plan the program does not sell."""
+
+    problem = "unknown-plan"
+    title = "No such membership plan"
+
+
+class MembershipPriceError(InvalidRequestError):
+    """The amount or currency paid is not the plan's price."""
+
+    problem = "price-mismatch"
+    title = "The amount paid is not the plan's price"
+
+
+class MembershipEndedError(ConflictError):
+    """A membership that lapsed (or was cancelled with another request) cannot be cancelled."""
+
+    problem = "membership-ended"
+    title = "The membership has ended"

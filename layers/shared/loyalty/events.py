@@ -36,6 +36,11 @@ EVENT_TYPES = (
     *dict.fromkeys(ENTRY_EVENTS.values()),
     "points.expiring",
     "tier.changed",
+    "membership.started",
+    "membership.extended",
+    "membership.cancelled",
+    "membership.lapsed",
+    "membership.expiring",
     "program.sunset_notice",
 )
 
@@ -65,6 +70,21 @@ def event_for_item(item: dict[str, Any]) -> dict[str, Any] | None:
         detail = {
             name: item.get(name)
             for name in ("member_id", "from_tier", "to_tier", "reason", "detail", "assignment_reason")
+        }
+        occurred_at = item["created_at"]
+    elif sk.startswith("MEMBERSHIPEVENT#"):
+        detail_type = f"membership.{item['kind']}"
+        detail = {
+            name: item.get(name)
+            for name in (
+                "member_id",
+                "membership_id",
+                "plan_id",
+                "tier_id",
+                "starts_on",
+                "ends_on",
+                "days_before",
+            )
         }
         occurred_at = item["created_at"]
     elif sk.startswith("SUNSET#"):

@@ -32,6 +32,7 @@ const TEXT = {
     freezeTitle: "Risk control", releaseWithheld: "Release the withheld points (unticked: forfeit them)",
     frozenNote: "Frozen: cannot spend; new points are withheld until release.", statusSet: "Status: {status}.",
     reasonNeeded: "Give a reason.",
+    membership: "Paid membership {id} ({tier}) until {date}",
   },
   "zh-CN": {
     dashboard: "概览", members: "会员", program: "积分规则", rewards: "礼品", keys: "密钥",
@@ -57,6 +58,7 @@ const TEXT = {
     freezeTitle: "风控", releaseWithheld: "发放暂扣的积分（不勾选则作废）",
     frozenNote: "已冻结：不能消费积分；新获得的积分暂扣，解冻时处理。", statusSet: "状态：{status}。",
     reasonNeeded: "请填写原因。",
+    membership: "付费会员 {id}（{tier}）至 {date}",
   },
 };
 
@@ -261,7 +263,9 @@ async function memberPage(id, page) {
           el("span", { class: "muted" }, `${t("withheld")} `, el("b", { testid: "member-withheld" }, n(m.balance.withheld ?? 0))))),
       el("section", { class: "card" }, el("div", { class: "muted" }, t("tier")),
         el("div", { class: "figure", testid: "member-tier" }, tierName),
-        next ? el("div", { class: "muted" }, t("nextTier", { name: next.name, missing })) : null),
+        next ? el("div", { class: "muted" }, t("nextTier", { name: next.name, missing })) : null,
+        m.tier.membership ? el("div", { class: "muted", testid: "member-membership" },
+          t("membership", { id: m.tier.membership.membership_id, tier: m.tier.membership.tier_id, date: m.tier.membership.until })) : null),
       el("section", { class: "card" }, el("div", { class: "muted" }, t("lots")),
         el("ul", { class: "list", testid: "member-lots" },
           m.expiring.map((lot) => el("li", { class: "spread" }, el("span", {}, lot.expires_on), el("b", {}, n(lot.points))))))),

@@ -25,7 +25,7 @@ const TEXT = {
     fromOrder: "order {id}", fromActivity: "{type}", fromReward: "reward {id}", rulesUsed: "rules: {ids}",
     validUntil: "expire on {date}", pendingUntil: "usable from {date}", signup: "welcome bonus",
     birthday_src: "birthday bonus", referral: "referral bonus", reason: "{reason}", confirm: "Spend {n} points on {name}?",
-    draws: "Your lucky draws", noPrize: "No prize this time",
+    draws: "Your lucky draws", noPrize: "No prize this time", membership: "Paid membership until {date}",
   },
   "zh-CN": {
     title: "会员中心", home: "积分", tier: "等级", history: "明细", rewards: "兑换", coupons: "优惠券",
@@ -46,7 +46,7 @@ const TEXT = {
     fromOrder: "订单 {id}", fromActivity: "{type}", fromReward: "礼品 {id}", rulesUsed: "规则：{ids}",
     validUntil: "{date} 到期", pendingUntil: "{date} 起可用", signup: "注册礼", birthday_src: "生日礼",
     referral: "推荐奖励", reason: "{reason}", confirm: "确定用 {n} 积分兑换 {name}？",
-    draws: "我的抽奖", noPrize: "未中奖",
+    draws: "我的抽奖", noPrize: "未中奖", membership: "付费会员有效期至 {date}",
   },
 };
 
@@ -155,6 +155,9 @@ async function tier() {
       el("div", { class: "muted" }, t("tier")),
       el("div", { class: "big", testid: "tier-name" }, name(current)),
       current.review_on ? el("div", { class: "muted" }, t("review", { date: current.review_on })) : null,
+      current.membership
+        ? el("div", { class: "ok", testid: "membership" }, t("membership", { date: current.membership.until }))
+        : null,
       el("h3", {}, t("benefits")),
       el("ul", { testid: "tier-benefits" }, perks.map((perk) => el("li", {}, perk))),
     ),

@@ -35,6 +35,24 @@ class Figures:
 
 
 @dataclass(frozen=True)
+class MembershipPeriod:
+    """A paid membership in force or bought ahead: its tier from `starts_on` up to, not including,
+    `ends_on` (program-local days). It stays on the status until the tiers run lapses it."""
+
+    membership_id: str
+    plan_id: str
+    tier_id: str
+    starts_on: date
+    ends_on: date
+
+
+@dataclass(frozen=True)
+class MembershipEvent:
+    kind: str  # started | extended | cancelled | lapsed
+    period: MembershipPeriod
+
+
+@dataclass(frozen=True)
 class TierStatus:
     """The member's tier as stored on the member item. `tier_id` None is the base tier.
 
@@ -51,6 +69,7 @@ class TierStatus:
     assigned_by: str | None = None  # the acting API key's id
     revision: int = 0
     buckets: dict[str, Figures] = field(default_factory=dict)  # "YYYY-MM" -> figures of that month
+    memberships: tuple[MembershipPeriod, ...] = ()  # paid, in force or bought ahead
 
 
 @dataclass(frozen=True)
@@ -70,6 +89,7 @@ class TierChange:
 class TierDecision:
     status: TierStatus
     change: TierChange | None = None
+    membership_events: tuple[MembershipEvent, ...] = ()
 
 
 # --- figures ----------------------------------------------------------------------------------
@@ -133,10 +153,21 @@ def qualified_level(program: Program, figures: Figures) -> int:
     return max(reached, default=0)
 
 
-def assigned_floor(program: Program, status: TierStatus, day: date) -> int:
+def admin_floor(program: Program, status: TierStatus, day: date) -> int:
     if status.assigned_id is None or (status.assigned_until is not None and status.assigned_until < day):
         return 0
     return program.tier_level(status.assigned_id)
+
+
+def assigned_floor(program: Program, status: TierStatus, day: date) -> int:
+    """The tier the member holds whatever their figures: an admin's assignment or a paid
+    membership in force on `day`."""
+    paid = (
+        program.tier_level(period.tier_id)
+        for period in status.memberships
+        if period.starts_on <= day < period.ends_on
+    )
+    return max([admin_floor(program, status, day), *paid])
 
 
 def current_tier(program: Program, status: TierStatus) -> Tier:
@@ -185,7 +216,7 @@ def next_review(rules: TierRules, enrolled_on: date, after: date) -> date:
     return candidate if candidate > after else _on_or_clamped(after.year + 1, month, day)
 
 
-def _review_after(
+def review_after(
     program: Program, status: TierStatus, enrolled_on: date, day: date, level: int
 ) -> date | None:
     """The next review of a member now at `level`; an assignment ending before it is reviewed the
@@ -194,12 +225,14 @@ def _review_after(
         status.assigned_until + timedelta(days=1) if status.assigned_id and status.assigned_until else None
     )
     assignment_over = status.assigned_id is None or (assignment_ends is not None and assignment_ends <= day)
-    if level == 0 and assignment_over:
+    # A paid membership is looked at again the day it starts (bought ahead) and the day it ends.
+    periods = status.memberships
+    membership_days = [moment for p in periods for moment in (p.starts_on, p.ends_on) if moment > day]
+    if level == 0 and assignment_over and not membership_days:
         return None
     review = next_review(program.tier_rules, enrolled_on, day)
-    if assignment_ends is not None and day < assignment_ends < review:
-        return assignment_ends
-    return review
+    sooner = [moment for moment in (assignment_ends, *membership_days) if moment and day < moment < review]
+    return min(sooner, default=review)
 
 
 # --- decisions --------------------------------------------------------------------------------
@@ -210,7 +243,7 @@ def after_earn(program: Program, status: TierStatus, enrolled_on: date, today: d
     reached = qualified_level(program, figures)
     if reached <= level:
         return TierDecision(status)
-    return _move(program, status, enrolled_on, today, reached, "qualified", _describe(figures))
+    return move(program, status, enrolled_on, today, reached, "qualified", _describe(figures))
 
 
 def evaluate(program: Program, status: TierStatus, enrolled_on: date, day: date) -> TierDecision:
@@ -221,14 +254,14 @@ def evaluate(program: Program, status: TierStatus, enrolled_on: date, day: date)
     reached = max(qualified_level(program, figures), assigned_floor(program, status, day))
     if reached >= level:
         if reached > level:
-            return _move(program, status, enrolled_on, day, reached, "evaluation", _describe(figures))
-        review = _review_after(program, status, enrolled_on, day, level)
-        return TierDecision(_bump(status, review_on=review, grace_until=None))
+            return move(program, status, enrolled_on, day, reached, "evaluation", _describe(figures))
+        review = review_after(program, status, enrolled_on, day, level)
+        return TierDecision(bump(status, review_on=review, grace_until=None))
     if rules.grace_days and status.grace_until is None:
         grace_until = day + timedelta(days=rules.grace_days)
-        return TierDecision(_bump(status, review_on=grace_until, grace_until=grace_until))
+        return TierDecision(bump(status, review_on=grace_until, grace_until=grace_until))
     lower = max(reached, level - rules.max_levels_down)
-    return _move(program, status, enrolled_on, day, lower, "evaluation", _describe(figures))
+    return move(program, status, enrolled_on, day, lower, "evaluation", _describe(figures))
 
 
 def assign(
@@ -255,28 +288,26 @@ def assign(
     target = program.tier_level(tier_id) if tier_id else 0
     detail = f"assigned {tier_id} until {until or 'further notice'}" if tier_id else "assignment withdrawn"
     if target > level:
-        moved = _move(program, assigned, enrolled_on, today, target, "assigned", detail)
+        moved = move(program, assigned, enrolled_on, today, target, "assigned", detail)
         assert moved.change is not None
         return replace(moved, change=replace(moved.change, note=reason, actor=actor))
-    review = _review_after(program, assigned, enrolled_on, today, level)
+    review = review_after(program, assigned, enrolled_on, today, level)
     tier = current_tier(program, status).id
     kind = "assigned" if tier_id else "assignment_withdrawn"
-    return TierDecision(
-        _bump(assigned, review_on=review), TierChange(tier, tier, kind, detail, reason, actor)
-    )
+    return TierDecision(bump(assigned, review_on=review), TierChange(tier, tier, kind, detail, reason, actor))
 
 
-def _bump(status: TierStatus, **changes: object) -> TierStatus:
+def bump(status: TierStatus, **changes: object) -> TierStatus:
     return replace(status, revision=status.revision + 1, **changes)  # type: ignore[arg-type]
 
 
-def _move(
+def move(
     program: Program, status: TierStatus, enrolled_on: date, day: date, level: int, reason: str, detail: str
 ) -> TierDecision:
     before = current_tier(program, status)
     after = program.tiers[level]
     moved = replace(status, tier_id=None if level == 0 else after.id, since=day, grace_until=None)
-    moved = _bump(moved, review_on=_review_after(program, moved, enrolled_on, day, level))
+    moved = bump(moved, review_on=review_after(program, moved, enrolled_on, day, level))
     return TierDecision(moved, TierChange(before.id, after.id, reason, detail))
 
 

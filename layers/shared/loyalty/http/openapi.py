@@ -34,6 +34,7 @@ def full_api() -> LoyaltyResolver:
         lotteries,
         me,
         members,
+        memberships,
         meta,
         program,
         purchases,
@@ -44,6 +45,7 @@ def full_api() -> LoyaltyResolver:
 
     return build_resolver(
         members.router,
+        memberships.router,
         purchases.router,
         activities.router,
         admin.router,

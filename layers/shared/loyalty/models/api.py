@@ -19,6 +19,7 @@ from loyalty.models.common import (
     Text,
 )
 from loyalty.models.ledger import LedgerEntry
+from loyalty.models.memberships import MembershipInForce
 
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]{1,190}$")]
 Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9][0-9 \-]{3,30}$")]
@@ -103,6 +104,9 @@ class TierView(ResponseModel):
     birthday_bonus: int
     benefits: TierBenefitsView
     assigned: TierAssignmentView | None = None
+    membership: MembershipInForce | None = Field(
+        default=None, description="The paid membership that gives the tier today, if any"
+    )
 
 
 class TierFigures(ResponseModel):

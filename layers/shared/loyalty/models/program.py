@@ -26,6 +26,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from loyalty.models.common import MAX_POINTS, Amount, CurrencyCode, JsonInteger, NaturalId, StrictModel
+from loyalty.models.memberships import MembershipPlan, plan_problems
 
 Points = Annotated[JsonInteger, Field(ge=0, le=MAX_POINTS)]
 ActivityType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
@@ -490,6 +491,9 @@ class Program(StrictModel):
     reminders: Reminders = Field(default_factory=Reminders)
     sunset: Sunset | None = Field(default=None, description="Set to end the program")
     risk: Risk = Field(default_factory=Risk, description="Velocity rules: earning too much too fast")
+    membership_plans: list[MembershipPlan] = Field(
+        default_factory=list, max_length=50, description="Paid memberships: a tier for months at a price"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -531,12 +535,16 @@ class Program(StrictModel):
             if activity_type not in self.activities:
                 loc = ("caps", "per_activity", activity_type)
                 problems.append((loc, f"unknown activity type {activity_type!r}", activity_type))
+        problems += plan_problems(self.membership_plans, [tier.id for tier in self.tiers], self.currency)
         _refuse(problems)
         return self
 
     def tier(self, tier_id: str | None) -> Tier | None:
         """The member's tier; None for an id the program does not define (or no id at all)."""
         return next((tier for tier in self.tiers if tier.id == tier_id), None)
+
+    def plan(self, plan_id: str) -> MembershipPlan | None:
+        return next((plan for plan in self.membership_plans if plan.plan_id == plan_id), None)
 
     def tier_level(self, tier_id: str | None) -> int:
         """The tier's place on the ladder; an unknown id (a tier the program dropped) is the base."""

@@ -30,6 +30,7 @@ from loyalty.store.job_store import JobStore
 from loyalty.store.ledger_store import ConcurrentChangeError, LedgerStore, ReplayError
 from loyalty.store.lottery_store import LotteryStore
 from loyalty.store.member_store import MemberRecord, MemberStore
+from loyalty.store.membership_store import MembershipStore
 from loyalty.store.notice_store import NoticeStore
 from loyalty.store.purchase_store import PurchaseStore
 from loyalty.store.report_store import ReportStore
@@ -114,6 +115,10 @@ class Context:
     @cached_property
     def notices(self) -> NoticeStore:
         return NoticeStore(self.ledger.table_name, self.ledger.client)
+
+    @cached_property
+    def memberships(self) -> MembershipStore:
+        return MembershipStore(self.ledger.table_name, self.ledger.client)
 
     @cached_property
     def holds(self) -> HoldStore:

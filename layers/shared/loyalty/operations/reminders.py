@@ -9,6 +9,10 @@ first date's points are gone, and no member costs more than one read. A run that
 missed schedule) sends only the tightest window it reached: one message, not a burst. The
 reminder's record (member, date, window) makes each reminder once, whichever date the index
 shows the member under.
+
+The same run reminds members whose paid membership (with any bought ahead) ends within a window:
+one membership.expiring event per membership and window, found through the tier review index
+(a membership's end is a review day of its member, or a later one than the member's next review).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from loyalty.domain.calendar import earliest_local_date, latest_local_date, local_date
+from loyalty.domain.memberships import paid_until
 from loyalty.models.program import Locale
 from loyalty.operations.context import Context
 from loyalty.store.member_store import MemberRecord
@@ -30,6 +35,7 @@ class ReminderReport:
 
     reminders_sent: int = 0
     already_sent: int = 0
+    memberships_reminded: int = 0
 
 
 def run_reminders(context: Context, now: datetime) -> ReminderReport:
@@ -38,8 +44,26 @@ def run_reminders(context: Context, now: datetime) -> ReminderReport:
     while day <= last:
         for member in context.members.members_due(day):
             _remind(context, member, now, report)
+        for member in context.members.members_due_review(day):
+            _remind_membership(context, member, now, report)
         day += timedelta(days=1)
     return report
+
+
+def _remind_membership(context: Context, member: MemberRecord, now: datetime, report: ReminderReport) -> None:
+    """The last membership the member bought, if it ends within a reminder window (the tightest)."""
+    program = context.programs.get(member.tenant_id)
+    today = local_date(now, program.timezone)
+    until = paid_until(member.tier, today)
+    last = next((p for p in member.tier.memberships if p.ends_on == until), None)
+    if last is None:
+        return
+    days_left = (last.ends_on - today).days
+    reached = sorted(w for w in program.reminders.windows_days if 0 < days_left <= w)
+    if reached and context.memberships.record_expiring(
+        member.tenant_id, member.member_id, last, reached[0], now
+    ):
+        report.memberships_reminded += 1
 
 
 def _remind(context: Context, member: MemberRecord, now: datetime, report: ReminderReport) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from loyalty.domain.calendar import earliest_local_date, latest_local_date, local_date
+from loyalty.domain.memberships import lapse
 from loyalty.domain.tiers import Figures, TierDecision, after_earn, assign, evaluate, record
 from loyalty.errors import InvalidRequestError, MemberNotFoundError, TransientError
 from loyalty.models.api import TierAssignmentRequest
@@ -62,6 +63,7 @@ class TierReport:
     upgraded: int = 0
     downgraded: int = 0
     in_grace: int = 0
+    memberships_lapsed: int = 0
     not_yet_due: int = 0
     next_date: str = ""
 
@@ -104,7 +106,12 @@ def _evaluate_member(
         )
         if member is None or member.tier.review_on != day:
             return True  # evaluated already, or its review moved (an upgrade): nothing due today
-        decision = evaluate(program, member.tier, _enrolled_on(member, program), day)
+        enrolled_on = _enrolled_on(member, program)
+        # Paid memberships that ended by the review day lapse first (the member falls to their
+        # earned tier at once); otherwise the ordinary evaluation.
+        decision = lapse(program, member.tier, enrolled_on, day) or evaluate(
+            program, member.tier, enrolled_on, day
+        )
         if not _commit(context, member, decision, now, number):
             continue
         _count(report, program, member, decision)
@@ -125,7 +132,10 @@ def _commit(
     extra = (context.audit.put(member.tenant_id, audit),) if audit is not None else ()
     try:
         context.ledger.commit_tier(
-            member, TierUpdate(decision.status, member.tier.revision, decision.change), now, extra
+            member,
+            TierUpdate(decision.status, member.tier.revision, decision.change, decision.membership_events),
+            now,
+            extra,
         )
     except ConcurrentChangeError:
         back_off(context, attempt)
@@ -135,6 +145,7 @@ def _commit(
 
 def _count(report: TierReport, program: Program, member: MemberRecord, decision: TierDecision) -> None:
     report.members_evaluated += 1
+    report.memberships_lapsed += sum(event.kind == "lapsed" for event in decision.membership_events)
     if decision.change is not None:
         before, after = (
             program.tier_level(decision.change.from_tier),

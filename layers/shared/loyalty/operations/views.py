@@ -6,7 +6,8 @@ from datetime import date
 from typing import Any
 
 from loyalty.domain.ledger import Account, Lot
-from loyalty.domain.tiers import Figures, TierChange, assigned_floor, current_tier, progress
+from loyalty.domain.memberships import in_force, paid_until
+from loyalty.domain.tiers import Figures, TierChange, TierStatus, admin_floor, current_tier, progress
 from loyalty.models.api import (
     Balance,
     ExpiringPoints,
@@ -21,6 +22,7 @@ from loyalty.models.api import (
     TierProgress,
     TierView,
 )
+from loyalty.models.memberships import MembershipInForce
 from loyalty.models.program import Program
 from loyalty.store.member_store import MemberRecord
 
@@ -39,6 +41,20 @@ def tier_change(change: TierChange | None) -> TierChangeView | None:
     )
 
 
+def _membership(status: TierStatus, today: date) -> MembershipInForce | None:
+    period, until = in_force(status, today), paid_until(status, today)
+    if period is None or until is None:
+        return None
+    return MembershipInForce(
+        membership_id=period.membership_id,
+        plan_id=period.plan_id,
+        tier_id=period.tier_id,
+        starts_on=period.starts_on,
+        ends_on=period.ends_on,
+        until=until,
+    )
+
+
 def _figures(figures: Figures) -> TierFigures:
     return TierFigures(spend=f"{figures.spend:.2f}", purchases=figures.purchases, points=figures.points)
 
@@ -46,7 +62,7 @@ def _figures(figures: Figures) -> TierFigures:
 def tier_view(member: MemberRecord, program: Program, today: date) -> tuple[TierView, TierProgress]:
     status = member.tier
     tier = current_tier(program, status)
-    assigned = status.assigned_id is not None and assigned_floor(program, status, today) > 0
+    assigned = status.assigned_id is not None and admin_floor(program, status, today) > 0
     view = TierView(
         id=tier.id,
         name=tier.name,
@@ -69,6 +85,7 @@ def tier_view(member: MemberRecord, program: Program, today: date) -> tuple[Tier
         )
         if assigned
         else None,
+        membership=_membership(status, today),
     )
     shown = progress(program, status, today)
     above = shown.next_tier

@@ -128,6 +128,23 @@ def tier_change_sk(revision: int) -> str:
     return f"{TIER_CHANGE_PREFIX}{revision:08d}"
 
 
+MEMBERSHIP_PREFIX = "MEMBERSHIP#"  # a paid membership bought (its record)
+MEMBERSHIP_EVENT_PREFIX = "MEMBERSHIPEVENT#"  # what happened to one (started, lapsed, ...): events
+
+
+def membership_sk(membership_id: str) -> str:
+    return f"{MEMBERSHIP_PREFIX}{membership_id}"
+
+
+def membership_event_sk(revision: int, index: int) -> str:
+    return f"{MEMBERSHIP_EVENT_PREFIX}{revision:08d}#{index}"
+
+
+def membership_reminder_sk(membership_id: str, window: int) -> str:
+    """A membership.expiring reminder: once per membership and window."""
+    return f"{MEMBERSHIP_EVENT_PREFIX}R#{membership_id}#{window:03d}"
+
+
 # --- redemption: catalog, redemptions, holds, coupons, lotteries ---------------------------------
 REWARD_PREFIX = "REWARD#"
 COUPON_SK = "COUPON"

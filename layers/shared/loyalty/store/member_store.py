@@ -12,8 +12,9 @@ from typing import Any
 
 from loyalty.domain.expiry import index_day
 from loyalty.domain.ledger import NEVER, Account, Lot, Posting
-from loyalty.domain.tiers import TierChange, TierStatus
+from loyalty.domain.tiers import MembershipEvent, TierChange, TierStatus
 from loyalty.store import keys
+from loyalty.store.membership_store import membership_event_puts
 from loyalty.store.table import Guarded, TableStore, from_item, names, pick, to_item, values
 from loyalty.store.tier_items import tier_map, tier_status
 
@@ -39,6 +40,7 @@ class TierUpdate:
     status: TierStatus
     expected_revision: int
     change: TierChange | None = None
+    membership_events: tuple[MembershipEvent, ...] = ()
 
 
 class MemberStore(TableStore):
@@ -205,6 +207,9 @@ class MemberStore(TableStore):
         ]
         if tier.change is not None:
             actions.append(self._tier_change_put(member.tenant_id, member.member_id, tier, now))
+        tenant, member_id = member.tenant_id, member.member_id
+        revision, events = tier.status.revision, tier.membership_events
+        actions += membership_event_puts(self.table_name, tenant, member_id, revision, events, now)
         return actions
 
     def _enrolment(

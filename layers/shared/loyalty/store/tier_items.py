@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from loyalty.domain.tiers import Figures, TierStatus
+from loyalty.domain.tiers import Figures, MembershipPeriod, TierStatus
 
 
 def _day(value: Any) -> date | None:
@@ -32,6 +32,16 @@ def tier_status(item: dict[str, Any]) -> TierStatus:
             month: Figures(Decimal(figures["s"]), int(figures["n"]), int(figures["p"]))
             for month, figures in (stored.get("buckets") or {}).items()
         },
+        memberships=tuple(
+            MembershipPeriod(
+                period["id"],
+                period["plan"],
+                period["tier"],
+                date.fromisoformat(period["from"]),
+                date.fromisoformat(period["to"]),
+            )
+            for period in stored.get("memberships") or ()
+        ),
     )
 
 
@@ -52,6 +62,17 @@ def tier_map(status: TierStatus) -> dict[str, Any]:
             month: {"s": f"{figures.spend:.2f}", "n": figures.purchases, "p": figures.points}
             for month, figures in status.buckets.items()
         },
+        "memberships": [
+            {
+                "id": period.membership_id,
+                "plan": period.plan_id,
+                "tier": period.tier_id,
+                "from": period.starts_on.isoformat(),
+                "to": period.ends_on.isoformat(),
+            }
+            for period in status.memberships
+        ]
+        or None,
     }
     # Nulls inside a map are stored as NULL by the serializer; leave them out instead.
     return {key: value for key, value in stored.items() if value is not None}
