@@ -5,7 +5,8 @@ Lambda authorizer, the function, as on API Gateway). Bodies over 1 MiB are refus
 they are read (the functions themselves refuse more than 256 KB). The local-only control routes
 (never deployed) answer JSON, and problem+json on errors:
 
-- ``GET /_local/events?limit=``: the last events on the bus, newest first (default 100, at most 1000);
+- ``GET /_local/events?limit=&type=&member_id=``: the last events on the bus, newest first (default
+  100, at most 1000), of one detail-type and/or one member when asked;
 - ``GET /_local/queues``: every queue of the template with its depth;
 - ``POST /_local/schedules/{name}/run`` with ``{"time": "<ISO 8601>"}`` (default: now).
 """
@@ -39,7 +40,9 @@ class UnknownScheduleError(LookupError):
 class Control(Protocol):
     """What the ``/_local/`` routes need from the running stack."""
 
-    def recent_events(self, limit: int) -> list[dict[str, Any]]: ...
+    def recent_events(
+        self, limit: int, detail_type: str | None = None, member_id: str | None = None
+    ) -> list[dict[str, Any]]: ...
 
     def queue_depths(self) -> list[dict[str, Any]]: ...
 
@@ -135,7 +138,10 @@ class LocalApi:
         text = request.args.get("limit", "100")
         if not text.isdigit() or int(text) < 1:
             return _problem(422, "validation-error", "Invalid request", "limit must be a positive integer")
-        return _json(200, {"events": self._control.recent_events(min(int(text), MAX_EVENTS))})
+        events = self._control.recent_events(
+            min(int(text), MAX_EVENTS), request.args.get("type"), request.args.get("member_id")
+        )
+        return _json(200, {"events": events})
 
     def _run(self, name: str, body: bytes) -> Response:
         try:

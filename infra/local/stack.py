@@ -252,8 +252,10 @@ class Stack:
 
     # ---------------------------------------------------------------- the /_local/ routes' needs
 
-    def recent_events(self, limit: int) -> list[dict[str, Any]]:
-        return self.tap.recent(limit) if self.tap else []
+    def recent_events(
+        self, limit: int, detail_type: str | None = None, member_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        return self.tap.recent(limit, detail_type, member_id) if self.tap else []
 
     def queue_depths(self) -> list[dict[str, Any]]:
         """Every queue of the template; depth = visible + in flight (delayed messages not counted)."""

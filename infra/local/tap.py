@@ -21,7 +21,7 @@ from infra.local.runtime import Worker
 
 log = logging.getLogger("infra.local")
 
-CAPACITY = 1000
+CAPACITY = 20_000  # a whole e2e run's events (a reminders run alone can publish thousands)
 PATTERN = {"source": ["loyalty"]}
 
 
@@ -74,8 +74,16 @@ class EventTap(Worker):
                 ],
             )
 
-    def recent(self, limit: int) -> list[dict[str, Any]]:
-        """The last ``limit`` events, newest first."""
+    def recent(
+        self, limit: int, detail_type: str | None = None, member_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The last ``limit`` events, newest first; of one detail-type and/or one member if asked."""
         with self._lock:
             events = list(self._ring)
-        return events[::-1][:limit]
+        chosen = (
+            event
+            for event in reversed(events)
+            if (detail_type is None or event.get("detail-type") == detail_type)
+            and (member_id is None or (event.get("detail") or {}).get("member_id") == member_id)
+        )
+        return [event for _, event in zip(range(limit), chosen, strict=False)]

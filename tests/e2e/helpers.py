@@ -41,6 +41,14 @@ class RunningStack:
         data = raw if raw is not None else (json.dumps(body) if body is not None else None)
         return requests.request(method, self.url + path, data=data, headers=headers, timeout=15)
 
+    def events(self, member_id: str, detail_type: str | None = None) -> list[dict[str, Any]]:
+        """The bus's events of one member (of one detail-type if given), newest first; filtered by
+        the stack, so a run that publishes thousands of other members' events cannot hide them."""
+        query = f"limit=1000&member_id={member_id}" + (f"&type={detail_type}" if detail_type else "")
+        response = self.call("GET", f"/_local/events?{query}", key=None)
+        assert response.status_code == 200, response.text
+        return list(response.json()["events"])
+
     def queue_urls(self) -> dict[str, str]:
         """Queue URL by the template's logical id (the physical names end with it)."""
         listed = self.call("GET", "/_local/queues", key=None).json()["queues"]

@@ -20,8 +20,7 @@ def moto_stack() -> Iterator[RunningStack]:
 
 
 def events_of(stack: RunningStack, member_id: str) -> list[dict[str, Any]]:
-    events = stack.call("GET", "/_local/events?limit=1000", key=None).json()["events"]
-    return [event for event in events if event["detail"].get("member_id") == member_id]
+    return stack.events(member_id)
 
 
 def test_the_default_stack_on_moto_serves_the_demo_tenant(moto_stack):

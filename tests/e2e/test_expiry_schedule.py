@@ -36,10 +36,7 @@ def test_a_later_expiry_run_empties_expired_points(stack, member):
     )
 
     def expired_event():
-        events = stack.call("GET", "/_local/events?limit=1000", key=None).json()["events"]
-        return [
-            e for e in events if e["detail-type"] == "points.expired" and e["detail"]["member_id"] == member
-        ]
+        return stack.events(member, "points.expired")
 
     assert eventually(expired_event)
 
@@ -55,10 +52,7 @@ def test_a_reminders_run_puts_one_points_expiring_event_per_window(stack, member
     assert first.json()["reminders_sent"] >= 1
 
     def expiring_events():
-        events = stack.call("GET", "/_local/events?limit=1000", key=None).json()["events"]
-        return [
-            e for e in events if e["detail-type"] == "points.expiring" and e["detail"]["member_id"] == member
-        ]
+        return stack.events(member, "points.expiring")
 
     (event,) = eventually(expiring_events)
     assert (event["detail"]["points"], event["detail"]["window_days"], event["detail"]["expires_on"]) == (

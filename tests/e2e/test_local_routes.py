@@ -15,8 +15,7 @@ def test_enrolments_and_earnings_appear_as_events_on_the_bus(stack, unique):
     # When the stream has been published to the bus
     def published():
         """member.enrolled and the purchase's points.earned are on the bus"""
-        events = stack.call("GET", "/_local/events?limit=1000", key=None).json()["events"]
-        mine = [event for event in events if event["detail"].get("member_id") == member_id]
+        mine = stack.events(member_id)
         types = {event["detail-type"] for event in mine}
         return mine if {"member.enrolled", "points.earned"} <= types and len(mine) >= 3 else None
 
@@ -30,6 +29,24 @@ def test_enrolments_and_earnings_appear_as_events_on_the_bus(stack, unique):
     earned = [event for event in mine if event["detail-type"] == "points.earned"]
     assert earned[0]["detail"].get("order_id") == f"o-{unique}"
     assert sorted(event["detail"]["points"] for event in earned) == [12, 100]
+
+
+def test_events_are_filtered_by_type_and_member_on_request(stack, member, unique):
+    # Given another member's enrolment after this member's
+    other = f"other-{unique}"
+    assert stack.call("POST", "/v1/members", {"member_id": other}).status_code == 201
+
+    def enrolments() -> list[dict]:
+        """both enrolments are on the bus"""
+        found = [stack.events(m, "member.enrolled") for m in (member, other)]
+        return found if all(found) else []
+
+    # When asking for one member's enrolments
+    mine, theirs = eventually(enrolments)
+
+    # Then each answer holds that member's events of that type only
+    assert [(e["detail-type"], e["detail"]["member_id"]) for e in mine] == [("member.enrolled", member)]
+    assert [(e["detail-type"], e["detail"]["member_id"]) for e in theirs] == [("member.enrolled", other)]
 
 
 def test_events_are_limited_on_request(stack, member):

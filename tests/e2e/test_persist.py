@@ -15,8 +15,7 @@ from tests.e2e.helpers import RunningStack, eventually
 
 
 def events_of(stack: RunningStack, member_id: str) -> list[dict[str, Any]]:
-    events = stack.call("GET", "/_local/events?limit=1000", key=None).json()["events"]
-    return [event for event in events if event["detail"].get("member_id") == member_id]
+    return stack.events(member_id)
 
 
 def test_members_and_balances_outlive_a_restart_with_the_persist_option(tmp_path):

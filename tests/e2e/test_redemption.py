@@ -38,10 +38,7 @@ def test_catalog_redemption_and_cancellation(stack, member, unique):
     assert sold_out.headers["content-type"].startswith(PROBLEM_JSON)
 
     def redeemed_event():
-        events = stack.call("GET", "/_local/events?limit=1000", key=None).json()["events"]
-        return [
-            e for e in events if e["detail-type"] == "points.redeemed" and e["detail"]["member_id"] == member
-        ]
+        return stack.events(member, "points.redeemed")
 
     [event] = eventually(redeemed_event)
     assert (event["detail"]["points"], event["detail"]["reward_id"]) == (-60, reward_id)

@@ -11,11 +11,9 @@ from tests.e2e.helpers import ADMIN_KEY, eventually
 
 
 def tier_events(stack, member):
-    events = stack.call("GET", "/_local/events?limit=1000", key=None).json()["events"]
     return [
         (e["detail"]["from_tier"], e["detail"]["to_tier"], e["detail"]["reason"])
-        for e in events
-        if e["detail-type"] == "tier.changed" and e["detail"]["member_id"] == member
+        for e in stack.events(member, "tier.changed")
     ]
 
 
