@@ -48,6 +48,10 @@ EXPECTED_ROUTES = {
     ("MembersFunction", "GET", "/v1/openapi.json", False),
     ("ExportFunction", "PUT", "/v1/exports/{export_id}", True),
     ("ExportFunction", "GET", "/v1/exports/{export_id}", True),
+    ("ImportFunction", "PUT", "/v1/imports/{import_id}", True),
+    ("ImportFunction", "GET", "/v1/imports/{import_id}", True),
+    ("ImportFunction", "GET", "/v1/imports", True),
+    ("ImportFunction", "POST", "/v1/imports/{import_id}/revert", True),
     ("MembersFunction", "ANY", "$default", False),  # whatever matches no route: 404/405 problem+json
     ("AdminFunction", "POST", "/v1/tenants", True),
     ("AdminFunction", "GET", "/v1/tenants", True),

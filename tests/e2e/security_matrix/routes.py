@@ -309,6 +309,8 @@ MISSING = {
     "{new_lottery}": "{lottery_id}",
     "{new_export}": "{export_id}",
     "{export}": "{export_id}",
+    "{new_import}": "{import_id}",
+    "{import}": "{import_id}",
     "{webhook}": "{webhook_id}",
     "{new_webhook}": "{webhook_id}",
     "{delivery}": "{delivery_id}",
@@ -473,6 +475,11 @@ ROUTES = [
     Route("GET", "/v1/keys", "admin"),
     Route("PUT", "/v1/exports/{new_export}", "admin", lambda stack, demo: {"kind": "members"}),
     Route("GET", "/v1/exports/{export}", "admin"),
+    # imports (the body is a file: the matrix's JSON body reaches the handler and is refused 415)
+    Route("PUT", "/v1/imports/{new_import}", "admin", lambda stack, demo: {"member_id": "m", "points": 1}),
+    Route("GET", "/v1/imports/{import}", "admin"),
+    Route("GET", "/v1/imports", "admin"),
+    Route("POST", "/v1/imports/{import}/revert", "admin"),
     # webhooks (admin)
     Route(
         "PUT",
@@ -501,6 +508,9 @@ ALLOWED_STATUS = {
     "POST /v1/members/{member}/checkout-preview": 200,
     "PUT /v1/exports/{new_export}": 202,  # the job starts (its replay answers the same)
     "GET /v1/exports/{export}": 404,
+    "PUT /v1/imports/{new_import}": 415,  # past the key checks; a file is text/csv (tests/e2e/test_cli.py)
+    "GET /v1/imports/{import}": 404,
+    "POST /v1/imports/{import}/revert": 404,
     "POST /v1/token-keys/rotate": 200,
     **{
         route: 404

@@ -43,6 +43,9 @@ class EntryDetail(BaseModel):
     draw_id: str | None = None
     birthday_year: int | None = Field(default=None, description="The program-local year of a birthday bonus")
     status: str | None = Field(default=None, description="A status change: the member's status after it")
+    import_id: str | None = Field(default=None, description="The import or bulk adjustment that made it")
+    line: int | None = Field(default=None, description="Its row's line in the import file")
+    earned_on: date | None = Field(default=None, description="An imported lot's earning day")
 
 
 class LedgerEntry(EntryDetail):

@@ -42,6 +42,7 @@ class BulkJob:
     finished_at: datetime | None = None
     result: dict[str, Any] = field(default_factory=dict)  # what the job produced (an export: its file)
     error: str | None = None
+    failed: int = 0  # an import's refused rows
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class ChunkStep:
     cursor: dict[str, Any] | None  # where the next step starts; None with done
     rows: int
     done: bool
+    failed: int = 0  # an import step's refused rows (their reasons are written with the step)
 
 
 class StepOutcome:
@@ -116,7 +118,7 @@ class ExportStore(TableStore):
             ConsistentRead=True,
         )
         item = response.get("Item")
-        return _job(from_item(item)) if item else None
+        return bulk_job(from_item(item)) if item else None
 
     def read_chunk(self, tenant_id: str, kind: str, job_id: str, chunk: int) -> ChunkState:
         response = self.client.get_item(
@@ -136,9 +138,18 @@ class ExportStore(TableStore):
             done=bool(stored.get("done")),
         )
 
-    def commit_step(self, tenant_id: str, kind: str, job_id: str, step: ChunkStep, now: datetime) -> str:
+    def commit_step(
+        self,
+        tenant_id: str,
+        kind: str,
+        job_id: str,
+        step: ChunkStep,
+        now: datetime,
+        extra: tuple[dict[str, Any], ...] = (),
+    ) -> str:
         """Move a chunk's checkpoint past one step and add its rows to the job, one transaction:
-        the chunk's `page = :page` is the step's exactly-once marker."""
+        the chunk's `page = :page` is the step's exactly-once marker (`extra`: items written with
+        the step, an import's refused rows)."""
         pk = keys.bulk_job_pk(tenant_id, kind, job_id)
         checkpoint = "SET #page = :next, #rows = if_not_exists(#rows, :zero) + :rows, #done = :done"
         checkpoint += ", #cursor = :cursor" if step.cursor is not None else " REMOVE #cursor"
@@ -170,7 +181,7 @@ class ExportStore(TableStore):
                         "TableName": self.table_name,
                         "Key": to_item({"PK": pk, "SK": keys.BULK_JOB_SK}),
                         "UpdateExpression": "SET #status = :running, updated_at = :now "
-                        "ADD #rows :rows, chunks_done :finished",
+                        "ADD #rows :rows, chunks_done :finished, failed :failed",
                         "ConditionExpression": "#status IN (:queued, :running)",
                         "ExpressionAttributeNames": names("status", "rows"),
                         "ExpressionAttributeValues": values(
@@ -179,9 +190,11 @@ class ExportStore(TableStore):
                             now=now.isoformat(),
                             rows=step.rows,
                             finished=1 if step.done else 0,
+                            failed=step.failed,
                         ),
                     }
                 },
+                *extra,
             ]
         )
         if cancelled is None:
@@ -260,7 +273,7 @@ class ExportStore(TableStore):
             yield from (from_item(item) for item in page)
 
 
-def _job(item: dict[str, Any]) -> BulkJob:
+def bulk_job(item: dict[str, Any]) -> BulkJob:
     return BulkJob(
         tenant_id=item["tenant_id"],
         kind=item["kind"],
@@ -276,4 +289,5 @@ def _job(item: dict[str, Any]) -> BulkJob:
         finished_at=datetime.fromisoformat(item["finished_at"]) if item.get("finished_at") else None,
         result=json.loads(item["result"]) if item.get("result") else {},
         error=item.get("error"),
+        failed=item.get("failed", 0),
     )
