@@ -333,3 +333,39 @@ def test_given_imports_when_listed_then_each_shows_with_its_kind_and_status(aws,
         ("two", "adjustment", "done")
     ]
     assert rest["next_cursor"] is None
+
+
+# --- over HTTP -----------------------------------------------------------------------------------------
+def test_given_the_http_api_when_a_file_is_sent_then_csv_is_taken_json_is_415_and_another_tenant_sees_404(
+    aws, api, shop, rival
+):
+    sent = api.call(
+        "PUT",
+        "/v1/imports/web-1",
+        key=shop.admin_key,
+        raw="member_id,points\nw1,5\n",
+        headers={"Content-Type": "text/csv"},
+    )
+    assert (sent.status, sent.json()) == (202, {"import_id": "web-1", "status": "queued"})
+    dry = api.call(
+        "PUT",
+        "/v1/imports/web-2",
+        key=shop.admin_key,
+        raw="member_id,points\nw1,x\n",
+        headers={"Content-Type": "text/csv; charset=utf-8"},
+        query="dry_run=true",
+    )
+    assert (dry.status, dry.json()["rows"], dry.json()["errors"][0]["line"]) == (
+        200,
+        {"total": 1, "imported": 0, "failed": 1},
+        2,
+    )
+    wrong = api.call("PUT", "/v1/imports/web-3", {"member_id": "w1", "points": 5}, key=shop.admin_key)
+    assert (wrong.status, wrong.json()["type"].rsplit("/", 1)[1]) == (415, "unsupported-media-type")
+    server = api.call("GET", "/v1/imports/web-1", key=shop.server_key)
+    assert server.status == 403
+    listed = api.call("GET", "/v1/imports", key=shop.admin_key)
+    assert [item["import_id"] for item in listed.json()["items"]] == ["web-1"]
+    assert api.call("GET", "/v1/imports/web-1", key=rival.admin_key).status == 404
+    assert api.call("POST", "/v1/imports/web-1/revert", key=rival.admin_key).status == 404
+    assert api.call("GET", "/v1/imports", key=rival.admin_key).json()["items"] == []
