@@ -136,6 +136,7 @@ def test_given_a_legacy_file_when_imported_then_lots_keep_dates_no_signup_bonus_
     assert imported[4]["expires_on"] != "2027-12-31"  # the program's expiry for imported points
     imported_entries = list(imported.values())
     assert all(entry["source"] == "import" for entry in imported_entries)
+    assert all(entry["actor"] == "key_test" for entry in imported_entries)  # the admin key that sent it
     assert len(entries(context, "zed")) == 2  # no signup entry
     state = member_state(aws.dynamodb, aws.table_name, "shop", "zed")
     assert any(

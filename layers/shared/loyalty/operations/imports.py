@@ -94,7 +94,13 @@ def start_import(
     chunks = [
         parsed.rows[start : start + ROWS_PER_CHUNK] for start in range(0, len(parsed.rows), ROWS_PER_CHUNK)
     ]
-    request = {"kind": kind, "reason": reason, "format": file_format, "total": parsed.total}
+    request = {
+        "kind": kind,
+        "reason": reason,
+        "format": file_format,
+        "total": parsed.total,
+        "actor": principal.key_id,  # the admin key, on every entry the job writes
+    }
     job = BulkJob(
         tenant_id=tenant_id,
         kind=KIND,
@@ -142,7 +148,7 @@ def start_revert(context: Context, imports: Imports, principal: Principal, impor
         kind=REVERT,
         job_id=import_id,
         request_hash=REVERT,
-        request={},
+        request={"actor": principal.key_id},
         status="queued",
         chunks=applied.chunks,
         created_at=now,
@@ -219,7 +225,7 @@ def run_chunk(
         return report
     rows = store.read_rows(tenant_id, import_id, message.chunk)
     kind, reason = applied.request.get("kind", "import"), applied.request.get("reason")
-    actor = f"import:{import_id}"
+    actor = str(job.request.get("actor") or f"import:{import_id}")
     state = store.read_chunk(tenant_id, job_kind, import_id, message.chunk)
     while not state.done:
         if report.steps and should_stop():
