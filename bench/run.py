@@ -329,8 +329,9 @@ def main(argv: list[str] | None = None) -> None:
     print(report)
     if not quick:
         from bench.exports import preserved_section  # measured by `python -m bench.exports`, kept
+        from bench.import_jobs import preserved_section as preserved_imports  # `python -m bench.import_jobs`
 
-        kept = preserved_section()
+        kept = "\n\n".join(section for section in (preserved_section(), preserved_imports()) if section)
         (ROOT / "bench" / "results.md").write_text(report + (f"\n{kept}\n" if kept else ""))
 
 

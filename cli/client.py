@@ -25,14 +25,29 @@ class Client:
     key: str
     session: requests.Session = field(default_factory=requests.Session)
 
-    def call(self, method: str, path: str, body: Any = None) -> Any:
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        data: bytes | None = None,
+        content_type: str | None = None,
+        params: dict[str, str] | None = None,
+    ) -> Any:
+        """A JSON call, or (`data`) a file sent as it is with its `content_type`."""
         url = self.endpoint.rstrip("/") + path
+        headers = {"Authorization": f"Bearer {self.key}", "Accept": "application/json"}
+        if content_type is not None:
+            headers["Content-Type"] = content_type
         try:
             response = self.session.request(
                 method,
                 url,
-                json=body,
-                headers={"Authorization": f"Bearer {self.key}", "Accept": "application/json"},
+                json=body if data is None else None,
+                data=data,
+                params=params,
+                headers=headers,
                 timeout=TIMEOUT,
             )
         except requests.RequestException as error:

@@ -1,7 +1,8 @@
-"""`loyalty` command line: tenants, keys, members, exports and jobs over the public API.
+"""`loyalty` command line: tenants, keys, members, imports, exports and jobs over the public API.
 
 Exit codes: 0 done; 1 the API refused (its problem's detail is printed) or a job failed;
-2 usage (a missing option, an unknown command, no endpoint or key)."""
+2 usage (a missing option, an unknown command, no endpoint or key); 3 an import (or its dry run)
+finished with refused rows (each printed with its line and reason)."""
 
 from __future__ import annotations
 
@@ -27,8 +28,10 @@ from rich.progress import (
 
 from cli.client import ApiError, Client
 
-OK, API_ERROR, USAGE = 0, 1, 2
+OK, API_ERROR, USAGE, ROWS_REFUSED = 0, 1, 2, 3
 FINAL = ("done", "failed")
+IMPORT_FINAL = ("done", "failed", "reverted")
+CONTENT_TYPES = {"csv": "text/csv", "jsonl": "application/x-ndjson"}
 
 err = Console(stderr=True)
 
@@ -154,6 +157,103 @@ def show(body: Any) -> int:
     return OK
 
 
+# --- imports -------------------------------------------------------------------------------------------
+def import_file(client: Client, args: argparse.Namespace) -> int:
+    """Send the file (or dry-run it), follow the job with a progress bar, print refused rows."""
+    path = Path(args.file)
+    if not path.is_file():
+        err.print(f"loyalty: error: no such file {args.file}")
+        return USAGE
+    file_format = args.format or ("jsonl" if path.suffix.lower() in (".jsonl", ".ndjson") else "csv")
+    params = {"kind": args.kind}
+    if args.reason:
+        params["reason"] = args.reason
+    if args.dry_run:
+        params["dry_run"] = "true"
+    started = client.call(
+        "PUT",
+        f"/v1/imports/{args.import_id}",
+        data=path.read_bytes(),
+        content_type=CONTENT_TYPES[file_format],
+        params=params,
+    )
+    if args.dry_run:
+        rows = started["rows"]
+        err.print(
+            f"dry run {args.import_id}: {rows['total']} rows, {rows['failed']} refused; nothing changed"
+        )
+        return refused_rows(started["errors"])
+    err.print(f"import {started['import_id']}: {started['status']}")
+    job = wait_import(client, args.import_id, args.poll, args.timeout, args.progress)
+    if job["status"] == "failed":
+        err.print(f"[red]import failed[/red]: {job.get('error') or 'no reason given'}")
+        return API_ERROR
+    rows = job["rows"]
+    err.print(
+        f"{job['status']}: {rows['imported']} of {rows['total']} rows applied, {rows['failed']} refused"
+    )
+    return refused_rows(job["errors"])
+
+
+def refused_rows(errors: list[dict[str, Any]]) -> int:
+    for error in errors:
+        print(f"line {error['line']}: {error['reason']}")
+    return ROWS_REFUSED if errors else OK
+
+
+def wait_import(client: Client, import_id: str, poll: float, timeout: float, shown: bool) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("rows · {task.fields[failed]} refused · {task.fields[status]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, disable=not shown) as progress:
+        task = progress.add_task(f"import {import_id}", total=None, failed=0, status="queued")
+        while True:
+            job: dict[str, Any] = client.call("GET", f"/v1/imports/{import_id}")
+            rows = job["rows"]
+            progress.update(
+                task,
+                total=rows["total"],
+                completed=rows["imported"] + rows["failed"],
+                failed=rows["failed"],
+                status=job["status"],
+            )
+            if job["status"] in IMPORT_FINAL:
+                return job
+            if time.monotonic() > deadline:
+                raise ApiError(
+                    0, "timed out", f"import {import_id} still {job['status']} after {timeout:.0f} s"
+                )
+            time.sleep(poll)
+
+
+def imports_list(client: Client, args: argparse.Namespace) -> int:
+    return show(client.call("GET", "/v1/imports"))
+
+
+def imports_show(client: Client, args: argparse.Namespace) -> int:
+    return show(client.call("GET", f"/v1/imports/{args.import_id}"))
+
+
+def imports_revert(client: Client, args: argparse.Namespace) -> int:
+    started = client.call("POST", f"/v1/imports/{args.import_id}/revert")
+    err.print(f"import {args.import_id}: {started['status']}")
+    deadline = time.monotonic() + args.timeout
+    while True:
+        job = client.call("GET", f"/v1/imports/{args.import_id}")
+        if job["status"] == "reverted" or (job.get("revert") or {}).get("status") == "failed":
+            break
+        if time.monotonic() > deadline:
+            raise ApiError(0, "timed out", f"revert of {args.import_id} still running")
+        time.sleep(args.poll)
+    err.print(f"{job['status']}: {job['revert']['rows']} rows taken back")
+    return OK if job["status"] == "reverted" else API_ERROR
+
+
 # --- the parser ----------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     connection = argparse.ArgumentParser(add_help=False)
@@ -226,6 +326,54 @@ def build_parser() -> argparse.ArgumentParser:
             "--timeout", type=float, default=3600.0, help="give up waiting after this many seconds"
         )
         sub.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bars")
+
+    importing = commands.add_parser(
+        "import",
+        help="Import a file of points (or a bulk adjustment) and follow it (admin key).",
+        description="Send a CSV (header row) or JSON Lines file under your import id and follow the job "
+        "with a progress bar; refused rows are printed with their line. Columns: member_id, points, "
+        "expires_on?, earned_on?, name?, email?, phone?, birthday?, reason?. Running it again with the "
+        "same file follows the same job; another file under the same id is refused (409).",
+        epilog="Exit codes: 0 every row applied, 1 refused or failed, 2 usage, 3 done with refused rows.",
+        parents=[connection],
+    )
+    importing.set_defaults(run=import_file)
+    importing.add_argument("file", help="the CSV or JSON Lines file (.jsonl/.ndjson)")
+    importing.add_argument(
+        "--import-id", required=True, help="your id for it: running it again resumes the same"
+    )
+    importing.add_argument(
+        "--dry-run", action="store_true", help="read and check the whole file, change nothing"
+    )
+    importing.add_argument(
+        "--kind",
+        choices=("import", "adjustment"),
+        default="import",
+        help="adjustment: signed points on members",
+    )
+    importing.add_argument("--reason", help="why (required for an adjustment; a row's own reason wins)")
+    importing.add_argument("--format", choices=("csv", "jsonl"), help="default: from the file's extension")
+    importing.add_argument("--poll", type=float, default=1.0, help="seconds between status checks")
+    importing.add_argument(
+        "--timeout", type=float, default=3600.0, help="give up waiting after this many seconds"
+    )
+    importing.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+
+    imported = group("imports", "Imports and bulk adjustments (admin key): list, show, revert.")
+    command(imported, "list", "List the imports.", imports_list)
+    show_import = command(imported, "show", "Show an import: status, row counts, refused rows.", imports_show)
+    show_import.add_argument("import_id")
+    revert = command(
+        imported,
+        "revert",
+        "Take back every row an import applied (as debt where spent), once.",
+        imports_revert,
+    )
+    revert.add_argument("import_id")
+    revert.add_argument("--poll", type=float, default=1.0, help="seconds between status checks")
+    revert.add_argument(
+        "--timeout", type=float, default=3600.0, help="give up waiting after this many seconds"
+    )
 
     jobs = group("jobs", "Bulk jobs (admin key).")
     show_job = command(jobs, "show", "Show a job's status and progress (exports today).", jobs_show)

@@ -155,3 +155,52 @@ def test_given_bad_calls_then_the_cli_exits_1_with_the_problem_or_2_for_usage(st
         shown = subprocess.run([str(LOYALTY), *command], capture_output=True, text=True, check=False)
         assert shown.returncode == 0
         assert "usage: loyalty" in shown.stdout
+
+
+def test_given_a_legacy_file_when_the_cli_imports_it_then_balances_follow_and_an_export_shows_them(
+    stack, tenant, tmp_path
+):
+    # Given a file from an old system: two members' points with their dates, and a bad row
+    legacy = tmp_path / "legacy.csv"
+    legacy.write_text(
+        "member_id,points,expires_on,earned_on,name\n"
+        "old-1,250,2030-06-30,2025-01-15,Old One\n"
+        "old-2,40,,2025-02-01,\n"
+        "old-3,many,,,\n"
+    )
+    admin = tenant["admin_key"]
+    # When the CLI dry-runs it: the bad row by line, exit 3, nothing changed
+    dry = loyalty(stack, admin, "import", str(legacy), "--import-id", "legacy", "--dry-run")
+    assert dry.returncode == 3, dry.stderr
+    assert "line 4: " in dry.stdout
+    assert stack.call("GET", "/v1/members/old-1", key=tenant["server_key"]).status_code == 404
+    # When it imports it (following the job with its progress bar)
+    run = loyalty(stack, admin, "import", str(legacy), "--import-id", "legacy", "--poll", "0.2")
+    # Then the good rows are applied, the bad one is printed by line, and the exit code says so
+    assert run.returncode == 3, run.stderr
+    assert "2 of 3 rows applied, 1 refused" in run.stderr
+    assert "line 4: " in run.stdout
+    one = stack.call("GET", "/v1/members/old-1", key=tenant["server_key"]).json()
+    assert (one["balance"]["available"], one["name"]) == (250, "Old One")  # no signup bonus
+    # And the same file again follows the same job; another file under the id is refused
+    again = loyalty(stack, admin, "import", str(legacy), "--import-id", "legacy", "--poll", "0.2")
+    assert again.returncode == 3, again.stderr
+    assert (
+        stack.call("GET", "/v1/members/old-1", key=tenant["server_key"]).json()["balance"]["available"] == 250
+    )
+    legacy.write_text("member_id,points\nold-1,1\n")
+    other = loyalty(stack, admin, "import", str(legacy), "--import-id", "legacy")
+    assert other.returncode == 1
+    assert "409" in other.stderr
+    # And an export of the members shows the imported balances
+    out = tmp_path / "members.csv"
+    exported = loyalty(stack, admin, "export", "members", "--export-id", "after-import", "--out", str(out))
+    assert exported.returncode == 0, exported.stderr
+    rows = {row["member_id"]: row for row in csv.DictReader(out.open())}
+    assert (rows["old-1"]["available"], rows["old-2"]["available"]) == ("250", "40")
+    # And the revert takes the points back
+    reverted = loyalty(stack, admin, "imports", "revert", "legacy", "--poll", "0.2")
+    assert reverted.returncode == 0, reverted.stderr
+    assert (
+        stack.call("GET", "/v1/members/old-1", key=tenant["server_key"]).json()["balance"]["available"] == 0
+    )

@@ -54,6 +54,10 @@ EXPECTED_ROUTES = {
     ("ExportFunction", "PUT", "/v1/exports/{export_id}", True),
     ("ExportFunction", "GET", "/v1/exports/{export_id}", True),
     ("ExportFunction", "GET", "/v1/exports", True),
+    ("ImportFunction", "PUT", "/v1/imports/{import_id}", True),
+    ("ImportFunction", "GET", "/v1/imports/{import_id}", True),
+    ("ImportFunction", "GET", "/v1/imports", True),
+    ("ImportFunction", "POST", "/v1/imports/{import_id}/revert", True),
     ("MembersFunction", "ANY", "$default", False),  # whatever matches no route: 404/405 problem+json
     ("AdminFunction", "POST", "/v1/tenants", True),
     ("AdminFunction", "GET", "/v1/tenants", True),
@@ -268,6 +272,8 @@ def test_translation_points_code_at_s3_and_runs_on_arm64_python312(aws_env: str)
         "RedeemFunction",
         "ExportFunction",
         "ExportWorkerFunction",
+        "ImportFunction",
+        "ImportWorkerFunction",
         "WebhooksFunction",
         "WebhookDispatchFunction",
         "WebhookDeliveryFunction",
@@ -524,6 +530,7 @@ def test_model_has_the_purchase_queue_source_and_the_stream_source(model: Templa
         "CouponIssuerFunction",
         "ExpiryShardsFunction",
         "ExportWorkerFunction",
+        "ImportWorkerFunction",
         "WebhookDispatchFunction",
         "WebhookDeliveryFunction",
         "ReportAggregatorFunction",
@@ -557,6 +564,8 @@ def test_model_queues_bus_and_merged_globals(model: TemplateModel) -> None:
         "WebhookDeadLetterQueue",
         "WebhookDeliveryQueue",
         "WebhookDeliveryDeadLetterQueue",
+        "ImportQueue",
+        "ImportDeadLetterQueue",
         "ScheduleDeadLetterQueue",
     }
     # And the expiry shard queue redrives after 5 receives, hiding a message 6x the worker's timeout
@@ -703,6 +712,22 @@ def test_export_queue_hides_a_chunk_six_worker_timeouts_and_redrives_after_the_l
         True,
     )
     assert "ExportBucket" in model.buckets
+
+
+def test_import_queue_hides_a_chunk_six_worker_timeouts_and_redrives_after_the_last_delivery(
+    model: TemplateModel,
+) -> None:
+    from loyalty.consumers.imports import MAX_RECEIVES
+
+    queue, worker = model.queue("ImportQueue"), model.function("ImportWorkerFunction")
+    assert queue.visibility_timeout >= 6 * worker.timeout
+    assert (queue.redrive_target, queue.max_receive_count) == ("ImportDeadLetterQueue", MAX_RECEIVES)
+    (source,) = worker.sqs_sources
+    assert (source.queue_logical_id, source.batch_size, source.report_batch_item_failures) == (
+        "ImportQueue",
+        1,
+        True,
+    )
 
 
 def test_every_event_is_archived_to_s3_by_tenant_and_date_with_a_glue_table_and_athena_queries() -> None:

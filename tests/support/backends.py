@@ -93,6 +93,8 @@ def aws_environment(backend: str, dynamodb_endpoint: str | None, *, stream: bool
             EXPORT_BUCKET=buckets["ExportBucket"],
             EXPORT_QUEUE_URL=queues["ExportQueue"],
             EXPORT_DLQ_URL=queues["ExportDeadLetterQueue"],
+            IMPORT_QUEUE_URL=queues["ImportQueue"],
+            IMPORT_DLQ_URL=queues["ImportDeadLetterQueue"],
         )
         reset_caches()
         try:
@@ -121,6 +123,7 @@ def reset_caches() -> None:
     """Settings and clients are cached per warm Lambda; a new test is a new cold start."""
     from loyalty.consumers.expiry_shards import default_shard_dead_letters, default_shard_queue
     from loyalty.consumers.exports import default_export_dead_letters, default_exports
+    from loyalty.consumers.imports import default_import_dead_letters, default_imports
     from loyalty.consumers.outbox import default_bus
     from loyalty.consumers.purchases import default_dead_letters
     from loyalty.consumers.webhooks import dispatch_dead_letters
@@ -138,6 +141,8 @@ def reset_caches() -> None:
         default_shard_dead_letters,
         default_exports,
         default_export_dead_letters,
+        default_imports,
+        default_import_dead_letters,
         default_webhooks,
         dispatch_dead_letters,
     ):

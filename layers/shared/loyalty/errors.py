@@ -308,3 +308,29 @@ class MembershipEndedError(ConflictError):
 
     problem = "membership-ended"
     title = "The membership has ended"
+
+
+# --- imports ---------------------------------------------------------------------------------------
+class ImportNotFoundError(NotFoundError):
+    problem = "import-not-found"
+    title = "Import not found"
+
+
+class ImportStateError(ConflictError):
+    """A revert of an import that has not finished (or was never applied)."""
+
+    problem = "import-state"
+    title = "The import cannot do this in its state"
+
+
+class ImportFileError(InvalidRequestError):
+    """The file cannot be read at all (no header, no member_id or points column, another type)."""
+
+    problem = "import-file"
+    title = "The import file cannot be read"
+
+
+class ImportMediaTypeError(LoyaltyError):
+    status = 415
+    problem = "unsupported-media-type"
+    title = "Unsupported media type"

@@ -38,6 +38,8 @@ class Settings(BaseModel):
     export_bucket: str = ""
     export_queue_url: str = ""
     export_dlq_url: str = ""
+    import_queue_url: str = ""
+    import_dlq_url: str = ""
     webhooks: WebhookSettings = Field(default_factory=lambda: WebhookSettings())
 
 
@@ -55,6 +57,8 @@ def get_settings() -> Settings:
         export_bucket=env.get("EXPORT_BUCKET", ""),
         export_queue_url=env.get("EXPORT_QUEUE_URL", ""),
         export_dlq_url=env.get("EXPORT_DLQ_URL", ""),
+        import_queue_url=env.get("IMPORT_QUEUE_URL", ""),
+        import_dlq_url=env.get("IMPORT_DLQ_URL", ""),
         webhooks=WebhookSettings(
             delivery_queue_url=env.get("WEBHOOK_DELIVERY_QUEUE_URL", ""),
             dead_letter_url=env.get("WEBHOOK_DLQ_URL", ""),

@@ -336,6 +336,8 @@ MISSING = {
     "{new_lottery}": "{lottery_id}",
     "{new_export}": "{export_id}",
     "{export}": "{export_id}",
+    "{new_import}": "{import_id}",
+    "{import}": "{import_id}",
     "{webhook}": "{webhook_id}",
     "{new_webhook}": "{webhook_id}",
     "{delivery}": "{delivery_id}",
@@ -520,6 +522,11 @@ ROUTES = [
     Route("PUT", "/v1/exports/{new_export}", "admin", lambda stack, demo: {"kind": "members"}),
     Route("GET", "/v1/exports/{export}", "admin"),
     Route("GET", "/v1/exports", "admin"),
+    # imports (the body is a file: the matrix's JSON body reaches the handler and is refused 415)
+    Route("PUT", "/v1/imports/{new_import}", "admin", lambda stack, demo: {"member_id": "m", "points": 1}),
+    Route("GET", "/v1/imports/{import}", "admin"),
+    Route("GET", "/v1/imports", "admin"),
+    Route("POST", "/v1/imports/{import}/revert", "admin"),
     # webhooks (admin)
     Route(
         "PUT",
@@ -549,6 +556,9 @@ ALLOWED_STATUS = {
     "PUT /v1/exports/{new_export}": 202,  # the job starts (its replay answers the same)
     "GET /v1/exports/{export}": 404,
     "GET /v1/members": 422,  # no member_id, email or phone given
+    "PUT /v1/imports/{new_import}": 415,  # past the key checks; a file is text/csv (tests/e2e/test_cli.py)
+    "GET /v1/imports/{import}": 404,
+    "POST /v1/imports/{import}/revert": 404,
     "POST /v1/token-keys/rotate": 200,
     **{
         route: 404

@@ -19,6 +19,8 @@ from loyalty.http.auth import ALLOWED, MEMBER_ROUTES_ONLY, UNAUTHORIZED, princip
 from loyalty.operations.context import Outcome, Scope
 
 MAX_BODY_BYTES = 256 * 1024
+# A route taking a file (an import) states its own, larger limit on the route (`openapi_extensions`).
+BODY_LIMIT_EXTENSION = "x-max-body-bytes"
 
 # The key scope a route needs, declared once on the route (`openapi_extensions`, see
 # `routes/docs.py: documented`), published in the OpenAPI document and checked here.
@@ -38,7 +40,9 @@ class LoyaltyResolver(APIGatewayHttpResolver):
     to avoid."""
 
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
-        refused = _transport_refusal(event) or self._route_refusal(event)
+        route = self._route_by_key.get(str(event.get("routeKey") or ""))
+        limit = (route.openapi_extensions or {}).get(BODY_LIMIT_EXTENSION) if route is not None else None
+        refused = _transport_refusal(event, int(limit or MAX_BODY_BYTES)) or self._route_refusal(event)
         if refused is not None:
             return {
                 "statusCode": refused.status_code,
@@ -123,7 +127,7 @@ def unrouted(method: str, path: str) -> Response[str]:
     return response
 
 
-def _transport_refusal(event: Mapping[str, Any]) -> Response[str] | None:
+def _transport_refusal(event: Mapping[str, Any], limit: int = MAX_BODY_BYTES) -> Response[str] | None:
     body = event.get("body") or ""
     raw = body.encode()
     if event.get("isBase64Encoded"):
@@ -131,8 +135,8 @@ def _transport_refusal(event: Mapping[str, Any]) -> Response[str] | None:
             raw = base64.b64decode(body, validate=True)
         except binascii.Error:
             return problems.problem(400, "malformed-body", "Malformed body", "the body is not valid base64")
-    if len(raw) > MAX_BODY_BYTES:
-        detail = f"bodies are limited to {MAX_BODY_BYTES} bytes"
+    if len(raw) > limit:
+        detail = f"bodies are limited to {limit} bytes"
         return problems.problem(413, "payload-too-large", "Request body too large", detail)
     try:
         raw.decode("utf-8")

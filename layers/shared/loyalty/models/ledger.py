@@ -46,6 +46,9 @@ class EntryDetail(BaseModel):
     review_id: str | None = Field(
         default=None, description="An earn withheld by a velocity rule, or the review's resolution"
     )
+    import_id: str | None = Field(default=None, description="The import or bulk adjustment that made it")
+    line: int | None = Field(default=None, description="Its row's line in the import file")
+    earned_on: date | None = Field(default=None, description="An imported lot's earning day")
 
 
 class LedgerEntry(EntryDetail):

@@ -42,6 +42,7 @@ class BulkJob:
     finished_at: datetime | None = None
     result: dict[str, Any] = field(default_factory=dict)  # what the job produced (an export: its file)
     error: str | None = None
+    failed: int = 0  # an import's refused rows
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class ChunkStep:
     cursor: dict[str, Any] | None  # where the next step starts; None with done
     rows: int
     done: bool
+    failed: int = 0  # an import step's refused rows (their reasons are written with the step)
 
 
 class StepOutcome:
@@ -77,21 +79,7 @@ class ExportStore(TableStore):
     def create_job(self, job: BulkJob) -> BulkJob:
         """Create the job, or return the one already under its id (the same request replays, another
         is a conflict)."""
-        item = {
-            "PK": keys.bulk_job_pk(job.tenant_id, job.kind, job.job_id),
-            "SK": keys.BULK_JOB_SK,
-            "tenant_id": job.tenant_id,
-            "kind": job.kind,
-            "job_id": job.job_id,
-            "request_hash": job.request_hash,
-            "request": json.dumps(job.request),
-            "status": job.status,
-            "chunks": job.chunks,
-            "chunks_done": 0,
-            "rows": 0,
-            "created_at": job.created_at.isoformat(),
-            "response": json.dumps(job.response),
-        }
+        item = job_item(job)
         # The job and its place in the tenant's list of jobs of its kind, together or not at all.
         listed = {
             "PK": keys.bulk_jobs_pk(job.tenant_id, job.kind),
@@ -130,7 +118,7 @@ class ExportStore(TableStore):
             ConsistentRead=True,
         )
         item = response.get("Item")
-        return _job(from_item(item)) if item else None
+        return bulk_job(from_item(item)) if item else None
 
     def list_jobs(
         self, tenant_id: str, kind: str, limit: int, below: str | None
@@ -156,7 +144,7 @@ class ExportStore(TableStore):
             to_item({"PK": keys.bulk_job_pk(tenant_id, kind, ref["job_id"]), "SK": keys.BULK_JOB_SK})
             for ref in shown
         ]
-        jobs = {job.job_id: job for job in (_job(from_item(item)) for item in self.read_items(job_keys))}
+        jobs = {job.job_id: job for job in (bulk_job(from_item(item)) for item in self.read_items(job_keys))}
         listed = [jobs[ref["job_id"]] for ref in shown if ref["job_id"] in jobs]
         return listed, (str(shown[-1]["SK"]) if len(refs) > limit else None)
 
@@ -178,9 +166,18 @@ class ExportStore(TableStore):
             done=bool(stored.get("done")),
         )
 
-    def commit_step(self, tenant_id: str, kind: str, job_id: str, step: ChunkStep, now: datetime) -> str:
+    def commit_step(
+        self,
+        tenant_id: str,
+        kind: str,
+        job_id: str,
+        step: ChunkStep,
+        now: datetime,
+        extra: tuple[dict[str, Any], ...] = (),
+    ) -> str:
         """Move a chunk's checkpoint past one step and add its rows to the job, one transaction:
-        the chunk's `page = :page` is the step's exactly-once marker."""
+        the chunk's `page = :page` is the step's exactly-once marker (`extra`: items written with
+        the step, an import's refused rows)."""
         pk = keys.bulk_job_pk(tenant_id, kind, job_id)
         checkpoint = "SET #page = :next, #rows = if_not_exists(#rows, :zero) + :rows, #done = :done"
         checkpoint += ", #cursor = :cursor" if step.cursor is not None else " REMOVE #cursor"
@@ -212,7 +209,7 @@ class ExportStore(TableStore):
                         "TableName": self.table_name,
                         "Key": to_item({"PK": pk, "SK": keys.BULK_JOB_SK}),
                         "UpdateExpression": "SET #status = :running, updated_at = :now "
-                        "ADD #rows :rows, chunks_done :finished",
+                        "ADD #rows :rows, chunks_done :finished, failed :failed",
                         "ConditionExpression": "#status IN (:queued, :running)",
                         "ExpressionAttributeNames": names("status", "rows"),
                         "ExpressionAttributeValues": values(
@@ -221,9 +218,11 @@ class ExportStore(TableStore):
                             now=now.isoformat(),
                             rows=step.rows,
                             finished=1 if step.done else 0,
+                            failed=step.failed,
                         ),
                     }
                 },
+                *extra,
             ]
         )
         if cancelled is None:
@@ -302,7 +301,28 @@ class ExportStore(TableStore):
             yield from (from_item(item) for item in page)
 
 
-def _job(item: dict[str, Any]) -> BulkJob:
+def job_item(job: BulkJob, failed: int = 0) -> dict[str, Any]:
+    """A new job's item: its request, its chunks, no progress yet (`failed`: an import's rows its
+    file's reading refused)."""
+    return {
+        "PK": keys.bulk_job_pk(job.tenant_id, job.kind, job.job_id),
+        "SK": keys.BULK_JOB_SK,
+        "tenant_id": job.tenant_id,
+        "kind": job.kind,
+        "job_id": job.job_id,
+        "request_hash": job.request_hash,
+        "request": json.dumps(job.request),
+        "status": job.status,
+        "chunks": job.chunks,
+        "chunks_done": 0,
+        "rows": 0,
+        "failed": failed,
+        "created_at": job.created_at.isoformat(),
+        "response": json.dumps(job.response),
+    }
+
+
+def bulk_job(item: dict[str, Any]) -> BulkJob:
     return BulkJob(
         tenant_id=item["tenant_id"],
         kind=item["kind"],
@@ -318,4 +338,5 @@ def _job(item: dict[str, Any]) -> BulkJob:
         finished_at=datetime.fromisoformat(item["finished_at"]) if item.get("finished_at") else None,
         result=json.loads(item["result"]) if item.get("result") else {},
         error=item.get("error"),
+        failed=item.get("failed", 0),
     )

@@ -270,3 +270,23 @@ CONTACT_MEMBER_PREFIX = "M#"
 
 def contact_sk(member_id: str) -> str:
     return f"{CONTACT_MEMBER_PREFIX}{member_id}"
+
+
+# --- imports (jobs in the bulk-job partitions above, plus their rows and refused lines) -----------
+def imports_pk(tenant_id: str) -> str:
+    """The tenant's list of imports: an item per import (the console's job list)."""
+    return f"T#{tenant_id}#IMPORTS"
+
+
+IMPORT_PREFIX = "IMPORT#"
+ROWS_PREFIX = "ROWS#"
+ROW_ERRORS_PREFIX = "ERR#"
+
+
+def import_rows_sk(chunk: int) -> str:
+    return f"{ROWS_PREFIX}{chunk:05d}"
+
+
+def row_errors_sk(chunk: int | None, page: int) -> str:
+    """Refused rows: those the file's reading refused (`chunk` None) or one step's."""
+    return f"{ROW_ERRORS_PREFIX}{'P' if chunk is None else f'{chunk:05d}'}#{page:05d}"

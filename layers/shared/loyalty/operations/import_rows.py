@@ -1,0 +1,139 @@
+"""One row of an import or bulk adjustment, applied or taken back, each through the write funnel.
+
+A row's natural id is its job and line (`{import_id}:{line}`): the funnel's idempotency record is
+committed in the row's own ledger transaction, so a row applied twice (a replayed chunk, a worker
+killed after the row and before its step's checkpoint) is replayed, never paid twice. A revert of
+the row has the same natural id under its own kind, so it happens at most once too, and takes back
+what the row's record says it credited (as debt where the points are already spent)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from loyalty.domain.calendar import local_date
+from loyalty.domain.expiry import lot_expiry
+from loyalty.domain.idempotency import request_fingerprint
+from loyalty.domain.ledger import Account, credit, debit
+from loyalty.domain.sunset import redeeming_ended
+from loyalty.errors import InvalidRequestError, MemberNotFoundError
+from loyalty.models.imports import ImportRow
+from loyalty.models.ledger import EntryDetail
+from loyalty.operations.context import Context, member_unless_recorded
+from loyalty.operations.funnel import Decision, Write, change_member, commit
+
+ROW = "import-row"
+ROW_REVERT = "import-row-revert"
+PROFILE_FIELDS = ("name", "email", "phone", "birthday")
+
+
+def row_id(import_id: str, line: int) -> str:
+    return f"{import_id}:{line}"
+
+
+def apply_row(
+    context: Context,
+    tenant_id: str,
+    import_id: str,
+    kind: str,
+    reason: str | None,
+    actor: str,
+    line: int,
+    row: ImportRow,
+) -> bool:
+    """Apply one row; True when it was applied now or before (a replay). A refusal raises its
+    LoyaltyError (the row is reported with it). An import enrols a member it does not know, without
+    the signup bonus (their points come from the old system); a bulk adjustment needs the member."""
+    natural = row_id(import_id, line)
+    write = Write(tenant_id, ROW, natural, request_fingerprint(ROW, row, job_kind=kind))
+
+    def decide() -> Decision:
+        member = member_unless_recorded(context, tenant_id, row.member_id, ROW, natural)
+        now = context.clock()
+        program = context.programs.get(tenant_id)
+        today = local_date(now, program.timezone)
+        profile = None
+        account, lots = (member.account, member.lots) if member else (Account(), [])
+        if member is None:
+            if kind != "import":
+                raise MemberNotFoundError(f"member {row.member_id!r} not found")
+            profile = row.model_dump(mode="json", include=set(PROFILE_FIELDS), exclude_none=True)
+        body = {"line": line, "member_id": row.member_id, "points": row.points}
+        expires_on: date | None = None
+        if row.points == 0 and member is not None:  # nothing to move on a member already there
+            return Decision(201, body, now, state={"points": 0})
+        if row.points >= 0:
+            if row.points and redeeming_ended(program, now):
+                raise InvalidRequestError("the program has ended: no points can be granted")
+            if row.expires_on is not None and row.expires_on < today:
+                raise InvalidRequestError(f"expires_on {row.expires_on} is already over")
+            expires_on = lot_expiry(
+                program, "import" if kind == "import" else "adjustment", now, explicit=row.expires_on
+            )
+            posting = credit(account, lots, row.points, expires_on, today=today)
+        else:
+            posting = debit(account, lots, -row.points, today=today, shortfall="refuse")
+        entry = EntryDetail(
+            type="adjust",
+            source="import" if kind == "import" else "admin",
+            reason=row.reason or reason,
+            actor=actor,
+            expires_on=expires_on if posting.points else None,
+            import_id=import_id,
+            line=line,
+            earned_on=row.earned_on,
+        )
+        state = {"points": row.points, "expires_on": expires_on.isoformat() if expires_on else None}
+        body["entry_id"] = str(posting.seq)
+        # an enrolled member is found by email and phone like any other (the lookups in its transaction)
+        lookups = context.contacts.additions(tenant_id, row.member_id, profile) if profile else ()
+        return Decision(
+            201,
+            body,
+            now,
+            row.member_id,
+            posting,
+            entry,
+            records=lookups,
+            state=state,
+            new_member_profile=profile,
+        )
+
+    commit(context, write, decide)
+    return True
+
+
+def revert_row(
+    context: Context, tenant_id: str, import_id: str, actor: str, line: int, row: ImportRow
+) -> bool:
+    """Take back what the row did, once; False when the row never applied (nothing to take back)."""
+    natural = row_id(import_id, line)
+    applied = context.idempotency.read_operation(tenant_id, ROW, natural)
+    points = int(applied.state.get("points", 0)) if applied is not None else 0
+    if applied is None or points == 0:
+        return False
+    stored_expiry = applied.state.get("expires_on")
+    expires_on = date.fromisoformat(stored_expiry) if stored_expiry else None
+
+    def decide(member, now: datetime) -> Decision:  # type: ignore[no-untyped-def]
+        program = context.programs.get(tenant_id)
+        today = local_date(now, program.timezone)
+        if points > 0:  # the credit back, from its own lot first; what was spent becomes debt
+            posting = debit(
+                member.account, member.lots, points, today=today, shortfall="debt", prefer=(None, expires_on)
+            )
+        else:  # a deduction given back
+            given = lot_expiry(program, "adjustment", now)
+            posting = credit(member.account, member.lots, -points, given, today=today)
+        entry = EntryDetail(
+            type="adjust",
+            source="import-revert",
+            reason=f"revert of {import_id} line {line}",
+            actor=actor,
+            import_id=import_id,
+            line=line,
+        )
+        body = {"line": line, "member_id": row.member_id, "points": -points, "entry_id": str(posting.seq)}
+        return Decision(201, body, now, row.member_id, posting, entry)
+
+    change_member(context, Write(tenant_id, ROW_REVERT, natural, ROW_REVERT), row.member_id, decide)
+    return True

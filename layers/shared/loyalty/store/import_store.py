@@ -1,0 +1,121 @@
+"""Imports and bulk adjustments on the bulk-job machinery (`export_store`): the job item and its
+chunk checkpoints are the export's; an import's partition also holds its rows (one item per chunk,
+written when the job is created, read by the chunk's worker) and its refused rows (one item per
+step that refused any, written in the step's own transaction, so a step done twice reports once).
+The tenant's list of imports is one more partition (`keys.imports_pk`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from loyalty.errors import IdempotencyConflictError, TransientError
+from loyalty.models.imports import ImportRow
+from loyalty.store import keys
+from loyalty.store.export_store import BulkJob, ExportStore, job_item
+from loyalty.store.table import Guarded, to_item, values
+
+ERRORS_SHOWN = 1000  # a job's view lists the first refused rows; the counters count them all
+
+
+class ImportStore(ExportStore):
+    def create_import(self, job: BulkJob, failed: int, audit: Guarded, *, listed: bool = True) -> BulkJob:
+        """The job, its entry in the tenant's list and its audit entry, one transaction; or the job
+        already under its id (the same file replays, another is a conflict)."""
+        item = job_item(job, failed)
+        entry = {
+            "PK": keys.imports_pk(job.tenant_id),
+            "SK": keys.IMPORT_PREFIX + job.job_id,
+            "import_id": job.job_id,
+            "kind": job.request.get("kind", "import"),
+            "created_at": job.created_at.isoformat(),
+        }
+        put = {"TableName": self.table_name, "ConditionExpression": "attribute_not_exists(PK)"}
+        actions = [{"Put": {**put, "Item": to_item(item)}}, audit.action]
+        if listed:
+            actions.append({"Put": {**put, "Item": to_item(entry)}})
+        cancelled = self.transact(actions)
+        if cancelled is None:
+            return job
+        existing = self.read_job(job.tenant_id, job.kind, job.job_id)
+        if existing is None:
+            raise TransientError(f"import job not created: {cancelled.codes}")
+        if existing.request_hash != job.request_hash:
+            raise IdempotencyConflictError(
+                f"import id {job.job_id!r} was already used with a different file"
+            ) from None
+        return existing
+
+    def put_rows(self, tenant_id: str, import_id: str, chunks: list[list[tuple[int, ImportRow]]]) -> None:
+        """Each chunk's rows (an overwrite writes the same rows: the job's file is fixed)."""
+        pk = keys.bulk_job_pk(tenant_id, "import", import_id)
+        items = [
+            {"PK": pk, "SK": keys.import_rows_sk(number), "rows": _rows_json(rows)}
+            for number, rows in enumerate(chunks)
+        ]
+        self._put_all(items)
+
+    def put_file_errors(self, tenant_id: str, import_id: str, errors: list[tuple[int, str]]) -> None:
+        pk = keys.bulk_job_pk(tenant_id, "import", import_id)
+        shown = errors[:ERRORS_SHOWN]
+        items = [
+            {"PK": pk, "SK": keys.row_errors_sk(None, page), "errors": json.dumps(shown[start : start + 200])}
+            for page, start in enumerate(range(0, len(shown), 200))
+        ]
+        self._put_all(items)
+
+    def step_errors(
+        self, tenant_id: str, import_id: str, chunk: int, page: int, errors: list[tuple[int, str]]
+    ) -> tuple[dict[str, Any], ...]:
+        """A step's refused rows as a transaction item of its commit (none when it refused none)."""
+        if not errors:
+            return ()
+        item = {
+            "PK": keys.bulk_job_pk(tenant_id, "import", import_id),
+            "SK": keys.row_errors_sk(chunk, page),
+            "errors": json.dumps(errors),
+        }
+        return ({"Put": {"TableName": self.table_name, "Item": to_item(item)}},)
+
+    def read_rows(self, tenant_id: str, import_id: str, chunk: int) -> list[tuple[int, ImportRow]]:
+        item = self.read_item(keys.bulk_job_pk(tenant_id, "import", import_id), keys.import_rows_sk(chunk))
+        if item is None:
+            raise TransientError(f"rows of chunk {chunk} not written yet")
+        return [(line, ImportRow.model_validate(row)) for line, row in json.loads(item["rows"])]
+
+    def read_errors(self, tenant_id: str, import_id: str) -> list[tuple[int, str]]:
+        """The first refused rows, by line."""
+        request = {
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+            "ExpressionAttributeValues": values(
+                pk=keys.bulk_job_pk(tenant_id, "import", import_id), prefix=keys.ROW_ERRORS_PREFIX
+            ),
+            "ConsistentRead": True,
+        }
+        errors: list[tuple[int, str]] = []
+        for item in self.query_all(request):
+            errors.extend((line, reason) for line, reason in json.loads(item["errors"]))
+        return sorted(errors)[:ERRORS_SHOWN]
+
+    def list_imports(self, tenant_id: str, limit: int, after: str | None) -> tuple[list[str], str | None]:
+        items, next_after = self.query_page(keys.imports_pk(tenant_id), keys.IMPORT_PREFIX, limit, after)
+        return [item["import_id"] for item in items], next_after
+
+    def _put_all(self, items: list[dict[str, Any]]) -> None:
+        for start in range(0, len(items), 25):
+            request: dict[str, Any] = {
+                self.table_name: [
+                    {"PutRequest": {"Item": to_item(item)}} for item in items[start : start + 25]
+                ]
+            }
+            for _ in range(10):
+                response = self.client.batch_write_item(RequestItems=request)
+                request = dict(response.get("UnprocessedItems") or {})
+                if not request:
+                    break
+            else:
+                raise TransientError("batch write left items unprocessed")
+
+
+def _rows_json(rows: list[tuple[int, ImportRow]]) -> str:
+    return json.dumps([[line, row.model_dump(mode="json", exclude_none=True)] for line, row in rows])
