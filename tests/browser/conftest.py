@@ -4,7 +4,8 @@ Selenium against a local stack this suite starts itself (on free ports, its tabl
 Local, the web libraries from `make web`).
 
 Nothing here is ever skipped: if Chromium, its driver or the stack cannot start, the suite fails
-with the reason. A failing test leaves a screenshot and the page's HTML in .cache/screenshots/.
+with the reason. A failing test leaves a screenshot, the page's HTML and its console log in
+.cache/screenshots/ (the console log is printed with the failure too).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def browser() -> Iterator[webdriver.Chrome]:
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--lang=en-US"):
         options.add_argument(argument)
     options.add_argument("--window-size=1280,900")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the console, kept with a failure
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)
     yield driver
@@ -59,6 +61,7 @@ def browser() -> Iterator[webdriver.Chrome]:
 def page(browser: webdriver.Chrome, request: pytest.FixtureRequest) -> Iterator[webdriver.Chrome]:
     """The browser with a clean session for one test (storage of the previous test cleared)."""
     browser.delete_all_cookies()
+    browser.get_log("browser")  # what earlier tests logged is not this test's
     yield browser
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
@@ -66,6 +69,9 @@ def page(browser: webdriver.Chrome, request: pytest.FixtureRequest) -> Iterator[
         name = request.node.name.replace("/", "_")
         browser.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
         (SCREENSHOTS / f"{name}.html").write_text(browser.page_source)
+        console = "\n".join(f"{entry['level']} {entry['message']}" for entry in browser.get_log("browser"))
+        (SCREENSHOTS / f"{name}.console.txt").write_text(console)
+        print(f"the page's console:\n{console}")  # shown with the failure in CI's output
     with contextlib.suppress(Exception):  # a page that never loaded has no storage to clear
         browser.execute_script("window.sessionStorage.clear(); window.localStorage.clear();")
 

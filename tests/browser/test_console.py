@@ -27,8 +27,8 @@ def visible(driver, testid: str):
     )
 
 
-def wait_text(driver, testid: str, expected: str) -> None:
-    WebDriverWait(driver, WAIT).until(
+def wait_text(driver, testid: str, expected: str, timeout: float = WAIT) -> None:
+    WebDriverWait(driver, timeout).until(
         expected_conditions.text_to_be_present_in_element(by_testid(testid), expected)
     )
 

@@ -332,8 +332,8 @@ def test_given_imports_when_listed_then_each_shows_with_its_kind_and_status(aws,
     page = imports.list_imports(context, default_imports(), "shop", 1, None).body
     assert [item["import_id"] for item in page["items"]] == ["one"]
     rest = imports.list_imports(context, default_imports(), "shop", 10, page["next_cursor"]).body
-    assert [(item["import_id"], item["kind"], item["status"]) for item in rest["items"]] == [
-        ("two", "adjustment", "done")
+    assert [(item["import_id"], item["kind"], item["status"], item["rows"]) for item in rest["items"]] == [
+        ("two", "adjustment", "done", {"total": 1, "imported": 1, "failed": 0})
     ]
     assert rest["next_cursor"] is None
 

@@ -54,7 +54,7 @@ function poll(step) {
 
 function texts(lang) {
   const t = (key, values = {}) =>
-    (TEXT[lang][key] ?? TEXT.en[key] ?? key).replace(/\{(\w+)\}/g, (_, name) => values[name] ?? "");
+    (TEXT[lang][key] ?? TEXT.en[key] ?? String(key)).replace(/\{(\w+)\}/g, (_, name) => values[name] ?? "");
   const n = (value) => formatNumber(value ?? 0, lang);
   const when = (value) => (value ? new Date(value).toLocaleString(lang) : "");
   return { t, n, when };
@@ -69,7 +69,7 @@ function say(node, text, ok) {
   node.textContent = text;
 }
 
-const FINISHED = ["done", "failed"];
+const FINISHED = ["done", "failed", "reverted"];
 
 // ------------------------------------------------------------------------------------ exports
 export async function exportsPage(api, lang) {
@@ -207,8 +207,9 @@ export async function auditPage(api, lang) {
 }
 
 // ------------------------------------------------------------------------------------ imports
-// Built against the imports contract: PUT /v1/imports/{id} (text/csv, ?dry_run=true) and GET
-// /v1/imports/{id} -> {import_id, status, rows: {total, imported, failed}, errors: [{line, reason}]}.
+// PUT /v1/imports/{id} (text/csv): 202 {import_id, status}, then GET /v1/imports/{id} -> {import_id,
+// status, rows: {total, imported, failed}, errors: [{line, reason}]}; with ?dry_run=true it answers
+// 200 {import_id, dry_run, rows, errors} at once and records nothing (there is no job to follow).
 export async function importsAvailable(api) {
   const answer = await api.get("/v1/imports?limit=1");
   return answer.status !== 404;
@@ -260,7 +261,6 @@ export async function importsPage(api, lang) {
     const importId = naturalId(dry ? "dryrun" : "import");
     const answer = await api.call("PUT", `/v1/imports/${importId}${dry ? "?dry_run=true" : ""}`, csv, "text/csv");
     if (!answer.ok) return say(result, problemText(answer.body));
-    progress.replaceChildren(view({ import_id: importId, ...answer.body }));
     const done = (job) => {
       const rows = job.rows || { total: 0, imported: 0, failed: 0 };
       if (dry) {
@@ -271,6 +271,12 @@ export async function importsPage(api, lang) {
         refreshList();
       }
     };
+    if (dry && answer.body.dry_run) {
+      // a dry run answers at once and records nothing: there is no job to follow
+      progress.replaceChildren(view({ ...answer.body, status: "done" }));
+      return done(answer.body);
+    }
+    progress.replaceChildren(view({ import_id: importId, ...answer.body }));
     if (FINISHED.includes(answer.body.status) && answer.body.rows) done(answer.body);
     else follow(importId, done);
   }

@@ -84,6 +84,7 @@ class ImportSummary(ResponseModel):
     import_id: str
     kind: ImportKind
     status: ImportStatus
+    rows: RowCounts
     created_at: datetime
 
 

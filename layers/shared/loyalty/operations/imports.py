@@ -200,7 +200,13 @@ def list_imports(
     for import_id in ids:
         view = import_view(imports, tenant_id, import_id, with_errors=False)
         items.append(
-            ImportSummary(import_id=import_id, kind=view.kind, status=view.status, created_at=view.created_at)
+            ImportSummary(
+                import_id=import_id,
+                kind=view.kind,
+                status=view.status,
+                rows=view.rows,
+                created_at=view.created_at,
+            )
         )
     page = ImportPage(items=items, next_cursor=encode_cursor(after=after) if after else None)
     return Outcome(200, page.model_dump(mode="json"))
