@@ -8,14 +8,13 @@ from loyalty.domain.calendar import local_date, refuse_the_future
 from loyalty.domain.counters import after_award, member_facts
 from loyalty.domain.expiry import lot_expiry
 from loyalty.domain.idempotency import request_fingerprint
-from loyalty.domain.ledger import credit
 from loyalty.domain.rules import evaluate_activity
 from loyalty.domain.tiers import Figures
 from loyalty.models.api import ActivityRequest, ActivityResponse
 from loyalty.models.ledger import EntryDetail
 from loyalty.operations.context import Context, Outcome
 from loyalty.operations.funnel import Decision, Write, change_member
-from loyalty.operations.reviews import screen_earn
+from loyalty.operations.reviews import screened_credit
 from loyalty.operations.tiers import tier_after_earn
 from loyalty.operations.views import balance, tier_change
 from loyalty.store.member_store import MemberRecord
@@ -36,15 +35,8 @@ def record_activity(context: Context, tenant_id: str, request: ActivityRequest) 
         done_on = local_date(request.occurred_at or now, program.timezone)
         tier = tier_after_earn(program, member, done_on, Figures(points=award.points), now)
         expires_on = lot_expiry(program, "activity", now)
-        screening = screen_earn(context, tenant_id, program, member, now, award.points)
-        posting = credit(
-            member.account,
-            member.lots,
-            award.points,
-            expires_on,
-            today=local_date(now, program.timezone),
-            withhold=screening.withhold,
-            freeze=screening.freeze,
+        posting, screening = screened_credit(
+            context, tenant_id, program, member, now, award.points, expires_on
         )
         body = ActivityResponse(
             activity_id=request.activity_id,

@@ -31,7 +31,7 @@ from loyalty.models.ledger import EntryDetail
 from loyalty.models.program import Program
 from loyalty.operations.context import Context, Outcome, check_not_erased
 from loyalty.operations.funnel import Decision, Write, change_member, commit
-from loyalty.operations.reviews import screen_earn
+from loyalty.operations.reviews import screened_credit
 from loyalty.operations.tiers import tier_after_earn, tier_after_refund
 from loyalty.operations.views import balance, tier_change
 from loyalty.store.ledger_store import MemberPosting, ReplayError
@@ -90,16 +90,8 @@ def record_purchase(context: Context, tenant_id: str, request: PurchaseRequest) 
         bought_on = local_date(request.occurred_at or now, program.timezone)
         tier = tier_after_earn(program, member, bought_on, Figures(request.amount, 1, award.points), now)
         expires_on = lot_expiry(program, "purchase", now)
-        screening = screen_earn(context, tenant_id, program, member, now, award.points)
-        posting = credit(
-            member.account,
-            member.lots,
-            award.points,
-            expires_on,
-            today=local_date(now, program.timezone),
-            available_on=award.pending_until,
-            withhold=screening.withhold,
-            freeze=screening.freeze,
+        posting, screening = screened_credit(
+            context, tenant_id, program, member, now, award.points, expires_on, award.pending_until
         )
         body = PurchaseResponse(
             order_id=request.order_id,

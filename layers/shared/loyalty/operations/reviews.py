@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from loyalty.domain.calendar import local_date
 from loyalty.domain.expiry import expiry_under
 from loyalty.domain.idempotency import request_fingerprint
-from loyalty.domain.ledger import settle_withheld
+from loyalty.domain.ledger import Posting, credit, settle_withheld
 from loyalty.domain.velocity import velocity_of_earn
 from loyalty.errors import MemberFrozenError, MemberNotFoundError, ReviewClosedError, ReviewNotFoundError
 from loyalty.models.ledger import EntryDetail
@@ -73,6 +73,32 @@ def screen_earn(
         )
         record = context.reviews.open_review(tenant_id, review)
     return Screening(velocity.recent, True, velocity.freeze, review_id, (record,))
+
+
+def screened_credit(
+    context: Context,
+    tenant_id: str,
+    program: Program,
+    member: MemberRecord,
+    now: datetime,
+    points: int,
+    expires_on: date | None,
+    available_on: date | None = None,
+) -> tuple[Posting, Screening]:
+    """An earn's credit (a purchase's or an activity's) after its velocity screening: withheld, and
+    the member frozen by a `freeze` rule, when the earn breaches a rule."""
+    screening = screen_earn(context, tenant_id, program, member, now, points)
+    posting = credit(
+        member.account,
+        member.lots,
+        points,
+        expires_on,
+        today=local_date(now, program.timezone),
+        available_on=available_on,
+        withhold=screening.withhold,
+        freeze=screening.freeze,
+    )
+    return posting, screening
 
 
 def _review_id(member_id: str, now: datetime) -> str:

@@ -15,12 +15,7 @@ from loyalty.store.table import Guarded, TableStore, from_item, names, to_item, 
 
 class ReviewStore(TableStore):
     def open_review(self, tenant_id: str, review: Review) -> Guarded:
-        item = {
-            "PK": keys.reviews_pk(tenant_id),
-            "SK": keys.review_sk(review.review_id),
-            "tenant_id": tenant_id,
-        }
-        item |= review.model_dump(mode="json", exclude_none=True)
+        item = _item(tenant_id, review)
         return Guarded(
             {
                 "Put": {
@@ -49,12 +44,7 @@ class ReviewStore(TableStore):
 
     def resolve(self, tenant_id: str, review: Review) -> Guarded:
         """The review as resolved, only while it is still open (else 409: resolved already)."""
-        item = {
-            "PK": keys.reviews_pk(tenant_id),
-            "SK": keys.review_sk(review.review_id),
-            "tenant_id": tenant_id,
-        }
-        item |= review.model_dump(mode="json", exclude_none=True)
+        item = _item(tenant_id, review)
         return Guarded(
             {
                 "Put": {
@@ -103,3 +93,12 @@ def _refusal(stored: dict[str, Any] | None) -> Exception | None:
     if stored is not None and stored.get("status") != "open":
         return ReviewClosedError(f"review {stored.get('review_id')!r} is {stored.get('status')}")
     return None  # more points were withheld under it meanwhile: read it again
+
+
+def _item(tenant_id: str, review: Review) -> dict[str, Any]:
+    return {
+        "PK": keys.reviews_pk(tenant_id),
+        "SK": keys.review_sk(review.review_id),
+        "tenant_id": tenant_id,
+        **review.model_dump(mode="json", exclude_none=True),
+    }
