@@ -4,6 +4,7 @@ bonus in a year that had one."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta
 
 from loyalty.models.api import EnrollRequest, ProfileRequest
@@ -11,6 +12,7 @@ from loyalty.operations import members
 from loyalty.operations.birthdays import run_birthdays
 from loyalty.operations.context import Principal
 from loyalty.store.job_store import JobStore
+from loyalty.store.keys import OPERATION_SK
 from tests.support.ledger import assert_adds_up, member_state
 
 SERVER = Principal(tenant_id="shop", scope="server", key_id="key_test")
@@ -97,3 +99,22 @@ def test_a_new_birthday_moves_the_member_but_pays_no_second_bonus_that_year(aws,
     assert member_state(aws.dynamodb, aws.table_name, "shop", "paid").available == 200
     # And a run on the old day of December finds no one
     assert run_birthdays(context, jobs, shanghai(date(2027, 12, 1), 9)).bonuses_given == 0
+
+
+def test_a_corrections_stored_answer_holding_the_profile_is_kept_a_day_then_left_to_the_ttl(aws, api, shop):
+    # Given a member, and a correction of its email (its answer is the member view, email included)
+    enrol = {"member_id": "m1", "name": "Ann", "email": "ann@example.com"}
+    assert api.call("POST", "/v1/members", enrol, key=shop.server_key).status == 201
+    before = int(time.time())
+    patched = api.call("PATCH", "/v1/members/m1", {"email": "anne@example.com"}, key=shop.server_key)
+    assert patched.status == 200, patched.body
+
+    # Then the correction's idempotency record carries the table's TTL attribute, a day ahead
+    # (the enrolment's, which an erasure removes itself, is kept)
+    items = aws.dynamodb.scan(TableName=aws.table_name)["Items"]
+    records = {item["kind"]["S"]: item for item in items if item.get("SK", {}).get("S") == OPERATION_SK}
+    corrected = records[members.PROFILE]
+    assert "anne@example.com" in corrected["body"]["S"]
+    kept_until = int(corrected["ttl_epoch"]["N"])
+    assert before + 86_400 <= kept_until <= int(time.time()) + 86_400
+    assert "ttl_epoch" not in records[members.ENROLL]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from loyalty.domain.ledger import Posting
@@ -43,6 +43,10 @@ class Write:
     kind: str
     natural_id: str
     fingerprint: str | Callable[[OperationRecord], str]
+    # How long the stored answer is kept (None: for ever). An operation whose id is not the caller's
+    # (a PATCH's is its request's) is replayed only by a retry of the same request, soon after; its
+    # answer, which may hold personal data, need not outlive that.
+    kept_for: timedelta | None = None
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,13 @@ def commit(context: Context, write: Write, decide: Callable[[], Decision | Outco
         fingerprint = decision.fingerprint or write.fingerprint
         assert isinstance(fingerprint, str), "a write whose fingerprint depends on the record states it"
         record = OperationRecord(
-            write.kind, write.natural_id, fingerprint, decision.status, decision.body, decision.state
+            write.kind,
+            write.natural_id,
+            fingerprint,
+            decision.status,
+            decision.body,
+            decision.state,
+            kept_until=decision.now + write.kept_for if write.kept_for else None,
         )
         records = decision.records
         if decision.audit is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from loyalty.domain.calendar import local_date
@@ -61,6 +61,11 @@ def enroll(context: Context, tenant_id: str, request: EnrollRequest) -> Outcome:
     return Outcome(200, outcome.body, replayed=True) if outcome.replayed else outcome
 
 
+# A correction's stored answer is the member view, personal data included: kept only while a retry of
+# the same request can come (its id is the request's), then deleted by the table's TTL.
+PROFILE_ANSWER_KEPT = timedelta(days=1)
+
+
 def correct_profile(
     context: Context, principal: Principal, member_id: str, request: ProfileRequest
 ) -> Outcome:
@@ -87,7 +92,8 @@ def correct_profile(
         records = (context.members.profile_action(member, profile), *lookups)
         return Decision(200, body, now, member_id, records=records)
 
-    return change_member(context, Write(tenant_id, PROFILE, natural_id, fingerprint), member_id, decide)
+    write = Write(tenant_id, PROFILE, natural_id, fingerprint, kept_for=PROFILE_ANSWER_KEPT)
+    return change_member(context, write, member_id, decide)
 
 
 def read_member(context: Context, tenant_id: str, member_id: str) -> Outcome:

@@ -26,6 +26,7 @@ class OperationRecord:
     body: dict[str, Any]
     state: dict[str, Any] = field(default_factory=dict)
     version: int = 1
+    kept_until: datetime | None = None  # deleted by the table's TTL after this (None: kept for ever)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class IdempotencyStore(TableStore):
                         "state": operation.state or None,
                         "version": operation.version,
                         "created_at": now.isoformat(),
+                        "ttl_epoch": int(operation.kept_until.timestamp()) if operation.kept_until else None,
                     }
                 ),
                 "ConditionExpression": "attribute_not_exists(PK)",
