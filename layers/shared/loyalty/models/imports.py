@@ -100,3 +100,19 @@ class ImportMessage(StrictModel):
     import_id: NaturalId
     step: Literal["apply", "revert"]
     chunk: JsonInteger = Field(default=0, ge=0)
+
+
+class UploadRequest(StrictModel):
+    """Ask for a presigned URL to upload a file too large to send inline."""
+
+    format: ImportFormat = Field(default="csv", description="The file's format: `csv` or `jsonl`")
+
+
+class UploadResponse(ResponseModel):
+    import_id: str
+    format: ImportFormat
+    upload_url: str = Field(description="A presigned S3 PUT: send the file as the request's body")
+    method: Literal["PUT"] = "PUT"
+    expires_at: datetime = Field(description="When upload_url stops working")
+    max_bytes: int = Field(description="The largest file an import reads from an upload")
+    start: str = Field(description="The request that starts the import from the uploaded file")
