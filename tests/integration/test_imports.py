@@ -470,3 +470,47 @@ def test_given_no_upload_a_file_over_the_limit_or_another_tenants_upload_then_th
     assert api.call("POST", "/v1/imports/big-5/upload", {"format": "csv"}, key=shop.server_key).status == 403
     bad = api.call("POST", "/v1/imports/big-5/upload", {"format": "xlsx"}, key=shop.admin_key)
     assert bad.status == 422
+
+
+# --- tiers from the old system --------------------------------------------------------------------------
+def test_given_tier_columns_when_a_member_is_enrolled_by_the_import_then_it_holds_the_tier_until_its_end(
+    aws, context
+):
+    # Given ann enrolled already and a file giving tiers from the old system
+    members.enroll(context, "shop", EnrollRequest(member_id="ann"))
+    before = view(context, "ann")
+    content = (
+        "member_id,points,tier_id,tier_ends_on\n"
+        "vip-1,100,gold,2027-06-30\n"  # line 2: enrolled by the import, gold until June
+        "vip-2,0,silver,\n"  # line 3: silver with no end
+        "ann,10,gold,2027-06-30\n"  # line 4: already there: the points, not the tier
+        "vip-3,10,platinum,\n"  # line 5: no such tier in the program
+        "vip-4,10,,2027-06-30\n"  # line 6: an end without a tier
+    )
+    # When it is imported
+    start(context, "tiers", content)
+    drain(aws)
+    # Then an enrolled member holds the tier as an admin's assignment, reason "import", by the key
+    job = status(context, "tiers")
+    assert job["rows"] == {"total": 5, "imported": 3, "failed": 2}
+    assert [error["line"] for error in job["errors"]] == [5, 6]
+    reasons = {error["line"]: error["reason"] for error in job["errors"]}
+    assert "tier 'platinum' is not in the program" in reasons[5]
+    assert "tier_ends_on without tier_id" in reasons[6]
+    one = view(context, "vip-1")
+    assert (one["balance"]["available"], one["tier"]["id"]) == (100, "gold")
+    assert one["tier"]["assigned"] == {
+        "tier_id": "gold",
+        "until": "2027-06-30",
+        "reason": "import",
+        "assigned_by": "key_test",
+    }
+    two = view(context, "vip-2")
+    assert (two["tier"]["id"], two["tier"]["assigned"]["until"]) == ("silver", None)
+    # And a member already there keeps its own tier (a tier is imported only with the enrolment)
+    ann = view(context, "ann")
+    assert ann["balance"]["available"] == before["balance"]["available"] + 10
+    assert (ann["tier"]["id"], ann["tier"]["assigned"]) == (before["tier"]["id"], None)
+    with pytest.raises(Exception, match="not found"):
+        view(context, "vip-3")  # a refused row enrols no one
+    assert_adds_up(member_state(aws.dynamodb, aws.table_name, "shop", "vip-1"))

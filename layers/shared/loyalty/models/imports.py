@@ -30,11 +30,15 @@ class ImportRow(StrictModel):
     phone: Phone | None = None
     birthday: date | None = None
     reason: Text | None = None
+    tier_id: NaturalId | None = None  # a member the import enrols holds it (assigned) until tier_ends_on
+    tier_ends_on: date | None = None
 
     @model_validator(mode="after")
     def _dates(self) -> ImportRow:
         if self.earned_on and self.expires_on and self.earned_on > self.expires_on:
             raise ValueError("earned_on is after expires_on")
+        if self.tier_ends_on and not self.tier_id:
+            raise ValueError("tier_ends_on without tier_id")
         return self
 
 

@@ -52,7 +52,8 @@ def _with_file_limit(metadata: dict) -> dict:  # type: ignore[type-arg]
             "Start an import or a bulk adjustment",
             "The body is the file: `text/csv` with a header row, or JSON Lines (`application/x-ndjson`), "
             "up to 4 MiB. Columns `member_id, points, expires_on?, earned_on?, name?, email?, phone?, "
-            "birthday?, reason?`. `kind=import` (the default) credits points (a member not enrolled yet is "
+            "birthday?, reason?, tier_id?, tier_ends_on?` (a tier only for a member the import enrols). "
+            "`kind=import` (the default) credits points (a member not enrolled yet is "
             "enrolled, without the signup bonus); `kind=adjustment` moves signed points on existing members "
             "and needs a `reason`. `dry_run=true` reads the whole file and answers its counts and refused "
             "rows (200), changing nothing. Exactly-once on `import_id`: the same file again answers the same "
