@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 import requests
 
@@ -56,6 +57,18 @@ class Client:
             raise _problem(response)
         return response.json() if response.content else None
 
+    def upload(self, url: str, path: Path, advance: Callable[[int], None]) -> None:
+        """PUT a file to a presigned URL (no API key sent to S3), read a piece at a time and told to
+        `advance` as it goes; the length is known, so S3 gets a Content-Length, not a chunked body."""
+        with path.open("rb") as file:
+            body = _Reported(file, path.stat().st_size, advance)
+            try:
+                response = requests.put(url, data=body, timeout=TIMEOUT)
+            except requests.RequestException as error:
+                raise ApiError(0, "cannot upload the file", str(error)) from error
+        if response.status_code not in (200, 204):
+            raise ApiError(response.status_code, "upload refused", response.text[:300])
+
     def download(self, url: str) -> tuple[int | None, Iterator[bytes]]:
         """(size if known, the body in chunks) of a presigned URL (no API key sent to S3)."""
         try:
@@ -66,6 +79,21 @@ class Client:
             raise ApiError(response.status_code, "download refused", response.text[:300])
         size = response.headers.get("Content-Length")
         return (int(size) if size and size.isdigit() else None), response.iter_content(64 * 1024)
+
+
+class _Reported:
+    """A file for requests to send: its length up front, each piece read reported."""
+
+    def __init__(self, file: BinaryIO, size: int, advance: Callable[[int], None]) -> None:
+        self.file, self.size, self.advance = file, size, advance
+
+    def __len__(self) -> int:
+        return self.size
+
+    def read(self, size: int = -1) -> bytes:
+        piece = self.file.read(size if size and size > 0 else 1024 * 1024)
+        self.advance(len(piece))
+        return piece
 
 
 def _problem(response: requests.Response) -> ApiError:

@@ -204,3 +204,41 @@ def test_given_a_legacy_file_when_the_cli_imports_it_then_balances_follow_and_an
     assert (
         stack.call("GET", "/v1/members/old-1", key=tenant["server_key"]).json()["balance"]["available"] == 0
     )
+
+
+def test_given_a_file_over_the_inline_limit_when_the_cli_imports_it_then_it_goes_through_a_presigned_upload(
+    stack, tenant, tmp_path
+):
+    # Given a file over the API's 4 MiB inline limit (two rows, then lines of blanks the reader skips)
+    big = tmp_path / "big.csv"
+    blanks = (" " * 1023 + "\n") * 5000
+    big.write_text("member_id,points,expires_on\nup-1,120,2030-01-31\nup-2,30,\n" + blanks)
+    assert big.stat().st_size > 4 * 1024 * 1024
+    admin = tenant["admin_key"]
+    # When the CLI imports it: the file goes to S3 through the presigned URL, the job starts from it
+    run = loyalty(stack, admin, "import", str(big), "--import-id", "big", "--poll", "0.2")
+    # Then its rows are applied as an inline file's are
+    assert run.returncode == 0, run.stderr
+    assert "2 of 2 rows applied, 0 refused" in run.stderr
+    one = stack.call("GET", "/v1/members/up-1", key=tenant["server_key"]).json()
+    assert one["balance"]["available"] == 120
+    # And the same file again follows the same job, crediting nothing twice
+    again = loyalty(stack, admin, "import", str(big), "--import-id", "big", "--poll", "0.2")
+    assert again.returncode == 0, again.stderr
+    assert available(stack, tenant, "up-1") == 120
+    # And a small file can take the upload too (--upload), in JSON Lines; another file under an id is 409
+    small = tmp_path / "small.jsonl"
+    small.write_text('{"member_id": "up-2", "points": 5}\n')
+    uploaded = loyalty(
+        stack, admin, "import", str(small), "--import-id", "small", "--upload", "--poll", "0.2"
+    )
+    assert uploaded.returncode == 0, uploaded.stderr
+    assert available(stack, tenant, "up-2") == 35
+    small.write_text('{"member_id": "up-2", "points": 6}\n')
+    other = loyalty(stack, admin, "import", str(small), "--import-id", "small", "--upload")
+    assert (other.returncode, "409" in other.stderr) == (1, True), other.stderr
+
+
+def available(stack: RunningStack, tenant: dict, member_id: str) -> int:
+    member = stack.call("GET", f"/v1/members/{member_id}", key=tenant["server_key"]).json()
+    return int(member["balance"]["available"])

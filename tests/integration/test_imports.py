@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import requests
 
 from infra.events import QueueMessage, sqs_event
 from infra.lambdas import invoke, load_handler
@@ -17,7 +18,15 @@ from loyalty.errors import IdempotencyConflictError, ImportFileError, ImportStat
 from loyalty.models.api import AdjustmentRequest, EnrollRequest
 from loyalty.models.audit import AuditQuery
 from loyalty.models.imports import ImportMessage
-from loyalty.operations import adjustments, audit, import_rows, imports, member_search, members
+from loyalty.operations import (
+    adjustments,
+    audit,
+    import_rows,
+    import_uploads,
+    imports,
+    member_search,
+    members,
+)
 from loyalty.operations.context import Principal
 from tests.support.ledger import assert_adds_up, member_state
 
@@ -372,3 +381,136 @@ def test_given_the_http_api_when_a_file_is_sent_then_csv_is_taken_json_is_415_an
     assert api.call("GET", "/v1/imports/web-1", key=rival.admin_key).status == 404
     assert api.call("POST", "/v1/imports/web-1/revert", key=rival.admin_key).status == 404
     assert api.call("GET", "/v1/imports", key=rival.admin_key).json()["items"] == []
+
+
+# --- large files through a presigned upload ------------------------------------------------------------
+def upload(api, key: str, import_id: str, content: str, file_format: str = "csv") -> dict:
+    """Ask for the import's upload URL and PUT the file to it, as a client does."""
+    answer = api.call("POST", f"/v1/imports/{import_id}/upload", {"format": file_format}, key=key)
+    assert answer.status == 201, answer.json()
+    put = requests.put(answer.json()["upload_url"], data=content.encode(), timeout=10)
+    assert put.status_code == 200, put.text
+    return answer.json()
+
+
+def start_uploaded(api, key: str, import_id: str, file_format: str = "csv", extra: str = ""):
+    return api.call(
+        "PUT", f"/v1/imports/{import_id}", key=key, query=f"from_upload=true&format={file_format}{extra}"
+    )
+
+
+def test_given_a_file_uploaded_through_the_presigned_url_when_started_then_it_imports_replays_and_conflicts(
+    aws, api, shop, context
+):
+    # Given a file sent to the URL the upload route presigned
+    offer = upload(api, shop.admin_key, "big-1", FILE)
+    assert (offer["import_id"], offer["format"], offer["method"], offer["max_bytes"]) == (
+        "big-1",
+        "csv",
+        "PUT",
+        100 * 1024 * 1024,
+    )
+    assert offer["start"] == "PUT /v1/imports/big-1?from_upload=true&format=csv"
+    # When the import starts from the upload
+    started = start_uploaded(api, shop.admin_key, "big-1")
+    assert (started.status, started.json()) == (202, {"import_id": "big-1", "status": "queued"})
+    drain(aws)
+    # Then its rows apply as an inline file's do: lots keep their dates, bad rows by line
+    job = api.call("GET", "/v1/imports/big-1", key=shop.admin_key).json()
+    assert (job["status"], job["rows"]) == ("done", {"total": 7, "imported": 3, "failed": 4})
+    assert [error["line"] for error in job["errors"]] == [5, 6, 7, 8]
+    zed = api.call("GET", "/v1/members/zed", key=shop.admin_key).json()
+    assert zed["balance"]["available"] == 500
+    # And the same file started again replays without a second credit
+    again = start_uploaded(api, shop.admin_key, "big-1")
+    assert (again.status, again.json()) == (202, {"import_id": "big-1", "status": "queued"})
+    assert taken(aws) == []
+    assert api.call("GET", "/v1/members/zed", key=shop.admin_key).json()["balance"] == zed["balance"]
+    # And another file uploaded under the id is 409, as inline
+    upload(api, shop.admin_key, "big-1", FILE.replace("300", "301"))
+    conflict = start_uploaded(api, shop.admin_key, "big-1")
+    assert (conflict.status, conflict.json()["type"].rsplit("/", 1)[1]) == (409, "idempotency-conflict")
+    # And the same uploaded file as an inline body is the same job (the bytes are the fingerprint)
+    inline = api.call(
+        "PUT", "/v1/imports/big-1", key=shop.admin_key, raw=FILE, headers={"Content-Type": "text/csv"}
+    )
+    assert inline.status == 202
+
+
+def test_given_an_upload_when_it_is_a_jsonl_dry_run_then_it_reports_and_changes_nothing(aws, api, shop):
+    upload(api, shop.admin_key, "big-2", '{"member_id": "u1", "points": 5}\n{"member_id": "u2"}\n', "jsonl")
+    dry = start_uploaded(api, shop.admin_key, "big-2", "jsonl", "&dry_run=true")
+    assert (dry.status, dry.json()["rows"], dry.json()["errors"][0]["line"]) == (
+        200,
+        {"total": 2, "imported": 0, "failed": 1},
+        2,
+    )
+    assert taken(aws) == []
+    assert api.call("GET", "/v1/imports/big-2", key=shop.admin_key).status == 404
+
+
+def test_given_no_upload_a_file_over_the_limit_or_another_tenants_upload_then_the_start_is_refused(
+    aws, api, shop, rival, monkeypatch
+):
+    # Given nothing uploaded under the id (or in the other format): 422, no job
+    missing = start_uploaded(api, shop.admin_key, "big-3")
+    assert (missing.status, missing.json()["type"].rsplit("/", 1)[1]) == (422, "import-file")
+    assert "upload" in missing.json()["detail"]
+    # Given a file uploaded by another tenant under the same id: this tenant sees no file
+    upload(api, rival.admin_key, "big-3", "member_id,points\nr1,5\n")
+    assert start_uploaded(api, shop.admin_key, "big-3").status == 422
+    # Given a file over the upload limit: 422 saying the limit, no job
+    monkeypatch.setattr(import_uploads, "MAX_UPLOAD_BYTES", 10)
+    upload(api, shop.admin_key, "big-4", "member_id,points\nr1,5\n")
+    over = start_uploaded(api, shop.admin_key, "big-4")
+    assert (over.status, over.json()["type"].rsplit("/", 1)[1]) == (422, "import-file")
+    assert "10 byte limit" in over.json()["detail"]
+    assert taken(aws) == []
+    # And the upload route is the admin's: a server key is 403, a bad format 422
+    assert api.call("POST", "/v1/imports/big-5/upload", {"format": "csv"}, key=shop.server_key).status == 403
+    bad = api.call("POST", "/v1/imports/big-5/upload", {"format": "xlsx"}, key=shop.admin_key)
+    assert bad.status == 422
+
+
+# --- tiers from the old system --------------------------------------------------------------------------
+def test_given_tier_columns_when_a_member_is_enrolled_by_the_import_then_it_holds_the_tier_until_its_end(
+    aws, context
+):
+    # Given ann enrolled already and a file giving tiers from the old system
+    members.enroll(context, "shop", EnrollRequest(member_id="ann"))
+    before = view(context, "ann")
+    content = (
+        "member_id,points,tier_id,tier_ends_on\n"
+        "vip-1,100,gold,2027-06-30\n"  # line 2: enrolled by the import, gold until June
+        "vip-2,0,silver,\n"  # line 3: silver with no end
+        "ann,10,gold,2027-06-30\n"  # line 4: already there: the points, not the tier
+        "vip-3,10,platinum,\n"  # line 5: no such tier in the program
+        "vip-4,10,,2027-06-30\n"  # line 6: an end without a tier
+    )
+    # When it is imported
+    start(context, "tiers", content)
+    drain(aws)
+    # Then an enrolled member holds the tier as an admin's assignment, reason "import", by the key
+    job = status(context, "tiers")
+    assert job["rows"] == {"total": 5, "imported": 3, "failed": 2}
+    assert [error["line"] for error in job["errors"]] == [5, 6]
+    reasons = {error["line"]: error["reason"] for error in job["errors"]}
+    assert "tier 'platinum' is not in the program" in reasons[5]
+    assert "tier_ends_on without tier_id" in reasons[6]
+    one = view(context, "vip-1")
+    assert (one["balance"]["available"], one["tier"]["id"]) == (100, "gold")
+    assert one["tier"]["assigned"] == {
+        "tier_id": "gold",
+        "until": "2027-06-30",
+        "reason": "import",
+        "assigned_by": "key_test",
+    }
+    two = view(context, "vip-2")
+    assert (two["tier"]["id"], two["tier"]["assigned"]["until"]) == ("silver", None)
+    # And a member already there keeps its own tier (a tier is imported only with the enrolment)
+    ann = view(context, "ann")
+    assert ann["balance"]["available"] == before["balance"]["available"] + 10
+    assert (ann["tier"]["id"], ann["tier"]["assigned"]) == (before["tier"]["id"], None)
+    with pytest.raises(Exception, match="not found"):
+        view(context, "vip-3")  # a refused row enrols no one
+    assert_adds_up(member_state(aws.dynamodb, aws.table_name, "shop", "vip-1"))

@@ -67,6 +67,7 @@ ROUTES = {
     ("get", "/v1/imports/{import_id}"),
     ("get", "/v1/imports"),
     ("post", "/v1/imports/{import_id}/revert"),
+    ("post", "/v1/imports/{import_id}/upload"),
     ("put", "/v1/webhooks/{webhook_id}"),
     ("get", "/v1/webhooks"),
     ("get", "/v1/webhooks/{webhook_id}"),

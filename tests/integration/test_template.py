@@ -58,6 +58,7 @@ EXPECTED_ROUTES = {
     ("ImportFunction", "GET", "/v1/imports/{import_id}", True),
     ("ImportFunction", "GET", "/v1/imports", True),
     ("ImportFunction", "POST", "/v1/imports/{import_id}/revert", True),
+    ("ImportFunction", "POST", "/v1/imports/{import_id}/upload", True),
     ("MembersFunction", "ANY", "$default", False),  # whatever matches no route: 404/405 problem+json
     ("AdminFunction", "POST", "/v1/tenants", True),
     ("AdminFunction", "GET", "/v1/tenants", True),
@@ -685,10 +686,13 @@ def test_stack_creates_the_export_bucket_encrypted_and_the_template_keeps_it_pri
         ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"), True
     )
     # (nor the lifecycle: read it from the template too)
-    (lifecycle,) = document["Resources"]["ExportBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    bucket_properties = document["Resources"]["ExportBucket"]["Properties"]
+    lifecycle, uploads = bucket_properties["LifecycleConfiguration"]["Rules"]
     assert lifecycle["ExpirationInDays"] == {"Ref": "ExportRetentionDays"}
     assert document["Parameters"]["ExportRetentionDays"]["Default"] == 7
     assert lifecycle["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
+    # and uploaded import files (read once, when their import starts) are gone after a day
+    assert (uploads["Prefix"], uploads["ExpirationInDays"], uploads["Status"]) == ("imports/", 1, "Enabled")
 
 
 def yaml_document() -> dict[str, Any]:

@@ -527,6 +527,7 @@ ROUTES = [
     Route("GET", "/v1/imports/{import}", "admin"),
     Route("GET", "/v1/imports", "admin"),
     Route("POST", "/v1/imports/{import}/revert", "admin"),
+    Route("POST", "/v1/imports/{new_import}/upload", "admin", lambda stack, demo: {"format": "csv"}),
     # webhooks (admin)
     Route(
         "PUT",

@@ -22,6 +22,7 @@ from loyalty.observability import count, logger
 from loyalty.operations import imports
 from loyalty.operations.context import Context, default_context
 from loyalty.settings import get_settings
+from loyalty.store.import_files import ImportFiles
 from loyalty.store.import_store import ImportStore
 from loyalty.store.messaging import DeadLetterQueue, WorkQueue
 
@@ -32,7 +33,9 @@ MAX_RECEIVES = 5  # the import queue's maxReceiveCount (template.yaml): the last
 def default_imports() -> imports.Imports:
     ledger = default_context().ledger
     return imports.Imports(
-        store=ImportStore(ledger.table_name, ledger.client), queue=WorkQueue(get_settings().import_queue_url)
+        store=ImportStore(ledger.table_name, ledger.client),
+        queue=WorkQueue(get_settings().import_queue_url),
+        files=ImportFiles(get_settings().export_bucket),
     )
 
 

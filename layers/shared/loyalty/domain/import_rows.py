@@ -19,7 +19,19 @@ from pydantic import ValidationError
 from loyalty.errors import ImportFileError
 from loyalty.models.imports import ImportRow
 
-COLUMNS = ("member_id", "points", "expires_on", "earned_on", "name", "email", "phone", "birthday", "reason")
+COLUMNS = (
+    "member_id",
+    "points",
+    "expires_on",
+    "earned_on",
+    "name",
+    "email",
+    "phone",
+    "birthday",
+    "reason",
+    "tier_id",
+    "tier_ends_on",
+)
 REQUIRED = ("member_id", "points")
 MAX_ROWS = 200_000  # one file; more is split into several imports
 _INTEGER = re.compile(r"^[+-]?\d{1,13}$")

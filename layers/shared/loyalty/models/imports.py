@@ -30,11 +30,15 @@ class ImportRow(StrictModel):
     phone: Phone | None = None
     birthday: date | None = None
     reason: Text | None = None
+    tier_id: NaturalId | None = None  # a member the import enrols holds it (assigned) until tier_ends_on
+    tier_ends_on: date | None = None
 
     @model_validator(mode="after")
     def _dates(self) -> ImportRow:
         if self.earned_on and self.expires_on and self.earned_on > self.expires_on:
             raise ValueError("earned_on is after expires_on")
+        if self.tier_ends_on and not self.tier_id:
+            raise ValueError("tier_ends_on without tier_id")
         return self
 
 
@@ -100,3 +104,19 @@ class ImportMessage(StrictModel):
     import_id: NaturalId
     step: Literal["apply", "revert"]
     chunk: JsonInteger = Field(default=0, ge=0)
+
+
+class UploadRequest(StrictModel):
+    """Ask for a presigned URL to upload a file too large to send inline."""
+
+    format: ImportFormat = Field(default="csv", description="The file's format: `csv` or `jsonl`")
+
+
+class UploadResponse(ResponseModel):
+    import_id: str
+    format: ImportFormat
+    upload_url: str = Field(description="A presigned S3 PUT: send the file as the request's body")
+    method: Literal["PUT"] = "PUT"
+    expires_at: datetime = Field(description="When upload_url stops working")
+    max_bytes: int = Field(description="The largest file an import reads from an upload")
+    start: str = Field(description="The request that starts the import from the uploaded file")

@@ -15,11 +15,14 @@ from loyalty.domain.expiry import lot_expiry
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import Account, credit, debit
 from loyalty.domain.sunset import redeeming_ended
+from loyalty.domain.tiers import TierStatus, assign
 from loyalty.errors import InvalidRequestError, MemberNotFoundError
 from loyalty.models.imports import ImportRow
 from loyalty.models.ledger import EntryDetail
+from loyalty.models.program import Program
 from loyalty.operations.context import Context, member_unless_recorded
 from loyalty.operations.funnel import Decision, Write, change_member, commit
+from loyalty.store.member_store import TierUpdate
 
 ROW = "import-row"
 ROW_REVERT = "import-row-revert"
@@ -51,12 +54,13 @@ def apply_row(
         now = context.clock()
         program = context.programs.get(tenant_id)
         today = local_date(now, program.timezone)
-        profile = None
+        profile, tier = None, None
         account, lots = (member.account, member.lots) if member else (Account(), [])
         if member is None:
             if kind != "import":
                 raise MemberNotFoundError(f"member {row.member_id!r} not found")
             profile = row.model_dump(mode="json", include=set(PROFILE_FIELDS), exclude_none=True)
+            tier = imported_tier(program, row, today, actor)
         body = {"line": line, "member_id": row.member_id, "points": row.points}
         expires_on: date | None = None
         if row.points == 0 and member is not None:  # nothing to move on a member already there
@@ -96,10 +100,24 @@ def apply_row(
             records=lookups,
             state=state,
             new_member_profile=profile,
+            tier=tier,
         )
 
     commit(context, write, decide)
     return True
+
+
+def imported_tier(program: Program, row: ImportRow, today: date, actor: str) -> TierUpdate | None:
+    """The tier a member the import enrols holds from the old system: an admin-style assignment
+    until `tier_ends_on` (none: no end), reason "import", written in the enrolment's transaction."""
+    if row.tier_id is None:
+        return None
+    if program.tier(row.tier_id) is None:
+        raise InvalidRequestError(f"tier {row.tier_id!r} is not in the program")
+    if row.tier_ends_on is not None and row.tier_ends_on < today:
+        raise InvalidRequestError(f"tier_ends_on {row.tier_ends_on} is already over")
+    decision = assign(program, TierStatus(), today, today, row.tier_id, row.tier_ends_on, "import", actor)
+    return TierUpdate(decision.status, 0, decision.change)
 
 
 def revert_row(

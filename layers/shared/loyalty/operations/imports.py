@@ -36,6 +36,7 @@ from loyalty.operations.context import Context, Outcome, Principal
 from loyalty.operations.import_rows import apply_row, revert_row
 from loyalty.operations.paging import DEFAULT_PAGE, MAX_PAGE, decode_after, encode_cursor
 from loyalty.store.export_store import BulkJob, ChunkState, ChunkStep, StepOutcome
+from loyalty.store.import_files import ImportFiles
 from loyalty.store.import_store import ImportStore
 from loyalty.store.messaging import WorkQueue
 
@@ -50,6 +51,7 @@ OPEN = ("queued", "running")
 class Imports:
     store: ImportStore
     queue: WorkQueue
+    files: ImportFiles = field(default_factory=lambda: ImportFiles(""))  # uploads of large files
 
 
 @dataclass

@@ -142,13 +142,13 @@ class MemberStore(TableStore):
         balance["lots"] = lots_map(posting.lots_after)
         due = index_day(posting.lots_after, now)
         index = {"GSI1PK": keys.expiry_index_pk(due, tenant, member), "GSI1SK": pk} if due else {}
-        if profile is not None:
-            actions.append(self._enrolment(tenant, member, profile, now, balance | index))
+        tier_assignments, tier_removals = _tier_assignments(tenant, member, tier)
+        if profile is not None:  # an enrolment (an imported member may come with an assigned tier)
+            actions.append(self._enrolment(tenant, member, profile, now, balance | index | tier_assignments))
         else:
             removals = [] if index else ["GSI1PK", "GSI1SK"]  # no dated points left: out of the sparse index
             if after.status == "erased":  # the person's data, and the indexes that would find it
                 removals += ["profile", "profile_revision", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK"]
-            tier_assignments, tier_removals = _tier_assignments(tenant, member, tier)
             assignments = {**balance, **index, **tier_assignments}
             actions.append(
                 self._member_update(

@@ -1,4 +1,5 @@
-"""Imports and bulk adjustments (admin): send a file under the caller's id, follow the job, undo it."""
+"""Imports and bulk adjustments (admin): send a file under the caller's id (inline, or a large one
+through a presigned upload), follow the job, undo it."""
 
 from __future__ import annotations
 
@@ -15,8 +16,15 @@ from loyalty.http.paging import Cursor, Limit
 from loyalty.http.resolver import BODY_LIMIT_EXTENSION, respond
 from loyalty.http.routes.docs import documented, responses
 from loyalty.models.common import ID_PATTERN
-from loyalty.models.imports import ImportPage, ImportResponse, ImportStartedResponse
-from loyalty.operations import imports
+from loyalty.models.imports import (
+    ImportFormat,
+    ImportPage,
+    ImportResponse,
+    ImportStartedResponse,
+    UploadRequest,
+    UploadResponse,
+)
+from loyalty.operations import import_uploads, imports
 from loyalty.operations.context import default_context
 from loyalty.operations.paging import DEFAULT_PAGE
 
@@ -44,11 +52,14 @@ def _with_file_limit(metadata: dict) -> dict:  # type: ignore[type-arg]
             "Start an import or a bulk adjustment",
             "The body is the file: `text/csv` with a header row, or JSON Lines (`application/x-ndjson`), "
             "up to 4 MiB. Columns `member_id, points, expires_on?, earned_on?, name?, email?, phone?, "
-            "birthday?, reason?`. `kind=import` (the default) credits points (a member not enrolled yet is "
+            "birthday?, reason?, tier_id?, tier_ends_on?` (a tier only for a member the import enrols). "
+            "`kind=import` (the default) credits points (a member not enrolled yet is "
             "enrolled, without the signup bonus); `kind=adjustment` moves signed points on existing members "
             "and needs a `reason`. `dry_run=true` reads the whole file and answers its counts and refused "
             "rows (200), changing nothing. Exactly-once on `import_id`: the same file again answers the same "
-            "job; another file under the same id is 409. See docs/data.md.",
+            "job; another file under the same id is 409. A larger file (up to 100 MiB): "
+            "`POST /v1/imports/{import_id}/upload`, PUT the file to the presigned URL, then this "
+            "request with `from_upload=true&format=csv|jsonl` and no body. See docs/data.md.",
         )
     ),
     responses=responses(202, ImportStartedResponse, 409, 415),
@@ -59,8 +70,22 @@ def start_import(
     kind: Annotated[Literal["import", "adjustment"], Query()] = "import",
     reason: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     dry_run: Annotated[bool, Query()] = False,
+    from_upload: Annotated[bool, Query()] = False,
+    format: Annotated[ImportFormat, Query()] = "csv",
 ) -> Response[str]:
     principal = require(router, "admin")
+    if from_upload:
+        outcome = import_uploads.start_uploaded_import(
+            default_context(),
+            default_imports(),
+            principal,
+            import_id,
+            file_format=format,
+            kind=kind,
+            reason=reason,
+            dry_run=dry_run,
+        )
+        return respond(outcome)
     event = router.current_event
     content_type = (event.headers.get("content-type") or event.headers.get("Content-Type") or "").lower()
     file_format = FORMATS.get(content_type.split(";", 1)[0].strip())
@@ -82,6 +107,27 @@ def start_import(
         dry_run=dry_run,
     )
     return respond(outcome)
+
+
+@router.post(
+    "/v1/imports/<import_id>/upload",
+    **documented(
+        "admin",
+        "Upload a large import file",
+        "For a file over the inline 4 MiB: answers a presigned S3 `PUT` URL (valid an hour) for the "
+        "import's file, up to 100 MiB and 200,000 rows. PUT the file's bytes to `upload_url`, then start "
+        "the import with `PUT /v1/imports/{import_id}?from_upload=true&format=csv|jsonl` (the same "
+        "`kind`, `reason`, `dry_run` options; the uploaded file's bytes decide replay or 409 as an inline "
+        "file's do). The uploaded object is deleted after a day.",
+    ),
+    responses=responses(201, UploadResponse, 404),
+    tags=["imports"],
+)
+def upload_import(import_id: ImportId, body: UploadRequest) -> Response[str]:
+    principal = require(router, "admin")
+    return respond(
+        import_uploads.presign_upload(default_context(), default_imports(), principal, import_id, body.format)
+    )
 
 
 @router.get(
