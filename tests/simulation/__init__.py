@@ -7,7 +7,10 @@ redemptions (a reward with little stock, one with a per-member limit, one for th
 their cancellation and fulfilment, checkout holds (reserved, then captured whole or in part,
 released or left to lapse; points of a captured order given back for a refund, sometimes past
 the capture), coupons bought with points and used, lottery draws (rolls from a source seeded by the
-draw id, prizes that run out); with replays, conflicting replays and retries of lost calls. It
+draw id, prizes that run out); paid memberships (`memberships`: a cohort of echo's members buys
+them, extends one in force, replays the same membership id, pays a wrong price, cancels; the tiers
+run lapses them on their ends, and the member's tier, view and list are checked against a model of
+the membership as a floor); with replays, conflicting replays and retries of lost calls. It
 runs across five tenants (time zones from UTC-8 to UTC+14, one half an hour off; expiry policies
 rolling, fixed, by days and never; a 3-day return window; a tier ladder reviewed on a date, with
 grace; velocity rules on two of them, one withholding a busy member's earns past a weekly count,
@@ -33,7 +36,8 @@ nothing due may be left (points past their last day, a review day come, a lapsed
 faults stop, lost calls are retried, the queue is drained, each run runs once more: every message
 must be credited exactly once or dead-lettered, and everything is re-read from scratch.
 
-Modules: `model` (the independent model), `workload` (tenants, catalogs, the requests shops send),
+Modules: `model` (the independent model), `memberships` (the membership steps and their model,
+on a seeded RNG of their own), `workload` (tenants, catalogs, the requests shops send),
 `wire` (commit journal, faults, dead-letter tap), `sqs` (SQS semantics and the real EarnFunction),
 `observe` (the invariants, on raw table items), `simulator` (steps, scheduled runs, verdicts),
 `emulator` (DynamoDB Local with a JVM tuned for short runs), `soak` (the long-run entry point).

@@ -63,6 +63,7 @@ from loyalty.operations import (
     adjustments,
     coupons,
     expiry,
+    hold_refunds,
     holds,
     lotteries,
     members,
@@ -73,6 +74,7 @@ from loyalty.operations import (
 from loyalty.operations.context import Context, Outcome, Principal, default_context
 from loyalty.store.job_store import JobStore
 from loyalty.store.keys import EXPIRY_SHARDS
+from tests.simulation.memberships import MembershipSteps
 from tests.simulation.observe import (
     ANSWERS_TRUE,
     AT_MOST_ONCE,
@@ -229,6 +231,8 @@ class Simulator:
         self.started_at = self.clock()
         self.model = LedgerModel(list(TENANTS))
         self.workload = Workload(self.rng, self.model, self.clock)
+        # paid memberships: their own RNG, so the workload's sequence stays the same
+        self.memberships = MembershipSteps(self, next(tenant for tenant in TENANTS if tenant.plans))
         reader = RawDynamoDB.usable(
             os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"),
             aws.dynamodb.meta.region_name,
@@ -271,6 +275,8 @@ class Simulator:
                 self._advance_clock()
                 self._run_due_jobs()
                 self._step(self._operate)
+                if self.memberships.due():
+                    self._step(self.memberships.operate)
                 if self.config.progress_every and self.operation % self.config.progress_every == 0:
                     print(f"  {self.operation} operations, {time.monotonic() - started:.0f} s", flush=True)
             self._drain()
@@ -287,6 +293,7 @@ class Simulator:
         self.report.counts["tiers raised by an earn"] = self.model.raised_by_earns
         self.report.counts["earns withheld by a velocity rule or a freeze"] = self.model.withheld_earns
         self.report.counts["members frozen by a velocity rule"] = self.model.frozen_by_velocity
+        self.report.counts["memberships lapsed by the tiers run"] = self.memberships.model.lapsed
         return self.report
 
     @contextmanager
@@ -479,7 +486,7 @@ class Simulator:
             return holds.release_hold(context, tenant, request.hold_id)
         if isinstance(request, HoldRefund):
             refund = HoldRefundRequest(refund_id=request.refund_id, points=request.points)
-            return holds.refund_points(context, tenant, request.hold_id, refund)
+            return hold_refunds.refund_points(context, tenant, request.hold_id, refund)
         if isinstance(request, BuyCoupon):
             member = Principal(tenant_id=tenant, scope="server", key_id="key_simulation")
             issue = CouponIssueRequest(
@@ -787,7 +794,10 @@ class Simulator:
                 raise violation(
                     ONLY_ACCEPTABLE_COMMITS, f"the tiers run committed {commit}; no review is due"
                 )
-            before, after = self.model.review(tenant, member)
+            if self.memberships.model.holds(tenant, member):
+                before, after = self.memberships.model.review(member)
+            else:
+                before, after = self.model.review(tenant, member)
             done.raised += after > before
             done.lowered += after < before
         else:
@@ -822,6 +832,8 @@ class Simulator:
             if lapsed:
                 raise violation(HOLDS_LAPSE, f"open after the sweep at {now.isoformat()}: {lapsed[:5]}")
             return
+        if job == "tiers":
+            self.memberships.check_after_tiers_run(now)
         days = {tenant: self.model.today(tenant, now) for tenant in self.model.tenants}
         late = []
         for (tenant, member_id), member in self.model.members.items():
@@ -961,6 +973,8 @@ class Simulator:
         while self.in_doubt:
             request = self.in_doubt.pop(0)
             self._step(lambda request=request: self._http(request, "retry after the run"))
+        while self.memberships.in_doubt:
+            self._step(self.memberships.retry)
         deliveries = 0
         while len(self.queue):
             self._step(self._deliver)
@@ -996,6 +1010,7 @@ class Simulator:
                 DELIVERED_ONCE, f"{self.dead_letters_sent} dead letters sent, the DLQ holds {held}"
             )
         checked = self.observer.check_from_scratch()
+        self.report.counts["memberships bought"] = self.memberships.final_checks()
         self.report.counts["members"] = checked
         self.report.counts["messages sent"] = len(sent)
         return f"{len(sent)} messages settled, {checked} members re-read from scratch"

@@ -150,6 +150,20 @@ class VelocitySpec:
 
 
 @dataclass(frozen=True)
+class PlanSpec:
+    """A paid membership plan: `tier_id` for `months` calendar months at `price`."""
+
+    plan_id: str
+    tier_id: str
+    price: str
+    months: int
+
+    def document(self, currency: str) -> dict[str, Any]:
+        price = {"amount": self.price, "currency": currency}
+        return {"plan_id": self.plan_id, "tier_id": self.tier_id, "price": price, "months": self.months}
+
+
+@dataclass(frozen=True)
 class TenantSpec:
     """One simulated program: the few rules the model needs, and the document published for it."""
 
@@ -165,6 +179,7 @@ class TenantSpec:
     lottery: LotterySpec | None = None
     ladder: LadderSpec | None = None
     velocity: tuple[VelocitySpec, ...] = ()
+    plans: tuple[PlanSpec, ...] = ()
 
     def program_document(self) -> dict[str, Any]:
         document = {
@@ -177,6 +192,8 @@ class TenantSpec:
         }
         if self.velocity:
             document["risk"] = {"velocity": [rule.document() for rule in self.velocity]}
+        if self.plans:
+            document["membership_plans"] = [plan.document(self.currency) for plan in self.plans]
         return document | (self.ladder.document() if self.ladder else {})
 
     def reward(self, reward_id: str) -> RewardSpec | None:
@@ -184,6 +201,9 @@ class TenantSpec:
 
     def coupon(self, template_id: str) -> CouponSpec | None:
         return next((coupon for coupon in self.coupons if coupon.template_id == template_id), None)
+
+    def plan(self, plan_id: str) -> PlanSpec | None:
+        return next((plan for plan in self.plans if plan.plan_id == plan_id), None)
 
 
 def coupon_code(tenant_id: str, issue_id: str) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSResponse
 
+from tests.simulation.memberships import MEMBERSHIP_ONCE
 from tests.simulation.observe import (
     AT_MOST_ONCE,
     BALANCE_IS_LEDGER,
@@ -221,3 +222,34 @@ def test_given_no_sabotage_when_the_same_seed_runs_then_it_passes(dynamodb_local
     report = run_simulation(SimConfig(seed=SEED, operations=300), dynamodb_local.endpoint)
 
     assert report.steps > 300
+
+
+def drop_membership_record(client: Any) -> None:
+    """A store that leaves a membership's own record out of its purchase from the third one on
+    (the member's tier still moves): a replay would buy it again, and the list never shows it."""
+    seen = [0]
+
+    def hook(params: dict[str, Any], **_: Any) -> None:
+        items = params.get("TransactItems", [])
+        for index, item in enumerate(items):
+            if item.get("Put", {}).get("Item", {}).get("SK", {}).get("S", "").startswith("MEMBERSHIP#"):
+                seen[0] += 1
+                if seen[0] >= 3:
+                    del items[index]
+                return
+
+    client.meta.events.register("before-parameter-build.dynamodb.TransactWriteItems", hook)
+
+
+def test_given_a_store_that_loses_membership_records_when_the_simulation_runs_then_it_fails_at_the_purchase(
+    dynamodb_local,
+):
+    config = SimConfig(seed=SEED, operations=1_000)
+
+    with pytest.raises(SimulationFailure) as failed:
+        run_simulation(config, dynamodb_local.endpoint, sabotage=drop_membership_record)
+
+    message = str(failed.value)
+    assert failed.value.invariant == MEMBERSHIP_ONCE, message
+    assert "buy membership" in message.splitlines()[1], "caught at the purchase that lost it"
+    assert f"SIM_SEED={SEED} " in message

@@ -5,8 +5,9 @@ DynamoDB Local, every invariant checked after every step, and a check that the r
 exercised what it claims to: each kind of fault, redeliveries, dead letters and refusals; every
 kind of spending (redemptions, their cancellation and fulfilment, holds captured, released and
 lapsed, coupons bought and used, lottery draws) with its refusals (out of stock, limits, a tier's
-reward, closed holds, unusable coupons); and scheduled runs that expired points, reviewed tiers
-(raising and lowering) and released lapsed holds.
+reward, closed holds, unusable coupons); paid memberships bought, extended, replayed, refused
+(wrong price, unknown plan, another body under the id), cancelled and lapsed; and scheduled runs
+that expired points, reviewed tiers (raising and lowering) and released lapsed holds.
 """
 
 from __future__ import annotations
@@ -60,7 +61,22 @@ SPENDING = (
     "tiers runs",
     "sweep runs",
 )
-AFTER_THE_REVIEW_DAY = ("members reviewed by the tiers run", "tiers lowered by the tiers run")
+MEMBERSHIPS = (
+    "membership buy 201",
+    "membership extends one in force",
+    "membership buy 200 replay",
+    "membership buy 409 idempotency-conflict",
+    "membership buy 422 price-mismatch",
+    "membership buy 422 unknown-plan",
+    "membership cancel 200",
+    "membership cancel 200 replay",
+)
+AFTER_THE_REVIEW_DAY = (
+    "members reviewed by the tiers run",
+    "tiers lowered by the tiers run",
+    "memberships lapsed by the tiers run",
+    "membership cancel 409 membership-ended",
+)
 
 
 def test_given_a_seed_when_the_workload_runs_with_faults_then_every_invariant_holds_after_every_step(
@@ -74,7 +90,7 @@ def test_given_a_seed_when_the_workload_runs_with_faults_then_every_invariant_ho
     assert report.operations == config.operations
     if config.operations >= 2_000:  # long enough that every kind of trouble must have happened
         assert set(report.faults) >= FAULT_KINDS, report.summary()
-        for what in EARNING + SPENDING:
+        for what in EARNING + SPENDING + MEMBERSHIPS:
             assert report.counts[what] > 0, f"{what!r} never happened: {report.summary()}"
     if report.simulated_days >= 120:  # past the ladder's review day (1 March) and its grace period
         for what in AFTER_THE_REVIEW_DAY:

@@ -42,6 +42,7 @@ from tests.simulation.specs import (
     CouponSpec,
     LadderSpec,
     LotterySpec,
+    PlanSpec,
     PrizeSpec,
     RewardSpec,
     TenantSpec,
@@ -87,6 +88,13 @@ LADDER = LadderSpec(
     evaluation_date="03-01",  # 14 weeks into a run that starts on 23 November
     grace_days=10,
     max_levels_down=1,
+)
+
+# Paid memberships on echo's ladder (tests/simulation/memberships.py buys them): short enough that
+# many end, and lapse, within a run.
+PLANS = (
+    PlanSpec("silver-month", "silver", "9.90", 1),
+    PlanSpec("gold-two-months", "gold", "29.00", 2),
 )
 
 TENANTS = (
@@ -150,6 +158,7 @@ TENANTS = (
         coupons=COUPONS,
         lottery=LOTTERY,
         ladder=LADDER,
+        plans=PLANS,
     ),
 )
 
