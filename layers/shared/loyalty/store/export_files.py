@@ -34,7 +34,10 @@ def file_key(tenant_id: str, export_id: str, extension: str) -> str:
     return f"exports/{tenant_id}/{export_id}/{export_id}.{extension}"
 
 
-class ExportFiles:
+class BucketFiles:
+    """The files of one bucket (exports and imports share the export bucket, under their prefixes);
+    its S3 client made on first use."""
+
     def __init__(self, bucket: str, client: S3Client | None = None) -> None:
         self.bucket = bucket
         self._client = client
@@ -47,9 +50,11 @@ class ExportFiles:
 
     def _bucket(self) -> str:
         if not self.bucket:
-            raise RuntimeError("ExportFiles: the export bucket is not configured")
+            raise RuntimeError(f"{type(self).__name__}: the bucket is not configured")
         return self.bucket
 
+
+class ExportFiles(BucketFiles):
     def put_part(self, key: str, body: bytes) -> None:
         self.client.put_object(Bucket=self._bucket(), Key=key, Body=body)
 

@@ -3,15 +3,9 @@ uploads a large file with, and the bounded read of it when its import starts."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-import boto3
 from botocore.exceptions import ClientError
 
-from loyalty.store.export_files import S3_CONFIG
-
-if TYPE_CHECKING:
-    from mypy_boto3_s3 import S3Client
+from loyalty.store.export_files import BucketFiles
 
 READ_BYTES = 1024 * 1024
 
@@ -26,22 +20,7 @@ class UploadTooLarge(Exception):
         self.size = size
 
 
-class ImportFiles:
-    def __init__(self, bucket: str, client: S3Client | None = None) -> None:
-        self.bucket = bucket
-        self._client = client
-
-    @property
-    def client(self) -> S3Client:
-        if self._client is None:
-            self._client = boto3.client("s3", config=S3_CONFIG)
-        return self._client
-
-    def _bucket(self) -> str:
-        if not self.bucket:
-            raise RuntimeError("ImportFiles: the bucket is not configured")
-        return self.bucket
-
+class ImportFiles(BucketFiles):
     def upload_url(self, key: str, seconds: int) -> str:
         return self.client.generate_presigned_url(
             "put_object", Params={"Bucket": self._bucket(), "Key": key}, ExpiresIn=seconds
