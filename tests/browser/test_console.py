@@ -198,8 +198,8 @@ def test_the_dashboard_draws_reports_of_the_contracts_shape(stack, page):
         page.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": added["identifier"]})
 
 
-def test_the_member_page_shows_the_paid_membership(stack, page):
-    # Given a program that sells a membership of its top tier, and a member who bought one
+def buy_top_tier_membership(stack, member_id: str) -> dict:
+    """The demo program sells a year of its top tier (plan `web-top`); the member buys one."""
     program = stack.call("GET", "/v1/program", key=ADMIN_KEY).json()
     if not any(plan["plan_id"] == "web-top" for plan in program.get("membership_plans", [])):
         plan = {
@@ -210,12 +210,18 @@ def test_the_member_page_shows_the_paid_membership(stack, page):
         }
         program["membership_plans"] = [*program.get("membership_plans", []), plan]
         assert stack.call("PUT", "/v1/program", program, key=ADMIN_KEY).status_code == 200
-    member_id = f"con-{uuid.uuid4().hex[:8]}"
-    assert stack.call("POST", "/v1/members", {"member_id": member_id}).status_code == 201
     body = {"membership_id": f"ms-{member_id}", "plan_id": "web-top", "order_id": f"o-{member_id}",
             "amount": "99.00", "currency": program["currency"]}  # fmt: skip
     bought = stack.call("POST", f"/v1/members/{member_id}/memberships", body)
     assert bought.status_code == 201, bought.text
+    return bought.json()
+
+
+def test_the_member_page_shows_the_paid_membership(stack, page):
+    # Given a program that sells a membership of its top tier, and a member who bought one
+    member_id = f"con-{uuid.uuid4().hex[:8]}"
+    assert stack.call("POST", "/v1/members", {"member_id": member_id}).status_code == 201
+    bought = buy_top_tier_membership(stack, member_id)
     # When the admin opens the member's page
     sign_in(page, stack)
     page.find_element(*by_testid("nav-members")).click()
@@ -223,4 +229,4 @@ def test_the_member_page_shows_the_paid_membership(stack, page):
     page.find_element(*by_testid("member-find")).click()
     # Then it names the membership and its end
     wait_text(page, "member-membership", f"ms-{member_id}")
-    wait_text(page, "member-membership", bought.json()["ends_on"])
+    wait_text(page, "member-membership", bought["ends_on"])

@@ -9,6 +9,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
+from tests.browser.test_console import buy_top_tier_membership
 from tests.e2e.helpers import ADMIN_KEY
 
 WAIT = 15
@@ -139,24 +140,12 @@ def test_the_rewards_tab_lists_the_members_lottery_draws(stack, page):
 
 def test_the_tier_tab_shows_the_members_paid_membership(stack, page):
     # Given a program that sells a membership of its top tier, and a member who bought one
-    program = stack.call("GET", "/v1/program", key=ADMIN_KEY).json()
-    if not any(plan["plan_id"] == "web-top" for plan in program.get("membership_plans", [])):
-        plan = {
-            "plan_id": "web-top",
-            "tier_id": program["tiers"][-1]["id"],
-            "price": {"amount": "99.00", "currency": program["currency"]},
-            "months": 12,
-        }
-        program["membership_plans"] = [*program.get("membership_plans", []), plan]
-        assert stack.call("PUT", "/v1/program", program, key=ADMIN_KEY).status_code == 200
     member_id, token = member_with_token(stack, 10)
-    body = {"membership_id": f"ms-{member_id}", "plan_id": "web-top", "order_id": f"o-{member_id}",
-            "amount": "99.00", "currency": program["currency"]}  # fmt: skip
-    bought = stack.call("POST", f"/v1/members/{member_id}/memberships", body)
-    assert bought.status_code == 201, bought.text
+    bought = buy_top_tier_membership(stack, member_id)
+    program = stack.call("GET", "/v1/program", key=ADMIN_KEY).json()
     # When the member opens the tier tab of the portal
     open_portal(page, stack, token)
     page.find_element(*by_testid("nav-tier")).click()
     # Then it shows the membership's tier and when the membership ends
-    wait_text(page, "membership", bought.json()["ends_on"])
+    wait_text(page, "membership", bought["ends_on"])
     assert page.find_element(*by_testid("tier-name")).text == program["tiers"][-1]["name"]
