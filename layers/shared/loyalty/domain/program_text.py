@@ -9,133 +9,26 @@ if there is one. Pure: "now" is passed in."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 
 from loyalty.domain.calendar import as_aware, local_date, matches_recurrence
 from loyalty.models.program import Campaign, ExpiryRule, Program, Tier, TierQualification
 
 LOCALES = ("zh-CN", "en")
 
-_T: dict[str, dict[str, str]] = {
-    "earn": {"en": "Earning points", "zh-CN": "如何获得积分"},
-    "rate": {
-        "en": "Every {unit} {currency} you spend earns {points} point(s) (rounded {rounding} per purchase).",
-        "zh-CN": "每消费 {unit} {currency} 获得 {points} 积分（每笔订单{rounding}取整）。",
-    },
-    "down": {"en": "down", "zh-CN": "向下"},
-    "nearest": {"en": "to the nearest point", "zh-CN": "四舍五入"},
-    "up": {"en": "up", "zh-CN": "向上"},
-    "minimum": {
-        "en": "Purchases under {amount} {currency} earn no points.",
-        "zh-CN": "单笔消费低于 {amount} {currency} 不积分。",
-    },
-    "pending": {
-        "en": "Purchase points become usable {days} day(s) after the purchase (the return window).",
-        "zh-CN": "消费所得积分在购买 {days} 天后（退货期结束）方可使用。",
-    },
-    "item": {
-        "en": "Some products earn more: {rules}.",
-        "zh-CN": "部分商品额外积分：{rules}。",
-    },
-    "channel": {
-        "en": "Buying through {channel} earns ×{multiplier}.",
-        "zh-CN": "通过 {channel} 购买可得 ×{multiplier} 积分。",
-    },
-    "signup": {"en": "Joining gives you {points} points.", "zh-CN": "注册即送 {points} 积分。"},
-    "referral": {
-        "en": "Bring a friend: you get {points} points after their first purchase.",
-        "zh-CN": "推荐好友：好友首次消费后，您获得 {points} 积分。",
-    },
-    "activity": {"en": "{activity}: {points} points{limit}.", "zh-CN": "{activity}：{points} 积分{limit}。"},
-    "limit": {"en": " (at most {count} per {period})", "zh-CN": "（每{period}最多 {count} 次）"},
-    "ever": {"en": "member", "zh-CN": "人"},
-    "day": {"en": "day", "zh-CN": "天"},
-    "month": {"en": "month", "zh-CN": "月"},
-    "daily_cap": {
-        "en": "You can earn at most {points} points a day.",
-        "zh-CN": "每天最多获得 {points} 积分。",
-    },
-    "campaigns": {"en": "Campaigns", "zh-CN": "积分活动"},
-    "campaign_now": {"en": "Running now: {text}.", "zh-CN": "进行中：{text}。"},
-    "campaign_later": {"en": "Coming: {text}.", "zh-CN": "即将开始：{text}。"},
-    "no_campaign": {"en": "No campaign is running right now.", "zh-CN": "目前没有进行中的活动。"},
-    "boost": {"en": "×{multiplier} points", "zh-CN": "积分 ×{multiplier}"},
-    "bonus": {"en": "+{points} points per purchase", "zh-CN": "每笔订单加送 {points} 积分"},
-    "until": {"en": "until {end}", "zh-CN": "至 {end}"},
-    "from": {"en": "from {start}", "zh-CN": "自 {start} 起"},
-    "tiers": {"en": "Membership tiers", "zh-CN": "会员等级"},
-    "tier_base": {"en": "{name}: where everyone starts.", "zh-CN": "{name}：所有会员的起始等级。"},
-    "tier_invite": {"en": "{name}: by invitation only.", "zh-CN": "{name}：仅限邀请。"},
-    "tier_reach": {
-        "en": "{name}: reach {what} within {months} months.",
-        "zh-CN": "{name}：{months} 个月内达到{what}。",
-    },
-    "spend": {"en": "{amount} {currency} of spending", "zh-CN": "消费 {amount} {currency}"},
-    "purchases": {"en": "{count} purchases", "zh-CN": "{count} 笔订单"},
-    "points": {"en": "{points} points earned", "zh-CN": "获得 {points} 积分"},
-    "any": {"en": " or ", "zh-CN": "或"},
-    "all": {"en": " and ", "zh-CN": "且"},
-    "perks": {"en": "Benefits: {perks}.", "zh-CN": "权益：{perks}。"},
-    "multiplier": {"en": "×{multiplier} points", "zh-CN": "积分 ×{multiplier}"},
-    "birthday": {"en": "{points} birthday points", "zh-CN": "生日礼 {points} 积分"},
-    "free_shipping": {"en": "free shipping", "zh-CN": "免运费"},
-    "priority_service": {"en": "priority service", "zh-CN": "优先服务"},
-    "discount": {"en": "{percent}% off", "zh-CN": "{percent}% 折扣"},
-    "review": {
-        "en": "Tiers are reviewed every year; if you no longer qualify you move down at most "
-        "{levels} level(s){grace}.",
-        "zh-CN": "等级每年评定一次；未达标时最多降 {levels} 级{grace}。",
-    },
-    "grace": {"en": " after a grace period of {days} days", "zh-CN": "（有 {days} 天宽限期）"},
-    "expiry": {"en": "When points expire", "zh-CN": "积分有效期"},
-    "rolling": {
-        "en": "Points expire {months} months after you earn them{eom}.",
-        "zh-CN": "积分自获得起 {months} 个月后到期{eom}。",
-    },
-    "eom": {"en": ", at the end of that month", "zh-CN": "（到期月的月底）"},
-    "fixed": {
-        "en": "Points expire on {month}/{day} of the {years}. year after the year you earn them.",
-        "zh-CN": "积分在获得年份之后第 {years} 年的 {month} 月 {day} 日到期。",
-    },
-    "days": {
-        "en": "Points expire {days} days after you earn them.",
-        "zh-CN": "积分自获得起 {days} 天后到期。",
-    },
-    "never": {"en": "Points never expire.", "zh-CN": "积分永不过期。"},
-    "by_source": {"en": "Points from {source}: {rule}", "zh-CN": "{source}所得积分：{rule}"},
-    "oldest": {
-        "en": "When you spend points, the ones that expire first are used first.",
-        "zh-CN": "使用积分时，优先使用最早到期的积分。",
-    },
-    "value": {"en": "What points are worth", "zh-CN": "积分价值"},
-    "worth": {
-        "en": "{points} points are worth {amount} {currency} when you redeem them.",
-        "zh-CN": "{points} 积分可抵 {amount} {currency}。",
-    },
-    "share": {
-        "en": "Points can pay up to {percent}% of an order.",
-        "zh-CN": "积分最多可抵扣订单金额的 {percent}%。",
-    },
-    "sunset": {"en": "End of the program", "zh-CN": "计划终止"},
-    "sunset_text": {
-        "en": "Purchases earn points until {earn}; points can be used until {redeem}, after that "
-        "what is left expires.",
-        "zh-CN": "积分获取截止 {earn}；积分使用截止 {redeem}，之后剩余积分作废。",
-    },
-}
+# The words, keyed by phrase (and the ledger's entry sources) and then by locale: a catalogue in
+# program_text.json that translators edit without touching code.
+_CATALOGUE: dict[str, dict[str, dict[str, str]]] = json.loads(
+    Path(__file__).with_name("program_text.json").read_text("utf-8")
+)
+_T = _CATALOGUE["phrases"]
+_SOURCES = _CATALOGUE["sources"]
 
-_SOURCES = {
-    "purchase": {"en": "purchases", "zh-CN": "消费"},
-    "activity": {"en": "activities", "zh-CN": "活动"},
-    "signup": {"en": "joining", "zh-CN": "注册"},
-    "birthday": {"en": "birthdays", "zh-CN": "生日"},
-    "referral": {"en": "referrals", "zh-CN": "推荐"},
-    "adjustment": {"en": "adjustments", "zh-CN": "人工调整"},
-    "import": {"en": "imports", "zh-CN": "导入"},
-}
 
 
 @dataclass(frozen=True)

@@ -1,28 +1,51 @@
-"""Key builders for the single table: every key of every item is spelled here and only here."""
+"""Key builders for the single table: every key of every item is spelled here and only here.
+
+Most keys are a fixed layout with parts filled in: each is a `Layout`, e.g. `member_pk =
+Layout("T#{}#M#{}")`, called like a function (`member_pk(tenant_id, member_id)`); the table of them
+below is the table's key design at a glance. The few keys that hash or shard are functions."""
 
 from __future__ import annotations
 
 import hashlib
+import string
+from dataclasses import dataclass, field
 from datetime import date
 
 from loyalty.models.jobs import EXPIRY_SHARDS as EXPIRY_SHARDS  # the index keys are sharded by it
 
 
-def tenant_pk(tenant_id: str) -> str:
-    return f"T#{tenant_id}"
+@dataclass(frozen=True)
+class Layout:
+    """A key layout: a format string with one field per part (`{}`, or `{:012d}` for a padded
+    number; dates format as ISO dates). Calling it with exactly that many parts spells the key."""
+
+    text: str
+    parts: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        fields = [name for _, name, _, _ in string.Formatter().parse(self.text) if name is not None]
+        object.__setattr__(self, "parts", len(fields))
+
+    @property
+    def prefix(self) -> str:
+        """What every key of this layout starts with (for `begins_with`)."""
+        return self.text.split("{", 1)[0]
+
+    def __call__(self, *parts: object) -> str:
+        if len(parts) != self.parts:
+            raise TypeError(f"key {self.text!r} takes {self.parts} parts, got {len(parts)}")
+        return self.text.format(*parts)
 
 
-def member_pk(tenant_id: str, member_id: str) -> str:
-    return f"T#{tenant_id}#M#{member_id}"
+def _shard(owner: str, natural_id: str, shards: int) -> int:
+    """A stable shard for an item of one tenant (fixed for life: one worker per shard sees it)."""
+    return hashlib.sha256(f"{owner}/{natural_id}".encode()).digest()[0] % shards
 
 
-def operation_pk(tenant_id: str, kind: str, natural_id: str) -> str:
-    return f"T#{tenant_id}#OP#{kind}#{natural_id}"
-
-
-def api_key_pk(key_hash: str) -> str:
-    return f"KEY#{key_hash}"
-
+tenant_pk = Layout("T#{}")
+member_pk = Layout("T#{}#M#{}")
+operation_pk = Layout("T#{}#OP#{}#{}")  # tenant, operation kind, natural id
+api_key_pk = Layout("KEY#{}")  # the key's hash
 
 MEMBER_SK = "MEMBER"
 ENTRY_PREFIX = "LEDGER#"
@@ -31,29 +54,13 @@ TENANT_SK = "TENANT"
 PROGRAM_SK = "PROGRAM"
 API_KEY_SK = "KEY"
 
-
-REVIEW_PREFIX = "REVIEW#"
-
-
-def reviews_pk(tenant_id: str) -> str:
-    """A tenant's reviews (members whose earns breached a velocity rule): rare, one partition."""
-    return f"T#{tenant_id}#REVIEWS"
-
-
-def review_sk(review_id: str) -> str:
-    return f"{REVIEW_PREFIX}{review_id}"
-
-
-def program_version_sk(version: int) -> str:
-    return f"{PROGRAM_SK}#V#{version:06d}"
-
-
-def entry_sk(seq: int) -> str:
-    return f"{ENTRY_PREFIX}{seq:012d}"
-
-
-def key_ref_sk(key_id: str) -> str:
-    return f"KEY#{key_id}"
+# A tenant's reviews (members whose earns breached a velocity rule): rare, one partition.
+reviews_pk = Layout("T#{}#REVIEWS")
+review_sk = Layout("REVIEW#{}")
+REVIEW_PREFIX = review_sk.prefix
+program_version_sk = Layout(PROGRAM_SK + "#V#{:06d}")
+entry_sk = Layout(ENTRY_PREFIX + "{:012d}")
+key_ref_sk = Layout("KEY#{}")
 
 
 def expiry_index_pk(expires_on: date, tenant_id: str, member_id: str) -> str:
@@ -62,199 +69,95 @@ def expiry_index_pk(expires_on: date, tenant_id: str, member_id: str) -> str:
 
 
 def expiry_shard(tenant_id: str, member_id: str) -> int:
-    """A member's shard of the expiry index: fixed for life, so one worker per shard sees it."""
-    return hashlib.sha256(f"{tenant_id}/{member_id}".encode()).digest()[0] % EXPIRY_SHARDS
+    """A member's shard of the expiry, birthday, tier-review and member indexes."""
+    return _shard(tenant_id, member_id, EXPIRY_SHARDS)
 
 
-def expiry_index_pk_for_shard(expires_on: date, shard: int) -> str:
-    return f"EXPIRY#{expires_on.isoformat()}#{shard}"
-
-
-def reminder_sk(expires_on: date, window_days: int) -> str:
-    return f"REMINDER#{expires_on.isoformat()}#{window_days:03d}"
+expiry_index_pk_for_shard = Layout("EXPIRY#{}#{}")  # date, shard
+reminder_sk = Layout("REMINDER#{}#{:03d}")  # expiry date, window in days
 
 
 def birthday_index_pk(month_day: str, tenant_id: str, member_id: str) -> str:
-    digest = hashlib.sha256(f"{tenant_id}/{member_id}".encode()).digest()
-    return birthday_index_pk_for_shard(month_day, digest[0] % EXPIRY_SHARDS)
+    return birthday_index_pk_for_shard(month_day, expiry_shard(tenant_id, member_id))
 
 
-def birthday_index_pk_for_shard(month_day: str, shard: int) -> str:
-    return f"BIRTHDAY#{month_day}#{shard}"
+birthday_index_pk_for_shard = Layout("BIRTHDAY#{}#{}")  # MM-DD, shard
 
 
 def tenant_members_pk(tenant_id: str, member_id: str) -> str:
     """Every member of a tenant, spread over shards: what a program's sunset walks."""
-    digest = hashlib.sha256(f"{tenant_id}/{member_id}".encode()).digest()
-    return tenant_members_pk_for_shard(tenant_id, digest[0] % EXPIRY_SHARDS)
+    return tenant_members_pk_for_shard(tenant_id, expiry_shard(tenant_id, member_id))
 
 
-def tenant_members_pk_for_shard(tenant_id: str, shard: int) -> str:
-    return f"MEMBERS#{tenant_id}#{shard}"
-
-
-def sunset_notice_sk(last_redeeming_day: date, offset_days: int) -> str:
-    return f"SUNSET#{last_redeeming_day.isoformat()}#{offset_days:03d}"
-
-
+tenant_members_pk_for_shard = Layout("MEMBERS#{}#{}")  # tenant, shard
+sunset_notice_sk = Layout("SUNSET#{}#{:03d}")  # last redeeming day, offset in days
 SUNSETS_PK = "SUNSETS"  # one small partition: an item per tenant whose program has a sunset
-
-
-def sunset_sk(tenant_id: str) -> str:
-    return f"T#{tenant_id}"
-
-
-def job_pk(job: str) -> str:
-    return f"JOB#{job}"
-
-
+sunset_sk = Layout("T#{}")
+job_pk = Layout("JOB#{}")
 JOB_SK = "STATE"
 
 
 def tier_review_index_pk(review_on: date, tenant_id: str, member_id: str) -> str:
     """Members whose tier is due for evaluation on one date, spread over shards like expiry."""
-    digest = hashlib.sha256(f"{tenant_id}/{member_id}".encode()).digest()
-    return tier_review_index_pk_for_shard(review_on, digest[0] % EXPIRY_SHARDS)
+    return tier_review_index_pk_for_shard(review_on, expiry_shard(tenant_id, member_id))
 
 
-def tier_review_index_pk_for_shard(review_on: date, shard: int) -> str:
-    return f"TIERS#{review_on.isoformat()}#{shard}"
+tier_review_index_pk_for_shard = Layout("TIERS#{}#{}")  # review date, shard
+tier_change_sk = Layout("TIER#{:08d}")  # the member's tier revision
+TIER_CHANGE_PREFIX = tier_change_sk.prefix
 
-
-TIER_CHANGE_PREFIX = "TIER#"
-
-
-def tier_change_sk(revision: int) -> str:
-    return f"{TIER_CHANGE_PREFIX}{revision:08d}"
-
-
-MEMBERSHIP_PREFIX = "MEMBERSHIP#"  # a paid membership bought (its record)
-MEMBERSHIP_EVENT_PREFIX = "MEMBERSHIPEVENT#"  # what happened to one (started, lapsed, ...): events
-
-
-def membership_sk(membership_id: str) -> str:
-    return f"{MEMBERSHIP_PREFIX}{membership_id}"
-
-
-def membership_event_sk(revision: int, index: int) -> str:
-    return f"{MEMBERSHIP_EVENT_PREFIX}{revision:08d}#{index}"
-
-
-def membership_reminder_sk(membership_id: str, window: int) -> str:
-    """A membership.expiring reminder: once per membership and window."""
-    return f"{MEMBERSHIP_EVENT_PREFIX}R#{membership_id}#{window:03d}"
-
+membership_sk = Layout("MEMBERSHIP#{}")  # a paid membership bought (its record)
+MEMBERSHIP_PREFIX = membership_sk.prefix
+# What happened to one (started, lapsed, ...): events, by the member's revision and their order.
+membership_event_sk = Layout("MEMBERSHIPEVENT#{:08d}#{}")
+MEMBERSHIP_EVENT_PREFIX = membership_event_sk.prefix
+# A membership.expiring reminder: once per membership and window.
+membership_reminder_sk = Layout(MEMBERSHIP_EVENT_PREFIX + "R#{}#{:03d}")
 
 # --- redemption: catalog, redemptions, holds, coupons, lotteries ---------------------------------
-REWARD_PREFIX = "REWARD#"
 COUPON_SK = "COUPON"
 HOLD_SHARDS = 4
-
-
-def reward_sk(reward_id: str) -> str:
-    """Under the tenant's partition: the catalog is one query."""
-    return f"{REWARD_PREFIX}{reward_id}"
-
-
-def reward_count_sk(reward_id: str) -> str:
-    """Under the member's partition: how many of one reward the member holds (per-member limit)."""
-    return f"REWARDCOUNT#{reward_id}"
-
-
-def redemption_sk(redemption_id: str) -> str:
-    return f"REDEMPTION#{redemption_id}"
-
-
-HOLD_PREFIX = "HOLD#"
-
-
-def hold_sk(hold_id: str) -> str:
-    """Under the member's partition (the hold's operation record names the member)."""
-    return f"{HOLD_PREFIX}{hold_id}"
+reward_sk = Layout("REWARD#{}")  # under the tenant's partition: the catalog is one query
+REWARD_PREFIX = reward_sk.prefix
+# Under the member's partition: how many of one reward the member holds (per-member limit).
+reward_count_sk = Layout("REWARDCOUNT#{}")
+redemption_sk = Layout("REDEMPTION#{}")
+hold_sk = Layout("HOLD#{}")  # under the member's partition (the hold's operation record names the member)
+HOLD_PREFIX = hold_sk.prefix
 
 
 def open_holds_index_pk(tenant_id: str, hold_id: str) -> str:
     """Open holds by expiry (GSI1SK = expires_at), sharded; captured or released holds leave it."""
-    digest = hashlib.sha256(f"{tenant_id}/{hold_id}".encode()).digest()
-    return open_holds_index_pk_for_shard(digest[0] % HOLD_SHARDS)
+    return open_holds_index_pk_for_shard(_shard(tenant_id, hold_id, HOLD_SHARDS))
 
 
-def open_holds_index_pk_for_shard(shard: int) -> str:
-    return f"HOLDS#OPEN#{shard}"
-
-
-COUPON_TEMPLATE_PREFIX = "COUPONTPL#"
-LOTTERY_PREFIX = "LOTTERY#"
-
-
-def coupon_template_sk(template_id: str) -> str:
-    return f"{COUPON_TEMPLATE_PREFIX}{template_id}"
-
-
-def coupon_pk(tenant_id: str, code: str) -> str:
-    return f"T#{tenant_id}#COUPON#{code}"
-
-
-def member_coupon_sk(code: str) -> str:
-    return f"COUPONREF#{code}"
-
-
-def lottery_sk(lottery_id: str) -> str:
-    return f"{LOTTERY_PREFIX}{lottery_id}"
-
-
-def prize_sk(lottery_id: str, prize_id: str) -> str:
-    return f"PRIZE#{lottery_id}#{prize_id}"
-
-
-def draw_count_sk(lottery_id: str, day: str) -> str:
-    return f"DRAWCOUNT#{lottery_id}#{day}"
-
-
-def draw_sk(draw_id: str) -> str:
-    return f"DRAW#{draw_id}"
-
+open_holds_index_pk_for_shard = Layout("HOLDS#OPEN#{}")
+coupon_template_sk = Layout("COUPONTPL#{}")
+COUPON_TEMPLATE_PREFIX = coupon_template_sk.prefix
+coupon_pk = Layout("T#{}#COUPON#{}")  # tenant, code
+member_coupon_sk = Layout("COUPONREF#{}")
+lottery_sk = Layout("LOTTERY#{}")
+LOTTERY_PREFIX = lottery_sk.prefix
+prize_sk = Layout("PRIZE#{}#{}")  # lottery, prize
+draw_count_sk = Layout("DRAWCOUNT#{}#{}")  # lottery, day
+draw_sk = Layout("DRAW#{}")
 
 # --- bulk jobs (exports; imports and bulk adjustments reuse them) -------------------------------
-def bulk_job_pk(tenant_id: str, kind: str, job_id: str) -> str:
-    """One partition per job: the job item, and one item per chunk (its checkpoint and marker)."""
-    return f"T#{tenant_id}#JOB#{kind}#{job_id}"
-
-
+# One partition per job: the job item, and one item per chunk (its checkpoint and marker).
+bulk_job_pk = Layout("T#{}#JOB#{}#{}")  # tenant, kind, job
 BULK_JOB_SK = "JOB"
-
-
-def bulk_chunk_sk(chunk: int) -> str:
-    return f"CHUNK#{chunk:05d}"
-
-
-def bulk_jobs_pk(tenant_id: str, kind: str) -> str:
-    """A tenant's jobs of one kind, newest last by sort key: what a list of exports pages through
-    (jobs are rare next to earns: one partition per tenant and kind)."""
-    return f"T#{tenant_id}#JOBS#{kind}"
-
-
-def bulk_job_ref_sk(created_at: str, job_id: str) -> str:
-    return f"{created_at}#{job_id}"
-
+bulk_chunk_sk = Layout("CHUNK#{:05d}")
+# A tenant's jobs of one kind, newest last by sort key: what a list of exports pages through (jobs
+# are rare next to earns: one partition per tenant and kind).
+bulk_jobs_pk = Layout("T#{}#JOBS#{}")
+bulk_job_ref_sk = Layout("{}#{}")  # created at, job
 
 TENANTS_PK = "TENANTS"  # the operator's list of tenants: an item per tenant (created with it)
-
-
-def tenant_registry_sk(tenant_id: str) -> str:
-    return f"T#{tenant_id}"
-
-
-AUDIT_PREFIX = "AUDIT#"
-
-
-def audit_pk(tenant_id: str) -> str:
-    """A tenant's audit log: admin and operator actions are rare, one partition holds them."""
-    return f"T#{tenant_id}#AUDIT"
-
-
-def audit_sk(instant: str, request_id: str) -> str:
-    return f"{AUDIT_PREFIX}{instant}#{request_id}"
+tenant_registry_sk = Layout("T#{}")
+# A tenant's audit log: admin and operator actions are rare, one partition holds them.
+audit_pk = Layout("T#{}#AUDIT")
+audit_sk = Layout("AUDIT#{}#{}")  # instant, request id
+AUDIT_PREFIX = audit_sk.prefix
 
 
 # --- contact lookups: a member found by email or phone ------------------------------------------
@@ -265,26 +168,15 @@ def contact_pk(tenant_id: str, kind: str, normal: str) -> str:
     return f"T#{tenant_id}#CONTACT#{kind.upper()}#{digest}"
 
 
-CONTACT_MEMBER_PREFIX = "M#"
-
-
-def contact_sk(member_id: str) -> str:
-    return f"{CONTACT_MEMBER_PREFIX}{member_id}"
-
+contact_sk = Layout("M#{}")
+CONTACT_MEMBER_PREFIX = contact_sk.prefix
 
 # --- imports (jobs in the bulk-job partitions above, plus their rows and refused lines) -----------
-def imports_pk(tenant_id: str) -> str:
-    """The tenant's list of imports: an item per import (the console's job list)."""
-    return f"T#{tenant_id}#IMPORTS"
-
-
+imports_pk = Layout("T#{}#IMPORTS")  # the tenant's list of imports: an item per import (the console's)
 IMPORT_PREFIX = "IMPORT#"
-ROWS_PREFIX = "ROWS#"
+import_rows_sk = Layout("ROWS#{:05d}")
+ROWS_PREFIX = import_rows_sk.prefix
 ROW_ERRORS_PREFIX = "ERR#"
-
-
-def import_rows_sk(chunk: int) -> str:
-    return f"{ROWS_PREFIX}{chunk:05d}"
 
 
 def row_errors_sk(chunk: int | None, page: int) -> str:
