@@ -10,6 +10,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
     Strict,
     StringConstraints,
     WithJsonSchema,
@@ -22,6 +23,8 @@ NaturalId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 TenantId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9\-]{2,31}$")]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+LanguageTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$")]
+ImageUrl = Annotated[str, StringConstraints(pattern=r"^https://[^\s]{1,2000}$")]
 
 MAX_AMOUNT = Decimal("99999999.99")
 CENT = Decimal("0.01")
@@ -31,6 +34,8 @@ MAX_POINTS = 1_000_000_000
 # `true` as 1, "100" as 100 and 2.0 as 2, so a client bug would credit points instead of failing.
 # Strict keeps the JSON schema `integer` and refuses every other JSON type with a 422.
 JsonInteger = Annotated[int, Strict()]
+# A price in points (a reward's, a coupon's, a lottery draw's): at least one point.
+Cost = Annotated[JsonInteger, Field(ge=1, le=MAX_POINTS)]
 
 
 def _money(value: Decimal) -> Decimal:

@@ -36,6 +36,8 @@ class ExportRequest(StrictModel):
 
 
 class ExportStartedResponse(ResponseModel):
+    """The export was accepted (202): read it with `GET /v1/exports/{export_id}` until it is done."""
+
     export_id: str
     status: JobStatus
 

@@ -43,7 +43,7 @@ class ImportRow(StrictModel):
 
 
 class RowError(ResponseModel):
-    line: int
+    line: int = Field(description="The file's own line number (the CSV header is line 1)")
     reason: str
 
 

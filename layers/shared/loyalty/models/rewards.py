@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal, Self
+from typing import Literal, Self
 
-from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
 from loyalty.models.api import Balance
 from loyalty.models.common import (
     MAX_POINTS,
     Amount,
+    Cost,
     CurrencyCode,
+    ImageUrl,
     JsonInteger,
+    LanguageTag,
     NaturalId,
     ResponseModel,
     StrictModel,
     Text,
 )
 
-LanguageTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$")]
-ImageUrl = Annotated[str, StringConstraints(pattern=r"^https://[^\s]{1,2000}$")]
-Cost = Annotated[JsonInteger, Field(ge=1, le=MAX_POINTS)]
 RewardKind = Literal["gift", "coupon", "service", "experience"]
 
 
@@ -172,7 +172,7 @@ class HoldRefundResponse(ResponseModel):
     points: int = Field(description="The points this refund gave back")
     captured: int = Field(description="The points the hold's capture spent")
     refunded: int = Field(description="Of those, given back by every refund so far")
-    entry_id: str
+    entry_id: str = Field(description="The ledger entry of this refund (type `redeem_refund`)")
     balance: Balance
 
 
@@ -224,6 +224,8 @@ class CouponTemplate(StrictModel):
 
 
 class CouponTemplateResponse(CouponTemplate):
+    """A coupon template as published, with its id (coupons issued from it keep their own copy)."""
+
     template_id: str
     model_config = {"extra": "ignore"}
 
@@ -309,7 +311,7 @@ class Lottery(StrictModel):
 
 
 class LotteryResponse(Lottery):
-    lottery_id: str
+    lottery_id: str = Field(description="The lottery's id (a prize's `stock` is what is left to win)")
     model_config = {"extra": "ignore"}
 
 

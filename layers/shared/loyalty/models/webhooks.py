@@ -65,7 +65,7 @@ class DeliveryResponse(ResponseModel):
     event_id: str
     event_type: str
     status: DeliveryStatus
-    attempts: int
+    attempts: int = Field(description="Delivery attempts so far, retries included")
     last_status_code: int | None = None
     last_error: str | None = None
     last_attempt_at: datetime | None = None
