@@ -30,7 +30,6 @@ _T = _CATALOGUE["phrases"]
 _SOURCES = _CATALOGUE["sources"]
 
 
-
 @dataclass(frozen=True)
 class RulesSection:
     id: str
