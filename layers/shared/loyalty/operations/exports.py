@@ -56,6 +56,8 @@ from loyalty.store.messaging import WorkQueue
 KIND = "export"
 CHUNKS = EXPIRY_SHARDS  # one chunk per shard of the tenant-members index
 URL_SECONDS = 3600  # a download URL works for an hour; GET the export again for a fresh one
+# What an export's view shows of its job as the job has it (besides its request and its download)
+JOB_SHOWN = ("status", "rows", "chunks", "chunks_done", "created_at", "finished_at", "error")
 _LIST_POSITION = re.compile(r"^\d{4}-\d\d-\d\dT[0-9:.+\-]{8,32}#[A-Za-z0-9_.\-]{1,64}$")  # created_at#id
 
 
@@ -136,21 +138,9 @@ def export_view(context: Context, exports: Exports, job: BulkJob) -> ExportRespo
     if job.status == "done":
         url = exports.files.download_url(job.result["key"], URL_SECONDS)
         expires_at = context.clock() + timedelta(seconds=URL_SECONDS)
+    progress = {name: getattr(job, name) for name in JOB_SHOWN}
     return ExportResponse(
-        export_id=job.job_id,
-        kind=request.kind,
-        format=request.format,
-        from_=request.from_,
-        to=request.to,
-        status=job.status,
-        rows=job.rows,
-        chunks=job.chunks,
-        chunks_done=job.chunks_done,
-        created_at=job.created_at,
-        finished_at=job.finished_at,
-        download_url=url,
-        expires_at=expires_at,
-        error=job.error,
+        export_id=job.job_id, **request.model_dump(), **progress, download_url=url, expires_at=expires_at
     )
 
 
