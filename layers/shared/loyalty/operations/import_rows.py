@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from loyalty.domain.calendar import local_date
-from loyalty.domain.expiry import lot_expiry
+from loyalty.domain.expiry import ProgramAt, lot_expiry
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import Account, credit, debit
 from loyalty.domain.sunset import redeeming_ended
@@ -136,15 +136,18 @@ def revert_row(context: Context, job: RowJob, line: int, row: ImportRow) -> bool
     expires_on = date.fromisoformat(stored_expiry) if stored_expiry else None
 
     def decide(member, now: datetime) -> Decision:  # type: ignore[no-untyped-def]
-        program = context.programs.get(tenant_id)
-        today = local_date(now, program.timezone)
+        at = ProgramAt(context.programs.get(tenant_id), now)
         if points > 0:  # the credit back, from its own lot first; what was spent becomes debt
             posting = debit(
-                member.account, member.lots, points, today=today, shortfall="debt", prefer=(None, expires_on)
+                member.account,
+                member.lots,
+                points,
+                today=at.today,
+                shortfall="debt",
+                prefer=(None, expires_on),
             )
         else:  # a deduction given back
-            given = lot_expiry(program, "adjustment", now)
-            posting = credit(member.account, member.lots, -points, given, today=today)
+            posting = credit(member.account, member.lots, -points, at.expiry("adjustment"), today=at.today)
         entry = EntryDetail(
             type="adjust",
             source="import-revert",
