@@ -88,7 +88,7 @@ def measure_import(table: BenchTable, rows: int, workers: int) -> ImportFigures:
         meter.reset()
         started = time.perf_counter()
         imports.start_import(
-            contexts[0], services[0], ADMIN, import_id, content, file_format="csv", kind="import", reason=None
+            contexts[0], services[0], ADMIN, import_id, content, imports.ImportOptions("csv")
         )
         chunks = -(-rows // imports.ROWS_PER_CHUNK)
         messages = [

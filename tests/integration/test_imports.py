@@ -88,9 +88,8 @@ def taken(aws) -> list[dict]:
 
 def start(context, import_id: str, content: str, **options):
     options.setdefault("file_format", "csv")
-    options.setdefault("kind", "import")
-    options.setdefault("reason", None)
-    return imports.start_import(context, default_imports(), ADMIN, import_id, content.encode(), **options)
+    chosen = imports.ImportOptions(**options)
+    return imports.start_import(context, default_imports(), ADMIN, import_id, content.encode(), chosen)
 
 
 def status(context, import_id: str) -> dict:
@@ -229,7 +228,9 @@ def test_given_a_chunk_a_killed_worker_partly_applied_when_redelivered_then_no_r
     assert (report.steps, report.rows, report.stopped) == (1, 5, True)
     rows = default_imports().store.read_rows("shop", "big", 0)
     for line, row in rows[5:8]:
-        import_rows.apply_row(context, "shop", "big", "import", None, "import:big", line, row)
+        import_rows.apply_row(
+            context, import_rows.RowJob("shop", "big", "import", None, "import:big"), line, row
+        )
     assert status(context, "big")["rows"]["imported"] == 5
 
     for body in queued:  # every chunk delivered, chunk 0 twice (redelivered after the kill)

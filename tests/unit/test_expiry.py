@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from pydantic import ValidationError
 
-from loyalty.domain.expiry import add_months, expiry_under, lot_expiry
+from loyalty.domain.expiry import ProgramAt, add_months, expiry_under, lot_expiry
 from loyalty.models.program import ExpiryPolicy, Program
 
 
@@ -137,3 +137,14 @@ def test_days_rule_counts_program_local_days():
 def test_unknown_source_in_the_program_is_refused():
     with pytest.raises(ValidationError):
         _program(by_source={"lottery": {"policy": "never"}})
+
+
+def test_given_the_program_at_a_moment_then_its_today_and_expiries_are_the_program_local_ones():
+    # 23:30 UTC on 31 Jan is already 1 Feb in Shanghai: today and every expiry count from 1 Feb.
+    expiry = {"policy": "days", "days": 10, "by_source": {"birthday": {"policy": "days", "days": 30}}}
+    program = Program.model_validate({"timezone": "Asia/Shanghai", "expiry": expiry})
+    at = ProgramAt(program, datetime(2027, 1, 31, 23, 30, tzinfo=UTC))
+    assert at.today == date(2027, 2, 1)
+    assert at.expiry() == date(2027, 2, 11)  # the program's default rule
+    assert at.expiry("birthday") == date(2027, 3, 3)  # the source's own rule
+    assert at.expiry("purchase") == date(2027, 2, 11) == lot_expiry(program, "purchase", at.now)

@@ -7,6 +7,7 @@ an imported lot's own date apply the same way everywhere."""
 from __future__ import annotations
 
 import calendar
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from loyalty.domain.calendar import latest_local_date, local_date
@@ -20,15 +21,32 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+@dataclass(frozen=True)
+class ProgramAt:
+    """The program at one moment, as a posting needs it: its local date then (`today=` of every
+    posting), and the last day of points dated then."""
+
+    program: Program
+    now: datetime
+
+    @property
+    def today(self) -> date:
+        return local_date(self.now, self.program.timezone)
+
+    def expiry(self, source: EarnSource | None = None) -> date | None:
+        """The last day of points dated now: by `source`'s rule, or without one by the program's
+        default rule (points released from review or a freeze are dated from their release)."""
+        rule = self.program.expiry if source is None else self.program.expiry.rule_for(source)
+        return expiry_under(rule, self.now, self.program.timezone)
+
+
 def lot_expiry(
     program: Program, source: EarnSource, earned_at: datetime, *, explicit: date | None = None
 ) -> date | None:
     """The last day (inclusive, program-local) on which points of `source` earned at `earned_at`
     can be spent: `explicit` when the credit carries its own date (imported points keep their
     original one), else the source's rule, else the program's default."""
-    if explicit is not None:
-        return explicit
-    return expiry_under(program.expiry.rule_for(source), earned_at, program.timezone)
+    return explicit if explicit is not None else ProgramAt(program, earned_at).expiry(source)
 
 
 def index_day(lots: tuple[Lot, ...] | list[Lot], now: datetime) -> date | None:

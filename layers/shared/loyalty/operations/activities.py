@@ -16,7 +16,7 @@ from loyalty.operations.context import Context, Outcome
 from loyalty.operations.funnel import Decision, Write, change_member
 from loyalty.operations.reviews import screened_credit
 from loyalty.operations.tiers import tier_after_earn
-from loyalty.operations.views import balance, tier_change
+from loyalty.operations.views import posted, tier_change
 from loyalty.store.member_store import MemberRecord
 
 ACTIVITY = "activity"
@@ -47,8 +47,7 @@ def record_activity(context: Context, tenant_id: str, request: ActivityRequest) 
             rule_ids=award.rule_ids,
             capped=award.capped,
             reason=award.reason,
-            entry_id=str(posting.seq),
-            balance=balance(posting.after),
+            **posted(posting),
             program_version=program.version,
             tier_change=tier_change(tier.change),
         ).model_dump(mode="json")

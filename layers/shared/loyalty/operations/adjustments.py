@@ -15,7 +15,7 @@ from loyalty.models.ledger import EntryDetail
 from loyalty.operations.audit import audit_entry
 from loyalty.operations.context import Context, Outcome, Principal
 from loyalty.operations.funnel import Decision, Write, change_member
-from loyalty.operations.views import balance
+from loyalty.operations.views import posted
 from loyalty.store.member_store import MemberRecord
 
 ADJUSTMENT = "adjustment"
@@ -46,8 +46,7 @@ def adjust(context: Context, principal: Principal, member_id: str, request: Adju
             member_id=member_id,
             points=request.points,
             reason=request.reason,
-            entry_id=str(posting.seq),
-            balance=balance(posting.after),
+            **posted(posting),
         ).model_dump(mode="json")
         entry = EntryDetail(
             type="adjust",

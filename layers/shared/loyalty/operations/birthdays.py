@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from loyalty.domain.birthdays import celebrated_on, month_days_celebrated
 from loyalty.domain.calendar import earliest_local_date, latest_local_date, local_date
-from loyalty.domain.expiry import lot_expiry
+from loyalty.domain.expiry import ProgramAt
 from loyalty.domain.ledger import credit
 from loyalty.domain.sunset import earning_ended
 from loyalty.domain.tiers import current_tier
@@ -74,16 +74,11 @@ def _celebrate(
         if member is None:
             return Outcome(200, {})
         tier = current_tier(program, member.tier)  # the member as read now, not as the run found it
-        expires_on = lot_expiry(program, "birthday", now)
+        at = ProgramAt(program, now)
+        expires_on = at.expiry("birthday")
         # After the program's last earning day the birthday is still greeted, with no points.
         bonus = 0 if earning_ended(program, now, now) else tier.birthday_bonus
-        posting = credit(
-            member.account,
-            member.lots,
-            bonus,
-            expires_on,
-            today=local_date(now, program.timezone),
-        )
+        posting = credit(member.account, member.lots, bonus, expires_on, today=at.today)
         body = {
             "member_id": member.member_id,
             "year": day.year,

@@ -24,7 +24,7 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -43,18 +43,21 @@ from loyalty.models.exports import (
 )
 from loyalty.models.jobs import EXPIRY_SHARDS
 from loyalty.models.program import Program
+from loyalty.operations import chunks
+from loyalty.operations.chunks import OPEN, ChunkOf, walk_chunk
 from loyalty.operations.context import Context, Outcome
 from loyalty.operations.members import member_as_of
 from loyalty.operations.paging import MAX_PAGE, _position, encode_cursor
 from loyalty.store.export_files import ExportFiles, file_key, part_key, parts_prefix
-from loyalty.store.export_store import BulkJob, ChunkState, ChunkStep, ExportStore, StepOutcome
+from loyalty.store.export_store import BulkJob, ChunkState, ChunkStep, ExportStore
 from loyalty.store.member_store import MemberRecord
 from loyalty.store.messaging import WorkQueue
 
 KIND = "export"
 CHUNKS = EXPIRY_SHARDS  # one chunk per shard of the tenant-members index
 URL_SECONDS = 3600  # a download URL works for an hour; GET the export again for a fresh one
-OPEN = ("queued", "running")
+# What an export's view shows of its job as the job has it (besides its request and its download)
+JOB_SHOWN = ("status", "rows", "chunks", "chunks_done", "created_at", "finished_at", "error")
 _LIST_POSITION = re.compile(r"^\d{4}-\d\d-\d\dT[0-9:.+\-]{8,32}#[A-Za-z0-9_.\-]{1,64}$")  # created_at#id
 
 
@@ -68,14 +71,8 @@ class Exports:
 
 
 @dataclass
-class ChunkReport:
-    steps: int = 0
-    rows: int = 0
-    repeated_steps: int = 0  # steps another delivery had already committed
-    stopped: bool = False  # out of time, not out of work: the chunk goes round again
-    chunk_done: bool = False
+class ChunkReport(chunks.ChunkReport):
     job_complete: bool = False  # every chunk is done: the file can be put together
-    notes: list[str] = field(default_factory=list)
 
 
 def start_export(
@@ -141,21 +138,9 @@ def export_view(context: Context, exports: Exports, job: BulkJob) -> ExportRespo
     if job.status == "done":
         url = exports.files.download_url(job.result["key"], URL_SECONDS)
         expires_at = context.clock() + timedelta(seconds=URL_SECONDS)
+    progress = {name: getattr(job, name) for name in JOB_SHOWN}
     return ExportResponse(
-        export_id=job.job_id,
-        kind=request.kind,
-        format=request.format,
-        from_=request.from_,
-        to=request.to,
-        status=job.status,
-        rows=job.rows,
-        chunks=job.chunks,
-        chunks_done=job.chunks_done,
-        created_at=job.created_at,
-        finished_at=job.finished_at,
-        download_url=url,
-        expires_at=expires_at,
-        error=job.error,
+        export_id=job.job_id, **request.model_dump(), **progress, download_url=url, expires_at=expires_at
     )
 
 
@@ -176,31 +161,17 @@ def run_chunk(
     request = ExportRequest.model_validate(job.request)
     program = context.programs.get(tenant_id)
     today = local_date(job.created_at, program.timezone)
-    state = store.read_chunk(tenant_id, KIND, export_id, message.chunk)
-    while not state.done:
-        if report.steps and should_stop():
-            report.stopped = True
-            return report
+
+    def work(state: ChunkState) -> tuple[ChunkStep, tuple[dict[str, Any], ...]]:
         members, cursor = store.members_page(tenant_id, message.chunk, state.cursor)
         rows = _rows(exports.store, request, members, program, today)
         if rows:
             key = part_key(tenant_id, export_id, message.chunk, state.page, request.format)
             exports.files.put_part(key, encode(rows, request.format, columns(request)))
-        step = ChunkStep(message.chunk, state.page, cursor, len(rows), done=cursor is None)
-        outcome = store.commit_step(tenant_id, KIND, export_id, step, context.clock())
-        if outcome == StepOutcome.JOB_CLOSED:
-            report.notes.append("job closed meanwhile")
-            return report
-        if outcome == StepOutcome.ALREADY_DONE:
-            report.repeated_steps += 1
-            state = store.read_chunk(tenant_id, KIND, export_id, message.chunk)
-            continue
-        report.steps += 1
-        report.rows += len(rows)
-        state = ChunkState(message.chunk, state.page + 1, cursor, state.rows + len(rows), step.done)
-    report.chunk_done = True
-    after = store.read_job(tenant_id, KIND, export_id)
-    report.job_complete = after is not None and after.status in OPEN and after.chunks_done >= after.chunks
+        return ChunkStep(message.chunk, state.page, cursor, len(rows), done=cursor is None), ()
+
+    chunk = ChunkOf(store, tenant_id, KIND, export_id, message.chunk)
+    report.job_complete = walk_chunk(context, chunk, work, report, should_stop)
     return report
 
 

@@ -18,7 +18,7 @@ member_id, decide)`."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -75,6 +75,24 @@ class Decision:
     # capture releases the rest, then captures); `posting` spans them (its `before` is as read).
     earlier: tuple[tuple[Posting, EntryDetail], ...] = ()
 
+    def ledger_commit(
+        self, tenant_id: str, operation: OperationRecord, records: tuple[Guarded, ...]
+    ) -> PostingCommit:
+        """The ledger transaction of a decision that moves points: the operation's record and the
+        entities it writes (`records`, its audit entry among them), and what the decision states
+        under the commit's own names (`COMMITTED`: the member, the posting, its entry, ...)."""
+        assert self.entry is not None, "a posting is written with its ledger entry"
+        stated = {name: getattr(self, name) for name in COMMITTED}
+        return PostingCommit(
+            tenant_id=tenant_id, operation=operation, operation_update=self.updates, extra=records, **stated
+        )
+
+
+# What a decision states that its ledger commit writes under the same name
+COMMITTED = tuple(
+    sorted({spec.name for spec in fields(PostingCommit)} & {spec.name for spec in fields(Decision)})
+)
+
 
 def commit(context: Context, write: Write, decide: Callable[[], Decision | Outcome]) -> Outcome:
     """Decide and commit until it commits, answering a replay from the stored response. A decision
@@ -101,24 +119,7 @@ def commit(context: Context, write: Write, decide: Callable[[], Decision | Outco
         if decision.posting is None:
             context.ledger.record(write.tenant_id, record, decision.now, records)
         else:
-            assert decision.entry is not None, "a posting is written with its ledger entry"
-            context.ledger.commit(
-                PostingCommit(
-                    tenant_id=write.tenant_id,
-                    member_id=decision.member_id,
-                    posting=decision.posting,
-                    entry=decision.entry,
-                    operation=record,
-                    now=decision.now,
-                    new_member_profile=decision.new_member_profile,
-                    operation_update=decision.updates,
-                    counters=decision.counters,
-                    also=decision.also,
-                    tier=decision.tier,
-                    extra=records,
-                    earlier=decision.earlier,
-                )
-            )
+            context.ledger.commit(decision.ledger_commit(write.tenant_id, record, records))
         return Outcome(decision.status, decision.body, committed=True)
 
     if isinstance(write.fingerprint, str):

@@ -15,7 +15,7 @@ from loyalty.models.rewards import HoldRefundRequest, HoldRefundResponse
 from loyalty.operations.context import Context, Outcome
 from loyalty.operations.funnel import Decision, Write, commit
 from loyalty.operations.holds import hold_and_member
-from loyalty.operations.views import balance
+from loyalty.operations.views import posted
 
 REFUND = "hold_refund"  # points a captured hold spent, given back (natural id: refund_id)
 
@@ -39,15 +39,13 @@ def refund_points(context: Context, tenant_id: str, hold_id: str, request: HoldR
         posting = restore(member.account, member.lots, returned, today=local_date(now, program.timezone))
         refunded = record.refunded + request.points
         body = HoldRefundResponse(
-            refund_id=request.refund_id,
+            **request.model_dump(),  # the refund's id and points
             hold_id=hold_id,
             member_id=record.member_id,
             order_id=record.order_id,
-            points=request.points,
             captured=record.captured,
             refunded=refunded,
-            entry_id=str(posting.seq),
-            balance=balance(posting.after),
+            **posted(posting),
         ).model_dump(mode="json")
         entry = EntryDetail(
             type="redeem_refund",

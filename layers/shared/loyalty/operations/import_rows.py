@@ -8,10 +8,11 @@ what the row's record says it credited (as debt where the points are already spe
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from loyalty.domain.calendar import local_date
-from loyalty.domain.expiry import lot_expiry
+from loyalty.domain.expiry import ProgramAt, lot_expiry
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import Account, credit, debit
 from loyalty.domain.sunset import redeeming_ended
@@ -29,23 +30,26 @@ ROW_REVERT = "import-row-revert"
 PROFILE_FIELDS = ("name", "email", "phone", "birthday")
 
 
+@dataclass(frozen=True)
+class RowJob:
+    """The job a row is applied (or taken back) for: what every row of it is written with."""
+
+    tenant_id: str
+    import_id: str
+    kind: str  # "import", or "adjustment" (a bulk adjustment)
+    reason: str | None  # the job's, for a row that states none
+    actor: str  # who started the job, on every entry it writes
+
+
 def row_id(import_id: str, line: int) -> str:
     return f"{import_id}:{line}"
 
 
-def apply_row(
-    context: Context,
-    tenant_id: str,
-    import_id: str,
-    kind: str,
-    reason: str | None,
-    actor: str,
-    line: int,
-    row: ImportRow,
-) -> bool:
+def apply_row(context: Context, job: RowJob, line: int, row: ImportRow) -> bool:
     """Apply one row; True when it was applied now or before (a replay). A refusal raises its
     LoyaltyError (the row is reported with it). An import enrols a member it does not know, without
     the signup bonus (their points come from the old system); a bulk adjustment needs the member."""
+    tenant_id, import_id, kind, actor = job.tenant_id, job.import_id, job.kind, job.actor
     natural = row_id(import_id, line)
     write = Write(tenant_id, ROW, natural, request_fingerprint(ROW, row, job_kind=kind))
 
@@ -79,7 +83,7 @@ def apply_row(
         entry = EntryDetail(
             type="adjust",
             source="import" if kind == "import" else "admin",
-            reason=row.reason or reason,
+            reason=row.reason or job.reason,
             actor=actor,
             expires_on=expires_on if posting.points else None,
             import_id=import_id,
@@ -120,10 +124,9 @@ def imported_tier(program: Program, row: ImportRow, today: date, actor: str) -> 
     return TierUpdate(decision.status, 0, decision.change)
 
 
-def revert_row(
-    context: Context, tenant_id: str, import_id: str, actor: str, line: int, row: ImportRow
-) -> bool:
+def revert_row(context: Context, job: RowJob, line: int, row: ImportRow) -> bool:
     """Take back what the row did, once; False when the row never applied (nothing to take back)."""
+    tenant_id, import_id = job.tenant_id, job.import_id
     natural = row_id(import_id, line)
     applied = context.idempotency.read_operation(tenant_id, ROW, natural)
     points = int(applied.state.get("points", 0)) if applied is not None else 0
@@ -133,20 +136,23 @@ def revert_row(
     expires_on = date.fromisoformat(stored_expiry) if stored_expiry else None
 
     def decide(member, now: datetime) -> Decision:  # type: ignore[no-untyped-def]
-        program = context.programs.get(tenant_id)
-        today = local_date(now, program.timezone)
+        at = ProgramAt(context.programs.get(tenant_id), now)
         if points > 0:  # the credit back, from its own lot first; what was spent becomes debt
             posting = debit(
-                member.account, member.lots, points, today=today, shortfall="debt", prefer=(None, expires_on)
+                member.account,
+                member.lots,
+                points,
+                today=at.today,
+                shortfall="debt",
+                prefer=(None, expires_on),
             )
         else:  # a deduction given back
-            given = lot_expiry(program, "adjustment", now)
-            posting = credit(member.account, member.lots, -points, given, today=today)
+            posting = credit(member.account, member.lots, -points, at.expiry("adjustment"), today=at.today)
         entry = EntryDetail(
             type="adjust",
             source="import-revert",
             reason=f"revert of {import_id} line {line}",
-            actor=actor,
+            actor=job.actor,
             import_id=import_id,
             line=line,
         )

@@ -11,7 +11,7 @@ from datetime import timedelta
 from loyalty.errors import ImportFileError
 from loyalty.models.imports import UploadResponse
 from loyalty.operations.context import Context, Outcome, Principal
-from loyalty.operations.imports import Imports, start_import
+from loyalty.operations.imports import ImportOptions, Imports, start_import
 from loyalty.store.import_files import UploadTooLarge, upload_key
 
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
@@ -39,12 +39,9 @@ def start_uploaded_import(
     imports: Imports,
     principal: Principal,
     import_id: str,
-    *,
-    file_format: str,
-    kind: str,
-    reason: str | None,
-    dry_run: bool = False,
+    options: ImportOptions,
 ) -> Outcome:
+    file_format = options.file_format
     key = upload_key(principal.tenant_id, import_id, file_format)
     try:
         content = imports.files.read(key, MAX_UPLOAD_BYTES)
@@ -58,14 +55,4 @@ def start_uploaded_import(
             f"no {file_format} file was uploaded for import {import_id!r} "
             f"(POST /v1/imports/{import_id}/upload, then PUT the file to its upload_url)"
         )
-    return start_import(
-        context,
-        imports,
-        principal,
-        import_id,
-        content,
-        file_format=file_format,
-        kind=kind,
-        reason=reason,
-        dry_run=dry_run,
-    )
+    return start_import(context, imports, principal, import_id, content, options)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from loyalty.domain.import_rows import parse_file
 from loyalty.errors import ImportNotFoundError, ImportStateError, InvalidRequestError, LoyaltyError
@@ -24,18 +25,19 @@ from loyalty.models.imports import (
     ImportMessage,
     ImportPage,
     ImportResponse,
-    ImportRow,
     ImportStartedResponse,
     ImportSummary,
     RevertCounts,
     RowCounts,
     RowError,
 )
+from loyalty.operations import chunks
 from loyalty.operations.audit import audit_entry
+from loyalty.operations.chunks import OPEN, ChunkOf, walk_chunk
 from loyalty.operations.context import Context, Outcome, Principal
-from loyalty.operations.import_rows import apply_row, revert_row
+from loyalty.operations.import_rows import RowJob, apply_row, revert_row
 from loyalty.operations.paging import DEFAULT_PAGE, MAX_PAGE, decode_after, encode_cursor
-from loyalty.store.export_store import BulkJob, ChunkState, ChunkStep, StepOutcome
+from loyalty.store.export_store import BulkJob, ChunkState, ChunkStep
 from loyalty.store.import_files import ImportFiles
 from loyalty.store.import_store import ImportStore
 from loyalty.store.messaging import WorkQueue
@@ -44,7 +46,6 @@ KIND = "import"
 REVERT = "import-revert"
 ROWS_PER_CHUNK = 400  # one chunk's rows are one item (a row is at most ~700 bytes)
 ROWS_PER_STEP = 25  # a step is committed with the chunk's checkpoint
-OPEN = ("queued", "running")
 
 
 @dataclass
@@ -55,15 +56,19 @@ class Imports:
 
 
 @dataclass
-class ChunkReport:
-    steps: int = 0
-    rows: int = 0
-    failed: int = 0
-    repeated_steps: int = 0
-    stopped: bool = False
-    chunk_done: bool = False
-    job_done: bool = False
-    notes: list[str] = field(default_factory=list)
+class ChunkReport(chunks.ChunkReport):
+    job_done: bool = False  # this worker closed the job (its last chunk)
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """How a file is read and applied: its format, the job's kind (an import, or a bulk adjustment
+    with its reason), and whether it is only a dry run (counts and refused rows, nothing changed)."""
+
+    file_format: str
+    kind: str = "import"
+    reason: str | None = None
+    dry_run: bool = False
 
 
 def fingerprint(kind: str, reason: str | None, file_format: str, content: bytes) -> str:
@@ -76,19 +81,16 @@ def start_import(
     principal: Principal,
     import_id: str,
     content: bytes,
-    *,
-    file_format: str,
-    kind: str,
-    reason: str | None,
-    dry_run: bool = False,
+    options: ImportOptions,
 ) -> Outcome:
     tenant_id = principal.tenant_id
+    file_format, kind, reason = options.file_format, options.kind, options.reason
     context.programs.get(tenant_id)  # the tenant exists
     if kind == "adjustment" and not reason:
         raise InvalidRequestError("a bulk adjustment states its reason (?reason=)")
     parsed = parse_file(content, file_format, kind)
     errors = [RowError(line=line, reason=text) for line, text in parsed.errors]
-    if dry_run:
+    if options.dry_run:
         counts = RowCounts(total=parsed.total, imported=0, failed=len(errors))
         body = DryRunResponse(import_id=import_id, kind=kind, rows=counts, errors=errors[:1000])
         return Outcome(200, body.model_dump(mode="json"))
@@ -232,62 +234,35 @@ def run_chunk(
         report.notes.append("job closed or unknown")
         return report
     rows = store.read_rows(tenant_id, import_id, message.chunk)
-    kind, reason = applied.request.get("kind", "import"), applied.request.get("reason")
-    actor = str(job.request.get("actor") or f"import:{import_id}")
-    state = store.read_chunk(tenant_id, job_kind, import_id, message.chunk)
-    while not state.done:
-        if report.steps and should_stop():
-            report.stopped = True
-            return report
+    job_of_rows = RowJob(
+        tenant_id,
+        import_id,
+        applied.request.get("kind", "import"),
+        applied.request.get("reason"),
+        str(job.request.get("actor") or f"import:{import_id}"),
+    )
+    one = apply_row if message.step == "apply" else revert_row
+
+    def work(state: ChunkState) -> tuple[ChunkStep, tuple[dict[str, Any], ...]]:
         start = state.page * ROWS_PER_STEP
         done_rows, refused = 0, []
         for line, row in rows[start : start + ROWS_PER_STEP]:
             try:
-                if _one(context, message.step, tenant_id, import_id, kind, reason, actor, line, row):
+                if one(context, job_of_rows, line, row):
                     done_rows += 1
             except LoyaltyError as error:
                 refused.append((line, f"{error.title}: {error.detail}"))
         finished = start + ROWS_PER_STEP >= len(rows)
         cursor = None if finished else {"row": start + ROWS_PER_STEP}
         step = ChunkStep(message.chunk, state.page, cursor, done_rows, finished, failed=len(refused))
-        extra = (
-            store.step_errors(tenant_id, import_id, message.chunk, state.page, refused)
-            if job_kind == KIND
-            else ()
-        )
-        outcome = store.commit_step(tenant_id, job_kind, import_id, step, context.clock(), extra)
-        if outcome == StepOutcome.JOB_CLOSED:
-            report.notes.append("job closed meanwhile")
-            return report
-        if outcome == StepOutcome.ALREADY_DONE:
-            report.repeated_steps += 1
-            state = store.read_chunk(tenant_id, job_kind, import_id, message.chunk)
-            continue
-        report.steps += 1
-        report.rows += done_rows
-        report.failed += len(refused)
-        state = ChunkState(message.chunk, state.page + 1, cursor, state.rows + done_rows, finished)
-    report.chunk_done = True
-    after = store.read_job(tenant_id, job_kind, import_id)
-    if after is not None and after.status in OPEN and after.chunks_done >= after.chunks:
+        if job_kind != KIND:
+            return step, ()
+        return step, store.step_errors(tenant_id, import_id, message.chunk, state.page, refused)
+
+    chunk = ChunkOf(store, tenant_id, job_kind, import_id, message.chunk)
+    if walk_chunk(context, chunk, work, report, should_stop):
         report.job_done = store.close_job(tenant_id, job_kind, import_id, "done", context.clock())
     return report
-
-
-def _one(
-    context: Context,
-    step: str,
-    tenant_id: str,
-    import_id: str,
-    kind: str,
-    reason: str | None,
-    actor: str,
-    line: int,
-    row: ImportRow,
-) -> bool:
-    if step == "apply":
-        return apply_row(context, tenant_id, import_id, kind, reason, actor, line, row)
-    return revert_row(context, tenant_id, import_id, actor, line, row)
 
 
 def fail(context: Context, imports: Imports, message: ImportMessage, reason: str) -> bool:

@@ -21,7 +21,7 @@ from loyalty.models.rewards import DrawRecordResponse, DrawRequest, DrawResponse
 from loyalty.operations.context import Context, Outcome, Principal
 from loyalty.operations.funnel import Decision, Write, change_member
 from loyalty.operations.holds import spendable
-from loyalty.operations.views import balance
+from loyalty.operations.views import posted
 from loyalty.store.lottery_store import LotteryRecord
 from loyalty.store.member_store import MemberRecord
 
@@ -87,8 +87,7 @@ def draw(
             roll=rolled,
             total_weight=total,
             points=lottery.points_cost,
-            entry_id=str(posting.seq),
-            balance=balance(posting.after),
+            **posted(posting),
             created_at=now,
         ).model_dump(mode="json")
         extra = [

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from loyalty.domain.calendar import local_date
-from loyalty.domain.expiry import lot_expiry
+from loyalty.domain.expiry import ProgramAt
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import Account, credit, mature
 from loyalty.domain.rules import evaluate_signup
@@ -38,11 +38,12 @@ def enroll(context: Context, tenant_id: str, request: EnrollRequest) -> Outcome:
             raise AlreadyExistsError(f"member {member_id!r} already exists")
         now = context.clock()
         award = evaluate_signup(program, now)
-        expires_on = lot_expiry(program, "signup", now)
-        posting = credit(Account(), [], award.points, expires_on, today=local_date(now, program.timezone))
+        at = ProgramAt(program, now)
+        expires_on = at.expiry("signup")
+        posting = credit(Account(), [], award.points, expires_on, today=at.today)
         profile = request.model_dump(mode="json", exclude={"member_id"}, exclude_none=True)
         record = MemberRecord(tenant_id, member_id, profile, now, posting.after)
-        today = local_date(now, program.timezone)
+        today = at.today
         body = member_view(record, posting.after, list(posting.lots_after), program, today)
         entry = EntryDetail(
             type="earn",

@@ -8,11 +8,10 @@ so a renewal never extends from a membership cancelled meanwhile. Moves no point
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date
 
 from loyalty.domain.calendar import local_date
 from loyalty.domain.memberships import buy, cancel
-from loyalty.domain.tiers import TierDecision
 from loyalty.errors import (
     IdempotencyConflictError,
     MembershipEndedError,
@@ -28,11 +27,9 @@ from loyalty.models.memberships import (
     MembershipStatus,
 )
 from loyalty.models.program import Program
-from loyalty.operations.context import Context, Outcome, back_off, existing_member
-from loyalty.store.ledger_store import ConcurrentChangeError
-from loyalty.store.member_store import MemberRecord, TierUpdate
+from loyalty.operations.context import Context, Outcome, existing_member
+from loyalty.operations.tiers import commit_tier, enrolled_on
 from loyalty.store.membership_store import MembershipRecord, MembershipTakenError
-from loyalty.store.table import Guarded
 
 
 def buy_membership(context: Context, tenant_id: str, member_id: str, request: MembershipRequest) -> Outcome:
@@ -55,23 +52,19 @@ def buy_membership(context: Context, tenant_id: str, member_id: str, request: Me
                 f"not {request.amount:.2f} {request.currency}"
             )
         decision, period = buy(
-            program, member.tier, _enrolled_on(member, program), today, request.membership_id, plan
+            program, member.tier, enrolled_on(member, program), today, request.membership_id, plan
         )
         record = MembershipRecord(
             tenant_id=tenant_id,
             member_id=member_id,
-            membership_id=request.membership_id,
-            plan_id=plan.plan_id,
             tier_id=plan.tier_id,
             starts_on=period.starts_on,
             ends_on=period.ends_on,
-            order_id=request.order_id,
-            amount=request.amount,
-            currency=request.currency,
             created_at=now,
+            **request.model_dump(),  # the purchase as asked: its id, plan, order, amount and currency
         )
         try:
-            if _commit(context, member, decision, now, number, context.memberships.put(record)):
+            if commit_tier(context, member, decision, now, number, (context.memberships.put(record),)):
                 return Outcome(201, membership_view(record, today).model_dump(mode="json"), committed=True)
         except MembershipTakenError as taken:  # bought by a request racing this one
             return _replay(taken.stored, request, program)
@@ -91,10 +84,10 @@ def cancel_membership(context: Context, tenant_id: str, member_id: str, membersh
         if record.cancelled_at is not None:
             return Outcome(200, membership_view(record, today).model_dump(mode="json"), replayed=True)
         member = existing_member(context, tenant_id, member_id)
-        decision = cancel(program, member.tier, _enrolled_on(member, program), today, membership_id)
+        decision = cancel(program, member.tier, enrolled_on(member, program), today, membership_id)
         if decision is None:
             raise MembershipEndedError(f"membership {membership_id!r} ended on {record.ends_on}")
-        if _commit(context, member, decision, now, number, context.memberships.cancel(record, now)):
+        if commit_tier(context, member, decision, now, number, (context.memberships.cancel(record, now),)):
             cancelled = replace(record, cancelled_at=now)
             return Outcome(200, membership_view(cancelled, today).model_dump(mode="json"), committed=True)
     raise TransientError("too much contention on this member; retry later")
@@ -141,26 +134,3 @@ def _replay(stored: MembershipRecord, request: MembershipRequest, program: Progr
     as_bought = replace(stored, cancelled_at=None)
     bought_on = local_date(stored.created_at, program.timezone)
     return Outcome(200, membership_view(as_bought, bought_on).model_dump(mode="json"), replayed=True)
-
-
-def _enrolled_on(member: MemberRecord, program: Program) -> date:
-    return local_date(member.enrolled_at, program.timezone)
-
-
-def _commit(
-    context: Context,
-    member: MemberRecord,
-    decision: TierDecision,
-    now: datetime,
-    attempt: int,
-    record: Guarded,
-) -> bool:
-    """The tier decision and the membership's record, if the member's tier status is still the one
-    read; False (after backing off) when it changed meanwhile: re-read and decide again."""
-    update = TierUpdate(decision.status, member.tier.revision, decision.change, decision.membership_events)
-    try:
-        context.ledger.commit_tier(member, update, now, (record,))
-    except ConcurrentChangeError:
-        back_off(context, attempt)
-        return False
-    return True

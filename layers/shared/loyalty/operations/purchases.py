@@ -12,7 +12,7 @@ from typing import Any
 from loyalty.domain.awards import Award, MemberFacts, Purchase, PurchaseLine
 from loyalty.domain.calendar import local_date, refuse_the_future
 from loyalty.domain.counters import after_award, member_facts
-from loyalty.domain.expiry import lot_expiry
+from loyalty.domain.expiry import ProgramAt, lot_expiry
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import credit, debit
 from loyalty.domain.refunds import clawback_points, referral_clawback
@@ -33,7 +33,7 @@ from loyalty.operations.context import Context, Outcome, check_not_erased
 from loyalty.operations.funnel import Decision, Write, change_member, commit
 from loyalty.operations.reviews import screened_credit
 from loyalty.operations.tiers import tier_after_earn, tier_after_refund
-from loyalty.operations.views import balance, tier_change
+from loyalty.operations.views import balance, posted, tier_change
 from loyalty.store.ledger_store import MemberPosting, ReplayError
 from loyalty.store.member_store import MemberRecord
 from loyalty.store.purchase_store import PURCHASE, PurchaseRecord, ReferralPaid
@@ -197,10 +197,9 @@ def _referral(
     referrer = context.members.read_member(tenant_id, referrer_id) if award.points else None
     if referrer is None or referrer.account.status == "erased":
         return ()
-    expires_on = lot_expiry(program, "referral", now)
-    posting = credit(
-        referrer.account, referrer.lots, award.points, expires_on, today=local_date(now, program.timezone)
-    )
+    at = ProgramAt(program, now)
+    expires_on = at.expiry("referral")
+    posting = credit(referrer.account, referrer.lots, award.points, expires_on, today=at.today)
     entry = _entry(
         program,
         award,
@@ -269,8 +268,7 @@ def refund_purchase(context: Context, tenant_id: str, order_id: str, request: Re
             points_clawed_back=points,
             points_debited=-posting.points,
             debt_incurred=posting.debt_incurred,
-            entry_id=str(posting.seq),
-            balance=balance(posting.after),
+            **posted(posting),
         ).model_dump(mode="json")
         entry = _clawback_entry("refund", order_id, request.refund_id)
         refunded = context.purchases.refunded(purchase, request.amount, points, referral_taken=bool(referral))

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from loyalty.domain.calendar import local_date
-from loyalty.domain.expiry import expiry_under
+from loyalty.domain.expiry import ProgramAt
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import Posting, credit, settle_withheld
 from loyalty.domain.velocity import velocity_of_earn
@@ -26,7 +25,7 @@ from loyalty.operations.audit import audit_entry
 from loyalty.operations.context import Context, Outcome, Principal, check_not_erased
 from loyalty.operations.funnel import Decision, Write, commit
 from loyalty.operations.paging import MAX_PAGE, decode_after, encode_cursor
-from loyalty.operations.views import balance
+from loyalty.operations.views import posted
 from loyalty.store.ledger_store import ReplayError
 from loyalty.store.member_store import MemberRecord
 from loyalty.store.table import Guarded
@@ -93,7 +92,7 @@ def screened_credit(
         member.lots,
         points,
         expires_on,
-        today=local_date(now, program.timezone),
+        today=ProgramAt(program, now).today,
         available_on=available_on,
         withhold=screening.withhold,
         freeze=screening.freeze,
@@ -150,13 +149,13 @@ def resolve_review(
         if request.release and member.account.status == "frozen":
             raise MemberFrozenError(f"member {review.member_id!r} is frozen: unfreeze it to release points")
         now = context.clock()
-        program = context.programs.get(tenant_id)
-        expires_on = expiry_under(program.expiry, now, program.timezone)
+        at = ProgramAt(context.programs.get(tenant_id), now)
+        expires_on = at.expiry()
         posting = settle_withheld(
             member.account,
             member.lots,
             review.points,
-            today=local_date(now, program.timezone),
+            today=at.today,
             release=request.release,
             expires_on=expires_on,
         )
@@ -174,8 +173,7 @@ def resolve_review(
             review=resolved,
             released=moved if request.release else 0,
             forfeited=0 if request.release else moved,
-            entry_id=str(posting.seq),
-            balance=balance(posting.after),
+            **posted(posting),
         ).model_dump(mode="json")
         entry = EntryDetail(
             type="review",

@@ -7,8 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from loyalty.domain.calendar import local_date
-from loyalty.domain.expiry import expiry_under
+from loyalty.domain.expiry import ProgramAt
 from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import change_status
 from loyalty.models.api import StatusRequest, StatusResponse
@@ -16,7 +15,7 @@ from loyalty.models.ledger import EntryDetail
 from loyalty.operations.audit import audit_entry
 from loyalty.operations.context import Context, Outcome, Principal
 from loyalty.operations.funnel import Decision, Write, change_member
-from loyalty.operations.views import balance
+from loyalty.operations.views import posted
 from loyalty.store.member_store import MemberRecord
 
 STATUS = "status"
@@ -31,15 +30,16 @@ def set_status(context: Context, principal: Principal, member_id: str, request: 
     natural_id = principal.request_id or uuid.uuid4().hex
 
     def decide(member: MemberRecord, now: datetime) -> Decision:
-        program = context.programs.get(tenant_id)
+        at = ProgramAt(context.programs.get(tenant_id), now)
         # Released points are dated from their release, by the program's default rule.
-        expires_on = expiry_under(program.expiry, now, program.timezone)
+        expires_on = at.expiry()
+        release = request.release_withheld
         posting = change_status(
             member.account,
             member.lots,
             request.status,
-            today=local_date(now, program.timezone),
-            release=request.release_withheld,
+            today=at.today,
+            release=release,
             expires_on=expires_on,
         )
         released = -posting.withheld if request.release_withheld else 0
@@ -50,8 +50,7 @@ def set_status(context: Context, principal: Principal, member_id: str, request: 
             reason=request.reason,
             released=released,
             forfeited=forfeited,
-            entry_id=str(posting.seq),
-            balance=balance(posting.after),
+            **posted(posting),
         ).model_dump(mode="json")
         entry = EntryDetail(
             type="status",

@@ -19,7 +19,6 @@ from loyalty.domain.memberships import lapse
 from loyalty.domain.tiers import Figures, TierDecision, after_earn, assign, evaluate, record
 from loyalty.errors import InvalidRequestError, MemberNotFoundError, TransientError
 from loyalty.models.api import TierAssignmentRequest
-from loyalty.models.audit import AuditEntry
 from loyalty.models.program import Program
 from loyalty.operations.audit import audit_entry
 from loyalty.operations.checkpoints import walk_days
@@ -28,12 +27,13 @@ from loyalty.operations.views import member_view
 from loyalty.store.job_store import JobStore
 from loyalty.store.ledger_store import ConcurrentChangeError
 from loyalty.store.member_store import MemberRecord, TierUpdate
+from loyalty.store.table import Guarded
 
 JOB = "tiers"
 FIRST_RUN_LOOKBACK = timedelta(days=31)
 
 
-def _enrolled_on(member: MemberRecord, program: Program) -> date:
+def enrolled_on(member: MemberRecord, program: Program) -> date:
     return local_date(member.enrolled_at, program.timezone)
 
 
@@ -44,7 +44,7 @@ def tier_after_earn(
     member raised at once if they now reach a higher tier."""
     today = local_date(now, program.timezone)
     status = record(member.tier, day, figures, program.tier_rules, today)
-    decision = after_earn(program, status, _enrolled_on(member, program), today)
+    decision = after_earn(program, status, enrolled_on(member, program), today)
     return TierUpdate(decision.status, member.tier.revision, decision.change)
 
 
@@ -106,37 +106,31 @@ def _evaluate_member(
         )
         if member is None or member.tier.review_on != day:
             return True  # evaluated already, or its review moved (an upgrade): nothing due today
-        enrolled_on = _enrolled_on(member, program)
+        enrolled = enrolled_on(member, program)
         # Paid memberships that ended by the review day lapse first (the member falls to their
         # earned tier at once); otherwise the ordinary evaluation.
-        decision = lapse(program, member.tier, enrolled_on, day) or evaluate(
-            program, member.tier, enrolled_on, day
-        )
-        if not _commit(context, member, decision, now, number):
+        decision = lapse(program, member.tier, enrolled, day) or evaluate(program, member.tier, enrolled, day)
+        if not commit_tier(context, member, decision, now, number):
             continue
         _count(report, program, member, decision)
         return True
     return False  # still contended: the checkpoint stays on this day and the next run retries
 
 
-def _commit(
+def commit_tier(
     context: Context,
     member: MemberRecord,
     decision: TierDecision,
     now: datetime,
     attempt: int,
-    audit: AuditEntry | None = None,
+    records: tuple[Guarded, ...] = (),
 ) -> bool:
-    """Write a tier decision if the member's tier status is still the one read; False (after
-    backing off) when it changed meanwhile: re-read and decide again."""
-    extra = (context.audit.put(member.tenant_id, audit),) if audit is not None else ()
+    """Write a tier decision, and `records` with it (an audit entry, a membership), if the member's
+    tier status is still the one read; False (after backing off) when it changed meanwhile: re-read
+    and decide again."""
+    update = TierUpdate(decision.status, member.tier.revision, decision.change, decision.membership_events)
     try:
-        context.ledger.commit_tier(
-            member,
-            TierUpdate(decision.status, member.tier.revision, decision.change, decision.membership_events),
-            now,
-            extra,
-        )
+        context.ledger.commit_tier(member, update, now, records)
     except ConcurrentChangeError:
         back_off(context, attempt)
         return False
@@ -179,7 +173,7 @@ def assign_tier(
         decision = assign(
             program,
             member.tier,
-            _enrolled_on(member, program),
+            enrolled_on(member, program),
             today,
             request.tier_id,
             request.until,
@@ -195,7 +189,7 @@ def assign_tier(
             until=request.until.isoformat() if request.until else None,
             reason=request.reason,
         )
-        if not _commit(context, member, decision, now, number, audit):
+        if not commit_tier(context, member, decision, now, number, (context.audit.put(tenant_id, audit),)):
             continue
         updated = replace(member, tier=decision.status)
         return Outcome(200, member_view(updated, member.account, member.lots, program, today))

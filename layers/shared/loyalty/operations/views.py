@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from loyalty.domain.ledger import Account, Lot
+from loyalty.domain.ledger import Account, Lot, Posting
 from loyalty.domain.memberships import in_force, paid_until
 from loyalty.domain.tiers import Figures, TierChange, TierStatus, admin_floor, current_tier, progress
 from loyalty.models.api import (
@@ -31,6 +31,11 @@ def balance(account: Account) -> Balance:
     return Balance(
         available=account.available, pending=account.pending, held=account.held, withheld=account.withheld
     )
+
+
+def posted(posting: Posting) -> dict[str, Any]:
+    """What an answer shows of its posting: the ledger entry's id and the balance after it."""
+    return {"entry_id": str(posting.seq), "balance": balance(posting.after)}
 
 
 def tier_change(change: TierChange | None) -> TierChangeView | None:

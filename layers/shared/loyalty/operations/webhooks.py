@@ -82,14 +82,7 @@ def put_webhook(hooks: Webhooks, principal: Principal, webhook_id: str, request:
     now = hooks.clock()
     existing = hooks.store.get_webhook(principal.tenant_id, webhook_id)
     if existing is not None:
-        changed = existing.model_copy(
-            update={
-                "url": request.url,
-                "events": request.events,
-                "description": request.description,
-                "updated_at": now,
-            }
-        )
+        changed = existing.model_copy(update={**request.model_dump(), "updated_at": now})
         if hooks.store.update_webhook(changed):
             return Outcome(200, view(changed))
     if len(hooks.store.list_webhooks(principal.tenant_id)) >= MAX_WEBHOOKS:
@@ -98,9 +91,7 @@ def put_webhook(hooks: Webhooks, principal: Principal, webhook_id: str, request:
     record = WebhookRecord(
         tenant_id=principal.tenant_id,
         webhook_id=webhook_id,
-        url=request.url,
-        events=request.events,
-        description=request.description,
+        **request.model_dump(),
         secrets=[SigningSecret(secret=secret, created_at=now)],
         created_at=now,
         updated_at=now,
@@ -212,16 +203,8 @@ def _webhook(hooks: Webhooks, principal: Principal, webhook_id: str) -> WebhookR
 def view(
     record: WebhookRecord, *, secret: str | None = None, previous_expires_at: datetime | None = None
 ) -> dict[str, Any]:
-    response = WebhookResponse(
-        webhook_id=record.webhook_id,
-        url=record.url,
-        events=record.events,
-        description=record.description,
-        created_at=record.created_at,
-        updated_at=record.updated_at,
-        secret=secret,
-        previous_secret_expires_at=previous_expires_at,
-    )
+    shown = WebhookResponse.model_validate(record, from_attributes=True)
+    response = shown.model_copy(update={"secret": secret, "previous_secret_expires_at": previous_expires_at})
     return response.model_dump(mode="json", exclude_none=True)
 
 

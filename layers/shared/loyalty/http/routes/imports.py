@@ -75,15 +75,9 @@ def start_import(
 ) -> Response[str]:
     principal = require(router, "admin")
     if from_upload:
+        uploaded = imports.ImportOptions(format, kind, reason, dry_run)
         outcome = import_uploads.start_uploaded_import(
-            default_context(),
-            default_imports(),
-            principal,
-            import_id,
-            file_format=format,
-            kind=kind,
-            reason=reason,
-            dry_run=dry_run,
+            default_context(), default_imports(), principal, import_id, uploaded
         )
         return respond(outcome)
     event = router.current_event
@@ -95,16 +89,9 @@ def start_import(
             f"(this request sent {content_type or 'none'!r})"
         )
     content = (event.decoded_body or "").encode()
+    options = imports.ImportOptions(file_format, kind, reason, dry_run)  # the format: its content type
     outcome = imports.start_import(
-        default_context(),
-        default_imports(),
-        principal,
-        import_id,
-        content,
-        file_format=file_format,
-        kind=kind,
-        reason=reason,
-        dry_run=dry_run,
+        default_context(), default_imports(), principal, import_id, content, options
     )
     return respond(outcome)
 
