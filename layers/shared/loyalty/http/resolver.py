@@ -19,11 +19,11 @@ from loyalty.http.auth import ALLOWED, MEMBER_ROUTES_ONLY, UNAUTHORIZED, princip
 from loyalty.operations.context import Outcome, Scope
 
 MAX_BODY_BYTES = 256 * 1024
-# A route taking a file (an import) states its own, larger limit on the route (`openapi_extensions`).
+# A route taking a file (an import) states its own, larger limit (`routes/docs.py: operation`, `body_limit`).
 BODY_LIMIT_EXTENSION = "x-max-body-bytes"
 
 # The key scope a route needs, declared once on the route (`openapi_extensions`, see
-# `routes/docs.py: documented`), published in the OpenAPI document and checked here.
+# `routes/docs.py: operation`), published in the OpenAPI document and checked here.
 SCOPE_EXTENSION = "x-key-scope"
 Access = Scope | Literal["public"]
 PUBLIC: Access = "public"

@@ -3,32 +3,19 @@
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from loyalty.http.auth import require
 from loyalty.http.resolver import respond
-from loyalty.http.routes.docs import documented, responses
+from loyalty.http.routes.docs import responses, routes
 from loyalty.models.api import ActivityRequest, ActivityResponse, PreviewResponse, PurchaseRequest
 from loyalty.observability import count
 from loyalty.operations import activities, purchases
 from loyalty.operations.context import default_context
 
-router = Router()
+router, route = routes(tags=["purchases"])
 
 
-@router.post(
-    "/v1/activities",
-    **documented(
-        "server",
-        "Record an activity",
-        "Credits the fixed points the program gives for the activity type, within its limit and caps (a "
-        "limit reached is recorded and earns nothing, with the reason). Exactly-once on `activity_id`. "
-        "`occurred_at` may not be more than 5 minutes ahead of the server clock (422); an activity older "
-        "than `earn.max_age_days` earns nothing.",
-    ),
-    responses=responses(201, ActivityResponse, 404, 409),
-    tags=["purchases"],
-)
+@route("POST", "/v1/activities", "server", responses(201, ActivityResponse, 404, 409))
 def record_activity(body: ActivityRequest) -> Response[str]:
     principal = require(router, "server")
     outcome = activities.record_activity(default_context(), principal.tenant_id, body)
@@ -37,16 +24,7 @@ def record_activity(body: ActivityRequest) -> Response[str]:
     return respond(outcome)
 
 
-@router.post(
-    "/v1/program/preview",
-    **documented(
-        "server",
-        "Preview a purchase",
-        "What a purchase would earn now, with the explanation, without writing anything.",
-    ),
-    responses=responses(200, PreviewResponse, 404),
-    tags=["program"],
-)
+@route("POST", "/v1/program/preview", "server", responses(200, PreviewResponse, 404), tags=["program"])
 def preview_purchase(body: PurchaseRequest) -> Response[str]:
     principal = require(router, "server")
     return respond(purchases.preview_purchase(default_context(), principal.tenant_id, body))

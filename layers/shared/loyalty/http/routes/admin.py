@@ -6,13 +6,12 @@ from datetime import datetime
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from loyalty.http.auth import require
 from loyalty.http.paging import Cursor, Limit
 from loyalty.http.resolver import respond
-from loyalty.http.routes.docs import documented, responses
+from loyalty.http.routes.docs import responses, routes
 from loyalty.models.api import (
     AdjustmentRequest,
     AdjustmentResponse,
@@ -36,98 +35,40 @@ from loyalty.operations import adjustments, audit, member_tokens, reviews, risk,
 from loyalty.operations.context import default_context
 from loyalty.operations.paging import DEFAULT_PAGE
 
-router = Router()
+router, route = routes(tags=["admin"])
 
 
-@router.post(
-    "/v1/tenants",
-    **documented(
-        "operator",
-        "Create a tenant",
-        "Creates a tenant with the default program and answers its first admin and server keys (shown "
-        "once). Exactly-once on `tenant_id`: another tenant with the same id is 409.",
-    ),
-    responses=responses(201, TenantCreatedResponse, 409),
-    tags=["admin"],
-)
+@route("POST", "/v1/tenants", "operator", responses(201, TenantCreatedResponse, 409))
 def create_tenant(body: TenantCreateRequest) -> Response[str]:
     operator = require(router, "operator")
     return respond(tenants.create_tenant(default_context(), body, operator))
 
 
-@router.get(
-    "/v1/tenants",
-    **documented(
-        "operator",
-        "List the tenants",
-        "Lists every tenant on the platform with its name and creation time, from the tenant registry "
-        "written with each new tenant.",
-    ),
-    responses=responses(200, TenantsPage),
-    tags=["admin"],
-)
+@route("GET", "/v1/tenants", "operator", responses(200, TenantsPage))
 def list_tenants() -> Response[str]:
     require(router, "operator")
     return respond(tenants.list_tenants(default_context()))
 
 
-@router.get(
-    "/v1/keys",
-    **documented(
-        "admin",
-        "List the API keys",
-        "Lists the caller's tenant's keys: id, scope, name and creation time, never the key itself.",
-    ),
-    responses=responses(200, KeysPage),
-    tags=["admin"],
-)
+@route("GET", "/v1/keys", "admin", responses(200, KeysPage))
 def list_keys() -> Response[str]:
     principal = require(router, "admin")
     return respond(tenants.list_keys(default_context(), principal))
 
 
-@router.post(
-    "/v1/keys",
-    **documented(
-        "admin",
-        "Create an API key",
-        "Creates a `server` or `admin` key for the caller's tenant; the key is shown once.",
-    ),
-    responses=responses(201, KeyCreatedResponse),
-    tags=["admin"],
-)
+@route("POST", "/v1/keys", "admin", responses(201, KeyCreatedResponse))
 def create_key(body: KeyCreateRequest) -> Response[str]:
     principal = require(router, "admin")
     return respond(tenants.create_key(default_context(), principal, body))
 
 
-@router.delete(
-    "/v1/keys/<key_id>",
-    **documented(
-        "admin",
-        "Revoke an API key",
-        "Revokes one of the tenant's keys; it stops working within the authorizer's cache time (60 s).",
-    ),
-    responses=responses(204, None, 404),
-    tags=["admin"],
-)
+@route("DELETE", "/v1/keys/<key_id>", "admin", responses(204, None, 404))
 def revoke_key(key_id: Annotated[str, Path(pattern=ID_PATTERN)]) -> Response[str]:
     principal = require(router, "admin")
     return respond(tenants.revoke_key(default_context(), principal, key_id))
 
 
-@router.post(
-    "/v1/members/<member_id>/adjustments",
-    **documented(
-        "admin",
-        "Adjust a member's points",
-        "Grants (positive) or deducts (negative) points with a reason; a deduction spends the oldest "
-        "points and is 409 beyond the available balance. `source: import` brings points from another "
-        "system, with their own `expires_on`. Exactly-once on `adjustment_id`.",
-    ),
-    responses=responses(201, AdjustmentResponse, 404, 409),
-    tags=["admin"],
-)
+@route("POST", "/v1/members/<member_id>/adjustments", "admin", responses(201, AdjustmentResponse, 404, 409))
 def adjust_points(
     member_id: Annotated[str, Path(pattern=ID_PATTERN)], body: AdjustmentRequest
 ) -> Response[str]:
@@ -137,16 +78,7 @@ def adjust_points(
     return respond(outcome)
 
 
-@router.put(
-    "/v1/members/<member_id>/tier",
-    **documented(
-        "admin",
-        "Assign a member's tier",
-        "Puts the member in a tier by hand, with a reason, until the date given or the next evaluation.",
-    ),
-    responses=responses(200, MemberResponse, 404, 409),
-    tags=["admin"],
-)
+@route("PUT", "/v1/members/<member_id>/tier", "admin", responses(200, MemberResponse, 404, 409))
 def assign_tier(
     member_id: Annotated[str, Path(pattern=ID_PATTERN)], body: TierAssignmentRequest
 ) -> Response[str]:
@@ -154,37 +86,13 @@ def assign_tier(
     return respond(tiers.assign_tier(default_context(), principal, member_id, body))
 
 
-@router.put(
-    "/v1/members/<member_id>/status",
-    **documented(
-        "admin",
-        "Freeze or unfreeze a member",
-        "`frozen`: the member can no longer spend (redemptions, holds, coupons bought with points, draws "
-        "answer 409 `member-frozen`); purchases and activities are still recorded, their points withheld "
-        "(`balance.withheld`). `active`: the withheld points are released (`release_withheld`, the default) "
-        "or forfeited with an entry. Every change is a ledger entry with its reason and the acting key.",
-    ),
-    responses=responses(200, StatusResponse, 404, 409),
-    tags=["admin"],
-)
+@route("PUT", "/v1/members/<member_id>/status", "admin", responses(200, StatusResponse, 404, 409))
 def set_status(member_id: Annotated[str, Path(pattern=ID_PATTERN)], body: StatusRequest) -> Response[str]:
     principal = require(router, "admin")
     return respond(risk.set_status(default_context(), principal, member_id, body))
 
 
-@router.get(
-    "/v1/reviews",
-    **documented(
-        "admin",
-        "List the velocity reviews",
-        "Members whose earns breached one of the program's velocity rules (`risk.velocity`): each review "
-        "holds the points withheld from those earns, the rules breached and whether a rule froze the "
-        "member too. Oldest first; `status` filters (`open`, `released`, `forfeited`); a page at a time "
-        "(`limit`, `cursor`).",
-    ),
-    responses=responses(200, ReviewPage),
-    tags=["admin"],
-)
+@route("GET", "/v1/reviews", "admin", responses(200, ReviewPage))
 def list_reviews(
     status: Annotated[ReviewStatus | None, Query()] = None,
     limit: Limit = DEFAULT_PAGE,
@@ -194,19 +102,7 @@ def list_reviews(
     return respond(reviews.list_reviews(default_context(), principal.tenant_id, status, limit, cursor))
 
 
-@router.post(
-    "/v1/reviews/<review_id>/resolve",
-    **documented(
-        "admin",
-        "Resolve a velocity review",
-        "`release: true` releases the points withheld under the review into the member's balance (an "
-        "entry of type `review`; a frozen member is 409 `member-frozen`: unfreeze it instead), `false` "
-        "forfeits them with an entry. Exactly once per review (the same request answers the same; another "
-        "resolution after it is 409); audited.",
-    ),
-    responses=responses(200, ResolveReviewResponse, 404, 409),
-    tags=["admin"],
-)
+@route("POST", "/v1/reviews/<review_id>/resolve", "admin", responses(200, ResolveReviewResponse, 404, 409))
 def resolve_review(
     review_id: Annotated[str, Path(pattern=ID_PATTERN)], body: ResolveReviewRequest
 ) -> Response[str]:
@@ -214,20 +110,7 @@ def resolve_review(
     return respond(reviews.resolve_review(default_context(), principal, review_id, body))
 
 
-@router.get(
-    "/v1/audit",
-    **documented(
-        "admin",
-        "Read the audit log",
-        "Every admin and operator action on the tenant (adjustments, tier assignments, program versions, "
-        "keys, status changes), newest first, each with the acting key (`actor`), its time (`at`), the API "
-        "request that made it and what it was (`detail`); written in the same transaction as the action "
-        "and never changed. Filter by `member_id`, `actor` and a time range (`from`, `to`, inclusive); a "
-        "page at a time (`limit`, `cursor`).",
-    ),
-    responses=responses(200, AuditPage),
-    tags=["admin"],
-)
+@route("GET", "/v1/audit", "admin", responses(200, AuditPage))
 def read_audit(
     member_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
     actor: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
@@ -247,17 +130,7 @@ def read_audit(
     )
 
 
-@router.post(
-    "/v1/token-keys/rotate",
-    **documented(
-        "admin",
-        "Rotate the member-token signing key",
-        "Member tokens are signed with a new key from now on; tokens signed before stay good until "
-        "they expire.",
-    ),
-    responses=responses(200, SigningKeyRotatedResponse),
-    tags=["admin"],
-)
+@route("POST", "/v1/token-keys/rotate", "admin", responses(200, SigningKeyRotatedResponse))
 def rotate_token_key() -> Response[str]:
     """Sign member tokens with a new key from now on; tokens signed before stay good until they expire."""
     principal = require(router, "admin")

@@ -6,15 +6,14 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from loyalty.consumers.imports import default_imports
 from loyalty.errors import ImportMediaTypeError
 from loyalty.http.auth import require
 from loyalty.http.paging import Cursor, Limit
-from loyalty.http.resolver import BODY_LIMIT_EXTENSION, respond
-from loyalty.http.routes.docs import documented, responses
+from loyalty.http.resolver import respond
+from loyalty.http.routes.docs import responses, routes
 from loyalty.models.common import ID_PATTERN
 from loyalty.models.imports import (
     ImportFormat,
@@ -28,7 +27,7 @@ from loyalty.operations import import_uploads, imports
 from loyalty.operations.context import default_context
 from loyalty.operations.paging import DEFAULT_PAGE
 
-router = Router()
+router, route = routes(tags=["imports"])
 ImportId = Annotated[str, Path(pattern=ID_PATTERN)]
 MAX_FILE_BYTES = 4 * 1024 * 1024  # under Lambda's 6 MB request payload, with room for base64
 FORMATS = {
@@ -39,31 +38,12 @@ FORMATS = {
 }
 
 
-def _with_file_limit(metadata: dict) -> dict:  # type: ignore[type-arg]
-    metadata["openapi_extensions"] = {**metadata["openapi_extensions"], BODY_LIMIT_EXTENSION: MAX_FILE_BYTES}
-    return metadata
-
-
-@router.put(
+@route(
+    "PUT",
     "/v1/imports/<import_id>",
-    **_with_file_limit(
-        documented(
-            "admin",
-            "Start an import or a bulk adjustment",
-            "The body is the file: `text/csv` with a header row, or JSON Lines (`application/x-ndjson`), "
-            "up to 4 MiB. Columns `member_id, points, expires_on?, earned_on?, name?, email?, phone?, "
-            "birthday?, reason?, tier_id?, tier_ends_on?` (a tier only for a member the import enrols). "
-            "`kind=import` (the default) credits points (a member not enrolled yet is "
-            "enrolled, without the signup bonus); `kind=adjustment` moves signed points on existing members "
-            "and needs a `reason`. `dry_run=true` reads the whole file and answers its counts and refused "
-            "rows (200), changing nothing. Exactly-once on `import_id`: the same file again answers the same "
-            "job; another file under the same id is 409. A larger file (up to 100 MiB): "
-            "`POST /v1/imports/{import_id}/upload`, PUT the file to the presigned URL, then this "
-            "request with `from_upload=true&format=csv|jsonl` and no body. See docs/data.md.",
-        )
-    ),
-    responses=responses(202, ImportStartedResponse, 409, 415),
-    tags=["imports"],
+    "admin",
+    responses(202, ImportStartedResponse, 409, 415),
+    body_limit=MAX_FILE_BYTES,
 )
 def start_import(
     import_id: ImportId,
@@ -96,20 +76,7 @@ def start_import(
     return respond(outcome)
 
 
-@router.post(
-    "/v1/imports/<import_id>/upload",
-    **documented(
-        "admin",
-        "Upload a large import file",
-        "For a file over the inline 4 MiB: answers a presigned S3 `PUT` URL (valid an hour) for the "
-        "import's file, up to 100 MiB and 200,000 rows. PUT the file's bytes to `upload_url`, then start "
-        "the import with `PUT /v1/imports/{import_id}?from_upload=true&format=csv|jsonl` (the same "
-        "`kind`, `reason`, `dry_run` options; the uploaded file's bytes decide replay or 409 as an inline "
-        "file's do). The uploaded object is deleted after a day.",
-    ),
-    responses=responses(201, UploadResponse, 404),
-    tags=["imports"],
-)
+@route("POST", "/v1/imports/<import_id>/upload", "admin", responses(201, UploadResponse, 404))
 def upload_import(import_id: ImportId, body: UploadRequest) -> Response[str]:
     principal = require(router, "admin")
     return respond(
@@ -117,30 +84,13 @@ def upload_import(import_id: ImportId, body: UploadRequest) -> Response[str]:
     )
 
 
-@router.get(
-    "/v1/imports/<import_id>",
-    **documented(
-        "admin",
-        "Read an import",
-        "The job's status (`queued`, `running`, `done`, `failed`, `reverting`, `reverted`), its row counts "
-        "(`total`, `imported`, `failed`) and the refused rows by line with their reason.",
-    ),
-    responses=responses(200, ImportResponse, 404),
-    tags=["imports"],
-)
+@route("GET", "/v1/imports/<import_id>", "admin", responses(200, ImportResponse, 404))
 def read_import(import_id: ImportId) -> Response[str]:
     principal = require(router, "admin")
     return respond(imports.read_import(default_context(), default_imports(), principal.tenant_id, import_id))
 
 
-@router.get(
-    "/v1/imports",
-    **documented(
-        "admin", "List imports", "The tenant's imports and bulk adjustments, by id, a page at a time."
-    ),
-    responses=responses(200, ImportPage),
-    tags=["imports"],
-)
+@route("GET", "/v1/imports", "admin", responses(200, ImportPage))
 def list_imports(limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Response[str]:
     principal = require(router, "admin")
     return respond(
@@ -148,18 +98,7 @@ def list_imports(limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Response
     )
 
 
-@router.post(
-    "/v1/imports/<import_id>/revert",
-    **documented(
-        "admin",
-        "Revert an import",
-        "Takes back every row the import (or bulk adjustment) applied: credits are debited (as debt where "
-        "the points are already spent), deductions given back. Once: a second call answers the same. "
-        "Audited. 409 while the import is still running.",
-    ),
-    responses=responses(202, ImportStartedResponse, 404, 409),
-    tags=["imports"],
-)
+@route("POST", "/v1/imports/<import_id>/revert", "admin", responses(202, ImportStartedResponse, 404, 409))
 def revert_import(import_id: ImportId) -> Response[str]:
     principal = require(router, "admin")
     return respond(imports.start_revert(default_context(), default_imports(), principal, import_id))

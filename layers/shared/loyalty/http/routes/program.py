@@ -5,31 +5,20 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 
 from loyalty.domain.publishing import etag
 from loyalty.http.auth import require
 from loyalty.http.resolver import respond
-from loyalty.http.routes.docs import documented, responses
+from loyalty.http.routes.docs import responses, routes
 from loyalty.models.program import Program
 from loyalty.operations import programs
 from loyalty.operations.context import default_context
 
-router = Router()
+router, route = routes(tags=["program"])
 
 
-@router.put(
-    "/v1/program",
-    **documented(
-        "admin",
-        "Publish the program",
-        "Publishes a new version of the tenant's program (earning rules, tiers, campaigns, activities, "
-        "expiry, redemption policy). The server owns `version`.",
-    ),
-    responses=responses(200, Program, 409, 412),
-    tags=["program"],
-)
+@route("PUT", "/v1/program", "admin", responses(200, Program, 409, 412))
 def publish_program(
     body: Program,
     if_match: Annotated[
@@ -42,14 +31,7 @@ def publish_program(
     return respond(outcome, {"ETag": etag(outcome.body["version"])})
 
 
-@router.get(
-    "/v1/program/versions/<version>",
-    **documented(
-        "server", "Read a program version", "One published version of the program, as it was published."
-    ),
-    responses=responses(200, Program, 404),
-    tags=["program"],
-)
+@route("GET", "/v1/program/versions/<version>", "server", responses(200, Program, 404))
 def read_program_version(version: Annotated[int, Path(ge=1, le=999_999)]) -> Response[str]:
     principal = require(router, "server")
     return respond(programs.read_program(default_context(), principal.tenant_id, version))

@@ -5,18 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from loyalty.domain.analytics import RESPONSE_DAYS
 from loyalty.domain.reports import csv_rows
 from loyalty.http.auth import require
-from loyalty.http.routes.docs import Handler, operation, responses
+from loyalty.http.routes.docs import responses, routes
 from loyalty.models.reports import (
     CampaignsResponse,
     CustomersResponse,
@@ -28,18 +27,11 @@ from loyalty.models.reports import (
 from loyalty.operations import customers, reports
 from loyalty.operations.context import default_context
 
-router = Router()
+router, route = routes(tags=["reports"])
 From = Annotated[
     date | None, Query(alias="from", description="first program-local day (default: 29 days before `to`)")
 ]
 To = Annotated[date | None, Query(alias="to", description="last program-local day (default: today)")]
-
-
-def _admin(
-    method: str, path: str, summary: str, description: str, answers: dict[int, Any]
-) -> Callable[[Handler], Handler]:
-    """Every report is the tenant administrator's, under the one tag."""
-    return operation(router, method, path, "admin", summary, description, answers, tags=["reports"])
 
 
 def wants_csv() -> bool:
@@ -54,28 +46,13 @@ def answer(body: dict[str, Any], table: Iterable[str] | None = None) -> Response
     return Response(status_code=200, content_type="application/json", body=json.dumps(body))
 
 
-@_admin(
-    "GET",
-    "/v1/reports/summary",
-    "Summary report",
-    "Liability in points and money, points issued by source, redeemed, expired, clawed back and "
-    "adjusted, breakage and its forecast, redemption rate, members total, new, active and by tier, "
-    "for the window `from`..`to` (program-local days). CSV on `Accept: text/csv`. Definitions: "
-    "docs/reports.md.",
-    responses(200, SummaryResponse, 422),
-)
+@route("GET", "/v1/reports/summary", "admin", responses(200, SummaryResponse, 422))
 def summary(first: From = None, last: To = None) -> Response[str]:
     principal = require(router, "admin")
     return answer(reports.summary(default_context(), principal.tenant_id, first, last))
 
 
-@_admin(
-    "GET",
-    "/v1/reports/flows",
-    "Flows over time",
-    "The summary's flows per day, week or month over the window, for charts. CSV on `Accept: text/csv`.",
-    responses(200, FlowsResponse, 422),
-)
+@route("GET", "/v1/reports/flows", "admin", responses(200, FlowsResponse, 422))
 def flows(
     first: From = None, last: To = None, interval: Annotated[Literal["day", "week", "month"], Query()] = "day"
 ) -> Response[str]:
@@ -96,14 +73,7 @@ def flows(
     return answer(body, columns)
 
 
-@_admin(
-    "GET",
-    "/v1/reports/tiers",
-    "Tiers and movement",
-    "Members per tier now and the movement matrix (from, to, members, up or down) in the window. CSV"
-    " on `Accept: text/csv`.",
-    responses(200, TiersResponse, 422),
-)
+@route("GET", "/v1/reports/tiers", "admin", responses(200, TiersResponse, 422))
 def tiers(first: From = None, last: To = None) -> Response[str]:
     principal = require(router, "admin")
     body = reports.tiers(default_context(), principal.tenant_id, first, last)
@@ -112,29 +82,14 @@ def tiers(first: From = None, last: To = None) -> Response[str]:
     return answer(body)
 
 
-@_admin(
-    "GET",
-    "/v1/reports/campaigns",
-    "Campaign attribution",
-    "Per rule or campaign id: points credited, credits, purchases and revenue it touched, in the "
-    "window. CSV on `Accept: text/csv`.",
-    responses(200, CampaignsResponse, 422),
-)
+@route("GET", "/v1/reports/campaigns", "admin", responses(200, CampaignsResponse, 422))
 def campaigns(first: From = None, last: To = None) -> Response[str]:
     principal = require(router, "admin")
     body = reports.campaigns(default_context(), principal.tenant_id, first, last)
     return answer(body, ("rule_id", "points", "credits", "purchases", "revenue"))
 
 
-@_admin(
-    "GET",
-    "/v1/reports/customers",
-    "Customers: 80/20, RFM, repeat purchases",
-    "The share of purchase revenue from the top 20% of purchasers, the curve, RFM segments with "
-    "counts and revenue, and the repeat-purchase rate, from the latest customers snapshot. CSV on "
-    "`Accept: text/csv`.",
-    responses(200, CustomersResponse, 422),
-)
+@route("GET", "/v1/reports/customers", "admin", responses(200, CustomersResponse, 422))
 def customers_report(first: From = None, last: To = None) -> Response[str]:
     """80/20, RFM segments and repeat purchases from the latest customers snapshot."""
     principal = require(router, "admin")
@@ -146,14 +101,7 @@ def customers_report(first: From = None, last: To = None) -> Response[str]:
     return answer(body)
 
 
-@_admin(
-    "GET",
-    "/v1/reports/reminders",
-    "Reminder and birthday response",
-    "The share of members reminded (`points.expiring`) or given a birthday bonus who spent or bought"
-    " within `within_days` days. CSV on `Accept: text/csv`.",
-    responses(200, RemindersResponse, 422),
-)
+@route("GET", "/v1/reports/reminders", "admin", responses(200, RemindersResponse, 422))
 def reminders(
     first: From = None,
     last: To = None,
