@@ -20,6 +20,9 @@ What is written by hand here, and why pydantic alone does not do it:
 - `JsonText`: pydantic's `Json[...]` would change the field's static type to the text; this
   keeps the declared type and parses only when the value is text.
 
+An instant read back carries pydantic's UTC (or fixed-offset) tzinfo rather than the standard
+library's: equal to the instant written, and `isoformat()` gives the same text.
+
 Decoding only: the items' encodings (ISO strings as `isoformat()` writes them, amounts with two
 decimals, JSON with the separators each item was first written with) stay with each store, as
 pydantic's own serialisation writes some of them differently (a UTC instant as `Z`), and items
