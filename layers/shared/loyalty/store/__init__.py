@@ -26,6 +26,8 @@ route builds a store of its own, and tests get one through the `context` fixture
 | audit_store          | the audit log of admin/operator actions      | `audit`         |
 | ledger_store         | the write path: one transaction per operation | `ledger`       |
 | table                | client, item codec, `Guarded`, cancellations |                 |
+|                      | put/update/delete: transaction items         |                 |
+| codec                | typed records from items (`decode`)          |                 |
 | export_files, messaging, webhook_queue | S3, SQS and EventBridge (not the table) |      |
 
 `ledger_store` builds no item of its own: an operation's transaction is made of the items of the

@@ -12,7 +12,7 @@ from typing import Any
 
 from loyalty.models.audit import AuditEntry, AuditQuery
 from loyalty.store import keys
-from loyalty.store.table import Guarded, TableStore, from_item, names, to_item, values
+from loyalty.store.table import Guarded, TableStore, from_item, names, put, values
 
 
 class AuditStore(TableStore):
@@ -24,15 +24,7 @@ class AuditStore(TableStore):
             "tenant_id": tenant_id,
             **entry.model_dump(mode="json", exclude_none=True),
         }
-        return Guarded(
-            {
-                "Put": {
-                    "TableName": self.table_name,
-                    "Item": to_item(item),
-                    "ConditionExpression": "attribute_not_exists(PK)",
-                }
-            }
-        )
+        return Guarded(put(self.table_name, item, "attribute_not_exists(PK)"))
 
     def list_entries(
         self, tenant_id: str, query: AuditQuery, before: str | None

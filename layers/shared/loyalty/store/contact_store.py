@@ -25,7 +25,7 @@ from typing import Any
 from loyalty.domain.contacts import ContactKind, contacts
 from loyalty.store import keys
 from loyalty.store.member_store import MemberRecord
-from loyalty.store.table import Guarded, TableStore, names, to_item, values
+from loyalty.store.table import Guarded, TableStore, delete, names, put, to_item, values
 
 
 class ContactStore(TableStore):
@@ -95,8 +95,8 @@ class ContactStore(TableStore):
             "kind": kind,
         }
         # No condition: putting it again is the same item (the profile's condition guards the write).
-        return Guarded({"Put": {"TableName": self.table_name, "Item": to_item(item)}})
+        return Guarded(put(self.table_name, item))
 
     def _delete(self, tenant_id: str, member_id: str, kind: str, normal: str) -> Guarded:
         key = {"PK": keys.contact_pk(tenant_id, kind, normal), "SK": keys.contact_sk(member_id)}
-        return Guarded({"Delete": {"TableName": self.table_name, "Key": to_item(key)}})
+        return Guarded(delete(self.table_name, key))

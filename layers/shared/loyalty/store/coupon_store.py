@@ -11,7 +11,8 @@ from typing import Any
 
 from loyalty.models.rewards import CouponTemplate
 from loyalty.store import keys
-from loyalty.store.table import Guarded, TableStore, from_item, names, to_item, values
+from loyalty.store.codec import decode
+from loyalty.store.table import Guarded, TableStore, from_item, names, put, to_item, update, values
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class CouponRecord:
     status: str  # issued, used
     valid_until: datetime
     issued_at: datetime
-    points_paid: int
+    points_paid: int = 0  # coupons issued before coupons had a price paid none
     order_id: str | None = None
     discount: Decimal = Decimal("0.00")
 
@@ -81,24 +82,8 @@ class CouponStore(TableStore):
             **fields,
         }
         return (
-            Guarded(
-                {
-                    "Put": {
-                        "TableName": self.table_name,
-                        "Item": to_item(coupon_item),
-                        "ConditionExpression": "attribute_not_exists(PK)",
-                    }
-                }
-            ),
-            Guarded(
-                {
-                    "Put": {
-                        "TableName": self.table_name,
-                        "Item": to_item(reference),
-                        "ConditionExpression": "attribute_not_exists(PK)",
-                    }
-                }
-            ),
+            Guarded(put(self.table_name, coupon_item, "attribute_not_exists(PK)")),
+            Guarded(put(self.table_name, reference, "attribute_not_exists(PK)")),
         )
 
     def read_coupon(self, tenant_id: str, code: str) -> CouponRecord | None:
@@ -125,26 +110,20 @@ class CouponStore(TableStore):
             "used_at": now.isoformat(),
         }
 
-        def update(pk: str, sk: str) -> dict[str, Any]:
-            return {
-                "Update": {
-                    "TableName": self.table_name,
-                    "Key": to_item({"PK": pk, "SK": sk}),
-                    "UpdateExpression": "SET " + ", ".join(f"#{name} = :{name}" for name in assignments),
-                    "ConditionExpression": (
-                        "#status = :issued AND #member_id = :member AND #valid_until > :now"
-                    ),
-                    "ExpressionAttributeNames": names(*assignments, "member_id", "valid_until"),
-                    "ExpressionAttributeValues": values(
-                        **assignments, issued="issued", member=coupon.member_id, now=now.isoformat()
-                    ),
-                }
-            }
+        def use_one(pk: str, sk: str) -> dict[str, Any]:
+            return update(
+                self.table_name,
+                {"PK": pk, "SK": sk},
+                "SET " + ", ".join(f"#{name} = :{name}" for name in assignments),
+                "#status = :issued AND #member_id = :member AND #valid_until > :now",
+                names(*assignments, "member_id", "valid_until"),
+                values(**assignments, issued="issued", member=coupon.member_id, now=now.isoformat()),
+            )
 
         cancelled = self.transact(
             [
-                update(keys.coupon_pk(tenant_id, coupon.code), keys.COUPON_SK),
-                update(keys.member_pk(tenant_id, coupon.member_id), keys.member_coupon_sk(coupon.code)),
+                use_one(keys.coupon_pk(tenant_id, coupon.code), keys.COUPON_SK),
+                use_one(keys.member_pk(tenant_id, coupon.member_id), keys.member_coupon_sk(coupon.code)),
             ]
         )
         return cancelled is None
@@ -171,15 +150,4 @@ def _template(item: dict[str, Any]) -> tuple[str, CouponTemplate]:
 
 
 def _coupon(item: dict[str, Any]) -> CouponRecord:
-    return CouponRecord(
-        code=item["code"],
-        template_id=item["template_id"],
-        template=CouponTemplate.model_validate_json(item["document"]),
-        member_id=item["member_id"],
-        status=item["status"],
-        valid_until=datetime.fromisoformat(item["valid_until"]),
-        issued_at=datetime.fromisoformat(item["issued_at"]),
-        points_paid=item.get("points_paid", 0),
-        order_id=item.get("order_id"),
-        discount=Decimal(item.get("discount", "0.00")),
-    )
+    return decode(CouponRecord, item, template=CouponTemplate.model_validate_json(item["document"]))

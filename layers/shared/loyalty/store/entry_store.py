@@ -9,7 +9,7 @@ from typing import Any
 from loyalty.domain.ledger import Posting
 from loyalty.models.ledger import EntryDetail, LedgerEntry, detail_item, entry_fields
 from loyalty.store import keys
-from loyalty.store.table import TableStore, from_item, to_item, values
+from loyalty.store.table import TableStore, from_item, put, values
 
 
 class EntryStore(TableStore):
@@ -50,13 +50,7 @@ class EntryStore(TableStore):
             "withheld": posting.withheld or None,
             **detail_item(detail),
         }
-        return {
-            "Put": {
-                "TableName": self.table_name,
-                "Item": to_item(item),
-                "ConditionExpression": "attribute_not_exists(PK)",
-            }
-        }
+        return put(self.table_name, item, "attribute_not_exists(PK)")
 
 
 def _entry(item: dict[str, Any]) -> LedgerEntry:

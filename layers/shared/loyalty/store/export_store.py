@@ -20,8 +20,9 @@ from typing import Any
 
 from loyalty.errors import IdempotencyConflictError, TransientError
 from loyalty.store import keys
+from loyalty.store.codec import JsonText, decode
 from loyalty.store.member_store import MemberRecord, member_record
-from loyalty.store.table import TableStore, from_item, names, to_item, values
+from loyalty.store.table import TableStore, from_item, names, put, to_item, update, values
 
 MEMBERS_PER_PAGE = 100  # one GSI4 page = one BatchGetItem
 
@@ -32,15 +33,17 @@ class BulkJob:
     kind: str  # "export" (later "import", "adjustments")
     job_id: str
     request_hash: str
-    request: dict[str, Any]
+    request: JsonText[dict[str, Any]]
     status: str  # queued | running | done | failed
     chunks: int
     created_at: datetime
-    response: dict[str, Any]  # the first answer, replayed for the same request
+    response: JsonText[dict[str, Any]]  # the first answer, replayed for the same request
     rows: int = 0
     chunks_done: int = 0
     finished_at: datetime | None = None
-    result: dict[str, Any] = field(default_factory=dict)  # what the job produced (an export: its file)
+    result: JsonText[dict[str, Any]] = field(
+        default_factory=dict
+    )  # what the job produced (an export: its file)
     error: str | None = None
     failed: int = 0  # an import's refused rows
 
@@ -51,7 +54,7 @@ class ChunkState:
 
     chunk: int
     page: int = 0
-    cursor: dict[str, Any] | None = None
+    cursor: JsonText[dict[str, Any]] | None = None
     rows: int = 0
     done: bool = False
 
@@ -87,16 +90,7 @@ class ExportStore(TableStore):
             "job_id": job.job_id,
         }
         cancelled = self.transact(
-            [
-                {
-                    "Put": {
-                        "TableName": self.table_name,
-                        "Item": to_item(item),
-                        "ConditionExpression": "attribute_not_exists(PK)",
-                    }
-                },
-                {"Put": {"TableName": self.table_name, "Item": to_item(listed)}},
-            ]
+            [put(self.table_name, item, "attribute_not_exists(PK)"), put(self.table_name, listed)]
         )
         if cancelled is not None:
             if not cancelled.failed_condition(0):
@@ -155,16 +149,7 @@ class ExportStore(TableStore):
             ConsistentRead=True,
         )
         item = response.get("Item")
-        if not item:
-            return ChunkState(chunk)
-        stored = from_item(item)
-        return ChunkState(
-            chunk=chunk,
-            page=stored["page"],
-            cursor=json.loads(stored["cursor"]) if stored.get("cursor") else None,
-            rows=stored.get("rows", 0),
-            done=bool(stored.get("done")),
-        )
+        return decode(ChunkState, from_item(item), chunk=chunk) if item else ChunkState(chunk)
 
     def commit_step(
         self,
@@ -192,36 +177,30 @@ class ExportStore(TableStore):
             chunk_values["cursor"] = json.dumps(step.cursor)
         cancelled = self.transact(
             [
-                {
-                    "Update": {
-                        "TableName": self.table_name,
-                        "Key": to_item({"PK": pk, "SK": keys.bulk_chunk_sk(step.chunk)}),
-                        "UpdateExpression": checkpoint,
-                        "ConditionExpression": "attribute_not_exists(#page) AND :page = :zero"
-                        if step.page == 0
-                        else "#page = :page",
-                        "ExpressionAttributeNames": names("page", "rows", "done", "cursor"),
-                        "ExpressionAttributeValues": values(**chunk_values),
-                    }
-                },
-                {
-                    "Update": {
-                        "TableName": self.table_name,
-                        "Key": to_item({"PK": pk, "SK": keys.BULK_JOB_SK}),
-                        "UpdateExpression": "SET #status = :running, updated_at = :now "
-                        "ADD #rows :rows, chunks_done :finished, failed :failed",
-                        "ConditionExpression": "#status IN (:queued, :running)",
-                        "ExpressionAttributeNames": names("status", "rows"),
-                        "ExpressionAttributeValues": values(
-                            running="running",
-                            queued="queued",
-                            now=now.isoformat(),
-                            rows=step.rows,
-                            finished=1 if step.done else 0,
-                            failed=step.failed,
-                        ),
-                    }
-                },
+                update(
+                    self.table_name,
+                    {"PK": pk, "SK": keys.bulk_chunk_sk(step.chunk)},
+                    checkpoint,
+                    "attribute_not_exists(#page) AND :page = :zero" if step.page == 0 else "#page = :page",
+                    names("page", "rows", "done", "cursor"),
+                    values(**chunk_values),
+                ),
+                update(
+                    self.table_name,
+                    {"PK": pk, "SK": keys.BULK_JOB_SK},
+                    "SET #status = :running, updated_at = :now "
+                    "ADD #rows :rows, chunks_done :finished, failed :failed",
+                    "#status IN (:queued, :running)",
+                    names("status", "rows"),
+                    values(
+                        running="running",
+                        queued="queued",
+                        now=now.isoformat(),
+                        rows=step.rows,
+                        finished=1 if step.done else 0,
+                        failed=step.failed,
+                    ),
+                ),
                 *extra,
             ]
         )
@@ -323,20 +302,4 @@ def job_item(job: BulkJob, failed: int = 0) -> dict[str, Any]:
 
 
 def bulk_job(item: dict[str, Any]) -> BulkJob:
-    return BulkJob(
-        tenant_id=item["tenant_id"],
-        kind=item["kind"],
-        job_id=item["job_id"],
-        request_hash=item["request_hash"],
-        request=json.loads(item["request"]),
-        status=item["status"],
-        chunks=item["chunks"],
-        created_at=datetime.fromisoformat(item["created_at"]),
-        response=json.loads(item["response"]),
-        rows=item.get("rows", 0),
-        chunks_done=item.get("chunks_done", 0),
-        finished_at=datetime.fromisoformat(item["finished_at"]) if item.get("finished_at") else None,
-        result=json.loads(item["result"]) if item.get("result") else {},
-        error=item.get("error"),
-        failed=item.get("failed", 0),
-    )
+    return decode(BulkJob, item)

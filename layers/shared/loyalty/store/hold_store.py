@@ -13,8 +13,9 @@ from typing import Any
 
 from loyalty.domain.ledger import Lot
 from loyalty.store import keys
+from loyalty.store.codec import decode
 from loyalty.store.member_store import MemberRecord, lots_from_map, lots_map, member_record
-from loyalty.store.table import Guarded, TableStore, from_item, names, pick, to_item, values
+from loyalty.store.table import Guarded, TableStore, from_item, names, put, to_item, update, values
 
 
 @dataclass(frozen=True)
@@ -52,15 +53,7 @@ class HoldStore(TableStore):
             "GSI1PK": keys.open_holds_index_pk(tenant_id, record.hold_id),
             "GSI1SK": _instant(record.expires_at),
         }
-        return Guarded(
-            {
-                "Put": {
-                    "TableName": self.table_name,
-                    "Item": to_item(item),
-                    "ConditionExpression": "attribute_not_exists(PK)",
-                }
-            }
-        )
+        return Guarded(put(self.table_name, item, "attribute_not_exists(PK)"))
 
     def close_hold(
         self,
@@ -99,23 +92,17 @@ class HoldStore(TableStore):
         if remove:
             expression += " REMOVE " + ", ".join(f"#{name}" for name in remove)
         return Guarded(
-            {
-                "Update": {
-                    "TableName": self.table_name,
-                    "Key": to_item(
-                        {
-                            "PK": keys.member_pk(record.tenant_id, record.member_id),
-                            "SK": keys.hold_sk(record.hold_id),
-                        }
-                    ),
-                    "UpdateExpression": expression,
-                    "ConditionExpression": "#version = :expected AND #status = :expected_status",
-                    "ExpressionAttributeNames": names(*assignments, *remove, "status"),
-                    "ExpressionAttributeValues": values(
-                        **assignments, expected=record.version, expected_status=status
-                    ),
-                }
-            }
+            update(
+                self.table_name,
+                {
+                    "PK": keys.member_pk(record.tenant_id, record.member_id),
+                    "SK": keys.hold_sk(record.hold_id),
+                },
+                expression,
+                "#version = :expected AND #status = :expected_status",
+                names(*assignments, *remove, "status"),
+                values(**assignments, expected=record.version, expected_status=status),
+            )
         )
 
     def read_hold(self, tenant_id: str, member_id: str, hold_id: str) -> HoldRecord | None:
@@ -167,20 +154,10 @@ def _instant(moment: datetime) -> str:
 
 
 def _hold(item: dict[str, Any]) -> HoldRecord:
-    return HoldRecord(
-        **pick(
-            item,
-            "tenant_id",
-            "hold_id",
-            "member_id",
-            "points",
-            "status",
-            "version",
-            optional=("order_id",),
-        ),
+    return decode(
+        HoldRecord,
+        item,
         # A hold captured before captures could be partial spent all its points, its lots unchanged.
         captured=item.get("captured", item["points"] if item["status"] == "captured" else None),
-        refunded=item.get("refunded") or 0,
         lots=lots_from_map(item.get("lots") or {}),
-        expires_at=datetime.fromisoformat(item["expires_at"]),
     )

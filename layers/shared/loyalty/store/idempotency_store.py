@@ -10,7 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from loyalty.store import keys
-from loyalty.store.table import Guarded, TableStore, from_item, names, to_item, values
+from loyalty.store.codec import JsonText, decode
+from loyalty.store.table import Guarded, TableStore, delete, from_item, names, put, to_item, update, values
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class OperationRecord:
     natural_id: str
     request_hash: str
     status: int
-    body: dict[str, Any]
+    body: JsonText[dict[str, Any]]
     state: dict[str, Any] = field(default_factory=dict)
     version: int = 1
     kept_until: datetime | None = None  # deleted by the table's TTL after this (None: kept for ever)
@@ -57,60 +58,38 @@ class IdempotencyStore(TableStore):
         return [found.get(pk) for pk in partitions]
 
     def put_action(self, tenant: str, operation: OperationRecord, now: datetime) -> dict[str, Any]:
-        return {
-            "Put": {
-                "TableName": self.table_name,
-                "Item": to_item(
-                    {
-                        "PK": keys.operation_pk(tenant, operation.kind, operation.natural_id),
-                        "SK": keys.OPERATION_SK,
-                        "kind": operation.kind,
-                        "natural_id": operation.natural_id,
-                        "request_hash": operation.request_hash,
-                        "status": operation.status,
-                        "body": json.dumps(operation.body, separators=(",", ":")),
-                        "state": operation.state or None,
-                        "version": operation.version,
-                        "created_at": now.isoformat(),
-                        "ttl_epoch": int(operation.kept_until.timestamp()) if operation.kept_until else None,
-                    }
-                ),
-                "ConditionExpression": "attribute_not_exists(PK)",
-                # On a replay the cancellation reason carries the stored record: no extra read.
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }
+        item = {
+            "PK": keys.operation_pk(tenant, operation.kind, operation.natural_id),
+            "SK": keys.OPERATION_SK,
+            "kind": operation.kind,
+            "natural_id": operation.natural_id,
+            "request_hash": operation.request_hash,
+            "status": operation.status,
+            "body": json.dumps(operation.body, separators=(",", ":")),
+            "state": operation.state or None,
+            "version": operation.version,
+            "created_at": now.isoformat(),
+            "ttl_epoch": int(operation.kept_until.timestamp()) if operation.kept_until else None,
         }
+        # On a replay the cancellation reason carries the stored record: no extra read.
+        return put(self.table_name, item, "attribute_not_exists(PK)", return_old=True)
 
     def forget(self, tenant: str, kind: str, natural_id: str) -> Guarded:
         """An operation's record removed (an erased member's enrolment, whose stored answer holds
         its profile): a later request with that natural id is decided afresh."""
         key = {"PK": keys.operation_pk(tenant, kind, natural_id), "SK": keys.OPERATION_SK}
-        return Guarded({"Delete": {"TableName": self.table_name, "Key": to_item(key)}})
+        return Guarded(delete(self.table_name, key))
 
-    def update_action(self, tenant: str, update: OperationUpdate) -> dict[str, Any]:
-        return {
-            "Update": {
-                "TableName": self.table_name,
-                "Key": to_item(
-                    {"PK": keys.operation_pk(tenant, update.kind, update.natural_id), "SK": keys.OPERATION_SK}
-                ),
-                "UpdateExpression": "SET #state = :state, #version = :version",
-                "ConditionExpression": "#version = :expected",
-                "ExpressionAttributeNames": names("state", "version"),
-                "ExpressionAttributeValues": values(
-                    state=update.state, version=update.expected_version + 1, expected=update.expected_version
-                ),
-            }
-        }
+    def update_action(self, tenant: str, change: OperationUpdate) -> dict[str, Any]:
+        return update(
+            self.table_name,
+            {"PK": keys.operation_pk(tenant, change.kind, change.natural_id), "SK": keys.OPERATION_SK},
+            "SET #state = :state, #version = :version",
+            "#version = :expected",
+            names("state", "version"),
+            values(state=change.state, version=change.expected_version + 1, expected=change.expected_version),
+        )
 
 
 def operation_record(item: dict[str, Any]) -> OperationRecord:
-    return OperationRecord(
-        kind=item["kind"],
-        natural_id=item["natural_id"],
-        request_hash=item["request_hash"],
-        status=item["status"],
-        body=json.loads(item["body"]),
-        state=dict(item.get("state") or {}),
-        version=item.get("version", 1),
-    )
+    return decode(OperationRecord, item)

@@ -13,7 +13,7 @@ from loyalty.errors import IdempotencyConflictError, TransientError
 from loyalty.models.imports import ImportRow
 from loyalty.store import keys
 from loyalty.store.export_store import BulkJob, ExportStore, job_item
-from loyalty.store.table import Guarded, to_item, values
+from loyalty.store.table import Guarded, put, to_item, values
 
 ERRORS_SHOWN = 1000  # a job's view lists the first refused rows; the counters count them all
 
@@ -30,10 +30,9 @@ class ImportStore(ExportStore):
             "kind": job.request.get("kind", "import"),
             "created_at": job.created_at.isoformat(),
         }
-        put = {"TableName": self.table_name, "ConditionExpression": "attribute_not_exists(PK)"}
-        actions = [{"Put": {**put, "Item": to_item(item)}}, audit.action]
+        actions = [put(self.table_name, item, "attribute_not_exists(PK)"), audit.action]
         if listed:
-            actions.append({"Put": {**put, "Item": to_item(entry)}})
+            actions.append(put(self.table_name, entry, "attribute_not_exists(PK)"))
         cancelled = self.transact(actions)
         if cancelled is None:
             return job
@@ -75,7 +74,7 @@ class ImportStore(ExportStore):
             "SK": keys.row_errors_sk(chunk, page),
             "errors": json.dumps(errors),
         }
-        return ({"Put": {"TableName": self.table_name, "Item": to_item(item)}},)
+        return (put(self.table_name, item),)
 
     def read_rows(self, tenant_id: str, import_id: str, chunk: int) -> list[tuple[int, ImportRow]]:
         item = self.read_item(keys.bulk_job_pk(tenant_id, "import", import_id), keys.import_rows_sk(chunk))

@@ -11,7 +11,7 @@ from typing import Any
 from loyalty.errors import MemberLimitReachedError, TransientError
 from loyalty.models.rewards import Lottery
 from loyalty.store import keys
-from loyalty.store.table import Guarded, TableStore, from_item, names, to_item, values
+from loyalty.store.table import Guarded, TableStore, from_item, names, put, to_item, update, values
 
 
 @dataclass(frozen=True)
@@ -25,22 +25,14 @@ class LotteryStore(TableStore):
     def put_lottery(self, tenant_id: str, lottery_id: str, lottery: Lottery, now: datetime) -> None:
         """The document and each limited prize's stock (PUT sets what is left), together."""
         pk = keys.tenant_pk(tenant_id)
-        actions: list[dict[str, Any]] = [
-            {
-                "Put": {
-                    "TableName": self.table_name,
-                    "Item": to_item(
-                        {
-                            "PK": pk,
-                            "SK": keys.lottery_sk(lottery_id),
-                            "lottery_id": lottery_id,
-                            "document": lottery.model_dump_json(),
-                            "updated_at": now.isoformat(),
-                        }
-                    ),
-                }
-            }
-        ]
+        document = {
+            "PK": pk,
+            "SK": keys.lottery_sk(lottery_id),
+            "lottery_id": lottery_id,
+            "document": lottery.model_dump_json(),
+            "updated_at": now.isoformat(),
+        }
+        actions: list[dict[str, Any]] = [put(self.table_name, document)]
         for prize in lottery.prizes:
             if prize.stock is not None:
                 item = {
@@ -49,7 +41,7 @@ class LotteryStore(TableStore):
                     "prize_id": prize.prize_id,
                     "stock": prize.stock,
                 }
-                actions.append({"Put": {"TableName": self.table_name, "Item": to_item(item)}})
+                actions.append(put(self.table_name, item))
         if self.transact(actions) is not None:  # no conditions: only a race with another write
             raise TransientError("the lottery changed meanwhile; retry")
 
@@ -75,37 +67,27 @@ class LotteryStore(TableStore):
     def take_prize(self, tenant_id: str, lottery_id: str, prize_id: str) -> Guarded:
         """One of a limited prize, only while one is left (else the draw re-reads and falls back)."""
         return Guarded(
-            {
-                "Update": {
-                    "TableName": self.table_name,
-                    "Key": to_item(
-                        {"PK": keys.tenant_pk(tenant_id), "SK": keys.prize_sk(lottery_id, prize_id)}
-                    ),
-                    "UpdateExpression": "SET #stock = #stock - :one",
-                    "ConditionExpression": "#stock >= :one",
-                    "ExpressionAttributeNames": names("stock"),
-                    "ExpressionAttributeValues": values(one=1),
-                }
-            }
+            update(
+                self.table_name,
+                {"PK": keys.tenant_pk(tenant_id), "SK": keys.prize_sk(lottery_id, prize_id)},
+                "SET #stock = #stock - :one",
+                "#stock >= :one",
+                names("stock"),
+                values(one=1),
+            )
         )
 
     def count_draw(
         self, tenant_id: str, member_id: str, lottery_id: str, day: str, limit: int | None
     ) -> Guarded:
-        action: dict[str, Any] = {
-            "Update": {
-                "TableName": self.table_name,
-                "Key": to_item(
-                    {"PK": keys.member_pk(tenant_id, member_id), "SK": keys.draw_count_sk(lottery_id, day)}
-                ),
-                "UpdateExpression": "ADD #count :one",
-                "ExpressionAttributeNames": names("count"),
-                "ExpressionAttributeValues": values(one=1),
-            }
-        }
-        if limit is not None:
-            action["Update"]["ConditionExpression"] = "attribute_not_exists(#count) OR #count < :limit"
-            action["Update"]["ExpressionAttributeValues"] |= values(limit=limit)
+        action = update(
+            self.table_name,
+            {"PK": keys.member_pk(tenant_id, member_id), "SK": keys.draw_count_sk(lottery_id, day)},
+            "ADD #count :one",
+            None if limit is None else "attribute_not_exists(#count) OR #count < :limit",
+            names("count"),
+            values(one=1, **({} if limit is None else {"limit": limit})),
+        )
 
         def refusal(_: dict[str, Any] | None) -> Exception:
             return MemberLimitReachedError(f"at most {limit} draws of lottery {lottery_id!r} a day")
@@ -122,15 +104,7 @@ class LotteryStore(TableStore):
             **draw,
             "prize_table": prize_table.model_dump(mode="json"),
         }
-        return Guarded(
-            {
-                "Put": {
-                    "TableName": self.table_name,
-                    "Item": to_item(item),
-                    "ConditionExpression": "attribute_not_exists(PK)",
-                }
-            }
-        )
+        return Guarded(put(self.table_name, item, "attribute_not_exists(PK)"))
 
     def read_draw(self, tenant_id: str, member_id: str, draw_id: str) -> dict[str, Any] | None:
         """The draw's record with its prize table as an object, whichever way it was stored."""

@@ -15,7 +15,7 @@ from loyalty.domain.ledger import NEVER, Account, Lot, Posting
 from loyalty.domain.tiers import MembershipEvent, TierChange, TierStatus
 from loyalty.store import keys
 from loyalty.store.membership_store import membership_event_puts
-from loyalty.store.table import Guarded, TableStore, from_item, names, pick, to_item, values
+from loyalty.store.table import Guarded, TableStore, from_item, names, pick, put, update, values
 from loyalty.store.tier_items import tier_map, tier_status
 
 
@@ -175,9 +175,9 @@ class MemberStore(TableStore):
             assignments["GSI2SK"] = pk
         else:
             removals = ["GSI2PK", "GSI2SK"]
-        update = "SET " + ", ".join(f"#{name} = :{name}" for name in assignments)
+        expression = "SET " + ", ".join(f"#{name} = :{name}" for name in assignments)
         if removals:
-            update += " REMOVE " + ", ".join(f"#{name}" for name in removals)
+            expression += " REMOVE " + ", ".join(f"#{name}" for name in removals)
         read = {"read": member.profile_revision} if member.profile_revision else {}
         condition = (
             "attribute_exists(PK) AND attribute_not_exists(#profile_revision)"
@@ -185,16 +185,14 @@ class MemberStore(TableStore):
             else "#profile_revision = :read"
         )
         return Guarded(
-            {
-                "Update": {
-                    "TableName": self.table_name,
-                    "Key": to_item({"PK": pk, "SK": keys.MEMBER_SK}),
-                    "UpdateExpression": update,
-                    "ConditionExpression": condition,
-                    "ExpressionAttributeNames": names(*assignments, *removals),
-                    "ExpressionAttributeValues": values(**assignments, **read),
-                }
-            }
+            update(
+                self.table_name,
+                {"PK": pk, "SK": keys.MEMBER_SK},
+                expression,
+                condition,
+                names(*assignments, *removals),
+                values(**assignments, **read),
+            )
         )
 
     def tier_actions(self, member: MemberRecord, tier: TierUpdate, now: datetime) -> list[dict[str, Any]]:
@@ -229,13 +227,7 @@ class MemberStore(TableStore):
         if profile.get("birthday"):  # "YYYY-MM-DD": indexed by month and day
             item["GSI2PK"] = keys.birthday_index_pk(str(profile["birthday"])[5:], tenant, member)
             item["GSI2SK"] = pk
-        return {
-            "Put": {
-                "TableName": self.table_name,
-                "Item": to_item(item),
-                "ConditionExpression": "attribute_not_exists(PK)",
-            }
-        }
+        return put(self.table_name, item, "attribute_not_exists(PK)")
 
     def _member_update(
         self,
@@ -247,9 +239,9 @@ class MemberStore(TableStore):
     ) -> dict[str, Any]:
         # The balance and lots we computed hold only if the member is as we read it; a tier
         # decision only if its status is (the tier run changes it without a ledger entry).
-        update = "SET " + ", ".join(f"#{name} = :{name}" for name in assignments)
+        expression = "SET " + ", ".join(f"#{name} = :{name}" for name in assignments)
         if removals:
-            update += " REMOVE " + ", ".join(f"#{name}" for name in removals)
+            expression += " REMOVE " + ", ".join(f"#{name}" for name in removals)
         condition = "#version = :expected"
         revision: dict[str, Any] = {}
         if expected_tier_revision is not None:
@@ -259,43 +251,32 @@ class MemberStore(TableStore):
                 else " AND #tier_revision = :expected_tier"
             )
             revision["expected_tier"] = expected_tier_revision
-        return {
-            "Update": {
-                "TableName": self.table_name,
-                "Key": to_item({"PK": pk, "SK": keys.MEMBER_SK}),
-                "UpdateExpression": update,
-                "ConditionExpression": condition,
-                "ExpressionAttributeNames": names(
-                    "version", *assignments, *removals, *(["tier_revision"] if revision else [])
-                ),
-                "ExpressionAttributeValues": values(**assignments, expected=expected_version, **revision),
-            }
-        }
+        return update(
+            self.table_name,
+            {"PK": pk, "SK": keys.MEMBER_SK},
+            expression,
+            condition,
+            names("version", *assignments, *removals, *(["tier_revision"] if revision else [])),
+            values(**assignments, expected=expected_version, **revision),
+        )
 
     def _tier_change_put(self, tenant: str, member: str, tier: TierUpdate, now: datetime) -> dict[str, Any]:
         change = tier.change
         assert change is not None
-        return {
-            "Put": {
-                "TableName": self.table_name,
-                "Item": to_item(
-                    {
-                        "PK": keys.member_pk(tenant, member),
-                        "SK": keys.tier_change_sk(tier.status.revision),
-                        "tenant_id": tenant,
-                        "member_id": member,
-                        "from_tier": change.from_tier,
-                        "to_tier": change.to_tier,
-                        "reason": change.reason,
-                        "detail": change.detail,
-                        "assignment_reason": change.note,
-                        "actor": change.actor,
-                        "created_at": now.isoformat(),
-                    }
-                ),
-                "ConditionExpression": "attribute_not_exists(PK)",
-            }
+        item = {
+            "PK": keys.member_pk(tenant, member),
+            "SK": keys.tier_change_sk(tier.status.revision),
+            "tenant_id": tenant,
+            "member_id": member,
+            "from_tier": change.from_tier,
+            "to_tier": change.to_tier,
+            "reason": change.reason,
+            "detail": change.detail,
+            "assignment_reason": change.note,
+            "actor": change.actor,
+            "created_at": now.isoformat(),
         }
+        return put(self.table_name, item, "attribute_not_exists(PK)")
 
 
 def member_record(item: dict[str, Any]) -> MemberRecord:

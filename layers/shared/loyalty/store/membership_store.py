@@ -13,7 +13,8 @@ from typing import Any
 
 from loyalty.domain.tiers import MembershipEvent, MembershipPeriod
 from loyalty.store import keys
-from loyalty.store.table import Guarded, TableStore, names, to_item, values
+from loyalty.store.codec import decode
+from loyalty.store.table import Guarded, TableStore, names, put, to_item, update, values
 
 
 @dataclass(frozen=True)
@@ -59,35 +60,25 @@ class MembershipStore(TableStore):
             "created_at": record.created_at.isoformat(),
         }
         return Guarded(
-            {
-                "Put": {
-                    "TableName": self.table_name,
-                    "Item": to_item(item),
-                    "ConditionExpression": "attribute_not_exists(PK)",
-                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                }
-            },
+            put(self.table_name, item, "attribute_not_exists(PK)", return_old=True),
             lambda stored: MembershipTakenError(membership_record(stored)) if stored else None,
         )
 
     def cancel(self, record: MembershipRecord, now: datetime) -> Guarded:
         """Cancelled once: a second cancellation meanwhile fails the condition (re-read, replay)."""
+        key = {
+            "PK": keys.member_pk(record.tenant_id, record.member_id),
+            "SK": keys.membership_sk(record.membership_id),
+        }
         return Guarded(
-            {
-                "Update": {
-                    "TableName": self.table_name,
-                    "Key": to_item(
-                        {
-                            "PK": keys.member_pk(record.tenant_id, record.member_id),
-                            "SK": keys.membership_sk(record.membership_id),
-                        }
-                    ),
-                    "UpdateExpression": "SET #cancelled_at = :cancelled_at",
-                    "ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(#cancelled_at)",
-                    "ExpressionAttributeNames": names("cancelled_at"),
-                    "ExpressionAttributeValues": values(cancelled_at=now.isoformat()),
-                }
-            }
+            update(
+                self.table_name,
+                key,
+                "SET #cancelled_at = :cancelled_at",
+                "attribute_exists(PK) AND attribute_not_exists(#cancelled_at)",
+                names("cancelled_at"),
+                values(cancelled_at=now.isoformat()),
+            )
         )
 
     def record_expiring(
@@ -132,21 +123,7 @@ class MembershipStore(TableStore):
 
 
 def membership_record(item: dict[str, Any]) -> MembershipRecord:
-    cancelled = item.get("cancelled_at")
-    return MembershipRecord(
-        tenant_id=item["tenant_id"],
-        member_id=item["member_id"],
-        membership_id=item["membership_id"],
-        plan_id=item["plan_id"],
-        tier_id=item["tier_id"],
-        starts_on=date.fromisoformat(item["starts_on"]),
-        ends_on=date.fromisoformat(item["ends_on"]),
-        order_id=item["order_id"],
-        amount=Decimal(item["amount"]),
-        currency=item["currency"],
-        created_at=datetime.fromisoformat(item["created_at"]),
-        cancelled_at=datetime.fromisoformat(cancelled) if cancelled else None,
-    )
+    return decode(MembershipRecord, item)
 
 
 def membership_event_puts(
@@ -159,26 +136,22 @@ def membership_event_puts(
 ) -> list[dict[str, Any]]:
     """One item per membership event of a tier decision, keyed by the decision's revision."""
     return [
-        {
-            "Put": {
-                "TableName": table_name,
-                "Item": to_item(
-                    {
-                        "PK": keys.member_pk(tenant, member),
-                        "SK": keys.membership_event_sk(revision, index),
-                        "tenant_id": tenant,
-                        "member_id": member,
-                        "kind": event.kind,
-                        "membership_id": event.period.membership_id,
-                        "plan_id": event.period.plan_id,
-                        "tier_id": event.period.tier_id,
-                        "starts_on": event.period.starts_on.isoformat(),
-                        "ends_on": event.period.ends_on.isoformat(),
-                        "created_at": now.isoformat(),
-                    }
-                ),
-                "ConditionExpression": "attribute_not_exists(PK)",
-            }
-        }
+        put(
+            table_name,
+            {
+                "PK": keys.member_pk(tenant, member),
+                "SK": keys.membership_event_sk(revision, index),
+                "tenant_id": tenant,
+                "member_id": member,
+                "kind": event.kind,
+                "membership_id": event.period.membership_id,
+                "plan_id": event.period.plan_id,
+                "tier_id": event.period.tier_id,
+                "starts_on": event.period.starts_on.isoformat(),
+                "ends_on": event.period.ends_on.isoformat(),
+                "created_at": now.isoformat(),
+            },
+            "attribute_not_exists(PK)",
+        )
         for index, event in enumerate(events)
     ]

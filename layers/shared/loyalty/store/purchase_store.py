@@ -14,6 +14,7 @@ from typing import Any
 
 from loyalty.models.common import amount_str
 from loyalty.store import keys
+from loyalty.store.codec import decode
 from loyalty.store.idempotency_store import OperationRecord, OperationUpdate, operation_record
 from loyalty.store.table import TableStore
 
@@ -95,18 +96,4 @@ class PurchaseStore(TableStore):
 
 def purchase_record(record: OperationRecord) -> PurchaseRecord:
     """A purchase from its stored item (every purchase ever stored has this shape)."""
-    state = record.state
-    return PurchaseRecord(
-        order_id=record.natural_id,
-        member_id=state["member_id"],
-        amount=Decimal(state["amount"]),
-        currency=state["currency"],
-        points_earned=state["points_earned"],
-        refunded_amount=Decimal(state["refunded_amount"]),
-        points_clawed_back=state["points_clawed_back"],
-        occurred_at=datetime.fromisoformat(state["occurred_at"]),
-        available_on=date.fromisoformat(state["available_on"]) if state.get("available_on") else None,
-        expires_on=date.fromisoformat(state["expires_on"]) if state.get("expires_on") else None,
-        referral=ReferralPaid(**state["referral"]) if state.get("referral") else None,
-        version=record.version,
-    )
+    return decode(PurchaseRecord, record.state, order_id=record.natural_id, version=record.version)

@@ -49,7 +49,7 @@ from loyalty.domain.analytics import (
 from loyalty.errors import TransientError
 from loyalty.store import keys
 from loyalty.store.snapshot_store import REGISTRY_PK
-from loyalty.store.table import TableStore, from_item, to_item
+from loyalty.store.table import TableStore, from_item, put, to_item, update
 
 RECENT_DAYS = 45  # a window ending this close to today is read with one Query per report shard
 MAX_ITEMS = 99  # TransactWriteItems takes 100 items: the checkpoint and up to 99 aggregates
@@ -125,20 +125,14 @@ class ReportStore(TableStore):
         total = Tally()
         for record in chunk:
             total.merge(record.tally)
-        checkpoint: dict[str, Any] = {
-            "Update": {
-                "TableName": self.table_name,
-                "Key": to_item(checkpoint_key(stream_arn, shard_id)),
-                "UpdateExpression": "SET #sequence = :last",
-                "ExpressionAttributeNames": {"#sequence": "sequence"},
-                "ExpressionAttributeValues": to_item({":last": chunk[-1].sequence}),
-                "ConditionExpression": (
-                    "attribute_not_exists(#sequence)" if through is None else "#sequence = :through"
-                ),
-            }
-        }
-        if through is not None:
-            checkpoint["Update"]["ExpressionAttributeValues"].update(to_item({":through": through}))
+        checkpoint = update(
+            self.table_name,
+            checkpoint_key(stream_arn, shard_id),
+            "SET #sequence = :last",
+            "attribute_not_exists(#sequence)" if through is None else "#sequence = :through",
+            {"#sequence": "sequence"},
+            to_item({":last": chunk[-1].sequence, ":through": through}),
+        )
         extra = [action for record in chunk for action in record.extra]
         return [checkpoint, *(self._add(key, counts) for key, counts in total.nonzero().items()), *extra]
 
@@ -152,15 +146,7 @@ class ReportStore(TableStore):
         names = {f"#f{index}": field for index, field in enumerate(counts)}
         amounts = {f":v{index}": amount for index, amount in enumerate(counts.values())}
         clauses = ", ".join(f"#f{index} :v{index}" for index in range(len(counts)))
-        return {
-            "Update": {
-                "TableName": self.table_name,
-                "Key": to_item(item_key),
-                "UpdateExpression": f"ADD {clauses}",
-                "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": to_item(amounts),
-            }
-        }
+        return update(self.table_name, item_key, f"ADD {clauses}", None, names, to_item(amounts))
 
     # --- cues (reminders, birthdays) and the spending that answers them ------------------------
     def cues(self, tenant_id: str, member_id: str) -> dict[tuple[str, date], bool]:
@@ -187,26 +173,17 @@ class ReportStore(TableStore):
             "SK": f"CUE#{kind}#{day.isoformat()}",
             "ttl_epoch": int(expires.timestamp()),  # clean-up once no spend can answer it
         }
-        return {
-            "Put": {
-                "TableName": self.table_name,
-                "Item": to_item(item),
-                "ConditionExpression": "attribute_not_exists(PK)",
-            }
-        }
+        return put(self.table_name, item, "attribute_not_exists(PK)")
 
     def answer_cue(self, tenant_id: str, member_id: str, kind: str, day: date, on: date) -> dict[str, Any]:
-        return {
-            "Update": {
-                "TableName": self.table_name,
-                "Key": to_item(
-                    {"PK": keys.member_pk(tenant_id, member_id), "SK": f"CUE#{kind}#{day.isoformat()}"}
-                ),
-                "UpdateExpression": "SET answered_on = :on",
-                "ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(answered_on)",
-                "ExpressionAttributeValues": to_item({":on": on.isoformat()}),
-            }
-        }
+        return update(
+            self.table_name,
+            {"PK": keys.member_pk(tenant_id, member_id), "SK": f"CUE#{kind}#{day.isoformat()}"},
+            "SET answered_on = :on",
+            "attribute_exists(PK) AND attribute_not_exists(answered_on)",
+            None,
+            to_item({":on": on.isoformat()}),
+        )
 
     # --- the report side ----------------------------------------------------------------------
     def read(self, tenant_id: str, first: date, last: date, *, today: date | None = None) -> Aggregates:

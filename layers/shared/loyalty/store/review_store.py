@@ -10,52 +10,38 @@ from typing import Any
 from loyalty.errors import ReviewClosedError
 from loyalty.models.risk import Review, ReviewStatus
 from loyalty.store import keys
-from loyalty.store.table import Guarded, TableStore, from_item, names, to_item, values
+from loyalty.store.table import Guarded, TableStore, from_item, names, put, to_item, update, values
 
 
 class ReviewStore(TableStore):
     def open_review(self, tenant_id: str, review: Review) -> Guarded:
-        item = _item(tenant_id, review)
-        return Guarded(
-            {
-                "Put": {
-                    "TableName": self.table_name,
-                    "Item": to_item(item),
-                    "ConditionExpression": "attribute_not_exists(PK)",
-                }
-            }
-        )
+        return Guarded(put(self.table_name, _item(tenant_id, review), "attribute_not_exists(PK)"))
 
     def add_to_review(self, tenant_id: str, review_id: str, points: int) -> Guarded:
         """One more earn withheld under the member's open review (its counters name it, and the
         member's version condition orders this with the resolution)."""
         return Guarded(
-            {
-                "Update": {
-                    "TableName": self.table_name,
-                    "Key": to_item({"PK": keys.reviews_pk(tenant_id), "SK": keys.review_sk(review_id)}),
-                    "UpdateExpression": "ADD points :points, earns :one",
-                    "ConditionExpression": "attribute_exists(PK) AND #status = :open",
-                    "ExpressionAttributeNames": names("status"),
-                    "ExpressionAttributeValues": values(points=points, one=1, open="open"),
-                }
-            }
+            update(
+                self.table_name,
+                {"PK": keys.reviews_pk(tenant_id), "SK": keys.review_sk(review_id)},
+                "ADD points :points, earns :one",
+                "attribute_exists(PK) AND #status = :open",
+                names("status"),
+                values(points=points, one=1, open="open"),
+            )
         )
 
     def resolve(self, tenant_id: str, review: Review) -> Guarded:
         """The review as resolved, only while it is still open (else 409: resolved already)."""
-        item = _item(tenant_id, review)
         return Guarded(
-            {
-                "Put": {
-                    "TableName": self.table_name,
-                    "Item": to_item(item),
-                    "ConditionExpression": "#status = :open AND points = :points",
-                    "ExpressionAttributeNames": names("status"),
-                    "ExpressionAttributeValues": values(open="open", points=review.points),
-                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                }
-            },
+            put(
+                self.table_name,
+                _item(tenant_id, review),
+                "#status = :open AND points = :points",
+                names("status"),
+                values(open="open", points=review.points),
+                return_old=True,
+            ),
             refusal=_refusal,
         )
 

@@ -13,8 +13,9 @@ from loyalty.domain.ledger import Lot
 from loyalty.errors import MemberLimitReachedError, OutOfStockError
 from loyalty.models.rewards import Reward
 from loyalty.store import keys
+from loyalty.store.codec import decode
 from loyalty.store.member_store import lots_from_map, lots_map
-from loyalty.store.table import Guarded, TableStore, from_item, names, pick, to_item, values
+from loyalty.store.table import Guarded, TableStore, from_item, names, put, to_item, update, values
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,11 @@ class RedemptionRecord:
     currency: str
     status: str
     lots: list[Lot]  # the lots the points came from: a cancellation gives back these
-    stock_taken: bool
     entry_id: str
     created_at: datetime
-    updated_at: datetime | None
     version: int
+    stock_taken: bool = False
+    updated_at: datetime | None = None
 
 
 class RewardStore(TableStore):
@@ -53,17 +54,17 @@ class RewardStore(TableStore):
             "document": document,
             "updated_at": now.isoformat(),
         }
-        update = "SET " + ", ".join(f"#{name} = :{name}" for name in assignments)
-        update += ", #revision = if_not_exists(#revision, :zero) + :one"
+        expression = "SET " + ", ".join(f"#{name} = :{name}" for name in assignments)
+        expression += ", #revision = if_not_exists(#revision, :zero) + :one"
         if reward.stock is None:
-            update += " REMOVE #stock"
+            expression += " REMOVE #stock"
         else:
-            update += ", #stock = :stock"
+            expression += ", #stock = :stock"
         extra = {"stock": reward.stock} if reward.stock is not None else {}
         response = self.client.update_item(
             TableName=self.table_name,
             Key=to_item({"PK": keys.tenant_pk(tenant_id), "SK": keys.reward_sk(reward_id)}),
-            UpdateExpression=update,
+            UpdateExpression=expression,
             ExpressionAttributeNames=names(*assignments, "revision", "stock"),
             ExpressionAttributeValues=values(**assignments, zero=0, one=1, **extra),
             ReturnValues="ALL_NEW",
@@ -90,13 +91,13 @@ class RewardStore(TableStore):
 
     def take_stock(self, tenant_id: str, record: RewardRecord, quantity: int) -> Guarded:
         """Take `quantity` from the stock, only if that much is left and the reward is unchanged."""
-        key = to_item({"PK": keys.tenant_pk(tenant_id), "SK": keys.reward_sk(record.reward_id)})
+        key = {"PK": keys.tenant_pk(tenant_id), "SK": keys.reward_sk(record.reward_id)}
         if record.reward.stock is None:
             condition = "#revision = :revision AND attribute_not_exists(#stock)"
-            update = "ADD #redeemed :quantity"
+            expression = "ADD #redeemed :quantity"
         else:
             condition = "#revision = :revision AND #stock >= :quantity"
-            update = "SET #stock = #stock - :quantity ADD #redeemed :quantity"
+            expression = "SET #stock = #stock - :quantity ADD #redeemed :quantity"
 
         def refusal(stored: dict[str, Any] | None) -> Exception | None:
             item = stored  # as the cancellation reason carried it
@@ -106,42 +107,37 @@ class RewardStore(TableStore):
                 )
             return None  # the reward changed meanwhile: price it again
 
-        action = {
-            "Update": {
-                "TableName": self.table_name,
-                "Key": key,
-                "UpdateExpression": update,
-                "ConditionExpression": condition,
-                "ExpressionAttributeNames": names("revision", "stock", "redeemed"),
-                "ExpressionAttributeValues": values(revision=record.revision, quantity=quantity),
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }
-        }
+        action = update(
+            self.table_name,
+            key,
+            expression,
+            condition,
+            names("revision", "stock", "redeemed"),
+            values(revision=record.revision, quantity=quantity),
+            return_old=True,
+        )
         return Guarded(action, refusal)
 
     def give_back_stock(self, tenant_id: str, reward_id: str, quantity: int) -> Guarded:
         """Stock back from a cancelled redemption (if the reward still counts stock)."""
         return Guarded(
-            {
-                "Update": {
-                    "TableName": self.table_name,
-                    "Key": to_item({"PK": keys.tenant_pk(tenant_id), "SK": keys.reward_sk(reward_id)}),
-                    "UpdateExpression": "ADD #stock :quantity, #redeemed :taken",
-                    "ConditionExpression": "attribute_exists(#stock)",
-                    "ExpressionAttributeNames": names("stock", "redeemed"),
-                    "ExpressionAttributeValues": values(quantity=quantity, taken=-quantity),
-                }
-            }
+            update(
+                self.table_name,
+                {"PK": keys.tenant_pk(tenant_id), "SK": keys.reward_sk(reward_id)},
+                "ADD #stock :quantity, #redeemed :taken",
+                "attribute_exists(#stock)",
+                names("stock", "redeemed"),
+                values(quantity=quantity, taken=-quantity),
+            )
         )
 
     def count_for_member(
         self, tenant_id: str, member_id: str, reward_id: str, quantity: int, limit: int | None
     ) -> Guarded:
         """Count what the member redeemed of a reward, refusing beyond the per-member limit."""
-        action = self._count(tenant_id, member_id, reward_id, quantity)
-        if limit is not None:
-            action["Update"]["ConditionExpression"] = "attribute_not_exists(#count) OR #count <= :most"
-            action["Update"]["ExpressionAttributeValues"] |= values(most=limit - quantity)
+        most = {} if limit is None else {"most": limit - quantity}
+        condition = None if limit is None else "attribute_not_exists(#count) OR #count <= :most"
+        action = self._count(tenant_id, member_id, reward_id, quantity, condition, most)
 
         def refusal(_: dict[str, Any] | None) -> Exception:
             return MemberLimitReachedError(f"at most {limit} of reward {reward_id!r} per member")
@@ -165,18 +161,23 @@ class RewardStore(TableStore):
     def uncount_for_member(self, tenant_id: str, member_id: str, reward_id: str, quantity: int) -> Guarded:
         return Guarded(self._count(tenant_id, member_id, reward_id, -quantity))
 
-    def _count(self, tenant_id: str, member_id: str, reward_id: str, quantity: int) -> dict[str, Any]:
-        return {
-            "Update": {
-                "TableName": self.table_name,
-                "Key": to_item(
-                    {"PK": keys.member_pk(tenant_id, member_id), "SK": keys.reward_count_sk(reward_id)}
-                ),
-                "UpdateExpression": "ADD #count :quantity",
-                "ExpressionAttributeNames": names("count"),
-                "ExpressionAttributeValues": values(quantity=quantity),
-            }
-        }
+    def _count(
+        self,
+        tenant_id: str,
+        member_id: str,
+        reward_id: str,
+        quantity: int,
+        condition: str | None = None,
+        bounds: dict[str, int] | None = None,
+    ) -> dict[str, Any]:
+        return update(
+            self.table_name,
+            {"PK": keys.member_pk(tenant_id, member_id), "SK": keys.reward_count_sk(reward_id)},
+            "ADD #count :quantity",
+            condition,
+            names("count"),
+            values(quantity=quantity, **(bounds or {})),
+        )
 
     # --- redemptions -------------------------------------------------------------------------------
     def put_redemption(self, tenant_id: str, record: RedemptionRecord) -> Guarded:
@@ -198,15 +199,7 @@ class RewardStore(TableStore):
             "created_at": record.created_at.isoformat(),
             "version": record.version,
         }
-        return Guarded(
-            {
-                "Put": {
-                    "TableName": self.table_name,
-                    "Item": to_item(item),
-                    "ConditionExpression": "attribute_not_exists(PK)",
-                }
-            }
-        )
+        return Guarded(put(self.table_name, item, "attribute_not_exists(PK)"))
 
     def read_redemption(self, tenant_id: str, member_id: str, redemption_id: str) -> RedemptionRecord | None:
         item = self.read_item(keys.member_pk(tenant_id, member_id), keys.redemption_sk(redemption_id))
@@ -217,27 +210,23 @@ class RewardStore(TableStore):
     ) -> Guarded:
         """The update of a requested redemption to `status`, if nobody changed it meanwhile."""
         return Guarded(
-            {
-                "Update": {
-                    "TableName": self.table_name,
-                    "Key": to_item(
-                        {
-                            "PK": keys.member_pk(tenant_id, record.member_id),
-                            "SK": keys.redemption_sk(record.redemption_id),
-                        }
-                    ),
-                    "UpdateExpression": "SET #status = :status, #updated_at = :now, #version = :next",
-                    "ConditionExpression": "#version = :version AND #status = :requested",
-                    "ExpressionAttributeNames": names("status", "updated_at", "version"),
-                    "ExpressionAttributeValues": values(
-                        status=status,
-                        now=now.isoformat(),
-                        next=record.version + 1,
-                        version=record.version,
-                        requested="requested",
-                    ),
-                }
-            }
+            update(
+                self.table_name,
+                {
+                    "PK": keys.member_pk(tenant_id, record.member_id),
+                    "SK": keys.redemption_sk(record.redemption_id),
+                },
+                "SET #status = :status, #updated_at = :now, #version = :next",
+                "#version = :version AND #status = :requested",
+                names("status", "updated_at", "version"),
+                values(
+                    status=status,
+                    now=now.isoformat(),
+                    next=record.version + 1,
+                    version=record.version,
+                    requested="requested",
+                ),
+            )
         )
 
     def fulfil(self, tenant_id: str, record: RedemptionRecord, now: datetime) -> bool:
@@ -253,28 +242,8 @@ class RewardStore(TableStore):
 
 def _reward(item: dict[str, Any]) -> RewardRecord:
     reward = Reward.model_validate_json(item["document"])
-    return RewardRecord(
-        reward_id=item["reward_id"],
-        reward=reward.model_copy(update={"stock": item.get("stock")}),
-        revision=item["revision"],
-    )
+    return decode(RewardRecord, item, reward=reward.model_copy(update={"stock": item.get("stock")}))
 
 
 def _redemption(item: dict[str, Any]) -> RedemptionRecord:
-    named = (
-        "redemption_id",
-        "member_id",
-        "reward_id",
-        "quantity",
-        "points",
-        "currency",
-        "status",
-        "entry_id",
-    )
-    return RedemptionRecord(
-        **pick(item, *named, "version", optional=("cash",)),
-        lots=lots_from_map(item.get("lots") or {}),
-        stock_taken=bool(item.get("stock_taken")),
-        created_at=datetime.fromisoformat(item["created_at"]),
-        updated_at=datetime.fromisoformat(item["updated_at"]) if item.get("updated_at") else None,
-    )
+    return decode(RedemptionRecord, item, lots=lots_from_map(item.get("lots") or {}))

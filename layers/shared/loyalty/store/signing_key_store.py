@@ -16,6 +16,7 @@ from typing import Any
 
 from loyalty.errors import TransientError
 from loyalty.store import keys
+from loyalty.store.codec import decode
 from loyalty.store.table import TableStore, from_item, names, to_item, values
 
 SIGNING_KEYS_SK = "SIGNING_KEYS"
@@ -125,12 +126,7 @@ class SigningKeyStore(TableStore):
 
 def _decode(stored: dict[str, Any]) -> SigningKeys:
     decoded = tuple(
-        SigningKey(
-            key_id=key_id,
-            secret=base64.b64decode(entry["secret"]),
-            created_at=datetime.fromisoformat(entry["created_at"]),
-            retired_at=datetime.fromisoformat(entry["retired_at"]) if entry.get("retired_at") else None,
-        )
+        decode(SigningKey, entry, key_id=key_id, secret=base64.b64decode(entry["secret"]))
         for key_id, entry in stored["keys"].items()
     )
     current = next(key for key in decoded if key.key_id == stored["current"])

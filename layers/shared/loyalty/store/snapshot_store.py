@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from loyalty.store import keys
-from loyalty.store.table import TableStore, from_item, to_item
+from loyalty.store.table import TableStore, from_item, put, to_item, values
 
 PAGE = 100
 REGISTRY_PK = "RPTTENANTS"
@@ -108,23 +108,11 @@ class SnapshotStore(TableStore):
             progress["cursor"] = cursor
         part = {"PK": pk, "SK": f"PART#{shard}#{seen.page:06d}", "rows": ";".join(rows), "ttl_epoch": expires}
         condition = "attribute_not_exists(PK)" if seen.page == 0 else "page = :page"
-        check: dict[str, Any] = {
-            "TableName": self.table_name,
-            "Item": to_item(progress),
-            "ConditionExpression": condition,
-        }
-        if seen.page:
-            check["ExpressionAttributeValues"] = to_item({":page": seen.page})
+        checked = values(page=seen.page) if seen.page else None
         cancelled = self.transact(
             [
-                {"Put": check},
-                {
-                    "Put": {
-                        "TableName": self.table_name,
-                        "Item": to_item(part),
-                        "ConditionExpression": "attribute_not_exists(PK)",
-                    }
-                },
+                put(self.table_name, progress, condition, None, checked),
+                put(self.table_name, part, "attribute_not_exists(PK)"),
             ]
         )
         if cancelled is not None:

@@ -178,6 +178,72 @@ def names(*attributes: str) -> dict[str, str]:
     return {f"#{attribute}": attribute for attribute in attributes}
 
 
+def put(
+    table: str,
+    item: Mapping[str, Any],
+    condition: str | None = None,
+    attribute_names: Mapping[str, str] | None = None,
+    attribute_values: Mapping[str, Any] | None = None,
+    *,
+    return_old: bool = False,
+) -> dict[str, Any]:
+    """A TransactWriteItems Put of `item` (plain values), written only if `condition` holds;
+    `return_old`: a failed condition returns the stored item (what a refusal reads)."""
+    return {
+        "Put": {
+            "TableName": table,
+            "Item": to_item(item),
+            **_guard(condition, attribute_names, attribute_values, return_old),
+        }
+    }
+
+
+def update(
+    table: str,
+    key: Mapping[str, Any],
+    expression: str,
+    condition: str | None = None,
+    attribute_names: Mapping[str, str] | None = None,
+    attribute_values: Mapping[str, Any] | None = None,
+    *,
+    return_old: bool = False,
+) -> dict[str, Any]:
+    """A TransactWriteItems Update of the item under `key` (plain values) by `expression`, only
+    if `condition` holds (names and values as `names()` and `values()` give them)."""
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": to_item(key),
+            "UpdateExpression": expression,
+            **_guard(condition, attribute_names, attribute_values, return_old),
+        }
+    }
+
+
+def delete(table: str, key: Mapping[str, Any], condition: str | None = None) -> dict[str, Any]:
+    """A TransactWriteItems Delete of the item under `key` (plain values), only if `condition` holds."""
+    return {"Delete": {"TableName": table, "Key": to_item(key), **_guard(condition, None, None, False)}}
+
+
+def _guard(
+    condition: str | None,
+    attribute_names: Mapping[str, str] | None,
+    attribute_values: Mapping[str, Any] | None,
+    return_old: bool,
+) -> dict[str, Any]:
+    # DynamoDB refuses empty maps of names or values: what is not given is left out.
+    guard: dict[str, Any] = {}
+    if condition is not None:
+        guard["ConditionExpression"] = condition
+    if attribute_names:
+        guard["ExpressionAttributeNames"] = dict(attribute_names)
+    if attribute_values:
+        guard["ExpressionAttributeValues"] = dict(attribute_values)
+    if return_old:
+        guard["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    return guard
+
+
 @dataclass(frozen=True)
 class Guarded:
     """One more item written with a posting (stock, a limit counter, a hold, a redemption record).

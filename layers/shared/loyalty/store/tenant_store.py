@@ -9,14 +9,8 @@ from typing import Any
 from loyalty.errors import AlreadyExistsError, NotFoundError, ProgramChangedError, TransientError
 from loyalty.models.program import Program
 from loyalty.store import keys
-from loyalty.store.table import (
-    Guarded,
-    TableStore,
-    from_item,
-    names,
-    to_item,
-    values,
-)
+from loyalty.store.codec import decode
+from loyalty.store.table import Guarded, TableStore, delete, from_item, names, put, to_item, update, values
 
 
 @dataclass(frozen=True)
@@ -26,13 +20,6 @@ class ApiKeyRecord:
     scope: str
     key_hash: str
     name: str | None = None
-
-
-@dataclass(frozen=True)
-class TenantRecord:
-    tenant_id: str
-    name: str
-    program: Program
 
 
 class TenantStore(TableStore):
@@ -70,22 +57,19 @@ class TenantStore(TableStore):
         document = program.model_dump_json()
         self._transact(
             [
-                {
-                    "Update": {
-                        "TableName": self.table_name,
-                        "Key": to_item({"PK": keys.tenant_pk(tenant_id), "SK": keys.PROGRAM_SK}),
-                        "UpdateExpression": "SET #document = :document, #version = :version, "
-                        "#updated_at = :now",
-                        "ConditionExpression": "#version = :expected",
-                        "ExpressionAttributeNames": names("document", "version", "updated_at"),
-                        "ExpressionAttributeValues": values(
-                            document=document,
-                            version=program.version,
-                            now=now.isoformat(),
-                            expected=expected_version,
-                        ),
-                    }
-                },
+                update(
+                    self.table_name,
+                    {"PK": keys.tenant_pk(tenant_id), "SK": keys.PROGRAM_SK},
+                    "SET #document = :document, #version = :version, #updated_at = :now",
+                    "#version = :expected",
+                    names("document", "version", "updated_at"),
+                    values(
+                        document=document,
+                        version=program.version,
+                        now=now.isoformat(),
+                        expected=expected_version,
+                    ),
+                ),
                 self._put(
                     {
                         "PK": keys.tenant_pk(tenant_id),
@@ -108,16 +92,7 @@ class TenantStore(TableStore):
             ConsistentRead=True,
         )
         item = response.get("Item")
-        if not item:
-            return None
-        stored = from_item(item)
-        return ApiKeyRecord(
-            key_id=stored["key_id"],
-            tenant_id=stored["tenant_id"],
-            scope=stored["scope"],
-            key_hash=key_hash,
-            name=stored.get("name"),
-        )
+        return decode(ApiKeyRecord, from_item(item), key_hash=key_hash) if item else None
 
     def create_tenant(
         self,
@@ -217,19 +192,12 @@ class TenantStore(TableStore):
         key_hash = from_item(item)["key_hash"]
         self._transact(
             [
-                {
-                    "Delete": {
-                        "TableName": self.table_name,
-                        "Key": to_item({"PK": keys.tenant_pk(tenant_id), "SK": keys.key_ref_sk(key_id)}),
-                        "ConditionExpression": "attribute_exists(PK)",
-                    }
-                },
-                {
-                    "Delete": {
-                        "TableName": self.table_name,
-                        "Key": to_item({"PK": keys.api_key_pk(key_hash), "SK": keys.API_KEY_SK}),
-                    }
-                },
+                delete(
+                    self.table_name,
+                    {"PK": keys.tenant_pk(tenant_id), "SK": keys.key_ref_sk(key_id)},
+                    "attribute_exists(PK)",
+                ),
+                delete(self.table_name, {"PK": keys.api_key_pk(key_hash), "SK": keys.API_KEY_SK}),
                 *_audited(audit),
             ],
             NotFoundError(f"key {key_id!r} not found"),
@@ -257,24 +225,17 @@ class TenantStore(TableStore):
 
     def _sunset_registered(self, tenant_id: str) -> dict[str, Any]:
         # The sunset runs find tenants here rather than by scanning; an update keeps the steps done.
-        return {
-            "Update": {
-                "TableName": self.table_name,
-                "Key": to_item({"PK": keys.SUNSETS_PK, "SK": keys.sunset_sk(tenant_id)}),
-                "UpdateExpression": "SET #tenant_id = :tenant_id",
-                "ExpressionAttributeNames": names("tenant_id"),
-                "ExpressionAttributeValues": values(tenant_id=tenant_id),
-            }
-        }
+        return update(
+            self.table_name,
+            {"PK": keys.SUNSETS_PK, "SK": keys.sunset_sk(tenant_id)},
+            "SET #tenant_id = :tenant_id",
+            None,
+            names("tenant_id"),
+            values(tenant_id=tenant_id),
+        )
 
     def _put(self, item: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "Put": {
-                "TableName": self.table_name,
-                "Item": to_item(item),
-                "ConditionExpression": "attribute_not_exists(PK)",
-            }
-        }
+        return put(self.table_name, item, "attribute_not_exists(PK)")
 
     def _transact(self, actions: list[dict[str, Any]], on_condition: Exception) -> None:
         cancelled = self.transact(actions)
