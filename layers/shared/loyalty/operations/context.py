@@ -26,6 +26,7 @@ from loyalty.store.entry_store import EntryStore
 from loyalty.store.export_store import ExportStore
 from loyalty.store.hold_store import HoldStore
 from loyalty.store.idempotency_store import IdempotencyStore, OperationRecord
+from loyalty.store.import_store import ImportStore
 from loyalty.store.job_store import JobStore
 from loyalty.store.ledger_store import ConcurrentChangeError, LedgerStore, ReplayError
 from loyalty.store.lottery_store import LotteryStore
@@ -144,6 +145,11 @@ class Context:
     def audit(self) -> AuditStore:
         """The audit log of admin and operator actions."""
         return AuditStore(self.ledger.table_name, self.ledger.client)
+
+    @cached_property
+    def import_rows(self) -> ImportStore:
+        """Import jobs' stored rows (what an erasure removes a member's profile from)."""
+        return ImportStore(self.ledger.table_name, self.ledger.client)
 
     @cached_property
     def contacts(self) -> ContactStore:

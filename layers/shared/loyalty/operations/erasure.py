@@ -10,6 +10,10 @@ One transaction, through the funnel (exactly once: the member id is its natural 
 - the enrolment's stored answer (which held the profile) is removed, so enrolling the id again is
   409 (the member item exists), never a replay of the old profile;
 - an audit entry records who erased it.
+Then, outside that transaction (the rows of large imports do not fit in it), the member's profile
+is removed from the rows of the imports that applied rows to it (`erasure_rows`); a replayed
+erasure does it again (a no-op once done), so an erasure interrupted between the two is finished
+by its retry.
 The ledger keeps every entry (amounts, dates, order ids: no personal data) under the member id.
 A purchase racing the erasure is ordered by the member's version condition: committed before, its
 points are forfeited with the rest; after, it is refused (409 member-erased), as is every later
@@ -27,6 +31,7 @@ from loyalty.models.api import ErasureResponse
 from loyalty.models.ledger import EntryDetail
 from loyalty.operations.audit import audit_entry
 from loyalty.operations.context import Context, Outcome, Principal
+from loyalty.operations.erasure_rows import scrub_import_rows
 from loyalty.operations.funnel import Decision, Write, change_member
 from loyalty.operations.members import ENROLL
 from loyalty.operations.sunset import open_holds
@@ -71,4 +76,8 @@ def erase_member(context: Context, principal: Principal, member_id: str) -> Outc
             200, body, now, member_id, posting, entry, (*closed, forget, *unfound), counters={}, audit=audit
         )
 
-    return change_member(context, Write(tenant_id, ERASE, member_id, fingerprint), member_id, decide)
+    outcome = change_member(context, Write(tenant_id, ERASE, member_id, fingerprint), member_id, decide)
+    # After the commit (or its replay): the person's rows in import jobs. Its count is not in the
+    # answer, which is stored with the commit and replayed byte for byte.
+    scrub_import_rows(context, tenant_id, member_id)
+    return outcome

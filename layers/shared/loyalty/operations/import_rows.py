@@ -17,12 +17,13 @@ from loyalty.domain.idempotency import request_fingerprint
 from loyalty.domain.ledger import Account, credit, debit
 from loyalty.domain.sunset import redeeming_ended
 from loyalty.domain.tiers import TierStatus, assign
-from loyalty.errors import InvalidRequestError, MemberNotFoundError
+from loyalty.errors import InvalidRequestError, MemberErasedError, MemberNotFoundError
 from loyalty.models.imports import ImportRow
 from loyalty.models.ledger import EntryDetail
 from loyalty.models.program import Program
-from loyalty.operations.context import Context, member_unless_recorded
+from loyalty.operations.context import Context, check_not_erased, member_unless_recorded
 from loyalty.operations.funnel import Decision, Write, change_member, commit
+from loyalty.store.idempotency_store import OperationRecord
 from loyalty.store.member_store import TierUpdate
 
 ROW = "import-row"
@@ -45,16 +46,24 @@ def row_id(import_id: str, line: int) -> str:
     return f"{import_id}:{line}"
 
 
-def apply_row(context: Context, job: RowJob, line: int, row: ImportRow) -> bool:
+def apply_row(context: Context, job: RowJob, line: int, row: ImportRow, *, erased: bool = False) -> bool:
     """Apply one row; True when it was applied now or before (a replay). A refusal raises its
     LoyaltyError (the row is reported with it). An import enrols a member it does not know, without
-    the signup bonus (their points come from the old system); a bulk adjustment needs the member."""
+    the signup bonus (their points come from the old system); a bulk adjustment needs the member.
+    An erased member's row (`erased`: an erasure removed its profile columns) is refused (409
+    member-erased), as is every row for an erased member, unless it was applied before the erasure:
+    then it replays."""
     tenant_id, import_id, kind, actor = job.tenant_id, job.import_id, job.kind, job.actor
     natural = row_id(import_id, line)
-    write = Write(tenant_id, ROW, natural, request_fingerprint(ROW, row, job_kind=kind))
+    fingerprint = request_fingerprint(ROW, row, job_kind=kind)
+    write = Write(tenant_id, ROW, natural, _as_recorded if erased else fingerprint)
 
     def decide() -> Decision:
         member = member_unless_recorded(context, tenant_id, row.member_id, ROW, natural)
+        if erased and member is None:  # (an erased member's item stays: not expected)
+            raise MemberErasedError(f"member {row.member_id!r} was erased")
+        if member is not None:  # no change to an erased member (its id is only reserved)
+            check_not_erased(member)
         now = context.clock()
         program = context.programs.get(tenant_id)
         today = local_date(now, program.timezone)
@@ -109,6 +118,16 @@ def apply_row(context: Context, job: RowJob, line: int, row: ImportRow) -> bool:
 
     commit(context, write, decide)
     return True
+
+
+def _as_recorded(record: OperationRecord) -> str:
+    """The fingerprint a stripped row replays with: the one recorded when the full row applied.
+    The row's fingerprint covers its profile columns, which the erasure removed after the row
+    applied, so a step redelivered after the erasure would otherwise see another request under the
+    row's id (409, reported as a refused row although it applied). Only an erased member's rows are
+    stripped, so only they replay this way; the id is the job's line, and the job's file is fixed
+    (another file under the import id is refused at its start), so it is the same row."""
+    return record.request_hash
 
 
 def imported_tier(program: Program, row: ImportRow, today: date, actor: str) -> TierUpdate | None:

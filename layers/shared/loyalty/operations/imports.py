@@ -19,12 +19,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loyalty.domain.import_rows import parse_file
-from loyalty.errors import ImportNotFoundError, ImportStateError, InvalidRequestError, LoyaltyError
+from loyalty.errors import (
+    ImportNotFoundError,
+    ImportStateError,
+    InvalidRequestError,
+    LoyaltyError,
+    MemberErasedError,
+)
 from loyalty.models.imports import (
     DryRunResponse,
     ImportMessage,
     ImportPage,
     ImportResponse,
+    ImportRow,
     ImportStartedResponse,
     ImportSummary,
     RevertCounts,
@@ -233,7 +240,8 @@ def run_chunk(
     if job is None or applied is None or job.status not in OPEN:
         report.notes.append("job closed or unknown")
         return report
-    rows = store.read_rows(tenant_id, import_id, message.chunk)
+    chunk_rows = store.read_row_chunk(tenant_id, import_id, message.chunk)
+    rows = chunk_rows.rows
     job_of_rows = RowJob(
         tenant_id,
         import_id,
@@ -241,14 +249,23 @@ def run_chunk(
         applied.request.get("reason"),
         str(job.request.get("actor") or f"import:{import_id}"),
     )
-    one = apply_row if message.step == "apply" else revert_row
+
+    def one(line: int, row: ImportRow) -> bool:
+        if message.step == "revert":
+            return revert_row(context, job_of_rows, line, row)
+        try:
+            return apply_row(context, job_of_rows, line, row, erased=line in chunk_rows.erased)
+        except MemberErasedError:
+            # A row the erasure did not find (it had not applied yet): its profile goes now.
+            store.strip_member(tenant_id, import_id, message.chunk, row.member_id)
+            raise
 
     def work(state: ChunkState) -> tuple[ChunkStep, tuple[dict[str, Any], ...]]:
         start = state.page * ROWS_PER_STEP
         done_rows, refused = 0, []
         for line, row in rows[start : start + ROWS_PER_STEP]:
             try:
-                if one(context, job_of_rows, line, row):
+                if one(line, row):
                     done_rows += 1
             except LoyaltyError as error:
                 refused.append((line, f"{error.title}: {error.detail}"))
