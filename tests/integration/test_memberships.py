@@ -349,9 +349,9 @@ def test_a_cancellation_dropping_the_member_to_the_base_tier_leaves_an_ended_mem
     assert memberships.buy_membership(club, "club", "gus", bought("m-2")).body["starts_on"] == "2027-01-20"
     cancelled = memberships.cancel_membership(club, "club", "gus", "m-2")
     assert cancelled.body["status"] == "cancelled"
-    # Then the member is at the base tier, with the ended month still to lapse the next day
+    # Then the member is at the base tier, still under review on the ended month's end
     tier = tier_of(club, "gus")
-    assert (tier["id"], tier["membership"], tier["review_on"]) == ("regular", None, "2027-01-21")
+    assert (tier["id"], tier["membership"], tier["review_on"]) == ("regular", None, "2027-01-14")
 
     # And the tiers run lapses it, once, moving no tier
     jobs = JobStore(aws.table_name)

@@ -136,8 +136,10 @@ class MembershipModel:
 
     def _review_after(self, member_id: str, day: date, level: int) -> date | None:
         live = self.live(member_id)
+        if any(p.ends_on <= day for p in live):  # ended, to lapse: the review still to come, or tomorrow
+            pending = self._status(member_id).review_on
+            return pending if pending and pending <= day else day + timedelta(days=1)
         days = [m for p in live for m in (p.starts_on, p.ends_on) if m > day]
-        days += [day + timedelta(days=1) for p in live if p.ends_on <= day]  # ended, to lapse
         if level == 0 and not days:
             return None
         review = _next_review(self.ladder, day)
