@@ -6,6 +6,8 @@ worker killed mid-chunk resumes without a double or a gap, a revert takes every 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 import requests
@@ -15,7 +17,8 @@ from infra.lambdas import invoke, load_handler
 from infra.template_model import load_template
 from loyalty.consumers.imports import default_imports
 from loyalty.errors import IdempotencyConflictError, ImportFileError, ImportStateError, InvalidRequestError
-from loyalty.models.api import AdjustmentRequest, EnrollRequest
+from loyalty.events import event_for_item
+from loyalty.models.api import AdjustmentRequest, EnrollRequest, PurchaseRequest, TierAssignmentRequest
 from loyalty.models.audit import AuditQuery
 from loyalty.models.imports import ImportMessage
 from loyalty.operations import (
@@ -26,8 +29,14 @@ from loyalty.operations import (
     imports,
     member_search,
     members,
+    purchases,
+    tiers,
 )
 from loyalty.operations.context import Principal
+from loyalty.operations.tiers import run_tiers
+from loyalty.store import keys
+from loyalty.store.job_store import JobStore
+from loyalty.store.table import from_item, to_item
 from tests.support.ledger import assert_adds_up, member_state
 
 ADMIN = Principal(tenant_id="shop", scope="admin", key_id="key_test")
@@ -515,3 +524,102 @@ def test_given_tier_columns_when_a_member_is_enrolled_by_the_import_then_it_hold
     with pytest.raises(Exception, match="not found"):
         view(context, "vip-3")  # a refused row enrols no one
     assert_adds_up(member_state(aws.dynamodb, aws.table_name, "shop", "vip-1"))
+
+
+def tier_history(aws, member_id: str) -> list[tuple[str, str, str]]:
+    """The member's tier history, in order: (from, to, reason)."""
+    page = aws.dynamodb.query(
+        TableName=aws.table_name,
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+        ExpressionAttributeValues=to_item(
+            {":pk": keys.member_pk("shop", member_id), ":prefix": keys.TIER_CHANGE_PREFIX}
+        ),
+        ConsistentRead=True,
+    )
+    items = [from_item(item) for item in page["Items"]]
+    return [(item["from_tier"], item["to_tier"], item["reason"]) for item in items]
+
+
+def tier_changed(aws, member_id: str) -> list[tuple[str, str]]:
+    """The tier.changed events the stream publishes for the member's history items."""
+    page = aws.dynamodb.query(
+        TableName=aws.table_name,
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+        ExpressionAttributeValues=to_item(
+            {":pk": keys.member_pk("shop", member_id), ":prefix": keys.TIER_CHANGE_PREFIX}
+        ),
+        ConsistentRead=True,
+    )
+    events = [event_for_item(from_item(item)) for item in page["Items"]]
+    return [
+        (event["detail"]["from_tier"], event["detail"]["to_tier"])
+        for event in events
+        if event is not None and event["detail-type"] == "tier.changed"
+    ]
+
+
+def test_given_imported_tiers_when_the_import_is_reverted_then_a_tier_still_held_from_it_ends_once(
+    aws, context, clock
+):
+    # Given members the import enrolled with tiers, and what happened to them since
+    members.enroll(context, "shop", EnrollRequest(member_id="ann"))
+    content = (
+        "member_id,points,tier_id,tier_ends_on\n"
+        "t-1,100,gold,2027-06-30\n"  # line 2: gold from the import, nothing else
+        "t-2,0,silver,\n"  # line 3: no points, silver with no end
+        "t-3,50,gold,\n"  # line 4: an admin assigns gold again, as their own, since
+        "t-4,50,silver,\n"  # line 5: earns silver by spending since
+        "ann,10,gold,\n"  # line 6: already there: never got the tier
+    )
+    start(context, "old-tiers", content)
+    drain(aws)
+    assert status(context, "old-tiers")["rows"] == {"total": 5, "imported": 5, "failed": 0}
+    clock.advance(days=3)
+    tiers.assign_tier(
+        context, ADMIN, "t-3", TierAssignmentRequest(tier_id="gold", until=None, reason="VIP guest")
+    )
+    spend = PurchaseRequest(order_id="o-t4", member_id="t-4", amount=Decimal("5000.00"), currency="CNY")
+    purchases.record_purchase(context, "shop", spend)
+    ann_before = view(context, "ann")["tier"]
+
+    # When the import is reverted (and its revert chunk delivered twice)
+    clock.advance(days=3)
+    imports.start_revert(context, default_imports(), ADMIN, "old-tiers")
+    drain(aws)
+    deliver(
+        aws, ImportMessage(tenant_id="shop", import_id="old-tiers", step="revert", chunk=0).model_dump_json()
+    )
+    assert imports.start_revert(context, default_imports(), ADMIN, "old-tiers").replayed
+    job = status(context, "old-tiers")
+    assert (job["status"], job["revert"]) == ("reverted", {"status": "done", "rows": 5})
+
+    # Then a tier still held from the import ends: down to what the rules give (the base), once
+    for member_id, tier_id in (("t-1", "gold"), ("t-2", "silver")):
+        tier = view(context, member_id)["tier"]
+        assert (tier["id"], tier["assigned"], tier["review_on"]) == ("base", None, None)
+        assert tier_history(aws, member_id) == [
+            ("base", tier_id, "assigned"),
+            (tier_id, "base", "import_reverted"),
+        ]
+        assert tier_changed(aws, member_id) == [("base", tier_id), (tier_id, "base")]
+        assert view(context, member_id)["balance"]["available"] == 0
+        assert_adds_up(member_state(aws.dynamodb, aws.table_name, "shop", member_id))
+    # And an admin's assignment made since is the admin's: it stays, and so does the tier
+    t3 = view(context, "t-3")["tier"]
+    assert (t3["id"], t3["assigned"]["reason"], t3["assigned"]["until"]) == ("gold", "VIP guest", None)
+    assert [change[2] for change in tier_history(aws, "t-3")] == ["assigned", "assigned"]
+    # And a tier the member earned by the rules stays: only the assignment goes (history, no event)
+    t4 = view(context, "t-4")["tier"]
+    assert (t4["id"], t4["assigned"]) == ("silver", None)
+    assert tier_history(aws, "t-4") == [
+        ("base", "silver", "assigned"),
+        ("silver", "silver", "import_reverted"),
+    ]
+    assert tier_changed(aws, "t-4") == [("base", "silver")]
+    # And a member already there never had the import's tier: nothing to take back
+    assert view(context, "ann")["tier"] == ann_before
+    assert tier_history(aws, "ann") == []
+
+    # And the tiers run after the imported end finds nothing more to change
+    run_tiers(context, JobStore(aws.table_name), datetime(2027, 7, 2, 1, 0, tzinfo=UTC))
+    assert [len(tier_history(aws, member)) for member in ("t-1", "t-2", "t-3", "t-4")] == [2, 2, 2, 2]

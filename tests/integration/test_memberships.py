@@ -324,6 +324,63 @@ def test_a_cancellation_racing_a_renewal_leaves_the_renewal_from_its_own_start(a
     assert tier_of(club, "fay")["id"] == "vip"
 
 
+def tier_changes(aws, member: str) -> list[tuple[str, str, str]]:
+    """The member's tier history, in order: (from, to, reason)."""
+    page = aws.dynamodb.query(
+        TableName=aws.table_name,
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+        ExpressionAttributeValues=to_item(
+            {":pk": keys.member_pk("club", member), ":prefix": keys.TIER_CHANGE_PREFIX}
+        ),
+        ConsistentRead=True,
+    )
+    items = [from_item(item) for item in page["Items"]]
+    return [(item["from_tier"], item["to_tier"], item["reason"]) for item in items]
+
+
+def test_a_cancellation_dropping_the_member_to_the_base_tier_leaves_an_ended_membership_to_lapse(
+    aws, club, clock
+):
+    # Given a gold month that ended on 14 January with no tiers run since
+    enrol(club, "gus")
+    memberships.buy_membership(club, "club", "gus", bought("m-1", plan_id="gold-1m", amount="9.90"))
+    clock.now = datetime(2027, 1, 20, 15, 0, tzinfo=UTC)
+    # When a VIP quarter bought on 20 January (it starts that day) is cancelled the same day
+    assert memberships.buy_membership(club, "club", "gus", bought("m-2")).body["starts_on"] == "2027-01-20"
+    cancelled = memberships.cancel_membership(club, "club", "gus", "m-2")
+    assert cancelled.body["status"] == "cancelled"
+    # Then the member is at the base tier, still under review on the ended month's end
+    tier = tier_of(club, "gus")
+    assert (tier["id"], tier["membership"], tier["review_on"]) == ("regular", None, "2027-01-14")
+
+    # And the tiers run lapses it, once, moving no tier
+    jobs = JobStore(aws.table_name)
+    report = run_tiers(club, jobs, datetime(2027, 1, 21, 6, 0, tzinfo=UTC))
+    assert report.memberships_lapsed == 1
+    assert run_tiers(club, jobs, datetime(2027, 1, 22, 6, 0, tzinfo=UTC)).memberships_lapsed == 0
+    assert memberships.cancel_membership(club, "club", "gus", "m-2").body == cancelled.body  # a replay
+    assert run_tiers(club, jobs, datetime(2027, 2, 20, 6, 0, tzinfo=UTC)).memberships_lapsed == 0
+    assert membership_events(aws, "gus") == [
+        ("membership.started", "m-1", "2026-12-14", "2027-01-14"),
+        ("membership.started", "m-2", "2027-01-20", "2027-04-20"),
+        ("membership.cancelled", "m-2", "2027-01-20", "2027-04-20"),
+        ("membership.lapsed", "m-1", "2026-12-14", "2027-01-14"),
+    ]
+    assert tier_changes(aws, "gus") == [
+        ("regular", "gold", "membership"),
+        ("gold", "vip", "membership"),
+        ("vip", "regular", "membership_cancelled"),
+    ]
+    clock.now = datetime(2027, 2, 20, 15, 0, tzinfo=UTC)
+    tier = tier_of(club, "gus")
+    assert (tier["id"], tier["membership"], tier["review_on"]) == ("regular", None, None)
+    listed = memberships.list_memberships(club, "club", "gus").body["items"]
+    assert sorted((item["membership_id"], item["status"]) for item in listed) == [
+        ("m-1", "ended"),
+        ("m-2", "cancelled"),
+    ]
+
+
 def test_memberships_over_http_are_server_routes_with_problems_for_bad_requests(api, shop):
     program = api.call("GET", "/v1/program", key=shop.admin_key).json()
     program["membership_plans"] = [

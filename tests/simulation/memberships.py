@@ -135,7 +135,11 @@ class MembershipModel:
         return self.ladder.tiers[self._status(member_id).level].tier_id
 
     def _review_after(self, member_id: str, day: date, level: int) -> date | None:
-        days = [m for p in self.live(member_id) for m in (p.starts_on, p.ends_on) if m > day]
+        live = self.live(member_id)
+        if any(p.ends_on <= day for p in live):  # ended, to lapse: the review still to come, or tomorrow
+            pending = self._status(member_id).review_on
+            return pending if pending and pending <= day else day + timedelta(days=1)
+        days = [m for p in live for m in (p.starts_on, p.ends_on) if m > day]
         if level == 0 and not days:
             return None
         review = _next_review(self.ladder, day)
@@ -276,10 +280,19 @@ class MembershipModel:
                     f"cancelled, live): {self._show(member_id)}",
                 )
 
-    def left_unlapsed(self, today: date) -> int:
-        """Ended memberships still on a member's status: a cancellation that dropped the member to
-        the base tier leaves the one that ended before it there, with no review to lapse it."""
-        return sum(1 for member_id in self.periods for p in self.live(member_id) if p.ends_on <= today)
+    def check_none_left_unlapsed(self, today: date) -> None:
+        """An ended membership still on a member's status is lapsed by the tiers run on the
+        member's next review: every such member has one, by tomorrow (a cancellation that drops the
+        member to the base tier once left the membership that ended before it with none)."""
+        for member_id in self.periods:
+            ended = [p.request.membership_id for p in self.live(member_id) if p.ends_on <= today]
+            review_on = self._status(member_id).review_on
+            if ended and (review_on is None or review_on > today + timedelta(days=1)):
+                raise violation(
+                    MEMBERSHIP_LAPSES,
+                    f"{self.tenant.tenant_id}/{member_id} on {today}: ended memberships {ended} are "
+                    f"still on the status, with review on {review_on}: {self._show(member_id)}",
+                )
 
 
 class MembershipSteps:
@@ -516,9 +529,7 @@ class MembershipSteps:
 
     def final_checks(self) -> int:
         today = self.sim.model.today(self.tenant.tenant_id, self.sim.clock())
-        self.sim.report.counts["ended memberships never lapsed (the member at base)"] = (
-            self.model.left_unlapsed(today)
-        )
+        self.model.check_none_left_unlapsed(today)
         for member_id in self.cohort:
             self._check_views(member_id, today)
         return len(self.model.bought)

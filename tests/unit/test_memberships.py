@@ -3,6 +3,7 @@ the tier a membership holds: at once, as a floor at evaluation, and what is left
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -137,3 +138,30 @@ def test_a_cancelled_membership_leaves_a_member_whose_own_tier_is_higher_where_t
     assert withdrawn is not None
     assert (withdrawn.status.tier_id, withdrawn.change, withdrawn.status.memberships) == ("gold", None, ())
     assert cancel(rules, withdrawn.status, ENROLLED, date(2026, 6, 20), "m-1") is None
+
+
+def test_a_cancellation_to_the_base_tier_keeps_an_ended_membership_under_review_the_next_day():
+    # Given a membership ended on 10 July and not lapsed yet, and a second one bought on 20 July
+    rules = program()
+    vip = rules.membership_plans[0]
+    first, _ = buy(
+        rules, TierStatus(), ENROLLED, date(2026, 6, 10), "m-1", vip.model_copy(update={"months": 1})
+    )
+    second, _ = buy(rules, first.status, ENROLLED, date(2026, 7, 20), "m-2", vip)
+    # The first one's end is still the review day the run has to make: the run lapses it then
+    assert second.status.review_on == date(2026, 7, 10)
+    # When the second is cancelled the same day, dropping the member to the base tier
+    cancelled = cancel(rules, second.status, ENROLLED, date(2026, 7, 20), "m-2")
+    assert cancelled is not None
+    # Then the ended one keeps its review day, and lapses on it, moving no tier
+    assert (cancelled.status.tier_id, cancelled.status.review_on) == (None, date(2026, 7, 10))
+    lapsed = lapse(rules, cancelled.status, ENROLLED, date(2026, 7, 10))
+    assert lapsed is not None
+    assert [(event.kind, event.period.membership_id) for event in lapsed.membership_events] == [
+        ("lapsed", "m-1")
+    ]
+    assert (lapsed.change, lapsed.status.memberships, lapsed.status.review_on) == (None, (), None)
+    # With no review still to come (a status left without one): the next day
+    unreviewed = replace(cancelled.status, review_on=None)
+    again, _ = buy(rules, unreviewed, ENROLLED, date(2026, 7, 25), "m-3", vip)
+    assert again.status.review_on == date(2026, 7, 26)

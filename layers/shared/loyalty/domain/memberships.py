@@ -103,12 +103,7 @@ def _fall_back(
     ids = {p.membership_id for p in gone}
     left = replace(status, memberships=tuple(p for p in status.memberships if p.membership_id not in ids))
     level = program.tier_level(status.tier_id)
-    held_by = max(program.tier_level(p.tier_id) for p in gone)
-    floor = assigned_floor(program, left, day)
-    if level > held_by:  # their own tier was above what the membership gave: it stays
-        target = max(level, floor)
-    else:
-        target = max(qualified_level(program, window_figures(left, day, program.tier_rules)), floor)
+    target = fall_level(program, left, level, max(program.tier_level(p.tier_id) for p in gone), day)
     events = tuple(MembershipEvent(kind, p) for p in gone)
     if target != level:
         detail = f"membership {', '.join(sorted(ids))} {kind}"
@@ -116,3 +111,13 @@ def _fall_back(
     else:
         decision = TierDecision(bump(left, review_on=review_after(program, left, enrolled_on, day, level)))
     return replace(decision, membership_events=events)
+
+
+def fall_level(program: Program, left: TierStatus, level: int, held_by: int, day: date) -> int:
+    """The level of a member at `level` once a floor at `held_by` is gone (`left`: the status
+    without it): what their figures reach, never below another floor in force; a member whose own
+    tier was above the floor keeps it."""
+    floor = assigned_floor(program, left, day)
+    if level > held_by:
+        return max(level, floor)
+    return max(qualified_level(program, window_figures(left, day, program.tier_rules)), floor)

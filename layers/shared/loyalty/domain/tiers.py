@@ -225,8 +225,11 @@ def review_after(
         status.assigned_until + timedelta(days=1) if status.assigned_id and status.assigned_until else None
     )
     assignment_over = status.assigned_id is None or (assignment_ends is not None and assignment_ends <= day)
-    # A paid membership is looked at again the day it starts (bought ahead) and the day it ends.
+    # A membership is looked at the day it starts (if ahead) and ends; once ended (not lapsed yet) on
+    # the review the run has still to make (a day not after today), else tomorrow.
     periods = status.memberships
+    if any(p.ends_on <= day for p in periods):
+        return status.review_on if status.review_on and status.review_on <= day else day + timedelta(days=1)
     membership_days = [moment for p in periods for moment in (p.starts_on, p.ends_on) if moment > day]
     if level == 0 and assignment_over and not membership_days:
         return None

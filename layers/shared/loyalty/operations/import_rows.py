@@ -4,16 +4,20 @@ A row's natural id is its job and line (`{import_id}:{line}`): the funnel's idem
 committed in the row's own ledger transaction, so a row applied twice (a replayed chunk, a worker
 killed after the row and before its step's checkpoint) is replayed, never paid twice. A revert of
 the row has the same natural id under its own kind, so it happens at most once too, and takes back
-what the row's record says it credited (as debt where the points are already spent)."""
+what the row's record says it credited (as debt where the points are already spent), and ends the
+tier the row gave the member it enrolled if the member still holds it from the import, in the same
+transaction."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Any
 
 from loyalty.domain.calendar import local_date
 from loyalty.domain.expiry import ProgramAt, lot_expiry
 from loyalty.domain.idempotency import request_fingerprint
+from loyalty.domain.import_tiers import ImportedTier, take_back
 from loyalty.domain.ledger import Account, credit, debit
 from loyalty.domain.sunset import redeeming_ended
 from loyalty.domain.tiers import TierStatus, assign
@@ -23,8 +27,9 @@ from loyalty.models.ledger import EntryDetail
 from loyalty.models.program import Program
 from loyalty.operations.context import Context, check_not_erased, member_unless_recorded
 from loyalty.operations.funnel import Decision, Write, change_member, commit
+from loyalty.operations.tiers import enrolled_on
 from loyalty.store.idempotency_store import OperationRecord
-from loyalty.store.member_store import TierUpdate
+from loyalty.store.member_store import MemberRecord, TierUpdate
 
 ROW = "import-row"
 ROW_REVERT = "import-row-revert"
@@ -100,6 +105,8 @@ def apply_row(context: Context, job: RowJob, line: int, row: ImportRow, *, erase
             earned_on=row.earned_on,
         )
         state = {"points": row.points, "expires_on": expires_on.isoformat() if expires_on else None}
+        if tier is not None and row.tier_id is not None:  # what a revert takes back
+            state |= {"tier_id": row.tier_id, "tier_ends_on": _day(row.tier_ends_on), "tier_by": actor}
         body["entry_id"] = str(posting.seq)
         # an enrolled member is found by email and phone like any other (the lookups in its transaction)
         lookups = context.contacts.additions(tenant_id, row.member_id, profile) if profile else ()
@@ -143,20 +150,36 @@ def imported_tier(program: Program, row: ImportRow, today: date, actor: str) -> 
     return TierUpdate(decision.status, 0, decision.change)
 
 
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def given_tier(state: dict[str, Any]) -> ImportedTier | None:
+    """The tier the row gave the member it enrolled, as its record keeps it (None: none)."""
+    if not state.get("tier_id"):
+        return None
+    ends_on = state.get("tier_ends_on")
+    until = date.fromisoformat(ends_on) if ends_on else None
+    return ImportedTier(str(state["tier_id"]), until, str(state.get("tier_by") or ""))
+
+
 def revert_row(context: Context, job: RowJob, line: int, row: ImportRow) -> bool:
     """Take back what the row did, once; False when the row never applied (nothing to take back)."""
     tenant_id, import_id = job.tenant_id, job.import_id
     natural = row_id(import_id, line)
     applied = context.idempotency.read_operation(tenant_id, ROW, natural)
     points = int(applied.state.get("points", 0)) if applied is not None else 0
-    if applied is None or points == 0:
+    given = given_tier(applied.state) if applied is not None else None
+    if applied is None or (points == 0 and given is None):
         return False
     stored_expiry = applied.state.get("expires_on")
     expires_on = date.fromisoformat(stored_expiry) if stored_expiry else None
+    reason = f"revert of {import_id} line {line}"
 
-    def decide(member, now: datetime) -> Decision:  # type: ignore[no-untyped-def]
-        at = ProgramAt(context.programs.get(tenant_id), now)
-        if points > 0:  # the credit back, from its own lot first; what was spent becomes debt
+    def decide(member: MemberRecord, now: datetime) -> Decision:
+        program = context.programs.get(tenant_id)
+        at = ProgramAt(program, now)
+        if points >= 0:  # the credit back, from its own lot first; what was spent becomes debt
             posting = debit(
                 member.account,
                 member.lots,
@@ -170,13 +193,20 @@ def revert_row(context: Context, job: RowJob, line: int, row: ImportRow) -> bool
         entry = EntryDetail(
             type="adjust",
             source="import-revert",
-            reason=f"revert of {import_id} line {line}",
+            reason=reason,
             actor=job.actor,
             import_id=import_id,
             line=line,
         )
         body = {"line": line, "member_id": row.member_id, "points": -points, "entry_id": str(posting.seq)}
-        return Decision(201, body, now, row.member_id, posting, entry)
+        tier = None
+        if given is not None:  # the tier the import gave, if the member still holds it from it
+            enrolled = enrolled_on(member, program)
+            taken = take_back(program, member.tier, enrolled, at.today, given, reason)
+            if taken is not None and taken.change is not None:
+                change = replace(taken.change, actor=job.actor)
+                tier = TierUpdate(taken.status, member.tier.revision, change)
+        return Decision(201, body, now, row.member_id, posting, entry, tier=tier)
 
     change_member(context, Write(tenant_id, ROW_REVERT, natural, ROW_REVERT), row.member_id, decide)
     return True
