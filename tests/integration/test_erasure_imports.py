@@ -20,8 +20,7 @@ from loyalty.operations import erasure, import_rows, imports, members
 from loyalty.operations.context import Principal
 from loyalty.store import keys
 from loyalty.store.import_store import ImportStore
-from loyalty.store.table import from_item, values
-from tests.support.ledger import assert_adds_up, member_state
+from tests.support.ledger import assert_adds_up, items_under, member_state
 
 ADMIN = Principal(tenant_id="shop", scope="admin", key_id="key_test")
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:ImportQueue"
@@ -68,17 +67,9 @@ def status(context, import_id: str) -> dict:
 
 def stored_rows(aws, import_id: str) -> dict[int, dict]:
     """The job's rows as stored (the raw ROWS# items), by line."""
-    response = aws.dynamodb.query(
-        TableName=aws.table_name,
-        KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
-        ExpressionAttributeValues=values(
-            pk=keys.bulk_job_pk("shop", "import", import_id), prefix=keys.ROWS_PREFIX
-        ),
-        ConsistentRead=True,
-    )
     rows: dict[int, dict] = {}
-    for item in response["Items"]:
-        rows.update({line: row for line, row in json.loads(from_item(item)["rows"])})
+    for item in items_under(aws, keys.bulk_job_pk("shop", "import", import_id), keys.ROWS_PREFIX):
+        rows.update({line: row for line, row in json.loads(item["rows"])})
     return rows
 
 

@@ -36,8 +36,8 @@ from loyalty.operations.context import Principal
 from loyalty.operations.tiers import run_tiers
 from loyalty.store import keys
 from loyalty.store.job_store import JobStore
-from loyalty.store.table import from_item, to_item
-from tests.support.ledger import assert_adds_up, member_state
+from tests.support import ledger as ledger_support
+from tests.support.ledger import assert_adds_up, items_under, member_state
 
 ADMIN = Principal(tenant_id="shop", scope="admin", key_id="key_test")
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:ImportQueue"
@@ -527,30 +527,13 @@ def test_given_tier_columns_when_a_member_is_enrolled_by_the_import_then_it_hold
 
 
 def tier_history(aws, member_id: str) -> list[tuple[str, str, str]]:
-    """The member's tier history, in order: (from, to, reason)."""
-    page = aws.dynamodb.query(
-        TableName=aws.table_name,
-        KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
-        ExpressionAttributeValues=to_item(
-            {":pk": keys.member_pk("shop", member_id), ":prefix": keys.TIER_CHANGE_PREFIX}
-        ),
-        ConsistentRead=True,
-    )
-    items = [from_item(item) for item in page["Items"]]
-    return [(item["from_tier"], item["to_tier"], item["reason"]) for item in items]
+    return ledger_support.tier_history(aws, "shop", member_id)
 
 
 def tier_changed(aws, member_id: str) -> list[tuple[str, str]]:
     """The tier.changed events the stream publishes for the member's history items."""
-    page = aws.dynamodb.query(
-        TableName=aws.table_name,
-        KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
-        ExpressionAttributeValues=to_item(
-            {":pk": keys.member_pk("shop", member_id), ":prefix": keys.TIER_CHANGE_PREFIX}
-        ),
-        ConsistentRead=True,
-    )
-    events = [event_for_item(from_item(item)) for item in page["Items"]]
+    items = items_under(aws, keys.member_pk("shop", member_id), keys.TIER_CHANGE_PREFIX)
+    events = [event_for_item(item) for item in items]
     return [
         (event["detail"]["from_tier"], event["detail"]["to_tier"])
         for event in events

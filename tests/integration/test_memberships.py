@@ -28,8 +28,8 @@ from loyalty.operations.tiers import run_tiers
 from loyalty.store import keys
 from loyalty.store.job_store import JobStore
 from loyalty.store.ledger_store import LedgerStore
-from loyalty.store.table import from_item, to_item
 from loyalty.store.tenant_store import TenantStore
+from tests.support.ledger import items_under, tier_history
 
 # 2026-12-14 12:00 in New York (EST, UTC-5); its clocks go forward on 2027-03-14 at 02:00.
 BOUGHT = datetime(2026, 12, 14, 17, 0, tzinfo=UTC)
@@ -116,15 +116,8 @@ def tier_of(context: Context, member: str) -> dict[str, Any]:
 
 def membership_events(aws, member: str) -> list[tuple[str, str, str, str]]:
     """The events the stream would publish for the member's membership items, in order."""
-    page = aws.dynamodb.query(
-        TableName=aws.table_name,
-        KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
-        ExpressionAttributeValues=to_item(
-            {":pk": keys.member_pk("club", member), ":prefix": keys.MEMBERSHIP_EVENT_PREFIX}
-        ),
-        ConsistentRead=True,
-    )
-    events = [event_for_item(from_item(item)) for item in page["Items"]]
+    items = items_under(aws, keys.member_pk("club", member), keys.MEMBERSHIP_EVENT_PREFIX)
+    events = [event_for_item(item) for item in items]
     return [
         (e["detail-type"], e["detail"]["membership_id"], e["detail"]["starts_on"], e["detail"]["ends_on"])
         for e in events
@@ -325,17 +318,7 @@ def test_a_cancellation_racing_a_renewal_leaves_the_renewal_from_its_own_start(a
 
 
 def tier_changes(aws, member: str) -> list[tuple[str, str, str]]:
-    """The member's tier history, in order: (from, to, reason)."""
-    page = aws.dynamodb.query(
-        TableName=aws.table_name,
-        KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
-        ExpressionAttributeValues=to_item(
-            {":pk": keys.member_pk("club", member), ":prefix": keys.TIER_CHANGE_PREFIX}
-        ),
-        ConsistentRead=True,
-    )
-    items = [from_item(item) for item in page["Items"]]
-    return [(item["from_tier"], item["to_tier"], item["reason"]) for item in items]
+    return tier_history(aws, "club", member)
 
 
 def test_a_cancellation_dropping_the_member_to_the_base_tier_leaves_an_ended_membership_to_lapse(

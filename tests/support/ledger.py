@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from loyalty.store import keys
 from loyalty.store.member_store import lots_from_map
-from loyalty.store.table import from_item
+from loyalty.store.table import from_item, to_item
 
 
 @dataclass(frozen=True)
@@ -78,3 +79,21 @@ def assert_adds_up(state: MemberState) -> None:
     assert state.pending == pending_in_lots, state
     assert min(state.available, state.pending, state.held, state.debt, state.withheld) >= 0, state
     assert all(int(lot["remaining"]) > 0 for lot in state.lots), state  # type: ignore[call-overload]
+
+
+def items_under(aws, partition: str, prefix: str) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    """The items of one partition whose sort key starts with `prefix`, in order, read consistently
+    (the member's tier history, its membership events, an import's stored rows, ...)."""
+    page = aws.dynamodb.query(
+        TableName=aws.table_name,
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+        ExpressionAttributeValues=to_item({":pk": partition, ":prefix": prefix}),
+        ConsistentRead=True,
+    )
+    return [from_item(item) for item in page["Items"]]
+
+
+def tier_history(aws, tenant_id: str, member_id: str) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+    """The member's tier history, in order: (from, to, reason)."""
+    items = items_under(aws, keys.member_pk(tenant_id, member_id), keys.TIER_CHANGE_PREFIX)
+    return [(item["from_tier"], item["to_tier"], item["reason"]) for item in items]

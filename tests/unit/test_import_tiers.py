@@ -10,6 +10,7 @@ from loyalty.domain.import_tiers import ImportedTier, take_back
 from loyalty.domain.memberships import buy
 from loyalty.domain.tiers import Figures, TierStatus, assign
 from loyalty.models.program import Program
+from tests.support.programs import tiered_program
 
 ENROLLED = date(2026, 11, 23)
 TODAY = date(2026, 12, 1)
@@ -17,25 +18,8 @@ GOLD = ImportedTier("gold", date(2027, 6, 30), "key_import")
 
 
 def program() -> Program:
-    return Program.model_validate(
-        {
-            "currency": "CNY",
-            "tiers": [
-                {"id": "base", "name": "Base"},
-                {"id": "silver", "name": "Silver", "qualify": {"spend": "1000.00"}},
-                {"id": "gold", "name": "Gold", "qualify": {"spend": "5000.00"}},
-                {"id": "vip", "name": "VIP"},
-            ],
-            "tier_rules": {"grace_days": 30},
-            "membership_plans": [
-                {
-                    "plan_id": "s",
-                    "tier_id": "silver",
-                    "price": {"amount": "9.90", "currency": "CNY"},
-                    "months": 3,
-                },
-            ],
-        }
+    return tiered_program(
+        {"plan_id": "s", "tier_id": "silver", "price": {"amount": "9.90", "currency": "CNY"}, "months": 3}
     )
 
 

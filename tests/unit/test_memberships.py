@@ -14,32 +14,19 @@ from pydantic import ValidationError
 from loyalty.domain.memberships import add_months, buy, cancel, lapse
 from loyalty.domain.tiers import Figures, TierStatus, evaluate
 from loyalty.models.program import Program
+from tests.support.programs import tiered_program
 
 ENROLLED = date(2026, 1, 10)
 
 
 def program(**more: Any) -> Program:
-    return Program.model_validate(
-        {
-            "currency": "CNY",
-            "tiers": [
-                {"id": "base", "name": "Base"},
-                {"id": "silver", "name": "Silver", "qualify": {"spend": "1000.00"}},
-                {"id": "gold", "name": "Gold", "qualify": {"spend": "5000.00"}},
-                {"id": "vip", "name": "VIP"},
-            ],
-            "tier_rules": {"grace_days": 30},
-            "membership_plans": [
-                {
-                    "plan_id": "vip-1y",
-                    "tier_id": "vip",
-                    "price": {"amount": "199.00", "currency": "CNY"},
-                    "months": 12,
-                }
-            ],
-            **more,
-        }
-    )
+    plan = {
+        "plan_id": "vip-1y",
+        "tier_id": "vip",
+        "price": {"amount": "199.00", "currency": "CNY"},
+        "months": 12,
+    }
+    return tiered_program(plan, **more)
 
 
 def plan_errors(plans: list[dict[str, Any]]) -> list[tuple[tuple[Any, ...], str]]:
