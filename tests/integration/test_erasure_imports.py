@@ -156,6 +156,8 @@ def test_given_an_import_still_queued_when_a_member_is_erased_then_a_replayed_st
     assert_adds_up(member_state(aws.dynamodb, aws.table_name, "shop", "amy"))
 
 
+# Threads writing at once: DynamoDB Local only (moto's in-process table is not thread-safe).
+@pytest.mark.parametrize("backend", ["dynamodb-local"], indirect=True)
 def test_given_two_members_of_one_chunk_when_erased_at_once_then_both_rows_end_stripped(
     aws, context, monkeypatch
 ):
